@@ -16,6 +16,24 @@ static const unsigned char v1_begin[] = {
 
 static struct lt_error err;
 
+/* CopyData messages captured from PostgreSQL 15 with a libpq client: START_REPLICATION SLOT s2 LOGICAL 0/0
+ * (proto_version '2', publication_names 'pub', streaming 'on', messages 'true') on the slot of
+ * pgoutput_vectors.h. The first message was a keepalive, then XLogData carrying Stream Start and, inside the
+ * stream, a Type message; note that the server sends dataStart = walEnd = 0 for streamed changes. */
+static const uint8_t real_keepalive[] = {
+    0x6b, 0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0x12, 0x70, 0x00, 0x03, 0x03, 0xf5, 0x92, 0x6f, 0x89,
+    0xa8, 0x00,
+};
+static const uint8_t real_xlog_stream_start[] = {
+    0x77, 0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0x12, 0x70, 0x00, 0x00, 0x00, 0x00, 0x01, 0xde, 0x12,
+    0x70, 0x00, 0x03, 0x03, 0xf5, 0x92, 0x6f, 0xcb, 0x25, 0x53, 0x00, 0x00, 0x03, 0x16, 0x01,
+};
+static const uint8_t real_xlog_streamed_type[] = {
+    0x77, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x03, 0x03, 0xf5, 0x92, 0x6f, 0xcc, 0xb1, 0x59, 0x00, 0x00, 0x03, 0x16, 0x00, 0x00,
+    0x40, 0x55, 0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0x00, 0x6d, 0x6f, 0x6f, 0x64, 0x00,
+};
+
 static void put64(uint8_t *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
@@ -116,6 +134,41 @@ static void test_keepalive(void)
         free(copy);
     }
     CHECK_INT(bad, 0);
+}
+
+static void test_captured_copydata(void)
+{
+    struct lt_pg_copy_msg m;
+    uint8_t *copy;
+    struct lt_pgo_msg pm;
+
+    CHECK_INT(decode_copy(real_keepalive, sizeof real_keepalive, &m, &copy), LT_OK);
+    free(copy);
+    CHECK_INT(m.type, LT_PG_COPY_KEEPALIVE);
+    CHECK_INT(m.u.keepalive.wal_end, 0x1DE1270);
+    CHECK_INT(m.u.keepalive.send_time, 0x000303f5926f89a8LL);
+    CHECK(!m.u.keepalive.reply_requested);
+
+    CHECK_INT(decode_copy(real_xlog_stream_start, sizeof real_xlog_stream_start, &m, &copy), LT_OK);
+    CHECK_INT(m.type, LT_PG_COPY_XLOGDATA);
+    CHECK_INT(m.u.xlog.data_start, 0x1DE1270);
+    CHECK_INT(m.u.xlog.wal_end, 0x1DE1270);
+    CHECK_INT(m.u.xlog.send_time, 0x000303f5926fcb25LL);
+    CHECK_INT(m.u.xlog.payload_len, 6);
+    CHECK_INT(lt_pgo_decode(m.u.xlog.payload, m.u.xlog.payload_len, 2, false, &pm, &err), LT_OK);
+    CHECK_INT(pm.type, LT_PGO_STREAM_START);
+    CHECK_INT(pm.xid, 0x316);
+    CHECK(pm.u.stream_start.first_segment);
+    free(copy);
+
+    CHECK_INT(decode_copy(real_xlog_streamed_type, sizeof real_xlog_streamed_type, &m, &copy), LT_OK);
+    CHECK_INT(m.u.xlog.data_start, 0);
+    CHECK_INT(m.u.xlog.wal_end, 0);
+    CHECK_INT(lt_pgo_decode(m.u.xlog.payload, m.u.xlog.payload_len, 2, true, &pm, &err), LT_OK);
+    CHECK_INT(pm.type, LT_PGO_TYPE);
+    CHECK_INT(pm.xid, 0x316);
+    CHECK(pm.u.type.typname.len == 4 && memcmp(pm.u.type.typname.ptr, "mood", 5) == 0);
+    free(copy);
 }
 
 static void test_unknown_copydata(void)
@@ -307,6 +360,7 @@ int main(void)
 {
     RUN(test_xlogdata);
     RUN(test_keepalive);
+    RUN(test_captured_copydata);
     RUN(test_unknown_copydata);
     RUN(test_standby_status);
     RUN(test_lsn_text);
