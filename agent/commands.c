@@ -1,0 +1,272 @@
+/* logtap's commands: argument parsing, help texts, and the full-load and status commands. */
+#include "agent/commands.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/config.h"
+#include "agent/full_load.h"
+#include "agent/log.h"
+#include "agent/signals.h"
+#include "agent/version.h"
+#include "state/state_store.h"
+
+struct command {
+    const char *name;
+    const char *summary;
+    const char *usage;
+    int (*run)(const struct lt_task_config *cfg, int argc, char **argv);
+};
+
+static const char main_usage[] =
+    "logtap %s: change-data-capture from PostgreSQL and MySQL/MariaDB into CSV and Parquet files\n"
+    "\n"
+    "usage: logtap <command> --config task.json [options]\n"
+    "\n"
+    "commands:\n"
+    "%s"
+    "\n"
+    "options for every command:\n"
+    "  -c, --config FILE   the task config (JSON)\n"
+    "  -q, --quiet         only warnings and errors on stderr\n"
+    "  -h, --help          help for the command\n"
+    "\n"
+    "exit codes: 0 ok, 1 runtime failure, 2 usage or config error\n"
+    "`logtap <command> --help` describes one command.\n";
+
+static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_status(const struct lt_task_config *cfg, int argc, char **argv);
+
+static const struct command commands[] = {
+    {"full-load", "load every selected table from one consistent snapshot, then exit",
+     "usage: logtap full-load --config task.json [--quiet]\n"
+     "\n"
+     "Reads every table the task's table_mappings select from one consistent snapshot of the source and writes\n"
+     "<target.path>/<schema>/<table>/LOAD00000001.<csv|parquet>, ... A re-run replaces the previous load of each\n"
+     "table. Progress goes to stderr (redrawn in place on a terminal).\n",
+     run_full_load},
+    {"status", "show the task's tables, their state and statistics",
+     "usage: logtap status --config task.json [--json]\n"
+     "\n"
+     "Prints, from the task's state store, each table's state (pending, loading, loaded, failed), full-load rows,\n"
+     "inserts, updates, deletes, files and bytes. --json prints the same as one JSON document.\n",
+     run_status},
+};
+
+static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
+
+static void print_main_usage(FILE *out)
+{
+    char list[2048];
+    size_t n = 0;
+    for (int i = 0; i < ncommands; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, main_usage, LOGTAP_VERSION, list);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "logtap: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry `logtap --help`.\n");
+    return LT_ERR_CONFIG;
+}
+
+int lt_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_main_usage(stderr);
+        return LT_ERR_CONFIG;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_main_usage(stdout);
+        return LT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") || !strcmp(argv[1], "version")) {
+        printf("logtap %s\n", LOGTAP_VERSION);
+        return LT_OK;
+    }
+    const struct command *cmd = NULL;
+    for (int i = 0; i < ncommands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            cmd = &commands[i];
+    if (!cmd)
+        return usage_error("unknown command \"%s\"", argv[1]);
+
+    /* Common options; command-specific ones stay in argv for the command. */
+    const char *config_path = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    rest[nrest++] = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(cmd->usage, stdout);
+            free(rest);
+            return LT_OK;
+        } else if (!strcmp(a, "--config") || !strcmp(a, "-c")) {
+            if (i + 1 >= argc) {
+                free(rest);
+                return usage_error("%s needs a file name", a);
+            }
+            config_path = argv[++i];
+        } else if (!strncmp(a, "--config=", 9)) {
+            config_path = a + 9;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            lt_log_set_quiet(1);
+        } else {
+            rest[nrest++] = argv[i];
+        }
+    }
+    if (!config_path) {
+        free(rest);
+        fprintf(stderr, "logtap %s: --config is required\n\n%s", cmd->name, cmd->usage);
+        return LT_ERR_CONFIG;
+    }
+    struct lt_task_config cfg;
+    struct lt_error err = {0};
+    if (lt_config_load_file(config_path, &cfg, &err)) {
+        fprintf(stderr, "logtap: %s\n", err.msg);
+        lt_config_free(&cfg);
+        free(rest);
+        return LT_ERR_CONFIG;
+    }
+    lt_signals_install();
+    int rc = cmd->run(&cfg, nrest, rest);
+    lt_config_free(&cfg);
+    free(rest);
+    return rc;
+}
+
+/* Rejects any argument a command does not take. */
+static int no_more_args(const char *cmd, int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "logtap %s: unexpected argument \"%s\"\nTry `logtap %s --help`.\n", cmd, argv[1], cmd);
+        return LT_ERR_CONFIG;
+    }
+    return LT_OK;
+}
+
+static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    if (no_more_args("full-load", argc, argv))
+        return LT_ERR_CONFIG;
+    struct lt_full_load_options opt = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10};
+    struct lt_error err = {0};
+    int rc = lt_run_full_load(cfg, &opt, &err);
+    if (rc) {
+        lt_log_error("full load failed: %s", err.msg);
+        return rc;
+    }
+    printf("full load complete: files under %s, state in %s\n", cfg->target.path, cfg->state_path);
+    return LT_OK;
+}
+
+struct status_ctx {
+    bool json;
+    cJSON *tables;
+    int count;
+};
+
+static int status_row(void *arg, const struct lt_table_status *t)
+{
+    struct status_ctx *c = arg;
+    c->count++;
+    if (c->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "schema", t->schema_name);
+        cJSON_AddStringToObject(o, "table", t->table_name);
+        cJSON_AddStringToObject(o, "state", t->state);
+        cJSON_AddNumberToObject(o, "full_load_rows", (double)t->full_load_rows);
+        cJSON_AddNumberToObject(o, "inserts", (double)t->inserts);
+        cJSON_AddNumberToObject(o, "updates", (double)t->updates);
+        cJSON_AddNumberToObject(o, "deletes", (double)t->deletes);
+        cJSON_AddNumberToObject(o, "truncates", (double)t->truncates);
+        cJSON_AddNumberToObject(o, "ddls", (double)t->ddls);
+        cJSON_AddNumberToObject(o, "files", (double)t->files);
+        cJSON_AddNumberToObject(o, "bytes", (double)t->bytes);
+        if (*t->full_load_started)
+            cJSON_AddStringToObject(o, "full_load_started", t->full_load_started);
+        if (*t->full_load_finished)
+            cJSON_AddStringToObject(o, "full_load_finished", t->full_load_finished);
+        if (*t->last_error)
+            cJSON_AddStringToObject(o, "last_error", t->last_error);
+        cJSON_AddItemToArray(c->tables, o);
+        return 0;
+    }
+    char name[520];
+    snprintf(name, sizeof name, "%s.%s", t->schema_name, t->table_name);
+    printf("%-40s %-8s %14lld %10lld %10lld %10lld %6lld %14lld\n", name, t->state, (long long)t->full_load_rows,
+           (long long)t->inserts, (long long)t->updates, (long long)t->deletes, (long long)t->files,
+           (long long)t->bytes);
+    if (*t->last_error)
+        printf("    error: %s\n", t->last_error);
+    return 0;
+}
+
+static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else {
+            fprintf(stderr, "logtap status: unexpected argument \"%s\"\nTry `logtap status --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    struct lt_state *st;
+    struct lt_error err = {0};
+    if (lt_state_open_existing(cfg->state_path, &st, &err)) {
+        fprintf(stderr, "logtap status: %s\n", err.msg);
+        return LT_ERR_RUNTIME;
+    }
+    char snap_pos[64], finished[64];
+    lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, &err);
+    lt_state_get_meta(st, "full_load_finished", finished, sizeof finished, &err);
+    struct status_ctx ctx = {.json = json};
+    int rc;
+    if (json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "task", cfg->task);
+        cJSON_AddStringToObject(root, "engine", cfg->source.engine);
+        cJSON_AddStringToObject(root, "migration_type", lt_migration_type_name(cfg->migration_type));
+        cJSON_AddStringToObject(root, "target_path", cfg->target.path);
+        cJSON_AddStringToObject(root, "state", cfg->state_path);
+        if (*snap_pos)
+            cJSON_AddStringToObject(root, "full_load_snapshot_position", snap_pos);
+        if (*finished)
+            cJSON_AddStringToObject(root, "full_load_finished", finished);
+        ctx.tables = cJSON_AddArrayToObject(root, "tables");
+        rc = lt_state_each_table(st, status_row, &ctx, &err);
+        if (!rc) {
+            char *text = cJSON_PrintUnformatted(root);
+            printf("%s\n", text);
+            free(text);
+        }
+        cJSON_Delete(root);
+    } else {
+        printf("task:      %s (%s, %s)\n", cfg->task, cfg->source.engine, lt_migration_type_name(cfg->migration_type));
+        printf("target:    %s (%s)\n", cfg->target.path, cfg->target.format == LT_FORMAT_CSV ? "csv" : "parquet");
+        printf("state:     %s\n", cfg->state_path);
+        if (*snap_pos)
+            printf("full load: snapshot at %s%s%s\n", snap_pos, *finished ? ", finished " : ", not finished",
+                   *finished ? finished : "");
+        printf("\n%-40s %-8s %14s %10s %10s %10s %6s %14s\n", "table", "state", "full-load rows", "inserts",
+               "updates", "deletes", "files", "bytes");
+        rc = lt_state_each_table(st, status_row, &ctx, &err);
+        if (!rc && ctx.count == 0)
+            printf("(no tables yet)\n");
+    }
+    lt_state_close(st);
+    if (rc) {
+        fprintf(stderr, "logtap status: %s\n", err.msg);
+        return LT_ERR_RUNTIME;
+    }
+    return LT_OK;
+}

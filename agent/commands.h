@@ -1,0 +1,8 @@
+/* The command line: `logtap <command> --config task.json [options]` (DESIGN.md section 5). */
+#ifndef LOGTAP_COMMANDS_H
+#define LOGTAP_COMMANDS_H
+
+/* Parses argv, runs the command, returns the process exit code (0 ok, 1 runtime failure, 2 usage/config). */
+int lt_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,94 @@
+/* The task configuration (DESIGN.md section 5): parsed from JSON with cJSON, validated, and turned into plain
+ * structs the rest of the agent reads. Unknown keys, wrong types and missing fields are config errors (exit 2)
+ * whose message names the field. Target settings use AWS DMS S3 endpoint setting names. */
+#ifndef LOGTAP_CONFIG_H
+#define LOGTAP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/error.h"
+
+enum lt_migration_type { LT_MIGRATE_FULL_LOAD, LT_MIGRATE_CDC, LT_MIGRATE_FULL_LOAD_AND_CDC };
+enum lt_data_format { LT_FORMAT_CSV, LT_FORMAT_PARQUET };
+enum lt_compression { LT_COMPRESS_NONE, LT_COMPRESS_GZIP, LT_COMPRESS_SNAPPY, LT_COMPRESS_ZSTD };
+enum lt_parquet_encoding { LT_ENC_RLE_DICTIONARY, LT_ENC_PLAIN, LT_ENC_PLAIN_DICTIONARY };
+
+struct lt_source_config {
+    char *engine;         /* "postgres" or "mysql" */
+    /* postgres */
+    char *conninfo;
+    char *slot;
+    char *publication;
+    /* mysql */
+    char *host;
+    int port;
+    char *socket;
+    char *user;
+    char *password_env;
+    char **databases;     /* NULL-terminated */
+    uint32_t server_id;
+};
+
+struct lt_target_config {
+    char *path;
+    enum lt_data_format format;
+    enum lt_compression compression;
+    bool compression_set;         /* CompressionType given explicitly */
+    bool include_op_for_full_load;
+    char *timestamp_column;       /* NULL when not set */
+    bool add_column_name;
+    char *csv_delimiter;
+    char *csv_row_delimiter;
+    char *csv_null_value;
+    int64_t max_file_size_kb;
+    int cdc_max_batch_interval_s;
+    int64_t cdc_min_file_size_kb;
+    bool date_partition_enabled;
+    int max_full_load_subtasks;
+    /* Parquet */
+    bool parquet_v2;
+    enum lt_parquet_encoding encoding;
+    int64_t dict_page_size_limit;
+    int64_t row_group_length;     /* rows; 0 = size-based default */
+    int64_t data_page_size;
+    bool enable_statistics;
+    bool parquet_timestamp_ms;
+};
+
+/* One DMS selection rule. */
+struct lt_selection_rule {
+    char *schema_pattern;
+    char *table_pattern;
+    bool include;         /* include/explicit vs exclude */
+    bool explicit_only;
+};
+
+struct lt_merge_config {
+    char *path;
+    int keep;
+    int memory_limit_mb;
+};
+
+struct lt_task_config {
+    char *task;
+    enum lt_migration_type migration_type;
+    struct lt_source_config source;
+    struct lt_target_config target;
+    char *state_path;
+    int nrules;
+    struct lt_selection_rule *rules;
+    struct lt_merge_config merge;
+    char *config_dir;     /* directory of the config file; relative paths resolve against it */
+};
+
+/* Parses and validates a task config. Returns LT_OK or LT_ERR_CONFIG with a message naming the field. */
+int lt_config_parse(const char *json, size_t len, const char *config_dir, struct lt_task_config *cfg,
+                    struct lt_error *err);
+int lt_config_load_file(const char *path, struct lt_task_config *cfg, struct lt_error *err);
+void lt_config_free(struct lt_task_config *cfg);
+
+const char *lt_migration_type_name(enum lt_migration_type t);
+
+#endif

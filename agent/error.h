@@ -1,0 +1,25 @@
+/* Errors are values: a function that can fail fills a struct lt_error and returns its code; the caller decides
+ * whether to print it. Codes double as process exit codes (0 ok, 1 runtime failure, 2 usage/config error). */
+#ifndef LOGTAP_ERROR_H
+#define LOGTAP_ERROR_H
+
+enum lt_status {
+    LT_OK = 0,
+    LT_ERR_RUNTIME = 1,
+    LT_ERR_CONFIG = 2,
+};
+
+struct lt_error {
+    int code;
+    char msg[1024];
+};
+
+/* Sets err (when not NULL) and returns code, so a failing path can `return lt_fail(err, ...)`. */
+int lt_fail(struct lt_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Prefixes the message already in err with more context ("loading public.t: " + old message). */
+int lt_error_prefix(struct lt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void lt_error_clear(struct lt_error *err);
+
+#endif

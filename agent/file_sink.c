@@ -1,0 +1,211 @@
+/* Durable, rolling files for one table (see file_sink.h). */
+#include "agent/file_sink.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct lt_file_sink {
+    struct lt_sink_options opt;
+    char dir[4096];
+    char tmp_path[4096];
+    char final_name[64];
+    int fd;
+    struct lt_target_writer *writer;
+    uint32_t next_load_number;
+    int64_t rows;
+    char first_pos[LT_POS_MAX + 1];
+    char last_pos[LT_POS_MAX + 1];
+};
+
+int lt_mkdir_p(const char *path, struct lt_error *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return lt_fail(err, LT_ERR_RUNTIME, "path too long: %s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return lt_fail(err, LT_ERR_RUNTIME, "cannot create directory %s: %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return LT_OK;
+}
+
+int lt_fsync_dir(const char *dir, struct lt_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "cannot open directory %s: %s", dir, strerror(errno));
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "cannot fsync directory %s: %s", dir, strerror(e));
+    return LT_OK;
+}
+
+int lt_sink_open(struct lt_file_sink **out, const struct lt_sink_options *opt, struct lt_error *err)
+{
+    struct lt_file_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->opt = *opt;
+    s->fd = -1;
+    s->next_load_number = 1;
+    snprintf(s->dir, sizeof s->dir, "%s/%s", opt->root, opt->table_dir);
+    *out = s;
+    return LT_OK;
+}
+
+static int open_file(struct lt_file_sink *s, const char *final_name, struct lt_error *err)
+{
+    if (lt_mkdir_p(s->dir, err))
+        return LT_ERR_RUNTIME;
+    snprintf(s->final_name, sizeof s->final_name, "%s", final_name);
+    snprintf(s->tmp_path, sizeof s->tmp_path, "%s/.%s.tmp", s->dir, final_name);
+    s->fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (s->fd < 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "cannot create %s: %s", s->tmp_path, strerror(errno));
+    if (s->opt.target->open(&s->writer, s->fd, s->opt.cfg, &s->opt.layout, err)) {
+        close(s->fd);
+        unlink(s->tmp_path);
+        s->fd = -1;
+        return LT_ERR_RUNTIME;
+    }
+    s->rows = 0;
+    s->first_pos[0] = s->last_pos[0] = '\0';
+    return LT_OK;
+}
+
+int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
+{
+    if (s->fd < 0)
+        return LT_OK;
+    struct lt_target_writer *w = s->writer;
+    s->writer = NULL;
+    if (s->opt.target->finish(w, err))
+        goto fail;
+    if (fsync(s->fd) != 0) {
+        lt_fail(err, LT_ERR_RUNTIME, "cannot fsync %s: %s", s->tmp_path, strerror(errno));
+        goto fail;
+    }
+    struct stat sb;
+    if (fstat(s->fd, &sb) != 0) {
+        lt_fail(err, LT_ERR_RUNTIME, "cannot stat %s: %s", s->tmp_path, strerror(errno));
+        goto fail;
+    }
+    if (close(s->fd) != 0) {
+        s->fd = -1;
+        lt_fail(err, LT_ERR_RUNTIME, "cannot close %s: %s", s->tmp_path, strerror(errno));
+        goto fail;
+    }
+    s->fd = -1;
+    char final_path[4200];
+    snprintf(final_path, sizeof final_path, "%s/%s", s->dir, s->final_name);
+    if (rename(s->tmp_path, final_path) != 0) {
+        lt_fail(err, LT_ERR_RUNTIME, "cannot rename %s to %s: %s", s->tmp_path, final_path, strerror(errno));
+        goto fail;
+    }
+    if (lt_fsync_dir(s->dir, err))
+        return LT_ERR_RUNTIME;
+    char rel[4200];
+    snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
+    struct lt_sink_file_info info = {
+        .relpath = rel, .rows = s->rows, .bytes = (int64_t)sb.st_size,
+        .first_pos = s->first_pos, .last_pos = s->last_pos,
+    };
+    return s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
+fail:
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    unlink(s->tmp_path);
+    return LT_ERR_RUNTIME;
+}
+
+int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, struct lt_error *err)
+{
+    if (s->fd < 0) {
+        char name[64];
+        snprintf(name, sizeof name, "LOAD%08X.%s", s->next_load_number++, s->opt.target->extension);
+        if (open_file(s, name, err))
+            return LT_ERR_RUNTIME;
+    }
+    if (s->opt.target->write_row(s->writer, row, err))
+        return LT_ERR_RUNTIME;
+    if (s->rows++ == 0)
+        memcpy(s->first_pos, row->pos, sizeof s->first_pos);
+    memcpy(s->last_pos, row->pos, sizeof s->last_pos);
+    if (s->opt.max_bytes && s->opt.target->size(s->writer) >= s->opt.max_bytes)
+        return lt_sink_close_file(s, err);
+    return LT_OK;
+}
+
+void lt_sink_abort(struct lt_file_sink *s)
+{
+    if (s->writer) {
+        s->opt.target->discard(s->writer);
+        s->writer = NULL;
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+        unlink(s->tmp_path);
+        s->fd = -1;
+    }
+}
+
+void lt_sink_free(struct lt_file_sink *s)
+{
+    if (!s)
+        return;
+    lt_sink_abort(s);
+    free(s);
+}
+
+static int is_load_or_temp_file(const char *name)
+{
+    if (strncmp(name, "LOAD", 4) == 0 && strlen(name) > 12) {
+        for (int i = 4; i < 12; i++)
+            if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'F')))
+                return 0;
+        return name[12] == '.';
+    }
+    size_t n = strlen(name);
+    return name[0] == '.' && n > 4 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) == 0;
+}
+
+int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "cannot list %s: %s", dir, strerror(errno));
+    struct dirent *e;
+    int rc = LT_OK;
+    while ((e = readdir(d))) {
+        if (!is_load_or_temp_file(e->d_name))
+            continue;
+        char path[4500];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot remove %s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    closedir(d);
+    if (!rc)
+        rc = lt_fsync_dir(dir, err);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/* Durable files for one table: rows go through a target plug-in into a temp file; closing a file fsyncs it,
+ * renames it to its final name, fsyncs the directory, and only then reports it (so the caller can record it in
+ * the manifest). Full-load files roll over at a size limit and are numbered LOAD00000001, LOAD00000002, ...
+ * in 8 hex digits as DMS does. */
+#ifndef LOGTAP_FILE_SINK_H
+#define LOGTAP_FILE_SINK_H
+
+#include <stdint.h>
+
+#include "agent/error.h"
+#include "agent/record.h"
+#include "agent/target.h"
+
+struct lt_file_sink;
+
+/* What the sink reports for each durable file. */
+struct lt_sink_file_info {
+    const char *relpath;      /* relative to the target root */
+    int64_t rows;
+    int64_t bytes;
+    const char *first_pos;
+    const char *last_pos;
+};
+
+typedef int (*lt_sink_file_done_fn)(void *ctx, const struct lt_sink_file_info *info, struct lt_error *err);
+
+struct lt_sink_options {
+    const struct logtap_target_ops *target;
+    const struct lt_target_config *cfg;
+    const char *root;             /* target path */
+    const char *table_dir;        /* escaped "<schema>/<table>" */
+    struct lt_file_layout layout;
+    uint64_t max_bytes;           /* roll over after this many bytes; 0 = never */
+    lt_sink_file_done_fn on_file; /* called after each file is durable */
+    void *ctx;
+};
+
+int lt_sink_open(struct lt_file_sink **out, const struct lt_sink_options *opt, struct lt_error *err);
+
+/* Writes a full-load row: opens the next LOAD file when none is open, rolls over at max_bytes. */
+int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, struct lt_error *err);
+
+/* Closes the open file durably (no-op when none is open). */
+int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err);
+
+/* Removes the open temp file without publishing it. */
+void lt_sink_abort(struct lt_file_sink *s);
+
+void lt_sink_free(struct lt_file_sink *s);
+
+/* Creates every missing directory of path (like mkdir -p). */
+int lt_mkdir_p(const char *path, struct lt_error *err);
+
+/* fsyncs a directory so a rename inside it is durable. */
+int lt_fsync_dir(const char *dir, struct lt_error *err);
+
+/* Removes LOAD* files and leftover temp files of earlier runs from a table directory. */
+int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err);
+
+#endif

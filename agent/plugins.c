@@ -1,0 +1,35 @@
+/* The registry of source and target plug-ins: maps config values to their ops tables. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/source.h"
+#include "agent/target.h"
+
+const struct logtap_source_ops *lt_source_for(const struct lt_source_config *cfg)
+{
+    if (cfg->engine && strcmp(cfg->engine, "postgres") == 0)
+        return &lt_postgres_source;
+    return NULL;
+}
+
+const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg)
+{
+    switch (cfg->format) {
+    case LT_FORMAT_CSV:
+        return &lt_csv_target;
+    case LT_FORMAT_PARQUET:
+        return NULL;
+    }
+    return NULL;
+}
+
+void lt_table_list_free(struct lt_table_list *list)
+{
+    for (int i = 0; i < list->n; i++) {
+        lt_schema_free(list->tables[i].schema);
+        free(list->tables[i].copy_sql);
+    }
+    free(list->tables);
+    list->tables = NULL;
+    list->n = 0;
+}

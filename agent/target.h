@@ -1,0 +1,49 @@
+/* The target plug-in interface: a table of function pointers, like curl's TLS back ends. A target turns rows into
+ * one file's bytes on an already-open file descriptor; the agent (agent/file_sink.c) owns naming, temp files,
+ * fsync, rename, rollover and the manifest, so every format gets the same durability for free. */
+#ifndef LOGTAP_TARGET_H
+#define LOGTAP_TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/config.h"
+#include "agent/error.h"
+#include "agent/record.h"
+
+/* What goes into one file besides the table's own columns (DESIGN.md section 5, "columns"). */
+struct lt_file_layout {
+    const struct lt_table_schema *schema;
+    bool with_op;              /* leading Op column */
+    const char *ts_column;     /* name of the commit-time column, or NULL */
+    bool with_unchanged;       /* trailing _logtap_unchanged column (CDC files) */
+};
+
+struct lt_target_writer; /* opaque, owned by the target */
+
+struct logtap_target_ops {
+    const char *name;       /* "csv", "parquet" */
+    const char *extension;  /* file extension without the dot */
+    /* Starts a file on fd (positioned at 0, empty). */
+    int (*open)(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
+                const struct lt_file_layout *layout, struct lt_error *err);
+    int (*write_row)(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err);
+    /* Bytes the file will have so far (written plus buffered), for rollover decisions. */
+    uint64_t (*size)(const struct lt_target_writer *w);
+    /* Writes everything still buffered and the file's footer; does not fsync or close fd. Frees w. */
+    int (*finish)(struct lt_target_writer *w, struct lt_error *err);
+    /* Drops the file's state without writing anything more. Frees w. */
+    void (*discard)(struct lt_target_writer *w);
+};
+
+extern const struct logtap_target_ops lt_csv_target;
+extern const struct logtap_target_ops lt_parquet_target;
+
+/* The target for a config's DataFormat. */
+const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg);
+
+/* The name of the position column and the unchanged-columns column every file carries. */
+#define LT_POS_COLUMN "_logtap_pos"
+#define LT_UNCHANGED_COLUMN "_logtap_unchanged"
+
+#endif

@@ -1,0 +1,396 @@
+/* The PostgreSQL source: connections, one exported snapshot shared by every load worker
+ * (REPEATABLE READ + pg_export_snapshot / SET TRANSACTION SNAPSHOT), the selected tables as they are in that
+ * snapshot (partitioned tables once, under their root; generated columns left out as pgoutput leaves them out),
+ * and COPY ... TO STDOUT streaming of each table. Sessions use UTC, ISO dates, hex bytea and shortest-exact
+ * floats, so values come out in PostgreSQL's canonical text form. */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/source.h"
+#include "agent/table_mapping.h"
+#include "sources/postgres/pg_copy_text.h"
+#include "sources/postgres/pg_types.h"
+
+#define PG_MAX_WORKERS 64
+
+struct lt_source {
+    const struct lt_task_config *cfg;
+    PGconn *main;
+    char snapshot_name[128];
+    PGconn *workers[PG_MAX_WORKERS];
+};
+
+static const char session_setup[] =
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres';"
+    " SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8';"
+    " SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0;";
+
+/* The first line of a libpq error message, without the trailing newline. */
+static const char *first_line(const char *msg, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", msg ? msg : "");
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = '\0';
+    return buf;
+}
+
+static int conn_error(PGconn *c, struct lt_error *err, const char *what)
+{
+    char line[512];
+    return lt_fail(err, LT_ERR_RUNTIME, "postgres: %s: %s", what, first_line(PQerrorMessage(c), line, sizeof line));
+}
+
+static int exec_ok(PGconn *c, const char *sql, struct lt_error *err)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    PQclear(r);
+    return LT_OK;
+}
+
+static int connect_session(const char *conninfo, PGconn **out, struct lt_error *err)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    if (!c)
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: out of memory");
+    if (PQstatus(c) != CONNECTION_OK) {
+        conn_error(c, err, "cannot connect");
+        PQfinish(c);
+        return LT_ERR_RUNTIME;
+    }
+    if (exec_ok(c, session_setup, err)) {
+        PQfinish(c);
+        return LT_ERR_RUNTIME;
+    }
+    *out = c;
+    return LT_OK;
+}
+
+static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, struct lt_error *err)
+{
+    struct lt_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->cfg = cfg;
+    if (connect_session(cfg->source.conninfo, &s->main, err)) {
+        free(s);
+        return LT_ERR_RUNTIME;
+    }
+    if (PQserverVersion(s->main) < 100000) {
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: server version %d is too old; logtap needs PostgreSQL 10 or newer",
+                PQserverVersion(s->main));
+        PQfinish(s->main);
+        free(s);
+        return LT_ERR_RUNTIME;
+    }
+    *out = s;
+    return LT_OK;
+}
+
+/* Microseconds since 1970 from "YYYY-MM-DD HH:MM:SS[.ffffff]+00". */
+static int64_t parse_utc_timestamp(const char *s)
+{
+    int y, mo, d, h, mi;
+    double sec;
+    if (sscanf(s, "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) != 6)
+        return 0;
+    /* days from civil (proleptic Gregorian) */
+    y -= mo <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    return ((days * 24 + h) * 60 + mi) * 60 * 1000000 + (int64_t)(sec * 1e6 + 0.5);
+}
+
+static void format_pos(uint64_t lsn, uint64_t seq, char out[LT_POS_MAX + 1])
+{
+    snprintf(out, LT_POS_MAX + 1, "%08X/%08X:%010" PRIu64, (unsigned)(lsn >> 32), (unsigned)lsn, seq);
+}
+
+static int pg_snapshot_begin(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err)
+{
+    if (exec_ok(s->main, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err))
+        return lt_error_prefix(err, "starting the snapshot: ");
+    PGresult *r = PQexec(s->main, "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, now()::text");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: exporting the snapshot: %s",
+                first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    snprintf(s->snapshot_name, sizeof s->snapshot_name, "%s", PQgetvalue(r, 0, 0));
+    unsigned hi = 0, lo = 0;
+    sscanf(PQgetvalue(r, 0, 1), "%X/%X", &hi, &lo);
+    format_pos(((uint64_t)hi << 32) | lo, 0, info->pos);
+    info->time_us = parse_utc_timestamp(PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return LT_OK;
+}
+
+static char *quote_ident(PGconn *c, const char *name)
+{
+    char *q = PQescapeIdentifier(c, name, strlen(name));
+    char *out = q ? strdup(q) : NULL;
+    PQfreemem(q);
+    return out;
+}
+
+/* Builds the COPY statement for a table; partitioned roots need the query form. */
+static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned)
+{
+    size_t cap = 256, len = 0;
+    char *cols = malloc(cap);
+    if (!cols)
+        return NULL;
+    cols[0] = '\0';
+    for (int i = 0; i < t->ncols; i++) {
+        char *q = quote_ident(c, t->cols[i].name);
+        if (!q) {
+            free(cols);
+            return NULL;
+        }
+        size_t need = len + strlen(q) + 3;
+        if (need > cap) {
+            cap = need * 2;
+            char *nc = realloc(cols, cap);
+            if (!nc) {
+                free(q);
+                free(cols);
+                return NULL;
+            }
+            cols = nc;
+        }
+        len += (size_t)sprintf(cols + len, "%s%s", i ? ", " : "", q);
+        free(q);
+    }
+    char *qs = quote_ident(c, t->schema_name), *qt = quote_ident(c, t->table_name);
+    size_t n = strlen(cols) + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 64;
+    char *sql = qs && qt ? malloc(n) : NULL;
+    if (sql) {
+        if (partitioned || t->ncols == 0)
+            snprintf(sql, n, "COPY (SELECT %s FROM %s.%s) TO STDOUT", t->ncols ? cols : "", qs, qt);
+        else
+            snprintf(sql, n, "COPY %s.%s (%s) TO STDOUT", qs, qt, cols);
+    }
+    free(qs);
+    free(qt);
+    free(cols);
+    return sql;
+}
+
+static const char list_tables_sql[] =
+    "SELECT c.oid, n.nspname, c.relname, c.relkind,"
+    "  CASE WHEN c.relkind = 'p' THEN"
+    "    (SELECT COALESCE(SUM(GREATEST(pc.reltuples, 0)), -1)::bigint FROM pg_partition_tree(c.oid) pt"
+    "       JOIN pg_class pc ON pc.oid = pt.relid WHERE pt.isleaf)"
+    "  ELSE c.reltuples::bigint END"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    "   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+    " ORDER BY n.nspname, c.relname";
+
+static const char list_columns_sql[] =
+    "SELECT a.attname,"
+    "  CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,"
+    "  CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,"
+    "  format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,"
+    "  COALESCE((SELECT a.attnum = ANY (i.indkey::int2[]) FROM pg_index i WHERE i.indrelid = a.attrelid"
+    "     AND (i.indisprimary OR i.indisreplident) ORDER BY i.indisprimary DESC LIMIT 1), false)"
+    " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+    " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
+    " ORDER BY a.attnum";
+
+static int load_columns(struct lt_source *s, const char *oid, const char *schema, const char *table,
+                        struct lt_table_schema **out, struct lt_error *err)
+{
+    const char *params[1] = {oid};
+    PGresult *r = PQexecParams(s->main, list_columns_sql, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: reading the columns of %s.%s: %s", schema, table,
+                first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    int n = PQntuples(r);
+    struct lt_table_schema *t = lt_schema_new(schema, table, n);
+    if (!t) {
+        PQclear(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        int precision, scale;
+        uint32_t type_oid = (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10);
+        int32_t typmod = (int32_t)strtol(PQgetvalue(r, i, 2), NULL, 10);
+        enum lt_type type = lt_pg_canonical_type(type_oid, typmod, &precision, &scale);
+        lt_schema_set_column(t, i, PQgetvalue(r, i, 0), type, precision, scale, PQgetvalue(r, i, 5)[0] == 't',
+                             PQgetvalue(r, i, 4)[0] == 't', PQgetvalue(r, i, 3));
+    }
+    PQclear(r);
+    *out = t;
+    return LT_OK;
+}
+
+static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    PGresult *r = PQexec(s->main, list_tables_sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: listing tables: %s",
+                first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    int n = PQntuples(r);
+    out->tables = calloc(n > 0 ? (size_t)n : 1, sizeof *out->tables);
+    if (!out->tables) {
+        PQclear(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
+        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table))
+            continue;
+        struct lt_source_table *t = &out->tables[out->n];
+        if (load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err)) {
+            PQclear(r);
+            lt_table_list_free(out);
+            return LT_ERR_RUNTIME;
+        }
+        t->estimated_rows = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+        t->copy_sql = build_copy_sql(s->main, t->schema, PQgetvalue(r, i, 3)[0] == 'p');
+        out->n++;
+        if (!t->copy_sql) {
+            PQclear(r);
+            lt_table_list_free(out);
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+    }
+    PQclear(r);
+    return LT_OK;
+}
+
+static int worker_connection(struct lt_source *s, int worker, PGconn **out, struct lt_error *err)
+{
+    if (worker < 0 || worker >= PG_MAX_WORKERS)
+        return lt_fail(err, LT_ERR_RUNTIME, "worker %d out of range", worker);
+    if (!s->workers[worker]) {
+        PGconn *c = NULL;
+        if (connect_session(s->cfg->source.conninfo, &c, err))
+            return LT_ERR_RUNTIME;
+        char sql[256];
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '%s'",
+                 s->snapshot_name);
+        if (exec_ok(c, sql, err)) {
+            PQfinish(c);
+            return lt_error_prefix(err, "joining the snapshot: ");
+        }
+        s->workers[worker] = c;
+    }
+    *out = s->workers[worker];
+    return LT_OK;
+}
+
+static int pg_load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
+                         const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
+{
+    PGconn *c = NULL;
+    if (worker_connection(s, worker, &c, err))
+        return LT_ERR_RUNTIME;
+    PGresult *r = PQexec(c, t->copy_sql);
+    if (PQresultStatus(r) != PGRES_COPY_OUT) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    PQclear(r);
+    int ncols = t->schema->ncols;
+    struct lt_value *vals = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *vals);
+    if (!vals)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    struct lt_row row = {.op = 'I', .commit_ts_us = snap->time_us, .nvals = ncols, .vals = vals};
+    memcpy(row.pos, snap->pos, sizeof row.pos);
+    int rc = LT_OK;
+    char *buf;
+    int len;
+    while ((len = PQgetCopyData(c, &buf, 0)) > 0) {
+        if (!rc)
+            rc = lt_pg_copy_parse_row(buf, (size_t)len, vals, ncols, err);
+        if (!rc)
+            rc = fn(ctx, &row, err);
+        PQfreemem(buf);
+        if (rc) {
+            /* Stop the server sending: cancel, then drain what is in flight. */
+            PGcancel *cancel = PQgetCancel(c);
+            char ebuf[256];
+            if (cancel) {
+                PQcancel(cancel, ebuf, sizeof ebuf);
+                PQfreeCancel(cancel);
+            }
+        }
+    }
+    if (len == -2 && !rc)
+        rc = conn_error(c, err, "reading COPY data");
+    while ((r = PQgetResult(c)) != NULL) {
+        if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char line[512];
+            rc = lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", first_line(PQresultErrorMessage(r), line, sizeof line));
+        }
+        PQclear(r);
+    }
+    free(vals);
+    if (rc && s->workers[worker]) {
+        /* The snapshot transaction is broken after a cancel; this worker cannot be reused. */
+        PQfinish(s->workers[worker]);
+        s->workers[worker] = NULL;
+    }
+    return rc;
+}
+
+static void pg_snapshot_end(struct lt_source *s)
+{
+    for (int i = 0; i < PG_MAX_WORKERS; i++) {
+        if (s->workers[i]) {
+            PQfinish(s->workers[i]);
+            s->workers[i] = NULL;
+        }
+    }
+    if (s->main)
+        exec_ok(s->main, "COMMIT", NULL);
+}
+
+static void pg_close(struct lt_source *s)
+{
+    if (!s)
+        return;
+    pg_snapshot_end(s);
+    PQfinish(s->main);
+    free(s);
+}
+
+const struct logtap_source_ops lt_postgres_source = {
+    .name = "postgres",
+    .open = pg_open,
+    .snapshot_begin = pg_snapshot_begin,
+    .list_tables = pg_list_tables,
+    .load_table = pg_load_table,
+    .snapshot_end = pg_snapshot_end,
+    .close = pg_close,
+};

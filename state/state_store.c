@@ -1,0 +1,410 @@
+/* The SQLite state store (see state_store.h): schema migrations, tables, manifest, statistics, task facts. */
+#include "state/state_store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct lt_state {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+/* Migration i brings the schema from version i to i+1. Append only; never edit a released step. */
+static const char *const migrations[] = {
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE tables ("
+    "  id INTEGER PRIMARY KEY,"
+    "  schema_name TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  full_load_rows INTEGER NOT NULL DEFAULT 0,"
+    "  full_load_started TEXT,"
+    "  full_load_finished TEXT,"
+    "  inserts INTEGER NOT NULL DEFAULT 0,"
+    "  updates INTEGER NOT NULL DEFAULT 0,"
+    "  deletes INTEGER NOT NULL DEFAULT 0,"
+    "  truncates INTEGER NOT NULL DEFAULT 0,"
+    "  ddls INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  UNIQUE (schema_name, table_name));"
+    "CREATE TABLE files ("
+    "  id INTEGER PRIMARY KEY,"
+    "  table_id INTEGER NOT NULL REFERENCES tables(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('load', 'cdc')),"
+    "  path TEXT NOT NULL UNIQUE,"
+    "  rows INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  first_pos TEXT,"
+    "  last_pos TEXT,"
+    "  schema_json TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX files_by_table ON files (table_id, kind, last_pos);",
+};
+
+static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
+
+static int db_error(struct lt_state *st, struct lt_error *err, const char *what)
+{
+    return lt_fail(err, LT_ERR_RUNTIME, "state store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static int exec(struct lt_state *st, const char *sql, struct lt_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        lt_fail(err, LT_ERR_RUNTIME, "state store: %s", msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return LT_ERR_RUNTIME;
+    }
+    return LT_OK;
+}
+
+static int mkdir_parents(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+static int migrate(struct lt_state *st, struct lt_error *err)
+{
+    int version = lt_state_schema_version(st);
+    if (version > schema_version)
+        return lt_fail(err, LT_ERR_RUNTIME,
+                       "state store: schema version %d is newer than this logtap understands (%d); upgrade logtap",
+                       version, schema_version);
+    for (int v = version; v < schema_version; v++) {
+        char sql[64];
+        if (exec(st, "BEGIN IMMEDIATE", err))
+            return LT_ERR_RUNTIME;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (exec(st, migrations[v], err) || exec(st, sql, err)) {
+            exec(st, "ROLLBACK", NULL);
+            return lt_error_prefix(err, "migrating to schema version %d: ", v + 1);
+        }
+        if (exec(st, "COMMIT", err))
+            return LT_ERR_RUNTIME;
+    }
+    return LT_OK;
+}
+
+static int open_db(const char *path, int flags, struct lt_state **out, struct lt_error *err)
+{
+    struct lt_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    pthread_mutex_init(&st->lock, NULL);
+    if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        lt_fail(err, LT_ERR_RUNTIME, "state store: cannot open %s: %s", path,
+                st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        lt_state_close(st);
+        return LT_ERR_RUNTIME;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    *out = st;
+    return LT_OK;
+}
+
+int lt_state_open(const char *path, const char *task, const char *engine, struct lt_state **out,
+                  struct lt_error *err)
+{
+    *out = NULL;
+    if (mkdir_parents(path) != 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "state store: cannot create the directory of %s: %s", path,
+                       strerror(errno));
+    struct lt_state *st;
+    if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st, err))
+        return LT_ERR_RUNTIME;
+    if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", err) ||
+        migrate(st, err)) {
+        lt_state_close(st);
+        return lt_error_prefix(err, "%s: ", path);
+    }
+    char have[256];
+    const char *const keys[2] = {"task", "engine"};
+    const char *const want[2] = {task, engine};
+    for (int i = 0; i < 2; i++) {
+        if (lt_state_get_meta(st, keys[i], have, sizeof have, err)) {
+            lt_state_close(st);
+            return LT_ERR_RUNTIME;
+        }
+        if (!*have) {
+            if (lt_state_set_meta(st, keys[i], want[i], err)) {
+                lt_state_close(st);
+                return LT_ERR_RUNTIME;
+            }
+        } else if (strcmp(have, want[i]) != 0) {
+            lt_state_close(st);
+            return lt_fail(err, LT_ERR_CONFIG, "state store %s belongs to %s \"%s\", not \"%s\"; use another state path",
+                           path, keys[i], have, want[i]);
+        }
+    }
+    *out = st;
+    return LT_OK;
+}
+
+int lt_state_open_existing(const char *path, struct lt_state **out, struct lt_error *err)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "state store %s does not exist yet (no load has run for this task)", path);
+    struct lt_state *st;
+    if (open_db(path, SQLITE_OPEN_READWRITE, &st, err))
+        return LT_ERR_RUNTIME;
+    if (lt_state_schema_version(st) > schema_version) {
+        lt_state_close(st);
+        return lt_fail(err, LT_ERR_RUNTIME, "state store %s has a newer schema than this logtap understands", path);
+    }
+    if (migrate(st, err)) {
+        lt_state_close(st);
+        return LT_ERR_RUNTIME;
+    }
+    *out = st;
+    return LT_OK;
+}
+
+void lt_state_close(struct lt_state *st)
+{
+    if (!st)
+        return;
+    sqlite3_close(st->db);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+int lt_state_schema_version(struct lt_state *st)
+{
+    sqlite3_stmt *s;
+    int v = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    return v;
+}
+
+/* Runs one statement with text/int64 parameters given as a format: 't' text, 'i' int64. */
+static int run(struct lt_state *st, struct lt_error *err, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return db_error(st, err, "prepare");
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt && fmt[i]; i++) {
+        if (fmt[i] == 't') {
+            const char *v = va_arg(ap, const char *);
+            if (v)
+                sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(s, i + 1);
+        } else {
+            sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+        }
+    }
+    va_end(ap);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_error(st, err, "write");
+    return LT_OK;
+}
+
+int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "INSERT INTO tables (schema_name, table_name) VALUES (?, ?) ON CONFLICT DO NOTHING", "tt",
+                 schema, table);
+    sqlite3_stmt *s = NULL;
+    if (!rc && sqlite3_prepare_v2(st->db, "SELECT id FROM tables WHERE schema_name = ? AND table_name = ?", -1, &s,
+                                  NULL) != SQLITE_OK)
+        rc = db_error(st, err, "prepare");
+    if (!rc) {
+        sqlite3_bind_text(s, 1, schema, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, table, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            *id = sqlite3_column_int64(s, 0);
+        else
+            rc = db_error(st, err, "table lookup");
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+/* Runs fn inside BEGIN IMMEDIATE ... COMMIT under the store's lock. */
+static int in_transaction(struct lt_state *st, struct lt_error *err, int (*fn)(struct lt_state *, void *, struct lt_error *),
+                          void *arg)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = exec(st, "BEGIN IMMEDIATE", err);
+    if (!rc) {
+        rc = fn(st, arg, err);
+        if (rc)
+            exec(st, "ROLLBACK", NULL);
+        else
+            rc = exec(st, "COMMIT", err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static int begin_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
+{
+    int64_t id = *(int64_t *)arg;
+    int rc = run(st, err, "DELETE FROM files WHERE table_id = ? AND kind = 'load'", "i", id);
+    if (!rc)
+        rc = run(st, err,
+                 "UPDATE tables SET state = 'loading', full_load_rows = 0, last_error = NULL,"
+                 " full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), full_load_finished = NULL WHERE id = ?",
+                 "i", id);
+    return rc;
+}
+
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, struct lt_error *err)
+{
+    return in_transaction(st, err, begin_load_tx, &table_id);
+}
+
+int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err,
+                 "UPDATE tables SET state = 'loaded', full_load_rows = ?,"
+                 " full_load_finished = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                 "ii", rows, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "UPDATE tables SET state = 'failed', last_error = ? WHERE id = ?", "ti", message, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_add_file(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO files (table_id, kind, path, rows, bytes, first_pos, last_pos, schema_json)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                           " ON CONFLICT (path) DO UPDATE SET table_id = excluded.table_id, kind = excluded.kind,"
+                           " rows = excluded.rows, bytes = excluded.bytes, first_pos = excluded.first_pos,"
+                           " last_pos = excluded.last_pos, schema_json = excluded.schema_json",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = db_error(st, err, "prepare");
+    } else {
+        sqlite3_bind_int64(s, 1, f->table_id);
+        sqlite3_bind_text(s, 2, f->kind == LT_FILE_LOAD ? "load" : "cdc", -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, f->path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, f->rows);
+        sqlite3_bind_int64(s, 5, f->bytes);
+        sqlite3_bind_text(s, 6, f->first_pos, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 7, f->last_pos, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 8, f->schema_json, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = db_error(st, err, "recording a file in the manifest");
+        sqlite3_finalize(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_set_meta(struct lt_state *st, const char *key, const char *value, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 "tt", key, value);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_get_meta(struct lt_state *st, const char *key, char *out, size_t outlen, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK) {
+        rc = db_error(st, err, "prepare");
+    } else {
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+    const unsigned char *v = sqlite3_column_text(s, col);
+    snprintf(dst, n, "%s", v ? (const char *)v : "");
+}
+
+int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
+                        struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT t.id, t.schema_name, t.table_name, t.state, t.full_load_rows, t.inserts, t.updates,"
+                           " t.deletes, t.truncates, t.ddls, COUNT(f.id), COALESCE(SUM(f.bytes), 0),"
+                           " t.full_load_started, t.full_load_finished, t.last_error"
+                           " FROM tables t LEFT JOIN files f ON f.table_id = t.id"
+                           " GROUP BY t.id ORDER BY t.schema_name, t.table_name",
+                           -1, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_error(st, err, "prepare");
+    }
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct lt_table_status t;
+        memset(&t, 0, sizeof t);
+        t.id = sqlite3_column_int64(s, 0);
+        copy_col(t.schema_name, sizeof t.schema_name, s, 1);
+        copy_col(t.table_name, sizeof t.table_name, s, 2);
+        copy_col(t.state, sizeof t.state, s, 3);
+        t.full_load_rows = sqlite3_column_int64(s, 4);
+        t.inserts = sqlite3_column_int64(s, 5);
+        t.updates = sqlite3_column_int64(s, 6);
+        t.deletes = sqlite3_column_int64(s, 7);
+        t.truncates = sqlite3_column_int64(s, 8);
+        t.ddls = sqlite3_column_int64(s, 9);
+        t.files = sqlite3_column_int64(s, 10);
+        t.bytes = sqlite3_column_int64(s, 11);
+        copy_col(t.full_load_started, sizeof t.full_load_started, s, 12);
+        copy_col(t.full_load_finished, sizeof t.full_load_finished, s, 13);
+        copy_col(t.last_error, sizeof t.last_error, s, 14);
+        if ((rc = fn(ctx, &t)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(st, err, "reading tables");
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}

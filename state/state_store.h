@@ -1,0 +1,72 @@
+/* The state store: one SQLite database per task (WAL mode, synchronous=FULL) holding the tables and their
+ * full-load status, the file manifest, per-table statistics and the CDC checkpoint. A file's manifest row is
+ * committed only after the file itself is durable; readers (status, merge) see only committed rows.
+ * The schema is versioned through PRAGMA user_version and migrated forward on open. Thread-safe. */
+#ifndef LOGTAP_STATE_STORE_H
+#define LOGTAP_STATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/error.h"
+
+struct lt_state;
+
+enum lt_file_kind { LT_FILE_LOAD, LT_FILE_CDC };
+
+struct lt_manifest_file {
+    int64_t table_id;
+    enum lt_file_kind kind;
+    const char *path;        /* relative to the target path */
+    int64_t rows;
+    int64_t bytes;
+    const char *first_pos;
+    const char *last_pos;
+    const char *schema_json; /* the file's columns, as written */
+};
+
+struct lt_table_status {
+    int64_t id;
+    char schema_name[256];
+    char table_name[256];
+    char state[16];          /* pending, loading, loaded, failed */
+    int64_t full_load_rows;
+    int64_t inserts, updates, deletes, truncates, ddls;
+    int64_t files, bytes;
+    char full_load_started[32], full_load_finished[32];
+    char last_error[512];
+};
+
+/* Opens (creating the file and its directory when missing) and migrates the store. A store made for another
+ * task or source engine is refused. */
+int lt_state_open(const char *path, const char *task, const char *engine, struct lt_state **out,
+                  struct lt_error *err);
+/* Opens an existing store read-only for reporting; a missing file is an error. */
+int lt_state_open_existing(const char *path, struct lt_state **out, struct lt_error *err);
+void lt_state_close(struct lt_state *st);
+
+int lt_state_schema_version(struct lt_state *st);
+
+/* Finds or creates the table row. */
+int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err);
+
+/* Starts (or restarts) a table's full load: state 'loading', counters reset, its previous load files dropped from
+ * the manifest. The caller removes the files themselves afterwards. */
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, struct lt_error *err);
+int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err);
+int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err);
+
+/* Records a durable file. */
+int lt_state_add_file(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err);
+
+/* Key/value facts about the task (snapshot position, last full load time, ...). Returns LT_OK and an empty
+ * string when the key is absent. */
+int lt_state_set_meta(struct lt_state *st, const char *key, const char *value, struct lt_error *err);
+int lt_state_get_meta(struct lt_state *st, const char *key, char *out, size_t outlen, struct lt_error *err);
+
+/* Calls fn for each table, ordered by schema and name. */
+int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
+                        struct lt_error *err);
+
+#endif

@@ -1,0 +1,271 @@
+/* The CSV target: RFC 4180 files with the DMS S3 options (CsvDelimiter, CsvRowDelimiter, CsvNullValue,
+ * AddColumnName). NULL is CsvNullValue unquoted; a value that would read back as NULL (empty, or equal to
+ * CsvNullValue) is quoted, as is any value holding the delimiter, a quote, CR, LF or a row-delimiter byte, so
+ * PostgreSQL's COPY ... CSV, MySQL's LOAD DATA and DuckDB read every value back exactly.
+ * Rows are formatted into one reused buffer and written to the fd in large blocks. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/target.h"
+
+#define CSV_BUFFER_SIZE (256 * 1024)
+
+struct lt_target_writer {
+    int fd;
+    const struct lt_target_config *cfg;
+    struct lt_file_layout layout;
+    char *buf;
+    size_t used;
+    uint64_t flushed;
+    const char *delim;
+    size_t delim_len;
+    const char *rowdelim;
+    size_t rowdelim_len;
+    const char *null;
+    size_t null_len;
+    bool special[256]; /* bytes that force quoting */
+    char *unchanged;   /* scratch for the _logtap_unchanged list */
+    size_t unchanged_cap;
+};
+
+static int flush_buffer(struct lt_target_writer *w, struct lt_error *err)
+{
+    size_t off = 0;
+    while (off < w->used) {
+        ssize_t n = write(w->fd, w->buf + off, w->used - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return lt_fail(err, LT_ERR_RUNTIME, "writing CSV: %s", strerror(errno));
+        }
+        off += (size_t)n;
+    }
+    w->flushed += w->used;
+    w->used = 0;
+    return LT_OK;
+}
+
+/* Appends bytes, flushing when the buffer is full; large values pass straight through. */
+static int put(struct lt_target_writer *w, const char *p, size_t n, struct lt_error *err)
+{
+    if (w->used + n > CSV_BUFFER_SIZE) {
+        if (flush_buffer(w, err))
+            return LT_ERR_RUNTIME;
+        if (n > CSV_BUFFER_SIZE) {
+            while (n > 0) {
+                size_t chunk = n > CSV_BUFFER_SIZE ? CSV_BUFFER_SIZE : n;
+                memcpy(w->buf, p, chunk);
+                w->used = chunk;
+                if (flush_buffer(w, err))
+                    return LT_ERR_RUNTIME;
+                p += chunk;
+                n -= chunk;
+            }
+            return LT_OK;
+        }
+    }
+    memcpy(w->buf + w->used, p, n);
+    w->used += n;
+    return LT_OK;
+}
+
+static bool needs_quotes(const struct lt_target_writer *w, const char *p, size_t n)
+{
+    if (n == 0 || (n == w->null_len && memcmp(p, w->null, n) == 0))
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (w->special[(unsigned char)p[i]])
+            return true;
+    return false;
+}
+
+static int put_field(struct lt_target_writer *w, const char *p, size_t n, struct lt_error *err)
+{
+    if (!needs_quotes(w, p, n))
+        return put(w, p, n, err);
+    if (put(w, "\"", 1, err))
+        return LT_ERR_RUNTIME;
+    const char *start = p, *end = p + n;
+    for (const char *q = p; q < end; q++) {
+        if (*q == '"') {
+            if (put(w, start, (size_t)(q - start + 1), err) || put(w, "\"", 1, err))
+                return LT_ERR_RUNTIME;
+            start = q + 1;
+        }
+    }
+    if (put(w, start, (size_t)(end - start), err))
+        return LT_ERR_RUNTIME;
+    return put(w, "\"", 1, err);
+}
+
+static int put_value(struct lt_target_writer *w, const struct lt_value *v, struct lt_error *err)
+{
+    if (v->state == LT_VALUE_PRESENT)
+        return put_field(w, v->data, v->len, err);
+    return put(w, w->null, w->null_len, err); /* NULL, or unchanged (named in _logtap_unchanged) */
+}
+
+static int put_text(struct lt_target_writer *w, const char *s, struct lt_error *err)
+{
+    return put_field(w, s, strlen(s), err);
+}
+
+static int write_header(struct lt_target_writer *w, struct lt_error *err)
+{
+    const struct lt_file_layout *l = &w->layout;
+    bool first = true;
+#define SEP() do { if (!first && put(w, w->delim, w->delim_len, err)) return LT_ERR_RUNTIME; first = false; } while (0)
+    if (l->with_op) {
+        SEP();
+        if (put_text(w, "Op", err))
+            return LT_ERR_RUNTIME;
+    }
+    if (l->ts_column) {
+        SEP();
+        if (put_text(w, l->ts_column, err))
+            return LT_ERR_RUNTIME;
+    }
+    for (int i = 0; i < l->schema->ncols; i++) {
+        SEP();
+        if (put_text(w, l->schema->cols[i].name, err))
+            return LT_ERR_RUNTIME;
+    }
+    SEP();
+    if (put_text(w, LT_POS_COLUMN, err))
+        return LT_ERR_RUNTIME;
+    if (l->with_unchanged) {
+        SEP();
+        if (put_text(w, LT_UNCHANGED_COLUMN, err))
+            return LT_ERR_RUNTIME;
+    }
+#undef SEP
+    return put(w, w->rowdelim, w->rowdelim_len, err);
+}
+
+static int csv_open(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
+                    const struct lt_file_layout *layout, struct lt_error *err)
+{
+    struct lt_target_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->buf = malloc(CSV_BUFFER_SIZE))) {
+        free(w);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    w->fd = fd;
+    w->cfg = cfg;
+    w->layout = *layout;
+    w->delim = cfg->csv_delimiter;
+    w->delim_len = strlen(w->delim);
+    w->rowdelim = cfg->csv_row_delimiter;
+    w->rowdelim_len = strlen(w->rowdelim);
+    w->null = cfg->csv_null_value;
+    w->null_len = strlen(w->null);
+    w->special['"'] = w->special['\r'] = w->special['\n'] = true;
+    for (const char *p = w->delim; *p; p++)
+        w->special[(unsigned char)*p] = true;
+    for (const char *p = w->rowdelim; *p; p++)
+        w->special[(unsigned char)*p] = true;
+    if (cfg->add_column_name && write_header(w, err)) {
+        free(w->buf);
+        free(w);
+        return LT_ERR_RUNTIME;
+    }
+    *out = w;
+    return LT_OK;
+}
+
+/* Comma-separated names of the columns whose value is "unchanged"; empty when none. */
+static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, size_t *len, struct lt_error *err)
+{
+    size_t n = 0;
+    for (int i = 0; i < row->nvals; i++) {
+        if (row->vals[i].state != LT_VALUE_UNCHANGED)
+            continue;
+        const char *name = w->layout.schema->cols[i].name;
+        size_t need = n + strlen(name) + 2;
+        if (need > w->unchanged_cap) {
+            size_t cap = need * 2 + 64;
+            char *p = realloc(w->unchanged, cap);
+            if (!p)
+                return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            w->unchanged = p;
+            w->unchanged_cap = cap;
+        }
+        if (n)
+            w->unchanged[n++] = ',';
+        memcpy(w->unchanged + n, name, strlen(name));
+        n += strlen(name);
+    }
+    *len = n;
+    return LT_OK;
+}
+
+static int csv_write_row(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err)
+{
+    const struct lt_file_layout *l = &w->layout;
+    if (row->nvals != l->schema->ncols)
+        return lt_fail(err, LT_ERR_RUNTIME, "row has %d values, table %s.%s has %d columns", row->nvals,
+                       l->schema->schema_name, l->schema->table_name, l->schema->ncols);
+    bool first = true;
+#define SEP() do { if (!first && put(w, w->delim, w->delim_len, err)) return LT_ERR_RUNTIME; first = false; } while (0)
+    if (l->with_op) {
+        SEP();
+        char op = row->op;
+        if (put(w, &op, 1, err))
+            return LT_ERR_RUNTIME;
+    }
+    if (l->ts_column) {
+        SEP();
+        char ts[32];
+        lt_format_timestamp_us(row->commit_ts_us, ts);
+        if (put(w, ts, strlen(ts), err))
+            return LT_ERR_RUNTIME;
+    }
+    for (int i = 0; i < row->nvals; i++) {
+        SEP();
+        if (put_value(w, &row->vals[i], err))
+            return LT_ERR_RUNTIME;
+    }
+    SEP();
+    if (put_field(w, row->pos, strlen(row->pos), err))
+        return LT_ERR_RUNTIME;
+    if (l->with_unchanged) {
+        SEP();
+        size_t n = 0;
+        if (unchanged_list(w, row, &n, err) || put_field(w, w->unchanged, n, err))
+            return LT_ERR_RUNTIME;
+    }
+#undef SEP
+    return put(w, w->rowdelim, w->rowdelim_len, err);
+}
+
+static uint64_t csv_size(const struct lt_target_writer *w)
+{
+    return w->flushed + w->used;
+}
+
+static void csv_discard(struct lt_target_writer *w)
+{
+    free(w->unchanged);
+    free(w->buf);
+    free(w);
+}
+
+static int csv_finish(struct lt_target_writer *w, struct lt_error *err)
+{
+    int rc = flush_buffer(w, err);
+    csv_discard(w);
+    return rc;
+}
+
+const struct logtap_target_ops lt_csv_target = {
+    .name = "csv",
+    .extension = "csv",
+    .open = csv_open,
+    .write_row = csv_write_row,
+    .size = csv_size,
+    .finish = csv_finish,
+    .discard = csv_discard,
+};

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs logtap's whole test suite on a fresh Debian machine: installs what is missing (apt, npm), builds logtap
+# twice (Release for the suite, ASan+UBSan for the unit tests), starts a throwaway PostgreSQL 15, runs ctest, and
+# stops the server by its PID whatever happens. Usage: tests/run.sh [ctest args...]
+set -euo pipefail
+logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$logtap_root/tests/lib/deps.sh"
+source "$logtap_root/tests/lib/pg_server.sh"
+
+logtap_install_deps
+(cd "$logtap_root/tests/tools" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+
+build=${LOGTAP_BUILD_DIR:-$logtap_root/build/release}
+asan=${LOGTAP_ASAN_BUILD_DIR:-$logtap_root/build/asan}
+logtap_build "$build" Release
+logtap_build "$asan" Debug -DLOGTAP_SANITIZE=ON
+
+work=$(mktemp -d /tmp/logtap-tests.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  pg_server_stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+pg_port=${LOGTAP_TEST_PG_PORT:-$((20000 + RANDOM % 20000))}
+pg_server_start "$work/pg" "$pg_port"
+echo "PostgreSQL 15 on $PGHOST port $PGPORT"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+echo "== unit tests (ASan + UBSan)"
+ctest --test-dir "$asan" -R '^unit\.' --output-on-failure -j2 "$@" || status=1
+echo "== all tests (Release)"
+ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
+exit $status
