@@ -43,7 +43,16 @@
  *          ROLLBACK TO a;
  *          INSERT INTO stream_t SELECT g, 'more'||g, 'ok' FROM generate_series(30001,33000) g; COMMIT;
  *
- * then the bytes were read with
+ * and later, on a third slot s3 (read like s1 below):                                   -- v1_*index*, v1_*nothing*
+ *   CREATE TABLE idx_t (a int NOT NULL, b text, c int, g int GENERATED ALWAYS AS (a * 2) STORED, d text);
+ *   CREATE UNIQUE INDEX idx_t_a ON idx_t (a); ALTER TABLE idx_t REPLICA IDENTITY USING INDEX idx_t_a;
+ *   ALTER TABLE idx_t DROP COLUMN c;
+ *   CREATE TABLE nothing_t (x int); ALTER TABLE nothing_t REPLICA IDENTITY NOTHING;
+ *   SELECT pg_create_logical_replication_slot('s3','pgoutput');
+ *   INSERT INTO idx_t (a, b, d) VALUES (1,'b1','d1'); UPDATE idx_t SET a = 2 WHERE a = 1;
+ *   INSERT INTO nothing_t VALUES (5);
+ *
+ * The bytes were read with
  *   select lsn, xid, encode(data,'hex') from pg_logical_slot_peek_binary_changes('s1', NULL, NULL,
  *       'proto_version','1', 'publication_names','pub', 'messages','true');           -- v1_*
  *   ... the same with 'binary','true' instead of 'messages','true';                     -- v1_bin_*
@@ -503,7 +512,39 @@ static const unsigned char v2_stream_ins_sub[] = {
     0x30, 0x30, 0x30, 0x31, 0x74, 0x00, 0x00, 0x00, 0x02, 0x6f, 0x6b,
 };
 
+/* Relation public.idx_t, REPLICA IDENTITY USING INDEX idx_t_a on (a); its dropped column c and generated
+ * column g are not sent; a is flagged as key (record LSN 0/1FDEBB8, xid 806) */
+static const unsigned char v1_rel_index[] = {
+    0x52, 0x00, 0x00, 0x40, 0x8e, 0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0x00, 0x69, 0x64, 0x78, 0x5f,
+    0x74, 0x00, 0x69, 0x00, 0x03, 0x01, 0x61, 0x00, 0x00, 0x00, 0x00, 0x17, 0xff, 0xff, 0xff, 0xff,
+    0x00, 0x62, 0x00, 0x00, 0x00, 0x00, 0x19, 0xff, 0xff, 0xff, 0xff, 0x00, 0x64, 0x00, 0x00, 0x00,
+    0x00, 0x19, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* UPDATE idx_t SET a = 2 WHERE a = 1: K old key (1, NULL, NULL), then N (2,'b1','d1') (record LSN 0/1FDED08, xid 807) */
+static const unsigned char v1_upd_index_key[] = {
+    0x55, 0x00, 0x00, 0x40, 0x8e, 0x4b, 0x00, 0x03, 0x74, 0x00, 0x00, 0x00, 0x01, 0x31, 0x6e, 0x6e,
+    0x4e, 0x00, 0x03, 0x74, 0x00, 0x00, 0x00, 0x01, 0x32, 0x74, 0x00, 0x00, 0x00, 0x02, 0x62, 0x31,
+    0x74, 0x00, 0x00, 0x00, 0x02, 0x64, 0x31,
+};
+
+/* Relation public.nothing_t, REPLICA IDENTITY NOTHING: x int4 (record LSN 0/1FDEDD8, xid 808) */
+static const unsigned char v1_rel_nothing[] = {
+    0x52, 0x00, 0x00, 0x40, 0x95, 0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0x00, 0x6e, 0x6f, 0x74, 0x68,
+    0x69, 0x6e, 0x67, 0x5f, 0x74, 0x00, 0x6e, 0x00, 0x01, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x17,
+    0xff, 0xff, 0xff, 0xff,
+};
+
+/* Insert nothing_t (5) (record LSN 0/1FDEDD8, xid 808) */
+static const unsigned char v1_ins_nothing[] = {
+    0x49, 0x00, 0x00, 0x40, 0x95, 0x4e, 0x00, 0x01, 0x74, 0x00, 0x00, 0x00, 0x01, 0x35,
+};
+
 #define PGO_VECTORS(X) \
+    X(v1_rel_index, 1, false) \
+    X(v1_upd_index_key, 1, false) \
+    X(v1_rel_nothing, 1, false) \
+    X(v1_ins_nothing, 1, false) \
     X(v1_begin, 1, false) \
     X(v1_rel_items, 1, false) \
     X(v1_ins_items_1, 1, false) \

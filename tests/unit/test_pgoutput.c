@@ -196,6 +196,18 @@ static void test_relation(void)
     CHECK_PGSTR(msg.u.relation.relname, "moods");
     CHECK_RELCOLS(&msg.u.relation, {true, "id", OID_INT8, -1}, {false, "m", OID_MOOD, -1});
 
+    /* REPLICA IDENTITY USING INDEX: the index column is the key; dropped and generated columns are left out of the
+     * relation and of its tuples alike. */
+    DECODE_OK(v1_rel_index, 1, false);
+    CHECK_INT(msg.u.relation.replident, LT_PGO_REPLIDENT_INDEX);
+    CHECK_PGSTR(msg.u.relation.relname, "idx_t");
+    CHECK_RELCOLS(&msg.u.relation, {true, "a", OID_INT4, -1}, {false, "b", OID_TEXT, -1},
+                  {false, "d", OID_TEXT, -1});
+    DECODE_OK(v1_rel_nothing, 1, false);
+    CHECK_INT(msg.u.relation.replident, LT_PGO_REPLIDENT_NOTHING);
+    CHECK_RELCOLS(&msg.u.relation, {false, "x", OID_INT4, -1});
+
+    DECODE_OK(v1_rel_moods, 1, false);
     /* The iterator yields the same and stops after the last column. */
     struct lt_pgo_relcol_iter it;
     struct lt_pgo_relcol col;
@@ -238,6 +250,9 @@ static void test_insert(void)
 
     DECODE_OK(v1_ins_items_5, 1, false);
     CHECK_TUPLE(&msg.u.change.newtup, "3", "fig", "2.00", "\xc3\xa9\"\\", "3");
+
+    DECODE_OK(v1_ins_nothing, 1, false);
+    CHECK_TUPLE(&msg.u.change.newtup, "5");
 
     DECODE_OK(v1_ins_moods, 1, false);
     CHECK_INT(msg.u.change.relid, RELID_MOODS);
@@ -292,6 +307,12 @@ static void test_update(void)
     CHECK_INT(msg.u.change.old_kind, 'K');
     CHECK_TUPLE(&msg.u.change.oldtup, "2", NULL, NULL, NULL);
     CHECK_TUPLE(&msg.u.change.newtup, "10", "pear", NULL, "x");
+
+    /* REPLICA IDENTITY USING INDEX, key changed: the old index key as 'K'. */
+    DECODE_OK(v1_upd_index_key, 1, false);
+    CHECK_INT(msg.u.change.old_kind, 'K');
+    CHECK_TUPLE(&msg.u.change.oldtup, "1", NULL, NULL);
+    CHECK_TUPLE(&msg.u.change.newtup, "2", "b1", "d1");
 
     /* REPLICA IDENTITY FULL: the whole old row as 'O'. */
     DECODE_OK(v1_upd_full, 1, false);
