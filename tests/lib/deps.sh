@@ -24,10 +24,11 @@ logtap_install_deps() {
   fi
 }
 
-# Builds logtap into $1 (build type $2, extra cmake args after).
+# Builds into $1 (build type $2, extra cmake args after); LOGTAP_BUILD_TARGET limits it to one target.
 logtap_build() {
   local dir=$1 type=$2
   shift 2
   cmake -S "$logtap_root" -B "$dir" -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)"
+  cmake --build "$dir" -j"$(nproc)" ${LOGTAP_BUILD_TARGET:+--target "$LOGTAP_BUILD_TARGET"} >"$dir/build.log" 2>&1 \
+    || { cat "$dir/build.log" >&2; echo "build failed" >&2; return 1; }
 }
