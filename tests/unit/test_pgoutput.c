@@ -47,7 +47,7 @@ static bool decode_fails(const unsigned char *v, size_t n, int proto, bool in_st
 {
     int rc = decode(v, n, proto, in_stream);
     if (rc != LT_ERR_RUNTIME || err.code != LT_ERR_RUNTIME) {
-        printf("  expected an error containing \"%s\", got rc %d\n", needle, rc);
+        printf("  expected an error containing \"%s\", got rc %d\n", needle ? needle : "(any)", rc);
         return false;
     }
     if (needle && !strstr(err.msg, needle)) {
