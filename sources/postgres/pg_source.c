@@ -14,6 +14,7 @@
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
 #include "sources/postgres/pg_types.h"
+#include "sources/postgres/repl_protocol.h"
 
 #define PG_MAX_WORKERS 64
 
@@ -115,11 +116,6 @@ static int64_t parse_utc_timestamp(const char *s)
     return ((days * 24 + h) * 60 + mi) * 60 * 1000000 + (int64_t)(sec * 1e6 + 0.5);
 }
 
-static void format_pos(uint64_t lsn, uint64_t seq, char out[LT_POS_MAX + 1])
-{
-    snprintf(out, LT_POS_MAX + 1, "%08X/%08X:%010" PRIu64, (unsigned)(lsn >> 32), (unsigned)lsn, seq);
-}
-
 static int pg_snapshot_begin(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err)
 {
     if (exec_ok(s->main, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err))
@@ -133,9 +129,13 @@ static int pg_snapshot_begin(struct lt_source *s, struct lt_snapshot_info *info,
         return LT_ERR_RUNTIME;
     }
     snprintf(s->snapshot_name, sizeof s->snapshot_name, "%s", PQgetvalue(r, 0, 0));
-    unsigned hi = 0, lo = 0;
-    sscanf(PQgetvalue(r, 0, 1), "%X/%X", &hi, &lo);
-    format_pos(((uint64_t)hi << 32) | lo, 0, info->pos);
+    uint64_t lsn = 0;
+    if (!lt_pg_lsn_parse(PQgetvalue(r, 0, 1), &lsn)) {
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: unexpected LSN \"%s\"", PQgetvalue(r, 0, 1));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    lt_pg_format_pos(lsn, 0, info->pos);
     info->time_us = parse_utc_timestamp(PQgetvalue(r, 0, 2));
     PQclear(r);
     return LT_OK;
