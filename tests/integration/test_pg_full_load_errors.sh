@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Bad input gets a clear one-line error, the documented exit code, no half-written file under a final name, and
+# an unchanged state; a re-run replaces a table's previous load files cleanly.
+source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
+require_pg
+dir=$(test_dir)
+db=lt_errors
+fresh_db $db
+sql $db "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, repeat('x', 50) FROM generate_series(1, 5000) g;
+         CREATE TABLE secret (id int); INSERT INTO secret VALUES (1);" >/dev/null
+cd "$dir"
+
+# --- usage and config errors: exit 2, message names the field
+run_logtap
+expect_eq "$rc" 2 "no command: exit 2"
+run_logtap frobnicate --config x.json
+expect_eq "$rc" 2 "unknown command: exit 2"
+run_logtap full-load
+expect_eq "$rc" 2 "missing --config: exit 2"
+run_logtap --help
+expect_eq "$rc" 0 "--help: exit 0"
+echo "$out" | grep -q "full-load" && ok "--help lists commands" || fail "--help: $out"
+run_logtap full-load --help
+expect_eq "$rc" 0 "full-load --help: exit 0"
+run_logtap --version
+[[ "$out" =~ ^logtap\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && ok "--version" || fail "--version: $out"
+run_logtap full-load --config missing.json
+expect_eq "$rc" 2 "missing config file: exit 2"
+
+printf '{\n  "task": "x",\n  "source": {\n' > broken.json
+run_logtap full-load --config broken.json
+expect_eq "$rc" 2 "broken JSON: exit 2"
+echo "$out" | grep -q "line 3" && ok "broken JSON: message gives the line" || fail "broken JSON message: $out"
+
+write_pg_config good.json $db ''
+sed 's/"migration_type"/"migraton_type"/' good.json > typo.json
+run_logtap full-load --config typo.json
+expect_eq "$rc" 2 "unknown key: exit 2"
+echo "$out" | grep -q "migraton_type: unknown key" && ok "unknown key named" || fail "unknown key message: $out"
+sed 's/"path": "lake"/"path": 7/' good.json > wrongtype.json
+run_logtap full-load --config wrongtype.json
+expect_eq "$rc" 2 "wrong type: exit 2"
+echo "$out" | grep -q "target.path" && ok "wrong type: field named" || fail "wrong type message: $out"
+sed '/"conninfo"/s/"conninfo": "[^"]*"/"slot": "s"/' good.json > noconn.json
+run_logtap full-load --config noconn.json
+expect_eq "$rc" 2 "missing conninfo: exit 2"
+echo "$out" | grep -q "source.conninfo: missing required field" && ok "missing field named" || fail "missing field: $out"
+
+# --- unreachable server: exit 1, one line, no state and no files
+sed "s/port=$PGPORT/port=1/; s/host=[^ ]*/host=127.0.0.1/" good.json > unreachable.json
+run_logtap full-load --config unreachable.json
+expect_eq "$rc" 1 "unreachable server: exit 1"
+expect_eq "$(echo "$out" | grep -c ERROR)" 1 "unreachable server: one error line"
+echo "$out" | grep -q "cannot connect" && ok "unreachable: says cannot connect" || fail "unreachable message: $out"
+expect_eq "$(find lake -name 'LOAD*' 2>/dev/null | wc -l)" 0 "unreachable: no files"
+
+# --- no table selected
+sed 's/"table-name":"%"/"table-name":"nothing_here%"/' good.json > none.json
+run_logtap full-load --config none.json
+expect_eq "$rc" 2 "no table selected: exit 2"
+echo "$out" | grep -q "no table matches" && ok "no table selected: says so" || fail "no table message: $out"
+
+# --- unwritable target path (a file where a folder should be)
+echo "not a folder" > blocker
+sed 's/"path": "lake"/"path": "blocker\/lake"/' good.json > unwritable.json
+run_logtap full-load --config unwritable.json
+expect_eq "$rc" 1 "unwritable target path: exit 1"
+echo "$out" | grep -q "blocker" && ok "unwritable: names the path" || fail "unwritable message: $out"
+
+# --- permission denied on one table: that table fails, the others load, exit 1
+sql $db "DROP ROLE IF EXISTS lt_reader; CREATE ROLE lt_reader LOGIN; GRANT SELECT ON t TO lt_reader;" >/dev/null
+sed "s/user=logtap/user=lt_reader/; s/\"task\": \"$db\"/\"task\": \"perm\"/" good.json > perm.json
+run_logtap full-load --config perm.json
+expect_eq "$rc" 1 "permission denied: exit 1"
+echo "$out" | grep -q "permission denied" && ok "permission denied reported" || fail "permission message: $out"
+[ -f lake/public/t/LOAD00000001.csv ] && ok "readable table still loaded" || fail "readable table not loaded"
+expect_eq "$(find lake/public/secret -type f 2>/dev/null | wc -l)" 0 "denied table: no file"
+run_logtap status --config perm.json --json
+echo "$out" | grep -q '"table":"secret","state":"failed"' && ok "status shows the failed table" || fail "status: $out"
+rm -rf lake
+
+# --- re-run replaces the previous load: small MaxFileSize makes many files, the default makes one
+write_pg_config small.json $db '"MaxFileSize": 16' '[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"public","table-name":"t"},"rule-action":"include"}]'
+run_logtap full-load --config small.json
+expect_eq "$rc" 0 "small files: exit 0"
+n=$(ls lake/public/t | wc -l)
+[ "$n" -ge 10 ] && ok "small MaxFileSize rolls over ($n files)" || fail "only $n files"
+[ -f lake/public/t/LOAD0000000A.csv ] && ok "tenth file is LOAD0000000A (hex)" || fail "no LOAD0000000A: $(ls lake/public/t | head -12)"
+total=$(cat lake/public/t/LOAD*.csv | wc -l)
+expect_eq "$total" 5000 "all rows across the files"
+sed 's/"MaxFileSize": 16/"MaxFileSize": 1048576/' small.json > big.json
+run_logtap full-load --config big.json
+expect_eq "$rc" 0 "re-run: exit 0"
+expect_eq "$(ls -A lake/public/t)" "LOAD00000001.csv" "re-run leaves exactly one file, no stale ones"
+run_logtap status --config big.json --json
+echo "$out" | grep -q '"table":"t","state":"loaded","full_load_rows":5000,.*"files":1,' && ok "manifest holds only the new file" \
+  || fail "manifest after re-run: $out"
+finish
