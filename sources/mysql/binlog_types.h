@@ -1,0 +1,188 @@
+/* MySQL/MariaDB column values as they sit in a row event, turned into logtap's canonical text (DESIGN.md section 5).
+ *
+ * A row image stores each present, non-NULL column back to back in the column's binary "pack" format; nothing
+ * says how long a value is, so the type code and the per-column metadata from the TABLE_MAP event decide:
+ *
+ *   type (code)              metadata (from the table map)        value bytes in the row image
+ *   TINY(1) SHORT(2)         -                                    1 / 2 / 3 / 4 / 8 bytes little-endian integer
+ *   INT24(9) LONG(3) LONGLONG(8)
+ *   FLOAT(4) DOUBLE(5)       pack length (4 / 8)                  IEEE 754 little-endian
+ *   NEWDECIMAL(246)          precision << 8 | scale               MySQL binary decimal (9 digits per 4 bytes, BE,
+ *                                                                 sign bit flipped, negative = all bytes inverted)
+ *   YEAR(13)                 -                                    1 byte, year - 1900 (0 = year 0000)
+ *   DATE(10) NEWDATE(14)     -                                    3 bytes LE: day 5 bits, month 4, year 15
+ *   TIME(11)                 -                                    3 bytes LE signed, [-]HHMMSS as a decimal number
+ *   DATETIME(12)             -                                    8 bytes LE, YYYYMMDDHHMMSS as a decimal number
+ *   TIMESTAMP(7)             -                                    4 bytes LE seconds since the epoch (UTC)
+ *   TIMESTAMP2(17)           fsp                                  4 bytes BE seconds + (fsp+1)/2 bytes BE fraction
+ *   DATETIME2(18)            fsp                                  5 bytes BE packed (sign 1, year*13+month 17, day 5,
+ *                                                                 hour 5, minute 6, second 6) + fraction
+ *   TIME2(19)                fsp                                  3 bytes BE packed (sign 1, unused 1, hour 10,
+ *                                                                 minute 6, second 6), offset 0x800000, + fraction
+ *   BIT(16)                  number of bits (wire: bits%8, bytes) ceil(bits / 8) bytes big-endian
+ *   VARCHAR(15) VAR_STRING(253) max length in bytes               1-byte length if max < 256 else 2-byte, then bytes
+ *   STRING(254)              max length in bytes, or ENUM/SET     CHAR: 1 or 2 byte length + bytes; ENUM: 1-2 byte
+ *                            pack length (wire: real type byte    index; SET: 1-8 byte bitmask (real type 247/248)
+ *                            with length bits 8-9 folded in, then
+ *                            length low byte)
+ *   ENUM(247) SET(248)       pack length                          as above
+ *   BLOB(252) GEOMETRY(255)  length-prefix size (1-4)             LE length, then bytes
+ *   JSON(245)                length-prefix size (1-4)             LE length, then MySQL binary JSON (mysql_json.h)
+ *
+ * Canonical text: integers and DECIMAL as plain digits; FLOAT/DOUBLE as the shortest text that reads back to the
+ * same value; DATE YYYY-MM-DD; DATETIME YYYY-MM-DD HH:MM:SS[.f...] (fsp digits); TIMESTAMP in UTC with "+00:00";
+ * TIME [-]HH:MM:SS[.f...] (hours may have 3 digits); YEAR as 4 digits (MySQL shows year 0 as "0000"); BIT as an
+ * unsigned integer; ENUM as its label and SET as labels joined by commas (numbers when the labels are unknown);
+ * character strings as UTF-8 (latin1 converted); binary strings, BLOB and GEOMETRY as \x + lowercase hex.
+ * Zero and partly-zero dates (0000-00-00, 2024-00-10, TIMESTAMP 0) have no canonical form: they become NULL and the
+ * decoder raises LT_BINLOG_NOTE_ZERO_DATE so the caller can log it. */
+#ifndef LOGTAP_BINLOG_TYPES_H
+#define LOGTAP_BINLOG_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/error.h"
+#include "agent/record.h"
+
+/* Column type codes as they appear in TABLE_MAP events (the server's enum_field_types). */
+enum lt_mysql_type {
+    LT_MYSQL_TYPE_DECIMAL = 0,
+    LT_MYSQL_TYPE_TINY = 1,
+    LT_MYSQL_TYPE_SHORT = 2,
+    LT_MYSQL_TYPE_LONG = 3,
+    LT_MYSQL_TYPE_FLOAT = 4,
+    LT_MYSQL_TYPE_DOUBLE = 5,
+    LT_MYSQL_TYPE_NULL = 6,
+    LT_MYSQL_TYPE_TIMESTAMP = 7,
+    LT_MYSQL_TYPE_LONGLONG = 8,
+    LT_MYSQL_TYPE_INT24 = 9,
+    LT_MYSQL_TYPE_DATE = 10,
+    LT_MYSQL_TYPE_TIME = 11,
+    LT_MYSQL_TYPE_DATETIME = 12,
+    LT_MYSQL_TYPE_YEAR = 13,
+    LT_MYSQL_TYPE_NEWDATE = 14,
+    LT_MYSQL_TYPE_VARCHAR = 15,
+    LT_MYSQL_TYPE_BIT = 16,
+    LT_MYSQL_TYPE_TIMESTAMP2 = 17,
+    LT_MYSQL_TYPE_DATETIME2 = 18,
+    LT_MYSQL_TYPE_TIME2 = 19,
+    LT_MYSQL_TYPE_JSON = 245,
+    LT_MYSQL_TYPE_NEWDECIMAL = 246,
+    LT_MYSQL_TYPE_ENUM = 247,
+    LT_MYSQL_TYPE_SET = 248,
+    LT_MYSQL_TYPE_TINY_BLOB = 249,
+    LT_MYSQL_TYPE_MEDIUM_BLOB = 250,
+    LT_MYSQL_TYPE_LONG_BLOB = 251,
+    LT_MYSQL_TYPE_BLOB = 252,
+    LT_MYSQL_TYPE_VAR_STRING = 253,
+    LT_MYSQL_TYPE_STRING = 254,
+    LT_MYSQL_TYPE_GEOMETRY = 255,
+};
+
+/* Collation id 63: the "binary" character set (bytes, not text). */
+#define LT_MYSQL_CHARSET_BINARY 63
+
+/* One column as the table map describes it, plus what the optional metadata (or the caller) adds. Strings point
+ * into the owning table map's memory, or into caller memory that must outlive the table map when the caller
+ * fills them in itself (e.g. from information_schema, for servers that send no optional metadata). */
+struct lt_binlog_column {
+    uint8_t type;         /* real type: for STRING the metadata's real type (STRING, ENUM or SET) */
+    uint8_t wire_type;    /* the type byte exactly as in the table map */
+    uint16_t meta;        /* decoded metadata (see the table above); for STRING: max length in bytes */
+    bool nullable;
+    bool is_unsigned;     /* from SIGNEDNESS metadata; without it numbers are read as signed */
+    uint16_t charset;     /* collation id from the charset metadata; 0 = unknown (text is passed through) */
+    const char *name;     /* NULL when the table map carries no column names */
+    uint16_t name_len;
+    uint32_t nlabels;     /* ENUM/SET labels (NULL/0 when unknown: values are written as numbers) */
+    const char *const *labels;
+    const uint16_t *label_lens;
+    uint8_t geometry_type;/* from GEOMETRY_TYPE metadata: 0 GEOMETRY, 1 POINT, ... */
+    bool is_key;          /* listed in the primary-key metadata */
+    uint32_t key_prefix;  /* prefix length of a key part, 0 = whole column */
+};
+
+/* A growable text buffer reused across rows and events: values are appended, never individually allocated.
+ * `limit` (0 = 1 GiB) caps its size so a hostile length cannot make it grow without bound. */
+struct lt_binlog_scratch {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t limit;
+    uint32_t *offs;       /* per-value offsets while a row is decoded (pointers are fixed once the row is done) */
+    size_t offs_cap;
+};
+
+void lt_binlog_scratch_reset(struct lt_binlog_scratch *s);
+void lt_binlog_scratch_free(struct lt_binlog_scratch *s);
+/* Makes room for `extra` more bytes; fails (LT_ERR_RUNTIME) past the limit or when memory runs out. */
+int lt_binlog_scratch_reserve(struct lt_binlog_scratch *s, size_t extra, struct lt_error *err);
+int lt_binlog_scratch_append(struct lt_binlog_scratch *s, const void *p, size_t n, struct lt_error *err);
+
+/* Notes a decoder raises (bit flags) about values it had to change. */
+#define LT_BINLOG_NOTE_ZERO_DATE 1u   /* a zero / partly-zero DATE, DATETIME or TIMESTAMP was written as NULL */
+
+/* The server's name for a type code ("INT", "VARCHAR", ...), for messages. */
+const char *lt_mysql_type_name(uint8_t type);
+
+/* Decodes the 0-2 metadata bytes of a column of wire type `type` at p; *used is how many bytes it took.
+ * Fills col->type, col->wire_type and col->meta. Fails on an unknown type or when n is too short. */
+int lt_binlog_column_read_meta(struct lt_binlog_column *col, uint8_t type, const uint8_t *p, size_t n, size_t *used,
+                               struct lt_error *err);
+
+/* True for the types the SIGNEDNESS metadata has a bit for (integers, DECIMAL, FLOAT, DOUBLE). */
+bool lt_mysql_type_is_numeric(uint8_t type);
+/* True for the types the (column) charset metadata covers: CHAR, VARCHAR, TEXT/BLOB (real type, not ENUM/SET). */
+bool lt_mysql_type_is_character(uint8_t type);
+
+/* Canonical type (agent/record.h) of a column; precision/scale are set for DECIMAL, else 0. */
+enum lt_type lt_binlog_column_canonical_type(const struct lt_binlog_column *col, int *precision, int *scale);
+
+/* Size in bytes of one non-NULL value of col at p (n bytes available); fails when it would run past n. */
+int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, size_t n, size_t *size,
+                         struct lt_error *err);
+
+/* Appends the canonical text of the value at p (exactly `size` bytes as lt_binlog_value_size said) to s.
+ * *is_null is set when the value has no canonical form and must be written as NULL (zero dates: *notes gets
+ * LT_BINLOG_NOTE_ZERO_DATE). */
+int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p, size_t size,
+                            struct lt_binlog_scratch *s, bool *is_null, unsigned *notes, struct lt_error *err);
+
+/* Building blocks, also used by the JSON decoder. Each appends to s. */
+/* MySQL binary DECIMAL of precision/scale at p (n bytes); *used = bytes it took. */
+int lt_binlog_decimal_to_text(const uint8_t *p, size_t n, int precision, int scale, struct lt_binlog_scratch *s,
+                              size_t *used, struct lt_error *err);
+/* Byte size of a binary DECIMAL of precision/scale, or 0 when precision/scale are out of range. */
+size_t lt_binlog_decimal_size(int precision, int scale);
+/* Shortest round-tripping text of a double / float. */
+int lt_binlog_double_to_text(double v, struct lt_binlog_scratch *s, struct lt_error *err);
+int lt_binlog_float_to_text(float v, struct lt_binlog_scratch *s, struct lt_error *err);
+/* Appends "\x" and the lowercase hex of the bytes. */
+int lt_binlog_hex_to_text(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, struct lt_error *err);
+
+/* True for the latin1 collations (MySQL's latin1 is Windows-1252). */
+bool lt_mysql_charset_is_latin1(unsigned collation_id);
+/* Converts latin1 bytes to UTF-8 into out (room for 3 * n bytes); returns the UTF-8 length. */
+size_t lt_binlog_latin1_to_utf8_buf(const uint8_t *p, size_t n, char *out);
+
+/* Little-endian / big-endian readers (the caller has checked the length). */
+static inline uint32_t lt_le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static inline uint32_t lt_le24(const uint8_t *p) { return lt_le16(p) | (uint32_t)p[2] << 16; }
+static inline uint32_t lt_le32(const uint8_t *p) { return lt_le24(p) | (uint32_t)p[3] << 24; }
+static inline uint64_t lt_le48(const uint8_t *p) { return (uint64_t)lt_le32(p) | (uint64_t)lt_le16(p + 4) << 32; }
+static inline uint64_t lt_le64(const uint8_t *p) { return (uint64_t)lt_le32(p) | (uint64_t)lt_le32(p + 4) << 32; }
+static inline uint64_t lt_be_n(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Reads a length-encoded ("packed") integer: < 251 one byte; 252 + 2 bytes; 253 + 3; 254 + 8. Returns false when
+ * truncated or the first byte is 251 (NULL marker) / 255. */
+bool lt_binlog_read_packed(const uint8_t *p, size_t n, uint64_t *v, size_t *used);
+
+#endif
