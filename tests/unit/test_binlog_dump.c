@@ -5,6 +5,7 @@
  * With arguments it is also a dump tool for tests/integration/test_binlog_files.sh:
  *   test_binlog_dump --dump FILE        binary log (plain or gzip)
  *   test_binlog_dump --dump-text FILE   mariadb-binlog output holding BINLOG '<base64>' blocks
+ *   test_binlog_dump --text-to-binlog FILE OUT   writes such a file's events as a binary log
  * prints every row as `### INSERT INTO `db`.`t`` / `### SET` / `###   @N=value` lines (mariadb-binlog's layout,
  * with our canonical text as the value, bytes below 0x20 written as \xNN), for comparison with a normalized
  * `mariadb-binlog --base64-output=decode-rows -vv`. */
@@ -290,8 +291,31 @@ static long decode_text_file(struct decoder *d, const char *path, struct lt_erro
 
 /* ---- dump mode ---- */
 
+/* Writes the events of a text file as a binary log (magic + events), so mariadb-binlog can read them. */
+static int text_to_binlog(const char *in, const char *out)
+{
+    uint8_t **events;
+    size_t *lens;
+    int nev = load_text_events(in, &events, &lens);
+    FILE *f = nev >= 0 ? fopen(out, "wb") : NULL;
+    if (!f) {
+        fprintf(stderr, "cannot convert %s to %s\n", in, out);
+        return 1;
+    }
+    fwrite("\xfe" "bin", 1, 4, f);
+    for (int i = 0; i < nev; i++) {
+        fwrite(events[i], 1, lens[i], f);
+        free(events[i]);
+    }
+    free(events);
+    free(lens);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
 static int dump_main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--text-to-binlog") == 0)
+        return text_to_binlog(argv[2], argv[3]);
     if (argc != 3 || (strcmp(argv[1], "--dump") != 0 && strcmp(argv[1], "--dump-text") != 0)) {
         fprintf(stderr, "usage: %s --dump FILE | --dump-text FILE\n", argv[0]);
         return 2;
