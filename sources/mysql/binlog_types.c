@@ -561,7 +561,7 @@ static int time2_to_text(const uint8_t *p, unsigned fsp, struct lt_binlog_scratc
     int64_t intpart = (int64_t)lt_be_n(p, 3) - 0x800000;
     switch (fsp) {
     case 1: case 2: {
-        int64_t frac = (int8_t)p[3];
+        int64_t frac = p[3]; /* negative values store the fraction as 0x100 - |frac| */
         if (intpart < 0 && frac) {
             intpart++;
             frac -= 0x100;
@@ -570,7 +570,7 @@ static int time2_to_text(const uint8_t *p, unsigned fsp, struct lt_binlog_scratc
         break;
     }
     case 3: case 4: {
-        int64_t frac = (int16_t)lt_be_n(p + 3, 2);
+        int64_t frac = (int64_t)lt_be_n(p + 3, 2); /* negative: 0x10000 - |frac| */
         if (intpart < 0 && frac) {
             intpart++;
             frac -= 0x10000;
