@@ -138,6 +138,35 @@ int pq_decompress(int codec, const uint8_t *in, size_t len, size_t expected_len,
                   const char **why)
 {
     bb_reset(out);
+    /* Check the declared size against what the compressed bytes can hold before allocating it. */
+    size_t declared = 0;
+    unsigned long long zsize;
+    switch (codec) {
+    case PQ_CODEC_UNCOMPRESSED:
+        break;
+    case PQ_CODEC_SNAPPY:
+        if (snappy_uncompressed_length((const char *)in, len, &declared) != SNAPPY_OK || declared != expected_len) {
+            *why = "snappy: corrupt data or wrong uncompressed size";
+            return -1;
+        }
+        break;
+    case PQ_CODEC_GZIP:
+        if (expected_len / 1100 > len + 64) { /* deflate expands at most ~1032:1 */
+            *why = "gzip: declared uncompressed size impossible for the compressed size";
+            return -1;
+        }
+        break;
+    case PQ_CODEC_ZSTD:
+        zsize = ZSTD_getFrameContentSize(in, len);
+        if (zsize == ZSTD_CONTENTSIZE_ERROR || (zsize != ZSTD_CONTENTSIZE_UNKNOWN && zsize > expected_len)) {
+            *why = "zstd: corrupt data or wrong uncompressed size";
+            return -1;
+        }
+        break;
+    default:
+        *why = "unsupported compression codec";
+        return -1;
+    }
     if (!bb_reserve(out, expected_len + 1)) {
         *why = "out of memory";
         return -1;

@@ -1,9 +1,12 @@
 /* Writes sample Parquet files for tests/integration/test_parquet_duckdb.sh when LOGTAP_PARQUET_OUT names a
  * directory: the sample table (every canonical type) under every codec, page version and encoding, a
  * millisecond-timestamp file, an empty file, a multi-row-group file and a CDC file with _logtap_unchanged.
- * Without LOGTAP_PARQUET_OUT it only checks that the files can be written (into a temp dir). */
+ * Without LOGTAP_PARQUET_OUT it only checks that the files can be written (into a temp dir).
+ * With LOGTAP_PARQUET_READ=FILE it prints FILE's rows as read by logtap's reader instead, tab-separated, NULL as \N
+ * (after a "reader ready" line on stderr; FILE /dev/null prints only that line). */
 #include <stdlib.h>
 
+#include "targets/parquet/parquet_reader.h"
 #include "tests/unit/test_parquet_util.h"
 #include "tests/unit/unit.h"
 
@@ -104,8 +107,41 @@ static void test_write_cdc_file(void)
     lt_schema_free(schema);
 }
 
+static int dump_file(const char *path)
+{
+    fprintf(stderr, "reader ready\n");
+    if (strcmp(path, "/dev/null") == 0)
+        return 0;
+    struct lt_parquet_reader *r;
+    struct lt_error err = {0};
+    if (lt_parquet_reader_open(path, &r, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    int ncols = lt_parquet_reader_schema(r)->ncols, rc;
+    const struct lt_value *v;
+    while ((rc = lt_parquet_reader_next(r, &v, &err)) == 1) {
+        for (int i = 0; i < ncols; i++) {
+            if (i)
+                fputc('\t', stdout);
+            if (v[i].state == LT_VALUE_NULL)
+                fputs("\\N", stdout);
+            else
+                fwrite(v[i].data, 1, v[i].len, stdout);
+        }
+        fputc('\n', stdout);
+    }
+    if (rc < 0)
+        fprintf(stderr, "%s\n", err.msg);
+    lt_parquet_reader_close(r);
+    return rc < 0;
+}
+
 int main(void)
 {
+    const char *dump = getenv("LOGTAP_PARQUET_READ");
+    if (dump && *dump)
+        return dump_file(dump);
     out_dir = getenv("LOGTAP_PARQUET_OUT");
     if (!out_dir || !*out_dir)
         out_dir = unit_tmpdir("parquet_duckdb_files");
