@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/cdc.h"
 #include "agent/config.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
@@ -40,6 +41,7 @@ static const char main_usage[] =
 
 static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_status(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"full-load", "load every selected table from one consistent snapshot, then exit",
@@ -49,6 +51,19 @@ static const struct command commands[] = {
      "<target.path>/<schema>/<table>/LOAD00000001.<csv|parquet>, ... A re-run replaces the previous load of each\n"
      "table. Progress goes to stderr (redrawn in place on a terminal).\n",
      run_full_load},
+    {"replicate", "run the task: full load and/or change data capture, until stopped",
+     "usage: logtap replicate --config task.json [--until now|POSITION] [--quiet]\n"
+     "\n"
+     "Runs the task's migration_type:\n"
+     "  full-load          the same as `logtap full-load`\n"
+     "  cdc                change data capture from now on (creates the publication and the replication slot)\n"
+     "  full-load-and-cdc  a full load from the slot's snapshot, then change data capture from exactly there\n"
+     "Changes go to <target.path>/<schema>/<table>/<YYYYMMDD-HHMMSSmmm>.<ext> with an Op column (I, U, D),\n"
+     "a file closing every CdcMaxBatchInterval seconds or CdcMinFileSize KB. Every flush is durable before the\n"
+     "checkpoint moves and before the source is told; a restart resumes from the checkpoint.\n"
+     "Runs until SIGINT/SIGTERM (flushes, exits 0), or with --until: `now` (the source's position when the\n"
+     "command started) or a position (PostgreSQL LSN like 0/16B3748), then exits 0 once all of it is durable.\n",
+     run_replicate},
     {"status", "show the task's tables, their state and statistics",
      "usage: logtap status --config task.json [--json]\n"
      "\n"
@@ -164,6 +179,28 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
         return rc;
     }
     printf("full load complete: files under %s, state in %s\n", cfg->target.path, cfg->state_path);
+    return LT_OK;
+}
+
+static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    struct lt_replicate_options opt = {.load = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10}};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--until") && i + 1 < argc) {
+            opt.until = argv[++i];
+        } else if (!strncmp(argv[i], "--until=", 8)) {
+            opt.until = argv[i] + 8;
+        } else {
+            fprintf(stderr, "logtap replicate: unexpected argument \"%s\"\nTry `logtap replicate --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    struct lt_error err = {0};
+    int rc = lt_run_replicate(cfg, &opt, &err);
+    if (rc) {
+        lt_log_error("replicate failed: %s", err.msg);
+        return rc;
+    }
     return LT_OK;
 }
 

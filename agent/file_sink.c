@@ -14,13 +14,15 @@ struct lt_file_sink {
     struct lt_sink_options opt;
     char dir[4096];
     char tmp_path[4096];
-    char final_name[64];
+    char final_name[256];     /* relative to dir; may hold subfolders (date partitions) */
+    char file_dir[4400];      /* the folder the file lives in */
     int fd;
     struct lt_target_writer *writer;
     uint32_t next_load_number;
     int64_t rows;
     char first_pos[LT_POS_MAX + 1];
     char last_pos[LT_POS_MAX + 1];
+    int64_t first_ts_us, last_ts_us;
 };
 
 int lt_mkdir_p(const char *path, struct lt_error *err)
@@ -70,10 +72,16 @@ int lt_sink_open(struct lt_file_sink **out, const struct lt_sink_options *opt, s
 
 static int open_file(struct lt_file_sink *s, const char *final_name, struct lt_error *err)
 {
-    if (lt_mkdir_p(s->dir, err))
-        return LT_ERR_RUNTIME;
     snprintf(s->final_name, sizeof s->final_name, "%s", final_name);
-    snprintf(s->tmp_path, sizeof s->tmp_path, "%s/.%s.tmp", s->dir, final_name);
+    const char *slash = strrchr(final_name, '/');
+    const char *base = slash ? slash + 1 : final_name;
+    if (slash)
+        snprintf(s->file_dir, sizeof s->file_dir, "%s/%.*s", s->dir, (int)(slash - final_name), final_name);
+    else
+        snprintf(s->file_dir, sizeof s->file_dir, "%s", s->dir);
+    if (lt_mkdir_p(s->file_dir, err))
+        return LT_ERR_RUNTIME;
+    snprintf(s->tmp_path, sizeof s->tmp_path, "%s/.%s.tmp", s->file_dir, base);
     s->fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (s->fd < 0)
         return lt_fail(err, LT_ERR_RUNTIME, "cannot create %s: %s", s->tmp_path, strerror(errno));
@@ -117,13 +125,14 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
         lt_fail(err, LT_ERR_RUNTIME, "cannot rename %s to %s: %s", s->tmp_path, final_path, strerror(errno));
         goto fail;
     }
-    if (lt_fsync_dir(s->dir, err))
+    if (lt_fsync_dir(s->file_dir, err))
         return LT_ERR_RUNTIME;
     char rel[4200];
     snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
     struct lt_sink_file_info info = {
         .relpath = rel, .rows = s->rows, .bytes = (int64_t)sb.st_size,
         .first_pos = s->first_pos, .last_pos = s->last_pos,
+        .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us,
     };
     return s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
 fail:
@@ -134,6 +143,38 @@ fail:
     return LT_ERR_RUNTIME;
 }
 
+int lt_sink_begin_file(struct lt_file_sink *s, const char *name, struct lt_error *err)
+{
+    if (s->fd >= 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "a file is already open in %s", s->dir);
+    return open_file(s, name, err);
+}
+
+int lt_sink_write_row(struct lt_file_sink *s, const struct lt_row *row, struct lt_error *err)
+{
+    if (s->fd < 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "no file is open in %s", s->dir);
+    if (s->opt.target->write_row(s->writer, row, err))
+        return LT_ERR_RUNTIME;
+    if (s->rows++ == 0) {
+        memcpy(s->first_pos, row->pos, sizeof s->first_pos);
+        s->first_ts_us = row->commit_ts_us;
+    }
+    memcpy(s->last_pos, row->pos, sizeof s->last_pos);
+    s->last_ts_us = row->commit_ts_us;
+    return LT_OK;
+}
+
+bool lt_sink_is_open(const struct lt_file_sink *s)
+{
+    return s->fd >= 0;
+}
+
+uint64_t lt_sink_size(const struct lt_file_sink *s)
+{
+    return s->writer ? s->opt.target->size(s->writer) : 0;
+}
+
 int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, struct lt_error *err)
 {
     if (s->fd < 0) {
@@ -142,11 +183,8 @@ int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, str
         if (open_file(s, name, err))
             return LT_ERR_RUNTIME;
     }
-    if (s->opt.target->write_row(s->writer, row, err))
+    if (lt_sink_write_row(s, row, err))
         return LT_ERR_RUNTIME;
-    if (s->rows++ == 0)
-        memcpy(s->first_pos, row->pos, sizeof s->first_pos);
-    memcpy(s->last_pos, row->pos, sizeof s->last_pos);
     if (s->opt.max_bytes && s->opt.target->size(s->writer) >= s->opt.max_bytes)
         return lt_sink_close_file(s, err);
     return LT_OK;
@@ -171,6 +209,35 @@ void lt_sink_free(struct lt_file_sink *s)
         return;
     lt_sink_abort(s);
     free(s);
+}
+
+static int is_temp_file(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
+}
+
+int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt_error *err)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "cannot list %s: %s", dir, strerror(errno));
+    struct dirent *e;
+    int rc = LT_OK;
+    while ((e = readdir(d))) {
+        if (!is_temp_file(e->d_name))
+            continue;
+        char path[4500];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot remove %s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    closedir(d);
+    return rc;
 }
 
 static int is_load_or_temp_file(const char *name)

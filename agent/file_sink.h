@@ -5,6 +5,7 @@
 #ifndef LOGTAP_FILE_SINK_H
 #define LOGTAP_FILE_SINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "agent/error.h"
@@ -20,6 +21,8 @@ struct lt_sink_file_info {
     int64_t bytes;
     const char *first_pos;
     const char *last_pos;
+    int64_t first_ts_us;      /* commit times of the first and last row */
+    int64_t last_ts_us;
 };
 
 typedef int (*lt_sink_file_done_fn)(void *ctx, const struct lt_sink_file_info *info, struct lt_error *err);
@@ -40,6 +43,13 @@ int lt_sink_open(struct lt_file_sink **out, const struct lt_sink_options *opt, s
 /* Writes a full-load row: opens the next LOAD file when none is open, rolls over at max_bytes. */
 int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, struct lt_error *err);
 
+/* Starts a file with a given name relative to the table folder (may hold subfolders, e.g. date partitions). */
+int lt_sink_begin_file(struct lt_file_sink *s, const char *name, struct lt_error *err);
+/* Appends a row to the open file (no rollover). */
+int lt_sink_write_row(struct lt_file_sink *s, const struct lt_row *row, struct lt_error *err);
+bool lt_sink_is_open(const struct lt_file_sink *s);
+uint64_t lt_sink_size(const struct lt_file_sink *s);
+
 /* Closes the open file durably (no-op when none is open). */
 int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err);
 
@@ -53,6 +63,9 @@ int lt_mkdir_p(const char *path, struct lt_error *err);
 
 /* fsyncs a directory so a rename inside it is durable. */
 int lt_fsync_dir(const char *dir, struct lt_error *err);
+
+/* Removes leftover temp files (".<name>.tmp") of an interrupted run from a table folder. */
+int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt_error *err);
 
 /* Removes LOAD* files and leftover temp files of earlier runs from a table directory. */
 int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err);

@@ -144,36 +144,30 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load_options *opt, struct lt_error *err)
+int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                             const struct logtap_source_ops *source, struct lt_source *src, struct lt_state *state,
+                             bool for_cdc, struct lt_snapshot_info *snap_out, struct lt_error *err)
 {
     struct load_job job;
     memset(&job, 0, sizeof job);
     job.cfg = cfg;
-    job.source = lt_source_for(&cfg->source);
+    job.source = source;
+    job.src = src;
+    job.state = state;
     job.target = lt_target_for(&cfg->target);
-    if (!job.source)
-        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
     if (!job.target)
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
-    if (lt_mkdir_p(cfg->target.path, err))
-        return lt_error_prefix(err, "target path: ");
-    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &job.state, err))
-        return LT_ERR_RUNTIME;
-    int rc = job.source->open(&job.src, cfg, err);
-    if (rc)
-        goto out_state;
-    if ((rc = job.source->snapshot_begin(job.src, &job.snap, err)) ||
+    int rc;
+    if ((rc = job.source->snapshot_begin(job.src, for_cdc, &job.snap, err)) ||
         (rc = job.source->list_tables(job.src, &job.tables, err)))
-        goto out_source;
+        goto out_snapshot;
     if (job.tables.n == 0) {
         rc = lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
-        goto out_source;
+        goto out_snapshot;
     }
-    struct lt_error serr;
-    if ((rc = lt_state_set_meta(job.state, "full_load_snapshot_pos", job.snap.pos, &serr))) {
-        *err = serr;
+    if ((rc = lt_state_set_meta(job.state, "full_load_snapshot_pos", job.snap.pos, err)) ||
+        (rc = lt_state_set_meta(job.state, "full_load_finished", "", err)))
         goto out_tables;
-    }
     lt_log_info("full load of %d tables from snapshot at %s, %d in parallel", job.tables.n, job.snap.pos,
                 cfg->target.max_full_load_subtasks < job.tables.n ? cfg->target.max_full_load_subtasks
                                                                    : job.tables.n);
@@ -229,11 +223,33 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
         }
     }
     free(job.progress);
+    if (!rc && snap_out)
+        *snap_out = job.snap;
 out_tables:
     lt_table_list_free(&job.tables);
-out_source:
-    job.source->close(job.src);
-out_state:
-    lt_state_close(job.state);
+out_snapshot:
+    job.source->snapshot_end(job.src);
+    return rc;
+}
+
+int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load_options *opt, struct lt_error *err)
+{
+    const struct logtap_source_ops *source = lt_source_for(&cfg->source);
+    if (!source)
+        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
+    if (!lt_target_for(&cfg->target))
+        return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    if (lt_mkdir_p(cfg->target.path, err))
+        return lt_error_prefix(err, "target path: ");
+    struct lt_state *state;
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
+        return LT_ERR_RUNTIME;
+    struct lt_source *src;
+    int rc = source->open(&src, cfg, err);
+    if (!rc) {
+        rc = lt_full_load_from_source(cfg, opt, source, src, state, false, NULL, err);
+        source->close(src);
+    }
+    lt_state_close(state);
     return rc;
 }

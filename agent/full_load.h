@@ -17,4 +17,15 @@ struct lt_full_load_options {
  * and the failed ones stay marked so the next run reloads them). */
 int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load_options *opt, struct lt_error *err);
 
+struct lt_source;
+struct logtap_source_ops;
+struct lt_state;
+struct lt_snapshot_info;
+
+/* The load itself, on an open source and state store: takes the snapshot (for_cdc: the one the change stream
+ * continues from), loads, ends the snapshot, and fills snap_out (when not NULL) on success. */
+int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                             const struct logtap_source_ops *source, struct lt_source *src, struct lt_state *state,
+                             bool for_cdc, struct lt_snapshot_info *snap_out, struct lt_error *err);
+
 #endif

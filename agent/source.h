@@ -4,6 +4,7 @@
 #ifndef LOGTAP_SOURCE_H
 #define LOGTAP_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "agent/config.h"
@@ -28,17 +29,46 @@ void lt_table_list_free(struct lt_table_list *list);
 /* Called for every row a worker reads; a non-zero return stops the copy with that error. */
 typedef int (*lt_row_fn)(void *ctx, const struct lt_row *row, struct lt_error *err);
 
+#define LT_CHECKPOINT_MAX 64
+
 struct lt_snapshot_info {
     char pos[LT_POS_MAX + 1];    /* position of the snapshot: full-load rows carry it */
     int64_t time_us;             /* the source's clock when the snapshot was taken */
+    char checkpoint[LT_CHECKPOINT_MAX]; /* where CDC starts so that it continues this snapshot exactly */
+};
+
+/* What the change stream yields. */
+enum lt_event_kind {
+    LT_EV_NONE,      /* nothing arrived before the timeout */
+    LT_EV_ROW,       /* a change: schema, row (op, values, position, commit time) */
+    LT_EV_TRUNCATE,  /* the table was emptied at row.pos */
+    LT_EV_COMMIT,    /* a transaction ended; everything up to `checkpoint` is complete */
+    LT_EV_IDLE,      /* no transaction is open and the source has moved on to `checkpoint` without changes for us */
+    LT_EV_END,       /* the --until position is reached and no transaction is open */
+};
+
+struct lt_change_event {
+    enum lt_event_kind kind;
+    const struct lt_table_schema *schema; /* ROW, TRUNCATE: the table's schema for this change */
+    void **agent_slot;                    /* ROW, TRUNCATE: a per-table pointer the agent may keep its state in */
+    struct lt_row row;                    /* ROW, TRUNCATE (pos, commit time) */
+    char checkpoint[LT_CHECKPOINT_MAX];   /* COMMIT, IDLE */
+    bool in_transaction;                  /* a transaction is open (its rows are not complete yet) */
+};
+
+/* Where the stream starts and (optionally) stops. */
+struct lt_stream_options {
+    const char *checkpoint;   /* resume point (from the state store or the snapshot) */
+    const char *until;        /* NULL, "now" (the source's position when the stream started) or a position */
 };
 
 struct logtap_source_ops {
     const char *name;
     /* Connects and checks the source; does not start a snapshot. */
     int (*open)(struct lt_source **out, const struct lt_task_config *cfg, struct lt_error *err);
-    /* Takes the consistent snapshot every load worker will share. */
-    int (*snapshot_begin)(struct lt_source *src, struct lt_snapshot_info *info, struct lt_error *err);
+    /* Takes the consistent snapshot every load worker will share. With for_cdc, the snapshot is the one the change
+     * stream continues from exactly (PostgreSQL: the replication slot's exported snapshot). */
+    int (*snapshot_begin)(struct lt_source *src, bool for_cdc, struct lt_snapshot_info *info, struct lt_error *err);
     /* Lists the tables the selection rules select, as they are in the snapshot. */
     int (*list_tables)(struct lt_source *src, struct lt_table_list *out, struct lt_error *err);
     /* Streams one table's rows (op 'I', position = snapshot position) on worker connection `worker`
@@ -48,6 +78,17 @@ struct logtap_source_ops {
     /* Ends the snapshot and closes the worker connections. */
     void (*snapshot_end)(struct lt_source *src);
     void (*close)(struct lt_source *src);
+
+    /* CDC without a full load: prepares the stream (PostgreSQL: publication and slot) and returns its start. */
+    int (*cdc_begin)(struct lt_source *src, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
+    /* Starts streaming changes committed after opt->checkpoint. */
+    int (*stream_start)(struct lt_source *src, const struct lt_stream_options *opt, struct lt_error *err);
+    /* Waits up to timeout_ms for the next event. Event data stays valid until the next call. */
+    int (*stream_next)(struct lt_source *src, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
+    /* Tells the source everything up to checkpoint is durable (it may release its log). */
+    int (*stream_ack)(struct lt_source *src, const char *checkpoint, struct lt_error *err);
+    /* The source's current position, for status and lag. */
+    int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 };
 
 extern const struct logtap_source_ops lt_postgres_source;

@@ -45,9 +45,21 @@ static const char *const migrations[] = {
     "  schema_json TEXT,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
     "CREATE INDEX files_by_table ON files (table_id, kind, last_pos);",
+    /* 2: CDC. Table-level events the merge needs besides rows (TRUNCATE), recorded with the batch that saw them. */
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  table_id INTEGER NOT NULL REFERENCES tables(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('truncate')),"
+    "  pos TEXT NOT NULL,"
+    "  commit_ts_us INTEGER NOT NULL,"
+    "  UNIQUE (table_id, kind, pos));"
+    "ALTER TABLE files ADD COLUMN commit_ts_first_us INTEGER;"
+    "ALTER TABLE files ADD COLUMN commit_ts_last_us INTEGER;",
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
+
+static int add_file_locked(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err);
 
 static int db_error(struct lt_state *st, struct lt_error *err, const char *what)
 {
@@ -304,27 +316,100 @@ int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *
 int lt_state_add_file(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err)
 {
     pthread_mutex_lock(&st->lock);
+    int rc = add_file_locked(st, f, err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static int add_file_locked(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err)
+{
     sqlite3_stmt *s;
-    int rc = LT_OK;
     if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO files (table_id, kind, path, rows, bytes, first_pos, last_pos, schema_json)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                           "INSERT INTO files (table_id, kind, path, rows, bytes, first_pos, last_pos, schema_json,"
+                           " commit_ts_first_us, commit_ts_last_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                            " ON CONFLICT (path) DO UPDATE SET table_id = excluded.table_id, kind = excluded.kind,"
                            " rows = excluded.rows, bytes = excluded.bytes, first_pos = excluded.first_pos,"
-                           " last_pos = excluded.last_pos, schema_json = excluded.schema_json",
+                           " last_pos = excluded.last_pos, schema_json = excluded.schema_json,"
+                           " commit_ts_first_us = excluded.commit_ts_first_us,"
+                           " commit_ts_last_us = excluded.commit_ts_last_us",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_error(st, err, "prepare");
+    sqlite3_bind_int64(s, 1, f->table_id);
+    sqlite3_bind_text(s, 2, f->kind == LT_FILE_LOAD ? "load" : "cdc", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, f->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, f->rows);
+    sqlite3_bind_int64(s, 5, f->bytes);
+    sqlite3_bind_text(s, 6, f->first_pos, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, f->last_pos, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, f->schema_json, -1, SQLITE_STATIC);
+    if (f->kind == LT_FILE_CDC) {
+        sqlite3_bind_int64(s, 9, f->commit_ts_first_us);
+        sqlite3_bind_int64(s, 10, f->commit_ts_last_us);
+    }
+    int rc = sqlite3_step(s) == SQLITE_DONE ? LT_OK : db_error(st, err, "recording a file in the manifest");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+struct batch_args {
+    const struct lt_cdc_batch *b;
+};
+
+static int commit_batch_tx(struct lt_state *st, void *arg, struct lt_error *err)
+{
+    const struct lt_cdc_batch *b = ((struct batch_args *)arg)->b;
+    for (int i = 0; i < b->nfiles; i++)
+        if (add_file_locked(st, &b->files[i], err))
+            return LT_ERR_RUNTIME;
+    for (int i = 0; i < b->nstats; i++) {
+        const struct lt_table_delta *d = &b->stats[i];
+        if (run(st, err, "UPDATE tables SET inserts = inserts + ?, updates = updates + ?, deletes = deletes + ?,"
+                         " truncates = truncates + ?, ddls = ddls + ? WHERE id = ?",
+                "iiiiii", d->inserts, d->updates, d->deletes, d->truncates, d->ddls, d->table_id))
+            return LT_ERR_RUNTIME;
+    }
+    for (int i = 0; i < b->nevents; i++) {
+        const struct lt_table_event *e = &b->events[i];
+        if (run(st, err, "INSERT INTO events (table_id, kind, pos, commit_ts_us) VALUES (?, 'truncate', ?, ?)"
+                         " ON CONFLICT DO NOTHING",
+                "iti", e->table_id, e->pos, e->commit_ts_us))
+            return LT_ERR_RUNTIME;
+    }
+    if (b->checkpoint) {
+        char now[32];
+        snprintf(now, sizeof now, "%lld", (long long)b->checkpoint_time_us);
+        if (run(st, err, "INSERT INTO meta (key, value) VALUES ('checkpoint', ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "t", b->checkpoint) ||
+            run(st, err, "INSERT INTO meta (key, value) VALUES ('checkpoint_time_us', ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "t", now))
+            return LT_ERR_RUNTIME;
+        if (b->last_commit_ts_us &&
+            run(st, err, "INSERT INTO meta (key, value) VALUES ('last_commit_ts_us', ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "i", b->last_commit_ts_us))
+            return LT_ERR_RUNTIME;
+    }
+    return LT_OK;
+}
+
+int lt_state_commit_cdc_batch(struct lt_state *st, const struct lt_cdc_batch *batch, struct lt_error *err)
+{
+    struct batch_args a = {batch};
+    return in_transaction(st, err, commit_batch_tx, &a);
+}
+
+int lt_state_last_cdc_file(struct lt_state *st, int64_t table_id, char *out, size_t outlen, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(st->db, "SELECT path FROM files WHERE table_id = ? AND kind = 'cdc' ORDER BY path DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = db_error(st, err, "prepare");
     } else {
-        sqlite3_bind_int64(s, 1, f->table_id);
-        sqlite3_bind_text(s, 2, f->kind == LT_FILE_LOAD ? "load" : "cdc", -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, f->path, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, f->rows);
-        sqlite3_bind_int64(s, 5, f->bytes);
-        sqlite3_bind_text(s, 6, f->first_pos, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 7, f->last_pos, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 8, f->schema_json, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_error(st, err, "recording a file in the manifest");
+        sqlite3_bind_int64(s, 1, table_id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(s, 0));
         sqlite3_finalize(s);
     }
     pthread_mutex_unlock(&st->lock);

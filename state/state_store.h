@@ -24,6 +24,35 @@ struct lt_manifest_file {
     const char *first_pos;
     const char *last_pos;
     const char *schema_json; /* the file's columns, as written */
+    int64_t commit_ts_first_us; /* CDC files: commit times of the first and last change */
+    int64_t commit_ts_last_us;
+};
+
+/* Statistics to add to a table. */
+struct lt_table_delta {
+    int64_t table_id;
+    int64_t inserts, updates, deletes, truncates, ddls;
+};
+
+/* A table-level event (TRUNCATE) at a position. */
+struct lt_table_event {
+    int64_t table_id;
+    const char *pos;
+    int64_t commit_ts_us;
+};
+
+/* What one CDC flush records, in one transaction: the files it made durable, the statistics, the events, and the
+ * new checkpoint (NULL to keep the old one). */
+struct lt_cdc_batch {
+    const struct lt_manifest_file *files;
+    int nfiles;
+    const struct lt_table_delta *stats;
+    int nstats;
+    const struct lt_table_event *events;
+    int nevents;
+    const char *checkpoint;
+    int64_t checkpoint_time_us;
+    int64_t last_commit_ts_us;
 };
 
 struct lt_table_status {
@@ -59,6 +88,11 @@ int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *
 
 /* Records a durable file. */
 int lt_state_add_file(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err);
+
+int lt_state_commit_cdc_batch(struct lt_state *st, const struct lt_cdc_batch *batch, struct lt_error *err);
+
+/* The path of a table's newest CDC file ("" when none). */
+int lt_state_last_cdc_file(struct lt_state *st, int64_t table_id, char *out, size_t outlen, struct lt_error *err);
 
 /* Key/value facts about the task (snapshot position, last full load time, ...). Returns LT_OK and an empty
  * string when the key is absent. */

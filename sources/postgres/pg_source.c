@@ -13,25 +13,18 @@
 #include "agent/source.h"
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
+#include "sources/postgres/pg_internal.h"
 #include "sources/postgres/pg_types.h"
 #include "sources/postgres/repl_protocol.h"
 
-#define PG_MAX_WORKERS 64
 
-struct lt_source {
-    const struct lt_task_config *cfg;
-    PGconn *main;
-    char snapshot_name[128];
-    PGconn *workers[PG_MAX_WORKERS];
-};
-
-static const char session_setup[] =
+const char lt_pg_session_setup[] =
     "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres';"
     " SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8';"
     " SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0;";
 
 /* The first line of a libpq error message, without the trailing newline. */
-static const char *first_line(const char *msg, char *buf, size_t n)
+const char *lt_pg_first_line(const char *msg, char *buf, size_t n)
 {
     snprintf(buf, n, "%s", msg ? msg : "");
     char *nl = strchr(buf, '\n');
@@ -40,19 +33,19 @@ static const char *first_line(const char *msg, char *buf, size_t n)
     return buf;
 }
 
-static int conn_error(PGconn *c, struct lt_error *err, const char *what)
+int lt_pg_conn_error(PGconn *c, struct lt_error *err, const char *what)
 {
     char line[512];
-    return lt_fail(err, LT_ERR_RUNTIME, "postgres: %s: %s", what, first_line(PQerrorMessage(c), line, sizeof line));
+    return lt_fail(err, LT_ERR_RUNTIME, "postgres: %s: %s", what, lt_pg_first_line(PQerrorMessage(c), line, sizeof line));
 }
 
-static int exec_ok(PGconn *c, const char *sql, struct lt_error *err)
+int lt_pg_exec(PGconn *c, const char *sql, struct lt_error *err)
 {
     PGresult *r = PQexec(c, sql);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", first_line(PQresultErrorMessage(r), line, sizeof line));
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -60,17 +53,17 @@ static int exec_ok(PGconn *c, const char *sql, struct lt_error *err)
     return LT_OK;
 }
 
-static int connect_session(const char *conninfo, PGconn **out, struct lt_error *err)
+int lt_pg_connect(const char *conninfo, PGconn **out, struct lt_error *err)
 {
     PGconn *c = PQconnectdb(conninfo);
     if (!c)
         return lt_fail(err, LT_ERR_RUNTIME, "postgres: out of memory");
     if (PQstatus(c) != CONNECTION_OK) {
-        conn_error(c, err, "cannot connect");
+        lt_pg_conn_error(c, err, "cannot connect");
         PQfinish(c);
         return LT_ERR_RUNTIME;
     }
-    if (exec_ok(c, session_setup, err)) {
+    if (lt_pg_exec(c, lt_pg_session_setup, err)) {
         PQfinish(c);
         return LT_ERR_RUNTIME;
     }
@@ -84,7 +77,7 @@ static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, str
     if (!s)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     s->cfg = cfg;
-    if (connect_session(cfg->source.conninfo, &s->main, err)) {
+    if (lt_pg_connect(cfg->source.conninfo, &s->main, err)) {
         free(s);
         return LT_ERR_RUNTIME;
     }
@@ -100,7 +93,7 @@ static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, str
 }
 
 /* Microseconds since 1970 from "YYYY-MM-DD HH:MM:SS[.ffffff]+00". */
-static int64_t parse_utc_timestamp(const char *s)
+int64_t lt_pg_parse_utc_timestamp(const char *s)
 {
     int y, mo, d, h, mi;
     double sec;
@@ -116,15 +109,29 @@ static int64_t parse_utc_timestamp(const char *s)
     return ((days * 24 + h) * 60 + mi) * 60 * 1000000 + (int64_t)(sec * 1e6 + 0.5);
 }
 
-static int pg_snapshot_begin(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err)
+static int pg_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapshot_info *info,
+                             struct lt_error *err)
 {
-    if (exec_ok(s->main, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err))
+    if (for_cdc) {
+        /* The slot's exported snapshot: the main connection joins it so listing sees the same catalog. */
+        if (lt_pg_create_slot_with_snapshot(s, info, err))
+            return LT_ERR_RUNTIME;
+        char sql[256];
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '%s'",
+                 s->snapshot_name);
+        if (lt_pg_exec(s->main, sql, err))
+            return lt_error_prefix(err, "joining the slot's snapshot: ");
+        s->main_in_txn = true;
+        return LT_OK;
+    }
+    if (lt_pg_exec(s->main, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err))
         return lt_error_prefix(err, "starting the snapshot: ");
+    s->main_in_txn = true;
     PGresult *r = PQexec(s->main, "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, now()::text");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         char line[512];
         lt_fail(err, LT_ERR_RUNTIME, "postgres: exporting the snapshot: %s",
-                first_line(PQresultErrorMessage(r), line, sizeof line));
+                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -136,7 +143,8 @@ static int pg_snapshot_begin(struct lt_source *s, struct lt_snapshot_info *info,
         return LT_ERR_RUNTIME;
     }
     lt_pg_format_pos(lsn, 0, info->pos);
-    info->time_us = parse_utc_timestamp(PQgetvalue(r, 0, 2));
+    lt_pg_lsn_format(lsn, info->checkpoint);
+    info->time_us = lt_pg_parse_utc_timestamp(PQgetvalue(r, 0, 2));
     PQclear(r);
     return LT_OK;
 }
@@ -215,7 +223,7 @@ static const char list_columns_sql[] =
     " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
     " ORDER BY a.attnum";
 
-static int load_columns(struct lt_source *s, const char *oid, const char *schema, const char *table,
+int lt_pg_load_columns(struct lt_source *s, const char *oid, const char *schema, const char *table,
                         struct lt_table_schema **out, struct lt_error *err)
 {
     const char *params[1] = {oid};
@@ -223,7 +231,7 @@ static int load_columns(struct lt_source *s, const char *oid, const char *schema
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         char line[512];
         lt_fail(err, LT_ERR_RUNTIME, "postgres: reading the columns of %s.%s: %s", schema, table,
-                first_line(PQresultErrorMessage(r), line, sizeof line));
+                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -246,6 +254,56 @@ static int load_columns(struct lt_source *s, const char *oid, const char *schema
     return LT_OK;
 }
 
+int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error *err)
+{
+    *out = NULL;
+    PGresult *r = PQexec(s->main, list_tables_sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: listing tables: %s",
+                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    size_t cap = 1024, len = 0;
+    char *names = malloc(cap);
+    if (!names) {
+        PQclear(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    names[0] = '\0';
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
+        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table))
+            continue;
+        char *qs = quote_ident(s->main, schema), *qt = quote_ident(s->main, table);
+        size_t need = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 4;
+        if (need > cap) {
+            cap = need * 2;
+            char *nn = realloc(names, cap);
+            if (!nn) {
+                free(qs);
+                free(qt);
+                free(names);
+                PQclear(r);
+                return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            }
+            names = nn;
+        }
+        if (qs && qt)
+            len += (size_t)sprintf(names + len, "%s%s.%s", len ? ", " : "", qs, qt);
+        free(qs);
+        free(qt);
+    }
+    PQclear(r);
+    if (len == 0) {
+        free(names);
+        return LT_OK;
+    }
+    *out = names;
+    return LT_OK;
+}
+
 static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -253,7 +311,7 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         char line[512];
         lt_fail(err, LT_ERR_RUNTIME, "postgres: listing tables: %s",
-                first_line(PQresultErrorMessage(r), line, sizeof line));
+                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -268,7 +326,7 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
         if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table))
             continue;
         struct lt_source_table *t = &out->tables[out->n];
-        if (load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err)) {
+        if (lt_pg_load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err)) {
             PQclear(r);
             lt_table_list_free(out);
             return LT_ERR_RUNTIME;
@@ -292,12 +350,12 @@ static int worker_connection(struct lt_source *s, int worker, PGconn **out, stru
         return lt_fail(err, LT_ERR_RUNTIME, "worker %d out of range", worker);
     if (!s->workers[worker]) {
         PGconn *c = NULL;
-        if (connect_session(s->cfg->source.conninfo, &c, err))
+        if (lt_pg_connect(s->cfg->source.conninfo, &c, err))
             return LT_ERR_RUNTIME;
         char sql[256];
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '%s'",
                  s->snapshot_name);
-        if (exec_ok(c, sql, err)) {
+        if (lt_pg_exec(c, sql, err)) {
             PQfinish(c);
             return lt_error_prefix(err, "joining the snapshot: ");
         }
@@ -316,7 +374,7 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
     PGresult *r = PQexec(c, t->copy_sql);
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
         char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", first_line(PQresultErrorMessage(r), line, sizeof line));
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -347,11 +405,11 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
         }
     }
     if (len == -2 && !rc)
-        rc = conn_error(c, err, "reading COPY data");
+        rc = lt_pg_conn_error(c, err, "reading COPY data");
     while ((r = PQgetResult(c)) != NULL) {
         if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK) {
             char line[512];
-            rc = lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", first_line(PQresultErrorMessage(r), line, sizeof line));
+            rc = lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         }
         PQclear(r);
     }
@@ -372,8 +430,9 @@ static void pg_snapshot_end(struct lt_source *s)
             s->workers[i] = NULL;
         }
     }
-    if (s->main)
-        exec_ok(s->main, "COMMIT", NULL);
+    if (s->main && s->main_in_txn)
+        lt_pg_exec(s->main, "COMMIT", NULL);
+    s->main_in_txn = false;
 }
 
 static void pg_close(struct lt_source *s)
@@ -381,6 +440,7 @@ static void pg_close(struct lt_source *s)
     if (!s)
         return;
     pg_snapshot_end(s);
+    lt_pg_cdc_close(s);
     PQfinish(s->main);
     free(s);
 }
@@ -393,4 +453,9 @@ const struct logtap_source_ops lt_postgres_source = {
     .load_table = pg_load_table,
     .snapshot_end = pg_snapshot_end,
     .close = pg_close,
+    .cdc_begin = lt_pg_cdc_begin,
+    .stream_start = lt_pg_stream_start,
+    .stream_next = lt_pg_stream_next,
+    .stream_ack = lt_pg_stream_ack,
+    .current_position = lt_pg_current_position,
 };

@@ -1,0 +1,454 @@
+/* The change-stream runner behind `logtap replicate` (see cdc.h).
+ *
+ * Rows of each table go straight into that table's open CDC file as they arrive (memory stays bounded whatever
+ * the transaction size). A flush happens only between transactions: it closes every open file durably (fsync,
+ * rename, directory fsync), then records the files, the statistics, the TRUNCATE events and the new checkpoint
+ * in one SQLite transaction, and only then acknowledges the position to the source. A crash at any moment leaves
+ * the checkpoint at the last flush: the source re-sends what follows, and files are named from their first
+ * change's commit time (kept strictly increasing per table), so a re-written file replaces its half-recorded twin.
+ * Stopping (SIGINT/SIGTERM) flushes and exits; inside a transaction it drops the open files instead, since the
+ * source re-sends them from the checkpoint. */
+#include "agent/cdc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/file_sink.h"
+#include "agent/log.h"
+#include "agent/path_escape.h"
+#include "agent/progress.h"
+#include "agent/schema_json.h"
+#include "agent/signals.h"
+#include "agent/source.h"
+#include "agent/target.h"
+#include "state/state_store.h"
+
+struct cdc_table {
+    struct cdc_table *next;
+    int64_t table_id;
+    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
+    const struct lt_table_schema *seen_schema;  /* the source's schema pointer at the last row */
+    struct lt_table_schema *schema;             /* the open file's schema */
+    char *schema_json;
+    struct lt_file_sink *sink;
+    int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
+    struct lt_table_delta delta;
+};
+
+struct cdc_run {
+    const struct lt_task_config *cfg;
+    const struct logtap_source_ops *source;
+    const struct logtap_target_ops *target;
+    struct lt_source *src;
+    struct lt_state *state;
+    struct cdc_table *tables;
+    /* what the next flush records */
+    struct lt_manifest_file *files;
+    char **file_paths;      /* owned copies of the strings in files[] */
+    int nfiles, files_cap;
+    struct lt_table_event *events;
+    char **event_pos;
+    int nevents, events_cap;
+    bool have_data;         /* rows or events written since the last flush */
+    int64_t batch_started_us;
+    char last_commit[LT_CHECKPOINT_MAX];
+    int64_t last_commit_ts_us;
+    char checkpoint[LT_CHECKPOINT_MAX];
+    int64_t rows_since_log;
+};
+
+static int64_t parse_name_ms(const char *path)
+{
+    /* ".../YYYYMMDD-HHMMSSmmm.ext" */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int ms;
+    if (sscanf(base, "%4d%2d%2d-%2d%2d%2d%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &ms) != 7)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+static void format_name(const struct cdc_run *run, int64_t ms, char *out, size_t n)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char base[64];
+    snprintf(base, sizeof base, "%04d%02d%02d-%02d%02d%02d%03d.%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), run->target->extension);
+    if (run->cfg->target.date_partition_enabled)
+        snprintf(out, n, "%04d/%02d/%02d/%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, base);
+    else
+        snprintf(out, n, "%s", base);
+}
+
+static int remember_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err);
+
+static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_event *ev, struct lt_error *err)
+{
+    struct cdc_table *t = *ev->agent_slot;
+    if (t)
+        return t;
+    t = calloc(1, sizeof *t);
+    if (!t) {
+        lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        return NULL;
+    }
+    const struct lt_table_schema *s = ev->schema;
+    lt_path_table_dir(s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
+    char last[4096];
+    if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
+        lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
+        lt_sink_remove_temp_files(run->cfg->target.path, t->table_dir, err)) {
+        free(t);
+        return NULL;
+    }
+    t->last_name_ms = parse_name_ms(last);
+    t->delta.table_id = t->table_id;
+    t->next = run->tables;
+    run->tables = t;
+    *ev->agent_slot = t;
+    return t;
+}
+
+/* Opens the table's next CDC file for a row with this schema. */
+static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struct lt_table_schema *schema,
+                           int64_t commit_ts_us, struct lt_error *err)
+{
+    if (!t->schema || !lt_schema_equal(t->schema, schema)) {
+        struct lt_table_schema *copy = lt_schema_copy(schema);
+        char *json = copy ? lt_schema_to_json(copy) : NULL;
+        if (!json) {
+            lt_schema_free(copy);
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        lt_schema_free(t->schema);
+        free(t->schema_json);
+        t->schema = copy;
+        t->schema_json = json;
+        lt_sink_free(t->sink);
+        t->sink = NULL;
+    }
+    if (!t->sink) {
+        struct lt_sink_options so = {
+            .target = run->target, .cfg = &run->cfg->target, .root = run->cfg->target.path,
+            .table_dir = t->table_dir,
+            .layout = {.schema = t->schema, .with_op = true, .ts_column = run->cfg->target.timestamp_column,
+                       .with_unchanged = true},
+            .on_file = remember_file, .ctx = run,
+        };
+        if (lt_sink_open(&t->sink, &so, err))
+            return LT_ERR_RUNTIME;
+    }
+    int64_t ms = commit_ts_us / 1000;
+    if (ms <= t->last_name_ms)
+        ms = t->last_name_ms + 1;
+    t->last_name_ms = ms;
+    char name[256];
+    format_name(run, ms, name, sizeof name);
+    return lt_sink_begin_file(t->sink, name, err);
+}
+
+/* The sink's callback: a file is durable; keep its manifest row for the next flush. */
+static int remember_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err)
+{
+    struct cdc_run *run = arg;
+    struct cdc_table *t = NULL;
+    for (struct cdc_table *x = run->tables; x; x = x->next)
+        if (strncmp(info->relpath, x->table_dir, strlen(x->table_dir)) == 0 && info->relpath[strlen(x->table_dir)] == '/')
+            t = x;
+    if (!t)
+        return lt_fail(err, LT_ERR_RUNTIME, "internal: a file for an unknown table: %s", info->relpath);
+    if (run->nfiles == run->files_cap) {
+        int cap = run->files_cap ? run->files_cap * 2 : 16;
+        struct lt_manifest_file *f = realloc(run->files, (size_t)cap * sizeof *f);
+        char **p = f ? realloc(run->file_paths, (size_t)cap * 4 * sizeof *p) : NULL;
+        if (!f || !p) {
+            if (f)
+                run->files = f;
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        run->files = f;
+        run->file_paths = p;
+        run->files_cap = cap;
+    }
+    char **owned = &run->file_paths[run->nfiles * 4];
+    owned[0] = strdup(info->relpath);
+    owned[1] = strdup(info->first_pos);
+    owned[2] = strdup(info->last_pos);
+    owned[3] = strdup(t->schema_json);
+    run->files[run->nfiles++] = (struct lt_manifest_file){
+        .table_id = t->table_id, .kind = LT_FILE_CDC, .path = owned[0], .rows = info->rows, .bytes = info->bytes,
+        .first_pos = owned[1], .last_pos = owned[2], .schema_json = owned[3],
+        .commit_ts_first_us = info->first_ts_us, .commit_ts_last_us = info->last_ts_us,
+    };
+    return LT_OK;
+}
+
+static void clear_batch(struct cdc_run *run)
+{
+    for (int i = 0; i < run->nfiles * 4; i++)
+        free(run->file_paths[i]);
+    run->nfiles = 0;
+    for (int i = 0; i < run->nevents; i++)
+        free(run->event_pos[i]);
+    run->nevents = 0;
+    for (struct cdc_table *t = run->tables; t; t = t->next) {
+        int64_t id = t->table_id;
+        memset(&t->delta, 0, sizeof t->delta);
+        t->delta.table_id = id;
+    }
+    run->have_data = false;
+}
+
+/* Closes every open file, records files + statistics + events + checkpoint in one transaction, then acks. */
+static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *err)
+{
+    for (struct cdc_table *t = run->tables; t; t = t->next)
+        if (t->sink && lt_sink_close_file(t->sink, err))
+            return lt_error_prefix(err, "closing %s: ", t->table_dir);
+    struct lt_table_delta deltas[256];
+    int ndeltas = 0;
+    int rc = LT_OK;
+    struct lt_table_delta *dyn = NULL;
+    int ntables = 0;
+    for (struct cdc_table *t = run->tables; t; t = t->next)
+        ntables++;
+    struct lt_table_delta *d = ntables <= 256 ? deltas : (dyn = calloc((size_t)ntables, sizeof *dyn));
+    if (!d)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (struct cdc_table *t = run->tables; t; t = t->next)
+        if (t->delta.inserts || t->delta.updates || t->delta.deletes || t->delta.truncates || t->delta.ddls)
+            d[ndeltas++] = t->delta;
+    struct lt_cdc_batch batch = {
+        .files = run->files, .nfiles = run->nfiles, .stats = d, .nstats = ndeltas, .events = run->events,
+        .nevents = run->nevents, .checkpoint = checkpoint, .checkpoint_time_us = lt_now_us(),
+        .last_commit_ts_us = run->last_commit_ts_us,
+    };
+    rc = lt_state_commit_cdc_batch(run->state, &batch, err);
+    free(dyn);
+    if (rc)
+        return lt_error_prefix(err, "recording the checkpoint: ");
+    if (run->nfiles)
+        lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
+    snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
+    clear_batch(run);
+    return run->source->stream_ack(run->src, checkpoint, err);
+}
+
+static int add_event(struct cdc_run *run, struct cdc_table *t, const struct lt_row *row, struct lt_error *err)
+{
+    if (run->nevents == run->events_cap) {
+        int cap = run->events_cap ? run->events_cap * 2 : 8;
+        struct lt_table_event *e = realloc(run->events, (size_t)cap * sizeof *e);
+        if (!e)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        run->events = e;
+        char **p = realloc(run->event_pos, (size_t)cap * sizeof *p);
+        if (!p)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        run->event_pos = p;
+        run->events_cap = cap;
+    }
+    run->event_pos[run->nevents] = strdup(row->pos);
+    run->events[run->nevents] = (struct lt_table_event){
+        .table_id = t->table_id, .pos = run->event_pos[run->nevents], .commit_ts_us = row->commit_ts_us};
+    run->nevents++;
+    t->delta.truncates++;
+    return LT_OK;
+}
+
+static int write_change(struct cdc_run *run, const struct lt_change_event *ev, struct lt_error *err)
+{
+    struct cdc_table *t = table_for(run, ev, err);
+    if (!t)
+        return LT_ERR_RUNTIME;
+    if (!run->have_data)
+        run->batch_started_us = lt_now_us();
+    run->have_data = true;
+    if (ev->kind == LT_EV_TRUNCATE)
+        return add_event(run, t, &ev->row, err);
+    if (ev->schema != t->seen_schema) {
+        t->seen_schema = ev->schema;
+        if (t->schema && !lt_schema_equal(t->schema, ev->schema)) {
+            /* A schema change: the open file keeps its columns; the next rows start a new file. */
+            if (t->sink && lt_sink_close_file(t->sink, err))
+                return LT_ERR_RUNTIME;
+            t->delta.ddls++;
+        }
+    }
+    if (!t->sink || !lt_sink_is_open(t->sink) || !lt_schema_equal(t->schema, ev->schema))
+        if (open_table_file(run, t, ev->schema, ev->row.commit_ts_us, err))
+            return LT_ERR_RUNTIME;
+    if (lt_sink_write_row(t->sink, &ev->row, err))
+        return LT_ERR_RUNTIME;
+    switch (ev->row.op) {
+    case 'I': t->delta.inserts++; break;
+    case 'U': t->delta.updates++; break;
+    case 'D': t->delta.deletes++; break;
+    }
+    run->rows_since_log++;
+    return LT_OK;
+}
+
+static bool flush_due(const struct cdc_run *run)
+{
+    if (!run->have_data)
+        return false;
+    if (lt_now_us() - run->batch_started_us >= (int64_t)run->cfg->target.cdc_max_batch_interval_s * 1000000)
+        return true;
+    uint64_t limit = (uint64_t)run->cfg->target.cdc_min_file_size_kb * 1024;
+    for (const struct cdc_table *t = run->tables; t; t = t->next)
+        if (t->sink && lt_sink_size(t->sink) >= limit)
+            return true;
+    return false;
+}
+
+/* Drops the open files of an unfinished batch (the source re-sends it from the checkpoint). */
+static void drop_batch(struct cdc_run *run)
+{
+    for (struct cdc_table *t = run->tables; t; t = t->next)
+        if (t->sink)
+            lt_sink_abort(t->sink);
+    clear_batch(run);
+}
+
+static int stream_loop(struct cdc_run *run, struct lt_error *err)
+{
+    bool in_txn = false;
+    int64_t last_log = lt_now_us();
+    for (;;) {
+        if (lt_stop_requested()) {
+            if (in_txn) {
+                lt_log_warn("stopping inside a transaction: its changes will be read again from checkpoint %s",
+                            run->checkpoint);
+                drop_batch(run);
+                return LT_OK;
+            }
+            return run->have_data ? flush(run, run->last_commit, err) : LT_OK;
+        }
+        struct lt_change_event ev;
+        if (run->source->stream_next(run->src, &ev, 200, err))
+            return LT_ERR_RUNTIME;
+        in_txn = ev.in_transaction;
+        switch (ev.kind) {
+        case LT_EV_ROW:
+        case LT_EV_TRUNCATE:
+            if (write_change(run, &ev, err))
+                return LT_ERR_RUNTIME;
+            break;
+        case LT_EV_COMMIT:
+            snprintf(run->last_commit, sizeof run->last_commit, "%s", ev.checkpoint);
+            run->last_commit_ts_us = ev.row.commit_ts_us;
+            if (!run->have_data) /* a transaction with nothing for us still moves the checkpoint */
+                break;
+            if (flush_due(run) && flush(run, ev.checkpoint, err))
+                return LT_ERR_RUNTIME;
+            break;
+        case LT_EV_IDLE:
+            if (!run->have_data) {
+                if (flush(run, ev.checkpoint, err))
+                    return LT_ERR_RUNTIME;
+            } else if (flush_due(run) && flush(run, ev.checkpoint, err)) {
+                return LT_ERR_RUNTIME;
+            }
+            break;
+        case LT_EV_END:
+            lt_log_info("reached the --until position (%s)", ev.checkpoint);
+            return flush(run, ev.checkpoint, err);
+        case LT_EV_NONE:
+            if (!in_txn && flush_due(run) && flush(run, run->last_commit, err))
+                return LT_ERR_RUNTIME;
+            break;
+        }
+        int64_t now = lt_now_us();
+        if (now - last_log > 30 * 1000000) {
+            if (run->rows_since_log)
+                lt_log_info("%" PRId64 " changes in the last %.0f s; checkpoint %s", run->rows_since_log,
+                            (now - last_log) / 1e6, run->checkpoint);
+            run->rows_since_log = 0;
+            last_log = now;
+        }
+    }
+}
+
+static void free_run(struct cdc_run *run)
+{
+    clear_batch(run);
+    while (run->tables) {
+        struct cdc_table *t = run->tables;
+        run->tables = t->next;
+        lt_sink_free(t->sink);
+        lt_schema_free(t->schema);
+        free(t->schema_json);
+        free(t);
+    }
+    free(run->files);
+    free(run->file_paths);
+    free(run->events);
+    free(run->event_pos);
+}
+
+int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate_options *opt, struct lt_error *err)
+{
+    if (cfg->migration_type == LT_MIGRATE_FULL_LOAD)
+        return lt_run_full_load(cfg, &opt->load, err);
+    struct cdc_run run;
+    memset(&run, 0, sizeof run);
+    run.cfg = cfg;
+    run.source = lt_source_for(&cfg->source);
+    run.target = lt_target_for(&cfg->target);
+    if (!run.source || !run.source->stream_start)
+        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no change stream in this build", cfg->source.engine);
+    if (!run.target)
+        return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    if (lt_mkdir_p(cfg->target.path, err))
+        return lt_error_prefix(err, "target path: ");
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
+        return LT_ERR_RUNTIME;
+    int rc = run.source->open(&run.src, cfg, err);
+    if (rc)
+        goto out_state;
+    if ((rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err)))
+        goto out_source;
+    if (!run.checkpoint[0]) {
+        char start[LT_CHECKPOINT_MAX];
+        if (cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
+            struct lt_snapshot_info snap;
+            if ((rc = lt_full_load_from_source(cfg, &opt->load, run.source, run.src, run.state, true, &snap, err)))
+                goto out_source;
+            snprintf(start, sizeof start, "%s", snap.checkpoint);
+        } else if ((rc = run.source->cdc_begin(run.src, start, err))) {
+            goto out_source;
+        }
+        struct lt_cdc_batch first = {.checkpoint = start, .checkpoint_time_us = lt_now_us()};
+        if ((rc = lt_state_commit_cdc_batch(run.state, &first, err)) ||
+            (rc = lt_state_set_meta(run.state, "cdc_start", start, err)))
+            goto out_source;
+        snprintf(run.checkpoint, sizeof run.checkpoint, "%s", start);
+        lt_log_info("change data capture starts at %s", start);
+    } else {
+        lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
+    }
+    snprintf(run.last_commit, sizeof run.last_commit, "%s", run.checkpoint);
+    struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = opt->until};
+    if ((rc = run.source->stream_start(run.src, &so, err)))
+        goto out_source;
+    rc = stream_loop(&run, err);
+    if (!rc)
+        lt_log_info("stopped at checkpoint %s", run.checkpoint);
+out_source:
+    free_run(&run);
+    run.source->close(run.src);
+out_state:
+    lt_state_close(run.state);
+    return rc;
+}

@@ -1,0 +1,638 @@
+/* The PostgreSQL change stream: publication and logical replication slot (pgoutput), the CopyBoth stream of
+ * START_REPLICATION, and pgoutput messages turned into change events.
+ *
+ * Positions: a change's position is its transaction's commit LSN and its sequence inside the transaction (from 1;
+ * full-load rows use the snapshot's LSN with 0). The checkpoint is an LSN: the end of the last transaction whose
+ * changes are durable, or an idle keepalive position when nothing is pending. Restarting from a checkpoint skips
+ * every transaction whose commit ends at or before it, so nothing is doubled and nothing is lost.
+ *
+ * UPDATE: a changed key (old key tuple 'K', or old full tuple 'O' whose key columns differ) becomes D of the old
+ * key then I of the new row at consecutive positions; on a table without a key, with full row images, every
+ * update becomes D of the old row then I of the new one, so a replay by position stays exact. An 'n' in an old
+ * key tuple means "not part of the key": such columns are marked unchanged (not NULL). Unchanged TOAST ('u')
+ * values are marked unchanged. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "agent/table_mapping.h"
+#include "sources/postgres/pg_internal.h"
+#include "sources/postgres/pg_types.h"
+#include "sources/postgres/pgoutput.h"
+#include "sources/postgres/repl_protocol.h"
+
+enum { PENDING_NONE, PENDING_INSERT_AFTER_DELETE, PENDING_TRUNCATE };
+
+struct pg_relation {
+    struct pg_relation *next;
+    uint32_t relid;
+    bool selected;
+    struct lt_table_schema *schema;
+    void *agent_data;
+};
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static char *replication_conninfo(const char *conninfo)
+{
+    size_t n = strlen(conninfo) + 32;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s replication=database", conninfo);
+    return s;
+}
+
+static int connect_replication(struct lt_source *s, struct lt_error *err)
+{
+    if (s->repl)
+        return LT_OK;
+    char *ci = replication_conninfo(s->cfg->source.conninfo);
+    if (!ci)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    PGconn *c = PQconnectdb(ci);
+    free(ci);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        if (c)
+            lt_pg_conn_error(c, err, "cannot open a replication connection");
+        else
+            lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        PQfinish(c);
+        return LT_ERR_RUNTIME;
+    }
+    s->repl = c;
+    return LT_OK;
+}
+
+/* Runs a query on the main connection that returns one row; copies column 0. Empty out when no row. */
+static int query_one(struct lt_source *s, const char *sql, int nparams, const char *const *params, char *out,
+                     size_t outlen, struct lt_error *err)
+{
+    PGresult *r = PQexecParams(s->main, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    out[0] = '\0';
+    if (PQntuples(r) > 0)
+        snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return LT_OK;
+}
+
+/* Creates the publication for the selected tables when it does not exist; reuses it otherwise. */
+static int ensure_publication(struct lt_source *s, struct lt_error *err)
+{
+    const char *pub = s->cfg->source.publication;
+    const char *params[1] = {pub};
+    char found[8];
+    if (query_one(s, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1, params, found, sizeof found, err))
+        return LT_ERR_RUNTIME;
+    if (found[0])
+        return LT_OK;
+    char *names;
+    if (lt_pg_selected_table_names(s, &names, err))
+        return LT_ERR_RUNTIME;
+    if (!names)
+        return lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
+    char *qpub = PQescapeIdentifier(s->main, pub, strlen(pub));
+    size_t n = strlen(names) + strlen(qpub) + 128;
+    char *sql = malloc(n);
+    if (!sql) {
+        PQfreemem(qpub);
+        free(names);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    snprintf(sql, n, "CREATE PUBLICATION %s FOR TABLE %s WITH (publish_via_partition_root = true)", qpub, names);
+    int rc = lt_pg_exec(s->main, sql, err);
+    free(sql);
+    free(names);
+    PQfreemem(qpub);
+    return rc ? lt_error_prefix(err, "creating publication %s: ", pub) : LT_OK;
+}
+
+/* Checks the slot: "" when missing, its plugin otherwise. */
+static int slot_plugin(struct lt_source *s, char *plugin, size_t n, struct lt_error *err)
+{
+    const char *params[1] = {s->cfg->source.slot};
+    return query_one(s, "SELECT COALESCE(plugin, 'physical') FROM pg_replication_slots WHERE slot_name = $1", 1,
+                     params, plugin, n, err);
+}
+
+static int drop_slot(struct lt_source *s, struct lt_error *err)
+{
+    const char *params[1] = {s->cfg->source.slot};
+    char ignored[8];
+    return query_one(s, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
+                     1, params, ignored, sizeof ignored, err);
+}
+
+/* CREATE_REPLICATION_SLOT on the replication connection; fills the consistent point and snapshot name. */
+static int create_slot(struct lt_source *s, bool export_snapshot, uint64_t *consistent, struct lt_error *err)
+{
+    char plugin[64];
+    if (slot_plugin(s, plugin, sizeof plugin, err))
+        return LT_ERR_RUNTIME;
+    if (plugin[0]) {
+        if (strcmp(plugin, "pgoutput") != 0)
+            return lt_fail(err, LT_ERR_CONFIG,
+                           "replication slot \"%s\" exists with plugin \"%s\"; logtap needs pgoutput: choose another "
+                           "source.slot or drop that slot",
+                           s->cfg->source.slot, plugin);
+        /* A slot left by a full load that did not finish: its snapshot is gone, start over. */
+        if (drop_slot(s, err))
+            return lt_error_prefix(err, "dropping the unfinished slot %s: ", s->cfg->source.slot);
+    }
+    if (connect_replication(s, err))
+        return LT_ERR_RUNTIME;
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT \"%s\" LOGICAL pgoutput (SNAPSHOT '%s')", s->cfg->source.slot,
+             export_snapshot ? "export" : "nothing");
+    PGresult *r = PQexec(s->repl, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: creating replication slot %s: %s", s->cfg->source.slot,
+                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    if (!lt_pg_lsn_parse(PQgetvalue(r, 0, 1), consistent)) {
+        PQclear(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: unexpected consistent point from CREATE_REPLICATION_SLOT");
+    }
+    if (export_snapshot)
+        snprintf(s->snapshot_name, sizeof s->snapshot_name, "%s", PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return LT_OK;
+}
+
+int lt_pg_create_slot_with_snapshot(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err)
+{
+    uint64_t consistent;
+    if (ensure_publication(s, err) || create_slot(s, true, &consistent, err))
+        return LT_ERR_RUNTIME;
+    lt_pg_format_pos(consistent, 0, info->pos);
+    lt_pg_lsn_format(consistent, info->checkpoint);
+    info->time_us = now_us();
+    return LT_OK;
+}
+
+int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err)
+{
+    uint64_t consistent;
+    if (ensure_publication(s, err) || create_slot(s, false, &consistent, err))
+        return LT_ERR_RUNTIME;
+    lt_pg_lsn_format(consistent, checkpoint);
+    return LT_OK;
+}
+
+int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err)
+{
+    return query_one(s, "SELECT pg_current_wal_lsn()::text", 0, NULL, out, LT_CHECKPOINT_MAX, err);
+}
+
+static int send_status(struct lt_source *s, bool reply_requested, struct lt_error *err)
+{
+    uint8_t msg[LT_PG_STANDBY_STATUS_LEN];
+    uint64_t written = s->received_lsn > s->acked_lsn ? s->received_lsn : s->acked_lsn;
+    size_t n = lt_pg_encode_standby_status(msg, sizeof msg, written, s->acked_lsn, s->acked_lsn,
+                                           lt_pg_time_from_unix_us(now_us()), reply_requested);
+    if (PQputCopyData(s->repl, (const char *)msg, (int)n) != 1 || PQflush(s->repl) != 0)
+        return lt_pg_conn_error(s->repl, err, "sending standby status");
+    s->last_status_us = now_us();
+    return LT_OK;
+}
+
+int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
+{
+    if (!lt_pg_lsn_parse(opt->checkpoint, &s->start_lsn))
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: checkpoint \"%s\" is not an LSN", opt->checkpoint);
+    char plugin[64];
+    if (slot_plugin(s, plugin, sizeof plugin, err))
+        return LT_ERR_RUNTIME;
+    if (!plugin[0])
+        return lt_fail(err, LT_ERR_RUNTIME,
+                       "replication slot \"%s\" does not exist (dropped?): changes since the checkpoint %s are lost; "
+                       "run a new full load (remove the state file %s and run `logtap replicate` again)",
+                       s->cfg->source.slot, opt->checkpoint, s->cfg->state_path);
+    if (strcmp(plugin, "pgoutput") != 0)
+        return lt_fail(err, LT_ERR_CONFIG, "replication slot \"%s\" uses plugin \"%s\", not pgoutput",
+                       s->cfg->source.slot, plugin);
+    if (ensure_publication(s, err))
+        return LT_ERR_RUNTIME;
+    s->until_lsn = 0;
+    if (opt->until) {
+        char now[LT_CHECKPOINT_MAX];
+        const char *target = opt->until;
+        if (strcmp(opt->until, "now") == 0) {
+            if (lt_pg_current_position(s, now, err))
+                return LT_ERR_RUNTIME;
+            target = now;
+        }
+        if (!lt_pg_lsn_parse(target, &s->until_lsn))
+            return lt_fail(err, LT_ERR_CONFIG, "--until: \"%s\" is not an LSN (like 0/16B3748) or \"now\"", target);
+    }
+    if (connect_replication(s, err))
+        return LT_ERR_RUNTIME;
+    char pub[256];
+    snprintf(pub, sizeof pub, "%s", s->cfg->source.publication);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "START_REPLICATION SLOT \"%s\" LOGICAL %s (proto_version '1', publication_names '\"%s\"')",
+             s->cfg->source.slot, opt->checkpoint, pub);
+    PGresult *r = PQexec(s->repl, sql);
+    if (PQresultStatus(r) != PGRES_COPY_BOTH) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: START_REPLICATION: %s",
+                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return LT_ERR_RUNTIME;
+    }
+    PQclear(r);
+    s->streaming = true;
+    s->acked_lsn = s->start_lsn;
+    s->received_lsn = s->start_lsn;
+    s->last_data_us = now_us();
+    s->end_reported = false;
+    return send_status(s, false, err);
+}
+
+static struct pg_relation *find_relation(struct lt_source *s, uint32_t relid)
+{
+    for (struct pg_relation *r = s->relations; r; r = r->next)
+        if (r->relid == relid)
+            return r;
+    return NULL;
+}
+
+/* Builds a relation's schema from its Relation message, with types and keys from the catalog. */
+static int update_relation(struct lt_source *s, const struct lt_pgo_msg *m, struct lt_error *err)
+{
+    const struct lt_pgo_relation *rel = &m->u.relation;
+    struct pg_relation *r = find_relation(s, rel->relid);
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        r->relid = rel->relid;
+        r->next = s->relations;
+        s->relations = r;
+    }
+    char oid[16];
+    snprintf(oid, sizeof oid, "%u", rel->relid);
+    struct lt_table_schema *catalog = NULL;
+    if (lt_pg_load_columns(s, oid, rel->nspname.ptr, rel->relname.ptr, &catalog, err))
+        return LT_ERR_RUNTIME;
+    struct lt_table_schema *schema = lt_schema_new(rel->nspname.ptr, rel->relname.ptr, rel->ncols);
+    if (!schema) {
+        lt_schema_free(catalog);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    bool catalog_has_key = false;
+    for (int j = 0; j < catalog->ncols; j++)
+        catalog_has_key |= catalog->cols[j].is_key;
+    struct lt_pgo_relcol_iter it;
+    struct lt_pgo_relcol col;
+    lt_pgo_relcol_iter_init(&it, rel);
+    for (int i = 0; lt_pgo_relcol_next(&it, &col); i++) {
+        const struct lt_column *cc = NULL;
+        for (int j = 0; j < catalog->ncols; j++)
+            if (strcmp(catalog->cols[j].name, col.name.ptr) == 0)
+                cc = &catalog->cols[j];
+        int precision, scale;
+        enum lt_type type = lt_pg_canonical_type(col.type_oid, col.typmod, &precision, &scale);
+        if (cc && (col.type_oid >= 16384 || cc->type == type)) { /* domains and user types: the catalog knows */
+            type = cc->type;
+            precision = cc->precision;
+            scale = cc->scale;
+        }
+        /* Under REPLICA IDENTITY FULL pgoutput flags every column; the primary key is the key we want. */
+        bool key = catalog_has_key ? (cc && cc->is_key) : (rel->replident != LT_PGO_REPLIDENT_FULL && col.is_key);
+        lt_schema_set_column(schema, i, col.name.ptr, type, precision, scale, key, cc ? cc->nullable : true,
+                             cc ? cc->source_type : NULL);
+    }
+    lt_schema_free(catalog);
+    lt_schema_free(r->schema);
+    r->schema = schema;
+    r->selected = lt_rules_select(s->cfg->rules, s->cfg->nrules, schema->schema_name, schema->table_name);
+    return LT_OK;
+}
+
+static int ensure_value_arrays(struct lt_source *s, int n, struct lt_error *err)
+{
+    if (n <= s->vals_cap)
+        return LT_OK;
+    struct lt_value *a = realloc(s->vals_old, (size_t)n * sizeof *a);
+    if (!a)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->vals_old = a;
+    struct lt_value *b = realloc(s->vals_new, (size_t)n * sizeof *b);
+    if (!b)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->vals_new = b;
+    s->vals_cap = n;
+    return LT_OK;
+}
+
+static void fill_row_event(struct lt_source *s, struct pg_relation *r, char op, const struct lt_value *vals,
+                           struct lt_change_event *ev)
+{
+    ev->kind = LT_EV_ROW;
+    ev->schema = r->schema;
+    ev->agent_slot = &r->agent_data;
+    ev->row.op = op;
+    ev->row.commit_ts_us = s->txn_ts_us;
+    ev->row.nvals = r->schema->ncols;
+    ev->row.vals = vals;
+    lt_pg_format_pos(s->txn_lsn, ++s->txn_seq, ev->row.pos);
+    ev->in_transaction = true;
+}
+
+static bool has_key(const struct lt_table_schema *t)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (t->cols[i].is_key)
+            return true;
+    return false;
+}
+
+static bool key_changed(const struct lt_table_schema *t, const struct lt_value *old, const struct lt_value *new)
+{
+    for (int i = 0; i < t->ncols; i++) {
+        if (!t->cols[i].is_key || new[i].state == LT_VALUE_UNCHANGED)
+            continue;
+        if (old[i].state != new[i].state || old[i].len != new[i].len ||
+            (old[i].len && memcmp(old[i].data, new[i].data, old[i].len) != 0))
+            return true;
+    }
+    return false;
+}
+
+/* Decodes a change message (I/U/D) into one event, queuing a second when it needs two. */
+static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct lt_change_event *ev, bool *emitted,
+                        struct lt_error *err)
+{
+    *emitted = false;
+    struct pg_relation *r = find_relation(s, m->u.change.relid);
+    if (!r)
+        return lt_fail(err, LT_ERR_RUNTIME, "pgoutput: change for relation %u before its Relation message",
+                       m->u.change.relid);
+    if (!r->selected || s->skip_txn)
+        return LT_OK;
+    int n = r->schema->ncols;
+    if (ensure_value_arrays(s, n > 0 ? n : 1, err))
+        return LT_ERR_RUNTIME;
+    bool has_old = m->u.change.old_kind != 0;
+    if (has_old && lt_pgo_tuple_values(&m->u.change.oldtup, n, s->vals_old, n, err))
+        return LT_ERR_RUNTIME;
+    if (m->type != LT_PGO_DELETE && lt_pgo_tuple_values(&m->u.change.newtup, n, s->vals_new, n, err))
+        return LT_ERR_RUNTIME;
+    if (has_old && m->u.change.old_kind == 'K') /* 'n' in a key tuple: not part of the key, not NULL */
+        for (int i = 0; i < n; i++)
+            if (!r->schema->cols[i].is_key && s->vals_old[i].state == LT_VALUE_NULL)
+                s->vals_old[i].state = LT_VALUE_UNCHANGED;
+    switch (m->type) {
+    case LT_PGO_INSERT:
+        fill_row_event(s, r, 'I', s->vals_new, ev);
+        break;
+    case LT_PGO_DELETE:
+        fill_row_event(s, r, 'D', s->vals_old, ev);
+        break;
+    case LT_PGO_UPDATE:
+        if (has_old && (!has_key(r->schema) || key_changed(r->schema, s->vals_old, s->vals_new))) {
+            fill_row_event(s, r, 'D', s->vals_old, ev);
+            s->pending_kind = PENDING_INSERT_AFTER_DELETE;
+            s->pending_rel = r;
+            /* the new tuple's unchanged TOAST values cannot be restored across a key change */
+        } else {
+            fill_row_event(s, r, 'U', s->vals_new, ev);
+        }
+        break;
+    default:
+        return lt_fail(err, LT_ERR_RUNTIME, "pgoutput: unexpected change type %c", m->type);
+    }
+    *emitted = true;
+    return LT_OK;
+}
+
+/* The next TRUNCATE event of a queued Truncate message, if any. */
+static bool next_truncate(struct lt_source *s, struct lt_change_event *ev)
+{
+    const struct lt_pgo_msg *m = &s->pending_truncate;
+    while (s->pending_next_relid < m->u.truncate.nrels) {
+        uint32_t relid = lt_pgo_truncate_relid(m, s->pending_next_relid++);
+        struct pg_relation *r = find_relation(s, relid);
+        if (!r || !r->selected)
+            continue;
+        ev->kind = LT_EV_TRUNCATE;
+        ev->schema = r->schema;
+        ev->agent_slot = &r->agent_data;
+        ev->row.op = 'T';
+        ev->row.commit_ts_us = s->txn_ts_us;
+        ev->row.nvals = 0;
+        ev->row.vals = NULL;
+        lt_pg_format_pos(s->txn_lsn, ++s->txn_seq, ev->row.pos);
+        ev->in_transaction = true;
+        return true;
+    }
+    s->pending_kind = PENDING_NONE;
+    return false;
+}
+
+/* Handles one XLogData payload; sets *emitted when ev was filled. */
+static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, struct lt_change_event *ev,
+                           bool *emitted, struct lt_error *err)
+{
+    struct lt_pgo_msg m;
+    *emitted = false;
+    if (x->wal_end > s->received_lsn)
+        s->received_lsn = x->wal_end;
+    if (lt_pgo_decode(x->payload, x->payload_len, 1, false, &m, err))
+        return LT_ERR_RUNTIME;
+    switch (m.type) {
+    case LT_PGO_BEGIN:
+        s->in_txn = true;
+        s->txn_lsn = m.u.begin.final_lsn;
+        s->txn_ts_us = m.u.begin.commit_ts_us;
+        s->txn_seq = 0;
+        s->skip_txn = m.u.begin.final_lsn < s->start_lsn; /* already durable before the restart */
+        return LT_OK;
+    case LT_PGO_COMMIT:
+        s->in_txn = false;
+        if (m.u.commit.end_lsn > s->received_lsn)
+            s->received_lsn = m.u.commit.end_lsn;
+        if (s->skip_txn) {
+            s->skip_txn = false;
+            return LT_OK;
+        }
+        ev->kind = LT_EV_COMMIT;
+        ev->in_transaction = false;
+        lt_pg_lsn_format(m.u.commit.end_lsn, ev->checkpoint);
+        ev->row.commit_ts_us = m.u.commit.commit_ts_us;
+        *emitted = true;
+        return LT_OK;
+    case LT_PGO_RELATION:
+        return update_relation(s, &m, err);
+    case LT_PGO_INSERT:
+    case LT_PGO_UPDATE:
+    case LT_PGO_DELETE:
+        return change_event(s, &m, ev, emitted, err);
+    case LT_PGO_TRUNCATE:
+        if (s->skip_txn)
+            return LT_OK;
+        s->pending_truncate = m;
+        s->pending_next_relid = 0;
+        s->pending_kind = PENDING_TRUNCATE;
+        *emitted = next_truncate(s, ev);
+        return LT_OK;
+    default: /* Origin, Type, Message: nothing to record */
+        return LT_OK;
+    }
+}
+
+int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = LT_EV_NONE;
+    ev->in_transaction = s->in_txn;
+    if (!s->streaming)
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: the change stream is not started");
+    if (s->pending_kind == PENDING_INSERT_AFTER_DELETE) {
+        s->pending_kind = PENDING_NONE;
+        fill_row_event(s, s->pending_rel, 'I', s->vals_new, ev);
+        return LT_OK;
+    }
+    if (s->pending_kind == PENDING_TRUNCATE && next_truncate(s, ev))
+        return LT_OK;
+    int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
+    for (;;) {
+        if (s->copybuf) {
+            PQfreemem(s->copybuf);
+            s->copybuf = NULL;
+        }
+        int len = PQgetCopyData(s->repl, &s->copybuf, 1);
+        if (len > 0) {
+            struct lt_pg_copy_msg cm;
+            if (lt_pg_copy_decode((const uint8_t *)s->copybuf, (size_t)len, &cm, err))
+                return LT_ERR_RUNTIME;
+            if (cm.type == LT_PG_COPY_KEEPALIVE) {
+                if (cm.u.keepalive.wal_end > s->received_lsn)
+                    s->received_lsn = cm.u.keepalive.wal_end;
+                if (cm.u.keepalive.reply_requested && send_status(s, false, err))
+                    return LT_ERR_RUNTIME;
+                if (!s->in_txn) {
+                    if (s->until_lsn && s->received_lsn >= s->until_lsn) {
+                        ev->kind = LT_EV_END;
+                        lt_pg_lsn_format(s->received_lsn, ev->checkpoint);
+                        return LT_OK;
+                    }
+                    if (cm.u.keepalive.wal_end > s->acked_lsn) {
+                        ev->kind = LT_EV_IDLE;
+                        lt_pg_lsn_format(cm.u.keepalive.wal_end, ev->checkpoint);
+                        return LT_OK;
+                    }
+                }
+                continue;
+            }
+            if (cm.type != LT_PG_COPY_XLOGDATA)
+                continue;
+            s->last_data_us = now_us();
+            bool emitted;
+            if (handle_xlogdata(s, &cm.u.xlog, ev, &emitted, err))
+                return LT_ERR_RUNTIME;
+            if (emitted) {
+                ev->in_transaction = s->in_txn;
+                return LT_OK;
+            }
+            continue;
+        }
+        if (len == -1) {
+            PGresult *r = PQgetResult(s->repl);
+            char line[512];
+            lt_fail(err, LT_ERR_RUNTIME, "postgres: the server ended the replication stream: %s",
+                    r ? lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line) : "no reason given");
+            PQclear(r);
+            s->streaming = false;
+            return LT_ERR_RUNTIME;
+        }
+        if (len == -2)
+            return lt_pg_conn_error(s->repl, err, "reading the replication stream");
+        /* Nothing buffered: keep the server informed, ask for a keepalive when waiting for --until, then wait. */
+        int64_t now = now_us();
+        if (now - s->last_status_us > 10 * 1000000 && send_status(s, false, err))
+            return LT_ERR_RUNTIME;
+        if (s->until_lsn && !s->in_txn && now - s->last_data_us > 100000 &&
+            now - s->last_reply_request_us > 200000) {
+            s->last_reply_request_us = now;
+            if (send_status(s, true, err))
+                return LT_ERR_RUNTIME;
+        }
+        if (now >= deadline)
+            return LT_OK;
+        int64_t wait = deadline - now;
+        if (wait > 100000)
+            wait = 100000;
+        fd_set rfds;
+        FD_ZERO(&rfds);
+        int fd = PQsocket(s->repl);
+        if (fd < 0)
+            return lt_fail(err, LT_ERR_RUNTIME, "postgres: the replication connection is closed");
+        FD_SET(fd, &rfds);
+        struct timeval tv = {.tv_sec = (time_t)(wait / 1000000), .tv_usec = (suseconds_t)(wait % 1000000)};
+        int sel = select(fd + 1, &rfds, NULL, NULL, &tv);
+        if (sel < 0 && errno != EINTR)
+            return lt_fail(err, LT_ERR_RUNTIME, "postgres: waiting for the replication stream: %s", strerror(errno));
+        if (sel < 0)
+            return LT_OK; /* a signal: let the caller look at its stop flag */
+        if (sel > 0 && !PQconsumeInput(s->repl))
+            return lt_pg_conn_error(s->repl, err, "reading the replication stream");
+    }
+}
+
+int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err)
+{
+    uint64_t lsn;
+    if (!lt_pg_lsn_parse(checkpoint, &lsn))
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: checkpoint \"%s\" is not an LSN", checkpoint);
+    if (lsn > s->acked_lsn)
+        s->acked_lsn = lsn;
+    return s->streaming ? send_status(s, false, err) : LT_OK;
+}
+
+void lt_pg_cdc_close(struct lt_source *s)
+{
+    if (s->copybuf)
+        PQfreemem(s->copybuf);
+    s->copybuf = NULL;
+    if (s->repl) {
+        if (s->streaming) {
+            struct lt_error ignored;
+            send_status(s, false, &ignored);
+            PQputCopyEnd(s->repl, NULL);
+            PQflush(s->repl);
+        }
+        PQfinish(s->repl);
+        s->repl = NULL;
+    }
+    s->streaming = false;
+    while (s->relations) {
+        struct pg_relation *r = s->relations;
+        s->relations = r->next;
+        lt_schema_free(r->schema);
+        free(r);
+    }
+    free(s->vals_old);
+    free(s->vals_new);
+    s->vals_old = s->vals_new = NULL;
+    s->vals_cap = 0;
+}

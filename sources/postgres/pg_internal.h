@@ -1,0 +1,75 @@
+/* State and helpers shared by the PostgreSQL source's files (pg_source.c: snapshot and full load; pg_cdc.c:
+ * publication, slot and change stream). Private to sources/postgres/. */
+#ifndef LOGTAP_PG_INTERNAL_H
+#define LOGTAP_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/source.h"
+#include "sources/postgres/pgoutput.h"
+
+#define PG_MAX_WORKERS 64
+
+struct pg_relation; /* pg_cdc.c's relation cache entry */
+
+struct lt_source {
+    const struct lt_task_config *cfg;
+    PGconn *main;                      /* catalog queries, snapshot leader for a plain full load */
+    char snapshot_name[128];
+    bool main_in_txn;                  /* main holds the snapshot transaction */
+    PGconn *workers[PG_MAX_WORKERS];   /* full-load workers inside the snapshot */
+
+    /* change stream (pg_cdc.c) */
+    PGconn *repl;                      /* replication=database connection */
+    bool streaming;
+    uint64_t start_lsn;                /* resume point: transactions ending at or before it are skipped */
+    uint64_t until_lsn;                /* 0 = run until stopped */
+    uint64_t received_lsn;             /* highest WAL position seen */
+    uint64_t acked_lsn;                /* last position reported flushed */
+    int64_t last_status_us;
+    int64_t last_data_us;
+    int64_t last_reply_request_us;
+    char *copybuf;                     /* libpq buffer of the current message, freed on the next read */
+    bool in_txn;
+    bool skip_txn;
+    uint64_t txn_lsn;                  /* commit LSN of the open transaction */
+    int64_t txn_ts_us;
+    uint64_t txn_seq;
+    struct pg_relation *relations;     /* linked list (a task has few tables) */
+    /* a second event queued by one message (key-changing UPDATE: D then I; TRUNCATE of several tables) */
+    int pending_kind;
+    struct pg_relation *pending_rel;
+    uint32_t pending_next_relid;       /* TRUNCATE: index of the next relid */
+    struct lt_pgo_msg pending_truncate; /* TRUNCATE: the decoded message (points into copybuf) */
+    struct lt_value *vals_old, *vals_new;
+    int vals_cap;
+    bool end_reported;
+};
+
+extern const char lt_pg_session_setup[];
+
+const char *lt_pg_first_line(const char *msg, char *buf, size_t n);
+int lt_pg_conn_error(PGconn *c, struct lt_error *err, const char *what);
+int lt_pg_exec(PGconn *c, const char *sql, struct lt_error *err);
+int lt_pg_connect(const char *conninfo, PGconn **out, struct lt_error *err);
+/* Reads a table's columns (by relation OID text) as they are now, on s->main. */
+int lt_pg_load_columns(struct lt_source *s, const char *oid, const char *schema, const char *table,
+                       struct lt_table_schema **out, struct lt_error *err);
+/* The selected tables' quoted names, comma-separated (for CREATE PUBLICATION), on s->main. NULL when none. */
+int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error *err);
+
+/* "YYYY-MM-DD HH:MM:SS[.ffffff]+00" to microseconds since 1970. */
+int64_t lt_pg_parse_utc_timestamp(const char *s);
+
+/* pg_cdc.c */
+int lt_pg_create_slot_with_snapshot(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err);
+int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
+int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err);
+int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
+int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err);
+int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
+void lt_pg_cdc_close(struct lt_source *s);
+
+#endif
