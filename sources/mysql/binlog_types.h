@@ -31,7 +31,8 @@
  *
  * Canonical text: integers and DECIMAL as plain digits; FLOAT/DOUBLE as the shortest text that reads back to the
  * same value; DATE YYYY-MM-DD; DATETIME YYYY-MM-DD HH:MM:SS[.f...] (fsp digits); TIMESTAMP in UTC with "+00:00";
- * TIME [-]HH:MM:SS[.f...] (hours may have 3 digits); YEAR as 4 digits (MySQL shows year 0 as "0000"); BIT as an
+ * TIME [-]HH:MM:SS[.f...] (hours may have 3 digits); YEAR as 4 digits (year 0 as "0000", what the server's SELECT
+ * shows; mariadb-binlog/mysqlbinlog print the stored byte + 1900, i.e. "1900", for it: checked); BIT as an
  * unsigned integer; ENUM as its label and SET as labels joined by commas (numbers when the labels are unknown);
  * character strings as UTF-8 (latin1 converted); binary strings, BLOB and GEOMETRY as \x + lowercase hex.
  * Zero and partly-zero dates (0000-00-00, 2024-00-10, TIMESTAMP 0) have no canonical form: they become NULL and the

@@ -31,6 +31,7 @@ normalize() {
                            : strftime("%Y-%m-%d %H:%M:%S", gmtime($1)) . ($2 // "") . "+00:00";
                     }
                 } elsif ($t =~ /^(DATETIME|DATE)/) {
+                    $v =~ s/^(\d{4}):(\d\d):(\d\d)$/$1-$2-$3/;     # mariadb-binlog prints DATE as YYYY:MM:DD
                     $v = "NULL" if $v =~ /^\d{4}-00-|^\d{4}-\d\d-00/;
                 } elsif ($t =~ /^DOUBLE/) {
                     for my $p (1 .. 17) { my $s = sprintf("%.${p}g", $v); if ($s == $v) { $v = $s; last } }
