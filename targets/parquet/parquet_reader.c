@@ -253,6 +253,11 @@ int64_t lt_parquet_reader_num_rows(const struct lt_parquet_reader *r)
     return r->fm.num_rows;
 }
 
+int lt_parquet_reader_row_groups(const struct lt_parquet_reader *r)
+{
+    return r->fm.nrow_groups;
+}
+
 const char *lt_parquet_reader_created_by(const struct lt_parquet_reader *r)
 {
     return r->created_by;
@@ -430,6 +435,8 @@ static int start_values(struct rcol *c, int enc, const uint8_t *p, const uint8_t
         }
         if (p[0] > 32)
             return col_fail(err, c, "dictionary index bit width above 32");
+        if (p[0] == 0 && c->dict_count > 1)
+            return col_fail(err, c, "dictionary index bit width 0 with more than one dictionary entry");
         pq_rle_init(&c->vals, p + 1, (size_t)(end - p - 1), p[0]);
         return LT_OK;
     case PQ_ENC_RLE:
@@ -507,10 +514,13 @@ static int next_page(struct lt_parquet_reader *r, struct rcol *c, struct lt_erro
             if (h->num_values < 0 || h->def_len < 0 || h->rep_len < 0 || h->num_nulls < 0 ||
                 h->num_nulls > h->num_values)
                 return col_fail(err, c, "negative sizes in a data page v2 header");
-            if (h->rep_len != 0)
-                return col_fail(err, c, "repetition levels in a flat column");
-            if ((size_t)h->def_len > blen || (size_t)h->def_len > ulen)
-                return col_fail(err, c, "definition levels run past their page");
+            /* A flat column has no repetition levels; some writers still store an (all-zero) section: skip it. */
+            size_t lv = (size_t)h->rep_len + (size_t)h->def_len;
+            if (lv > blen || lv > ulen)
+                return col_fail(err, c, "levels run past their page");
+            body += h->rep_len;
+            blen -= (size_t)h->rep_len;
+            ulen -= (size_t)h->rep_len;
             if (!c->optional && h->num_nulls > 0)
                 return col_fail(err, c, "REQUIRED column page with nulls");
             bb_reset(&c->levels);

@@ -25,6 +25,7 @@ int lt_parquet_reader_open_mem(const void *data, size_t len, struct lt_parquet_r
 /* The file's columns as a table schema (schema and table names empty; nullable = OPTIONAL). */
 const struct lt_table_schema *lt_parquet_reader_schema(const struct lt_parquet_reader *r);
 int64_t lt_parquet_reader_num_rows(const struct lt_parquet_reader *r);
+int lt_parquet_reader_row_groups(const struct lt_parquet_reader *r);
 /* The created_by string of the file ("" when absent). */
 const char *lt_parquet_reader_created_by(const struct lt_parquet_reader *r);
 

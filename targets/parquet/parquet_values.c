@@ -290,6 +290,16 @@ static int64_t read_digits(const char *s, size_t len, size_t *i, int mind, int m
     return v;
 }
 
+/* Exactly two digits at *i (more may follow), or -1. */
+static int64_t read_two_digits(const char *s, size_t len, size_t *i)
+{
+    if (*i + 2 > len || !isdigit((unsigned char)s[*i]) || !isdigit((unsigned char)s[*i + 1]))
+        return -1;
+    int64_t v = (s[*i] - '0') * 10 + (s[*i + 1] - '0');
+    *i += 2;
+    return v;
+}
+
 static bool expect_char(const char *s, size_t len, size_t *i, char c)
 {
     if (*i < len && s[*i] == c) {
@@ -435,20 +445,20 @@ static bool parse_timestamp_text(const char *s, size_t len, bool tz, int64_t *ou
             return false;
         bool neg = s[i] == '-';
         i++;
-        int64_t oh = read_digits(s, len, &i, 2, 2), om = 0, os = 0;
+        int64_t oh = read_two_digits(s, len, &i), om = 0, os = 0;
         if (oh < 0)
             return false;
         if (expect_char(s, len, &i, ':')) {
-            om = read_digits(s, len, &i, 2, 2);
+            om = read_two_digits(s, len, &i);
             if (om < 0)
                 return false;
             if (expect_char(s, len, &i, ':')) {
-                os = read_digits(s, len, &i, 2, 2);
+                os = read_two_digits(s, len, &i);
                 if (os < 0)
                     return false;
             }
-        } else if (i + 2 <= len && isdigit((unsigned char)s[i])) {
-            om = read_digits(s, len, &i, 2, 2);
+        } else if (i < len && isdigit((unsigned char)s[i])) {
+            om = read_two_digits(s, len, &i); /* ±HHMM */
             if (om < 0)
                 return false;
         }
