@@ -2,6 +2,7 @@
 #include "sources/mysql/binlog_rows.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,25 @@ static uint32_t popcount_bitmap(const uint8_t *bm, uint32_t ncols)
     for (uint32_t i = 0; i < ncols; i++)
         k += (bm[i / 8] >> (i % 8)) & 1;
     return k;
+}
+
+struct lt_table_schema *lt_binlog_table_map_schema(const struct lt_binlog_table_map *tm)
+{
+    struct lt_table_schema *schema = lt_schema_new(tm->db ? tm->db : "", tm->table ? tm->table : "", (int)tm->ncols);
+    if (!schema)
+        return NULL;
+    for (uint32_t i = 0; i < tm->ncols; i++) {
+        const struct lt_binlog_column *col = &tm->cols[i];
+        char name[32], source_type[64];
+        if (!col->name)
+            snprintf(name, sizeof name, "col%u", i + 1);
+        lt_binlog_column_source_type(col, source_type, sizeof source_type);
+        int precision, scale;
+        enum lt_type type = lt_binlog_column_canonical_type(col, &precision, &scale);
+        lt_schema_set_column(schema, (int)i, col->name ? col->name : name, type, precision, scale, col->is_key,
+                             col->nullable, source_type);
+    }
+    return schema;
 }
 
 int lt_binlog_rows_begin(struct lt_binlog_row_cursor *c, const struct lt_binlog_rows_event *ev,

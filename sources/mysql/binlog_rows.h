@@ -23,6 +23,11 @@
 #include "sources/mysql/binlog_event.h"
 #include "sources/mysql/binlog_types.h"
 
+/* The change-record schema of a table map: names from the COLUMN_NAME metadata (else "col1", "col2", ...: the
+ * caller should then take the names from information_schema), canonical types (lt_binlog_column_canonical_type),
+ * keys from the primary-key metadata, nullability, and MySQL type names as source_type. NULL when out of memory. */
+struct lt_table_schema *lt_binlog_table_map_schema(const struct lt_binlog_table_map *tm);
+
 struct lt_binlog_row_cursor {
     const struct lt_binlog_rows_event *ev;
     const struct lt_binlog_table_map *tm;

@@ -290,6 +290,71 @@ enum lt_type lt_binlog_column_canonical_type(const struct lt_binlog_column *col,
     }
 }
 
+/* Bytes per character of a collation's charset, or 0 when not known here. */
+static unsigned charset_mbmaxlen(unsigned cs)
+{
+    if (cs == LT_MYSQL_CHARSET_BINARY || lt_mysql_charset_is_latin1(cs) || cs == 11 || cs == 65)
+        return 1;
+    if (cs == 33 || cs == 83 || cs == 76 || (cs >= 192 && cs <= 215) || cs == 223)
+        return 3;
+    if (cs == 45 || cs == 46 || (cs >= 224 && cs <= 247) || (cs >= 255 && cs <= 323))
+        return 4;
+    return 0;
+}
+
+void lt_binlog_column_source_type(const struct lt_binlog_column *col, char *out, size_t size)
+{
+    static const char *const geometry[8] = {"geometry", "point", "linestring", "polygon", "multipoint",
+                                            "multilinestring", "multipolygon", "geometrycollection"};
+    const char *uns = col->is_unsigned ? " unsigned" : "";
+    bool binary = col->charset == LT_MYSQL_CHARSET_BINARY;
+    unsigned mb = charset_mbmaxlen(col->charset);
+    unsigned chars = mb ? col->meta / mb : col->meta;
+    switch (col->type) {
+    case LT_MYSQL_TYPE_TINY: snprintf(out, size, "tinyint%s", uns); break;
+    case LT_MYSQL_TYPE_SHORT: snprintf(out, size, "smallint%s", uns); break;
+    case LT_MYSQL_TYPE_INT24: snprintf(out, size, "mediumint%s", uns); break;
+    case LT_MYSQL_TYPE_LONG: snprintf(out, size, "int%s", uns); break;
+    case LT_MYSQL_TYPE_LONGLONG: snprintf(out, size, "bigint%s", uns); break;
+    case LT_MYSQL_TYPE_FLOAT: snprintf(out, size, "float%s", uns); break;
+    case LT_MYSQL_TYPE_DOUBLE: snprintf(out, size, "double%s", uns); break;
+    case LT_MYSQL_TYPE_NEWDECIMAL:
+        snprintf(out, size, "decimal(%u,%u)%s", col->meta >> 8, col->meta & 0xff, uns);
+        break;
+    case LT_MYSQL_TYPE_YEAR: snprintf(out, size, "year"); break;
+    case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_NEWDATE: snprintf(out, size, "date"); break;
+    case LT_MYSQL_TYPE_TIME: snprintf(out, size, "time"); break;
+    case LT_MYSQL_TYPE_DATETIME: snprintf(out, size, "datetime"); break;
+    case LT_MYSQL_TYPE_TIMESTAMP: snprintf(out, size, "timestamp"); break;
+    case LT_MYSQL_TYPE_TIME2: case LT_MYSQL_TYPE_DATETIME2: case LT_MYSQL_TYPE_TIMESTAMP2: {
+        const char *n = col->type == LT_MYSQL_TYPE_TIME2 ? "time"
+                        : col->type == LT_MYSQL_TYPE_DATETIME2 ? "datetime" : "timestamp";
+        if (col->meta)
+            snprintf(out, size, "%s(%u)", n, col->meta);
+        else
+            snprintf(out, size, "%s", n);
+        break;
+    }
+    case LT_MYSQL_TYPE_BIT: snprintf(out, size, "bit(%u)", col->meta); break;
+    case LT_MYSQL_TYPE_VARCHAR: case LT_MYSQL_TYPE_VAR_STRING:
+        snprintf(out, size, "%s(%u)", binary ? "varbinary" : "varchar", chars);
+        break;
+    case LT_MYSQL_TYPE_STRING: snprintf(out, size, "%s(%u)", binary ? "binary" : "char", chars); break;
+    case LT_MYSQL_TYPE_ENUM: snprintf(out, size, "enum"); break;
+    case LT_MYSQL_TYPE_SET: snprintf(out, size, "set"); break;
+    case LT_MYSQL_TYPE_BLOB: case LT_MYSQL_TYPE_TINY_BLOB: case LT_MYSQL_TYPE_MEDIUM_BLOB:
+    case LT_MYSQL_TYPE_LONG_BLOB: {
+        static const char *const prefix[5] = {"", "tiny", "", "medium", "long"};
+        snprintf(out, size, "%s%s", prefix[col->meta <= 4 ? col->meta : 0],
+                 binary || col->charset == 0 ? "blob" : "text");
+        break;
+    }
+    case LT_MYSQL_TYPE_JSON: snprintf(out, size, "json"); break;
+    case LT_MYSQL_TYPE_GEOMETRY: snprintf(out, size, "%s", geometry[col->geometry_type & 7]); break;
+    default: snprintf(out, size, "%s", lt_mysql_type_name(col->type)); break;
+    }
+}
+
 /* ---- sizes ---- */
 
 static int frac_bytes(unsigned fsp)

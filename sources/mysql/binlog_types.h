@@ -141,6 +141,10 @@ bool lt_mysql_type_is_character(uint8_t type);
 /* Canonical type (agent/record.h) of a column; precision/scale are set for DECIMAL, else 0. */
 enum lt_type lt_binlog_column_canonical_type(const struct lt_binlog_column *col, int *precision, int *scale);
 
+/* The column's type as MySQL names it (COLUMN_TYPE style: "int unsigned", "decimal(10,4)", "datetime(6)",
+ * "varchar(300)" - lengths in characters when the charset is known, else in bytes -, "mediumtext", "point"). */
+void lt_binlog_column_source_type(const struct lt_binlog_column *col, char *out, size_t size);
+
 /* Size in bytes of one non-NULL value of col at p (n bytes available); fails when it would run past n. */
 int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, size_t n, size_t *size,
                          struct lt_error *err);

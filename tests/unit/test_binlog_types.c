@@ -374,6 +374,30 @@ static void test_table_map_optional_metadata(void)
     CHECK_INT(lt_binlog_column_canonical_type(&tm.cols[16], &prec, &scale), LT_TYPE_TIMESTAMPTZ);
     CHECK_INT(lt_binlog_column_canonical_type(&tm.cols[21], &prec, &scale), LT_TYPE_BYTES);
     CHECK_INT(lt_binlog_column_canonical_type(&tm.cols[27], &prec, &scale), LT_TYPE_JSON);
+
+    struct lt_table_schema *schema = lt_binlog_table_map_schema(&tm);
+    if (CHECK(schema != NULL)) {
+        CHECK_STR(schema->schema_name, "shop");
+        CHECK_STR(schema->table_name, "wides");
+        CHECK_INT(schema->ncols, NCOLS);
+        static const char *const source_types[NCOLS] = {
+            "tinyint unsigned", "smallint", "mediumint unsigned", "int", "bigint unsigned", "float", "double",
+            "decimal(10,4)", "year", "date", "time", "time(1)", "time(3)", "time(6)", "datetime(6)", "datetime(3)",
+            "timestamp(2)", "timestamp", "bit(10)", "varchar(300)", "char(10)", "binary(4)", "blob", "text", "enum",
+            "set", "point", "json", "datetime", "time", "timestamp", "char(255)"};
+        for (int i = 0; i < NCOLS; i++)
+            CHECK_STR(schema->cols[i].source_type, source_types[i]);
+        CHECK_STR(schema->cols[4].name, "c5");
+        CHECK(schema->cols[0].is_key && !schema->cols[0].nullable && schema->cols[1].nullable);
+        CHECK_INT(schema->cols[7].type, LT_TYPE_DECIMAL);
+        CHECK_INT(schema->cols[7].precision, 10);
+        CHECK_INT(schema->cols[14].type, LT_TYPE_TIMESTAMP);
+        CHECK_INT(schema->cols[9].type, LT_TYPE_DATE);
+        CHECK_INT(schema->cols[19].type, LT_TYPE_TEXT);
+        CHECK_INT(schema->cols[22].type, LT_TYPE_BYTES);
+        CHECK_INT(schema->cols[26].type, LT_TYPE_BYTES);
+        lt_schema_free(schema);
+    }
     lt_binlog_table_map_free(&tm);
 }
 
@@ -499,6 +523,12 @@ static void test_without_metadata_and_caller_fill(void)
     struct lt_binlog_table_map tm = {0};
     decode_table_map(&rd, &body, &tm);
     CHECK(!tm.has_signedness && !tm.has_charsets && !tm.has_column_names);
+    struct lt_table_schema *schema = lt_binlog_table_map_schema(&tm);
+    if (CHECK(schema != NULL)) {
+        CHECK_STR(schema->cols[0].name, "col1");
+        CHECK_STR(schema->cols[0].source_type, "tinyint");
+        lt_schema_free(schema);
+    }
     body.n = 0;
     putle(&body, 9, 6);
     putle(&body, 1, 2);
