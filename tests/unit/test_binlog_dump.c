@@ -77,7 +77,7 @@ static size_t b64_decode(const char *s, size_t n, uint8_t *out)
 /* The events of a go-mysql-server-style text file, each copied into its own buffer (events[i], lens[i]). */
 static int load_text_events(const char *path, uint8_t ***events, size_t **lens)
 {
-    size_t len;
+    size_t len = 0;
     uint8_t *text = load_file(path, &len);
     if (!text)
         return -1;
@@ -328,7 +328,7 @@ static int dump_main(int argc, char **argv)
     if (strcmp(argv[1], "--dump-text") == 0) {
         n = decode_text_file(&d, argv[2], &err);
     } else {
-        size_t len;
+        size_t len = 0;
         uint8_t *buf = load_file(argv[2], &len);
         if (!buf) {
             fprintf(stderr, "cannot read %s\n", argv[2]);
@@ -362,7 +362,7 @@ static long run_file(struct decoder *d, const char *rel, struct lt_error *err)
     const char *path = ds(rel);
     if (!path)
         return -2;
-    size_t len;
+    size_t len = 0;
     uint8_t *buf = load_file(path, &len);
     if (!buf)
         return -1;
@@ -378,7 +378,7 @@ static void test_corrupt_magic_refused(void)
     const char *path = ds("canal/tsdb/mysql-bin.000001");
     if (!path)
         return;
-    size_t len;
+    size_t len = 0;
     uint8_t *buf = load_file(path, &len);
     CHECK(buf != NULL);
     decoder_init(&D);
@@ -600,7 +600,7 @@ static void test_crc_mismatch_refused(void)
     const char *path = ds("mysql-binlog-connector-java/mysql-bin.checksum-crc32");
     if (!path)
         return;
-    size_t len;
+    size_t len = 0;
     uint8_t *buf = load_file(path, &len);
     /* flip one byte inside the second event's body */
     size_t second = 4 + lt_le32(buf + 4 + 9);
@@ -658,7 +658,7 @@ static void test_canal_tsdb_column_counts(void)
     const char *path = ds("canal/tsdb/mysql-bin.000003");
     if (!path)
         return;
-    size_t len;
+    size_t len = 0;
     uint8_t *buf = load_file(path, &len);
     struct lt_binlog_reader rd;
     lt_binlog_reader_init(&rd);

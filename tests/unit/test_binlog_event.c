@@ -306,7 +306,7 @@ static void test_real_file_events(void)
     const char *path = unit_dataset("mysql-binlogs/go-mysql/tcb-eval002c-bin.003320");
     if (!path)
         return;
-    size_t len;
+    size_t len = 0;
     uint8_t *buf = unit_read_file(path, &len);
     if (!CHECK(buf != NULL))
         return;

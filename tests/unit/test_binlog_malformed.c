@@ -113,7 +113,7 @@ static void mutate_file(const char *rel, size_t max_events)
     const char *full = unit_dataset(path);
     if (!full)
         return;
-    size_t len;
+    size_t len = 0;
     uint8_t *buf = load_file(full, &len);
     if (!CHECK(buf != NULL))
         return;
