@@ -143,6 +143,10 @@ int pq_decompress(int codec, const uint8_t *in, size_t len, size_t expected_len,
     unsigned long long zsize;
     switch (codec) {
     case PQ_CODEC_UNCOMPRESSED:
+        if (len != expected_len) {
+            *why = "uncompressed page size does not match its compressed size";
+            return -1;
+        }
         break;
     case PQ_CODEC_SNAPPY:
         if (snappy_uncompressed_length((const char *)in, len, &declared) != SNAPPY_OK || declared != expected_len) {

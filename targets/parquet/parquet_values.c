@@ -833,7 +833,9 @@ static void append_timestamp(struct byte_buffer *out, int64_t v, int unit, bool 
     int64_t per_sec = unit == PQ_UNIT_MILLIS ? 1000 : unit == PQ_UNIT_NANOS ? 1000000000 : 1000000;
     int digits = unit == PQ_UNIT_MILLIS ? 3 : unit == PQ_UNIT_NANOS ? 9 : 6;
     int64_t secs = floor_div(v, per_sec);
-    int64_t frac = v - secs * per_sec;
+    int64_t frac = v % per_sec;
+    if (frac < 0)
+        frac += per_sec;
     int64_t days = floor_div(secs, 86400);
     int64_t sod = secs - days * 86400;
     bool bc;
@@ -934,7 +936,12 @@ int pq_format_value(const struct pq_column_type *t, const uint8_t *v, uint32_t l
             *why = "INT96 timestamp with nanoseconds out of range";
             return -1;
         }
-        append_timestamp(out, days * US_PER_DAY + nanos / 1000, PQ_UNIT_MICROS, false);
+        int64_t us;
+        if (__builtin_mul_overflow(days, US_PER_DAY, &us) || __builtin_add_overflow(us, nanos / 1000, &us)) {
+            *why = "INT96 timestamp out of range";
+            return -1;
+        }
+        append_timestamp(out, us, PQ_UNIT_MICROS, false);
         /* sub-microsecond digits of INT96 are dropped: canonical timestamps carry microseconds */
         return 0;
     }
