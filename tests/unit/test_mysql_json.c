@@ -41,7 +41,7 @@ static int decode(const uint8_t *p, size_t n, char *out, size_t outcap, unsigned
     if (rc == 0)
         snprintf(out, outcap, "%.*s", (int)s.len, s.len ? s.data : "");
     else
-        snprintf(out, outcap, "ERROR: %s", err.msg);
+        snprintf(out, outcap, "ERROR: %.200s", err.msg);
     lt_binlog_scratch_free(&s);
     free(copy);
     return rc;
