@@ -18,7 +18,7 @@ const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg
     case LT_FORMAT_CSV:
         return &lt_csv_target;
     case LT_FORMAT_PARQUET:
-        return NULL;
+        return &lt_parquet_target;
     }
     return NULL;
 }
