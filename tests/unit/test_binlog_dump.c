@@ -6,6 +6,8 @@
  *   test_binlog_dump --dump FILE        binary log (plain or gzip)
  *   test_binlog_dump --dump-text FILE   mariadb-binlog output holding BINLOG '<base64>' blocks
  *   test_binlog_dump --text-to-binlog FILE OUT   writes such a file's events as a binary log
+ *   test_binlog_dump --write-synthetic FDE_FILE OUT   writes a binlog of the column types the dataset lacks
+ *                                                     (TIME2/DATETIME2/TIMESTAMP2 with fractions, BIT, FLOAT...)
  * prints every row as `### INSERT INTO `db`.`t`` / `### SET` / `###   @N=value` lines (mariadb-binlog's layout,
  * with our canonical text as the value, bytes below 0x20 written as \xNN), for comparison with a normalized
  * `mariadb-binlog --base64-output=decode-rows -vv`. */
@@ -312,8 +314,211 @@ static int text_to_binlog(const char *in, const char *out)
     return fclose(f) == 0 ? 0 : 1;
 }
 
+/* ---- a synthetic binlog of the column types the dataset files lack ----
+ * Written from the formats' definitions (the server's writer side) behind a real MySQL 5.7 FORMAT_DESCRIPTION
+ * taken from another file, so that mariadb-binlog can decode it independently of us. */
+
+struct obuf {
+    uint8_t d[8192];
+    size_t n;
+};
+
+static void o8(struct obuf *b, unsigned v) { b->d[b->n++] = (uint8_t)v; }
+static void ole(struct obuf *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        o8(b, (unsigned)(v >> (8 * i)) & 0xff);
+}
+static void obe(struct obuf *b, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--)
+        o8(b, (unsigned)(v >> (8 * i)) & 0xff);
+}
+static void omem(struct obuf *b, const void *p, size_t n)
+{
+    memcpy(b->d + b->n, p, n);
+    b->n += n;
+}
+
+static void o_time2(struct obuf *b, bool neg, unsigned h, unsigned m, unsigned sec, uint32_t usec, unsigned fsp)
+{
+    int64_t nr = (((int64_t)h << 12 | m << 6 | sec) << 24) + usec;
+    if (neg)
+        nr = -nr;
+    int64_t ip = nr >> 24, frac = nr % (1 << 24);
+    if (fsp >= 5) {
+        obe(b, (uint64_t)(nr + 0x800000000000LL), 6);
+        return;
+    }
+    obe(b, (uint64_t)(ip + 0x800000), 3);
+    if (fsp == 1 || fsp == 2)
+        o8(b, (unsigned)(uint8_t)(int8_t)(frac / 10000));
+    else if (fsp == 3 || fsp == 4)
+        obe(b, (uint16_t)(int16_t)(frac / 100), 2);
+}
+
+static void o_datetime2(struct obuf *b, unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec,
+                        uint32_t usec, unsigned fsp)
+{
+    uint64_t ymd = ((uint64_t)(y * 13 + mo) << 5) | d;
+    obe(b, ((ymd << 17) | ((uint64_t)h << 12 | mi << 6 | sec)) + 0x8000000000ULL, 5);
+    if (fsp == 1 || fsp == 2)
+        o8(b, usec / 10000);
+    else if (fsp == 3 || fsp == 4)
+        obe(b, usec / 100, 2);
+    else if (fsp >= 5)
+        obe(b, usec, 3);
+}
+
+static void o_event(FILE *f, uint8_t type, const struct obuf *body, long *pos)
+{
+    struct obuf e = {0};
+    size_t size = 19 + body->n + 4;
+    ole(&e, 1700000000, 4);
+    o8(&e, type);
+    ole(&e, 1, 4);
+    ole(&e, size, 4);
+    ole(&e, (uint64_t)(*pos + (long)size), 4);
+    ole(&e, 0, 2);
+    omem(&e, body->d, body->n);
+    ole(&e, crc32(0, e.d, (uInt)e.n), 4);
+    fwrite(e.d, 1, e.n, f);
+    *pos += (long)size;
+}
+
+static int write_synthetic(const char *fde_from, const char *out)
+{
+    size_t len = 0;
+    uint8_t *src = load_file(fde_from, &len);
+    if (!src || len < 4 + 19 || lt_le32(src + 4 + 9) > len - 4 || src[4 + 4] != LT_BINLOG_FORMAT_DESCRIPTION_EVENT) {
+        fprintf(stderr, "%s does not start with a FORMAT_DESCRIPTION_EVENT\n", fde_from);
+        free(src);
+        return 1;
+    }
+    size_t fde_len = lt_le32(src + 4 + 9);
+    if (src[4 + fde_len - 5] != 1) {
+        fprintf(stderr, "%s: need a CRC32 FORMAT_DESCRIPTION_EVENT\n", fde_from);
+        free(src);
+        return 1;
+    }
+    FILE *f = fopen(out, "wb");
+    if (!f) {
+        free(src);
+        return 1;
+    }
+    fwrite(src, 1, 4 + fde_len, f);
+    long pos = 4 + (long)fde_len;
+    free(src);
+    static const uint8_t types[] = {
+        LT_MYSQL_TYPE_TINY, LT_MYSQL_TYPE_SHORT, LT_MYSQL_TYPE_INT24, LT_MYSQL_TYPE_LONGLONG, LT_MYSQL_TYPE_FLOAT,
+        LT_MYSQL_TYPE_DOUBLE, LT_MYSQL_TYPE_NEWDECIMAL, LT_MYSQL_TYPE_YEAR, LT_MYSQL_TYPE_DATE, LT_MYSQL_TYPE_TIME2,
+        LT_MYSQL_TYPE_TIME2, LT_MYSQL_TYPE_TIME2, LT_MYSQL_TYPE_TIME2, LT_MYSQL_TYPE_DATETIME2,
+        LT_MYSQL_TYPE_DATETIME2, LT_MYSQL_TYPE_TIMESTAMP2, LT_MYSQL_TYPE_TIMESTAMP2, LT_MYSQL_TYPE_BIT,
+        LT_MYSQL_TYPE_VARCHAR, LT_MYSQL_TYPE_STRING, LT_MYSQL_TYPE_BLOB, LT_MYSQL_TYPE_STRING, LT_MYSQL_TYPE_STRING,
+        LT_MYSQL_TYPE_DATETIME, LT_MYSQL_TYPE_TIME, LT_MYSQL_TYPE_TIMESTAMP, LT_MYSQL_TYPE_NEWDECIMAL,
+    };
+    enum { N = sizeof types };
+    struct obuf b = {0}, m = {0};
+    ole(&b, 42, 6);
+    ole(&b, 1, 2);
+    o8(&b, 4);
+    omem(&b, "test", 5);
+    o8(&b, 5);
+    omem(&b, "types", 6);
+    o8(&b, N);
+    omem(&b, types, N);
+    o8(&m, 4);                   /* FLOAT */
+    o8(&m, 8);                   /* DOUBLE */
+    o8(&m, 10); o8(&m, 4);       /* DECIMAL(10,4) */
+    o8(&m, 0); o8(&m, 1); o8(&m, 3); o8(&m, 6); /* TIME2 fsp */
+    o8(&m, 6); o8(&m, 3);        /* DATETIME2 fsp */
+    o8(&m, 2); o8(&m, 0);        /* TIMESTAMP2 fsp */
+    o8(&m, 2); o8(&m, 1);        /* BIT(10) */
+    ole(&m, 300, 2);             /* VARCHAR(300) */
+    o8(&m, 0xfe); o8(&m, 30);    /* CHAR(30) */
+    o8(&m, 2);                   /* BLOB */
+    o8(&m, 0xf7); o8(&m, 1);     /* ENUM */
+    o8(&m, 0xf8); o8(&m, 1);     /* SET */
+    o8(&m, 65); o8(&m, 30);      /* DECIMAL(65,30) */
+    o8(&b, (unsigned)m.n);
+    omem(&b, m.d, m.n);
+    ole(&b, 0xffffffff, (N + 7) / 8); /* all nullable */
+    o_event(f, LT_BINLOG_TABLE_MAP_EVENT, &b, &pos);
+
+    b.n = 0;
+    ole(&b, 42, 6);
+    ole(&b, 1, 2);
+    ole(&b, 2, 2);
+    o8(&b, N);
+    ole(&b, 0xffffffff, (N + 7) / 8);
+    for (int row = 0; row < 3; row++) {
+        if (row == 2) { /* NULLs and zero dates */
+            ole(&b, 0x07fffffeu & ~(1u << 8) & ~(1u << 16), (N + 7) / 8);
+            o8(&b, 1);
+            ole(&b, 0, 3);       /* DATE 0000-00-00 */
+            obe(&b, 0, 4);       /* TIMESTAMP2(0) 0 */
+            continue;
+        }
+        ole(&b, 0, (N + 7) / 8);
+        o8(&b, row ? 0x80 : 0x7f);
+        ole(&b, row ? 0x8000 : 0x7fff, 2);
+        ole(&b, row ? 0xffffff : 0x7fffff, 3);
+        ole(&b, row ? 0x8000000000000000ull : 0x7fffffffffffffffull, 8);
+        float fl = row ? -1.5e38f : 0.1f; /* mariadb-binlog prints FLOAT with %g: 6 digits */
+        uint32_t fu;
+        memcpy(&fu, &fl, 4);
+        ole(&b, fu, 4);
+        double dv = row ? 1e300 : 0.1 + 0.2;
+        uint64_t du;
+        memcpy(&du, &dv, 8);
+        ole(&b, du, 8);
+        uint8_t dec[5] = {0x00, 0x04, 0xd2, 0x16, 0x2e}; /* 1234.5678 */
+        dec[0] ^= 0x80;
+        for (int i = 0; i < 5; i++)
+            o8(&b, row ? (uint8_t)~dec[i] : dec[i]);
+        o8(&b, row ? 255 : 124);
+        ole(&b, row ? (9999u << 9 | 12u << 5 | 31u) : (2024u << 9 | 2u << 5 | 29u), 3);
+        o_time2(&b, row, 838, 59, 59, 0, 0);
+        o_time2(&b, row, 0, 0, 1, 500000, 1);
+        o_time2(&b, row, 12, 34, 56, 789000, 3);
+        o_time2(&b, row, 1, 0, 0, 1, 6);
+        o_datetime2(&b, row ? 1000 : 2024, 1, 31, 12, 34, 56, 123456, 6);
+        o_datetime2(&b, 9999, 12, 31, 23, 59, 59, row ? 1000 : 999000, 3);
+        obe(&b, row ? 1 : 1700000000, 4);
+        o8(&b, row ? 1 : 45);
+        obe(&b, row ? 2147483647 : 86400, 4);
+        obe(&b, row ? 0x3ff : 0x155, 2);
+        ole(&b, 11, 2);
+        omem(&b, row ? "tab\there 'q'" : "plain ascii", 11);
+        o8(&b, 3);
+        omem(&b, row ? "xyz" : "a b", 3);
+        ole(&b, 5, 2);
+        omem(&b, row ? "bl\nob" : "hello", 5);
+        o8(&b, row ? 2 : 1);
+        o8(&b, row ? 0x05 : 0x02);
+        ole(&b, row ? 10000101000000ull : 20240131123456ull, 8);
+        ole(&b, (row ? (uint32_t)-8385959 : 123456u) & 0xffffff, 3);
+        ole(&b, row ? 2147483647u : 1u, 4);
+        /* DECIMAL(65,30): 35 integer digits (8 in 4 bytes + 3 words), 30 fraction digits (3 words + 3 in 2) */
+        struct obuf d = {0};
+        obe(&d, row ? 12345678 : 0, 4);
+        for (int i = 0; i < 3; i++)
+            obe(&d, row ? 987654321u : (i == 2 ? 1u : 0u), 4);
+        for (int i = 0; i < 3; i++)
+            obe(&d, row ? 123456789u : 0u, 4);
+        obe(&d, row ? 999 : 5, 2);
+        d.d[0] ^= 0x80;
+        for (size_t i = 0; i < d.n; i++)
+            o8(&b, row ? (uint8_t)~d.d[i] : d.d[i]);
+    }
+    o_event(f, LT_BINLOG_WRITE_ROWS_EVENT, &b, &pos);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
 static int dump_main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--write-synthetic") == 0)
+        return write_synthetic(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "--text-to-binlog") == 0)
         return text_to_binlog(argv[2], argv[3]);
     if (argc != 3 || (strcmp(argv[1], "--dump") != 0 && strcmp(argv[1], "--dump-text") != 0)) {
