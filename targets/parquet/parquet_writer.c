@@ -85,6 +85,7 @@ struct lt_target_writer {
     struct wcol *cols;
     struct pq_parsed *parsed;   /* one per table column, for the row being written */
     char **table_names;         /* for _logtap_unchanged */
+    int *table_col;             /* table column index -> index in cols */
     struct byte_buffer scratch, page_buf, comp_buf, hdr_buf;
     uint64_t offset;
     int64_t rg_rows;
@@ -630,6 +631,7 @@ static void free_writer(struct lt_target_writer *w)
     for (int i = 0; w->table_names && i < w->ntable; i++)
         free(w->table_names[i]);
     free(w->table_names);
+    free(w->table_col);
     free(w->parsed);
     bb_free(&w->scratch);
     bb_free(&w->page_buf);
@@ -699,7 +701,8 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
     w->cols = calloc((size_t)ntable + 4, sizeof *w->cols);
     w->parsed = calloc((size_t)ntable + 1, sizeof *w->parsed);
     w->table_names = calloc((size_t)ntable + 1, sizeof *w->table_names);
-    if (!w->cols || !w->parsed || !w->table_names) {
+    w->table_col = calloc((size_t)ntable + 1, sizeof *w->table_col);
+    if (!w->cols || !w->parsed || !w->table_names || !w->table_col) {
         free_writer(w);
         return oom(err);
     }
@@ -710,6 +713,7 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
         ok = ok && add_column(w, layout->ts_column, SRC_TS, -1, LT_TYPE_TEXT, 0, 0, false, false);
     for (int i = 0; ok && i < ntable; i++) {
         const struct lt_column *col = &schema->cols[i];
+        w->table_col[i] = w->ncols;
         ok = add_column(w, col->name, SRC_TABLE, i, col->type, col->precision, col->scale, true,
                         cfg->parquet_timestamp_ms);
         w->table_names[i] = strdup(col->name ? col->name : "");
@@ -733,13 +737,10 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
 
 static int value_error(struct lt_target_writer *w, int ti, const struct lt_value *v, struct lt_error *err)
 {
-    const struct wcol *c = NULL;
-    for (int i = 0; i < w->ncols; i++)
-        if (w->cols[i].src == SRC_TABLE && w->cols[i].table_index == ti)
-            c = &w->cols[i];
+    const struct wcol *c = &w->cols[w->table_col[ti]];
     int shown = v->len > 200 ? 200 : (int)v->len;
     return lt_fail(err, LT_ERR_RUNTIME, "parquet: column \"%s\" (%s): cannot store value \"%.*s\"%s",
-                   c ? c->name : "?", c ? lt_type_name(c->t.lt) : "?", shown, v->data ? v->data : "",
+                   c->name, lt_type_name(c->t.lt), shown, v->data ? v->data : "",
                    v->len > 200 ? "..." : "");
 }
 
@@ -754,10 +755,7 @@ static int parquet_write_row(struct lt_target_writer *w, const struct lt_row *ro
         const struct lt_value *v = &row->vals[i];
         if (v->state != LT_VALUE_PRESENT)
             continue;
-        const struct wcol *c = NULL;
-        for (int k = 0; k < w->ncols && !c; k++)
-            if (w->cols[k].src == SRC_TABLE && w->cols[k].table_index == i)
-                c = &w->cols[k];
+        const struct wcol *c = &w->cols[w->table_col[i]];
         if (pq_parse_value(&c->t, v->data ? v->data : "", v->len, &w->parsed[i], &w->scratch) < 0)
             return value_error(w, i, v, err);
     }

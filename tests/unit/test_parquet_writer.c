@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "targets/parquet/parquet_meta.h"
 #include "targets/parquet/parquet_reader.h"
 #include "tests/unit/test_parquet_util.h"
 #include "tests/unit/unit.h"
@@ -307,6 +308,26 @@ static void test_value_parsing(void)
     }
 }
 
+/* Decodes a file's footer (the file bytes must stay alive while fm is used). */
+static bool read_footer(const unsigned char *file, size_t len, struct pq_file_meta *fm)
+{
+    if (len < 12)
+        return false;
+    uint32_t mlen = (uint32_t)file[len - 8] | (uint32_t)file[len - 7] << 8 | (uint32_t)file[len - 6] << 16 |
+                    (uint32_t)file[len - 5] << 24;
+    struct tc_reader r;
+    tc_reader_init(&r, file + len - 8 - mlen, mlen);
+    return pq_decode_file_meta(&r, fm);
+}
+
+static int64_t le64(struct pq_bytes b)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < b.len && i < 8; i++)
+        v |= (uint64_t)b.p[i] << (8 * i);
+    return (int64_t)v;
+}
+
 /* A million rows of a compact table in several row groups, with a column whose dictionary overflows. */
 static void test_million_rows(void)
 {
@@ -320,7 +341,7 @@ static void test_million_rows(void)
     pt_default_config(&cfg);
     cfg.compression = LT_COMPRESS_ZSTD;
     cfg.row_group_length = 300000;
-    cfg.dict_page_size_limit = 64 * 1024;
+    cfg.dict_page_size_limit = 2048; /* "name" has ~400 values per row group: its dictionary overflows */
     const char *path = tmp_path("million.parquet");
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     struct lt_target_writer *w;
@@ -357,6 +378,41 @@ static void test_million_rows(void)
     struct stat st;
     stat(path, &st);
     CHECK((uint64_t)st.st_size > 1000000);
+
+    /* footer: 4 row groups, statistics per row group, the dictionary fallback of "name" */
+    size_t flen;
+    unsigned char *file = unit_read_file(path, &flen);
+    struct pq_file_meta fm;
+    if (CHECK(file && read_footer(file, flen, &fm))) {
+        CHECK_INT(fm.nrow_groups, 4);
+        CHECK_INT(fm.num_rows, N);
+        CHECK_INT(fm.row_groups[3].num_rows, 100000);
+        const struct pq_column_meta *id = &fm.row_groups[1].columns[1].meta;
+        CHECK(id->stats.present);
+        CHECK_INT(le64(id->stats.min_value), 300000);
+        CHECK_INT(le64(id->stats.max_value), 599999);
+        CHECK_INT(id->stats.null_count, 0);
+        const struct pq_column_meta *name = &fm.row_groups[0].columns[2].meta;
+        CHECK_INT(name->stats.null_count, 30000);
+        bool plain = false, dict = false;
+        for (int i = 0; i < name->n_encodings; i++) {
+            plain |= name->encodings[i] == PQ_ENC_PLAIN;
+            dict |= name->encodings[i] == PQ_ENC_RLE_DICTIONARY;
+        }
+        CHECK(plain && dict);
+        CHECK(name->has_dictionary_page_offset);
+        CHECK_INT(name->codec, PQ_CODEC_ZSTD);
+        const struct pq_column_meta *flag = &fm.row_groups[0].columns[4].meta;
+        CHECK_INT(flag->stats.min_value.len, 1);
+        CHECK_INT(flag->stats.min_value.p[0], 0);
+        CHECK_INT(flag->stats.max_value.p[0], 1);
+        CHECK_INT(fm.schema[1].repetition, PQ_REQUIRED); /* Op */
+        CHECK_INT(fm.schema[2].repetition, PQ_OPTIONAL);
+        CHECK_INT(fm.schema[4].logical.kind, PQ_LT_DECIMAL);
+        CHECK_INT(fm.schema[4].type, PQ_INT64);
+    }
+    pq_file_meta_free(&fm);
+    free(file);
 
     struct lt_parquet_reader *r;
     const struct lt_value *v;
