@@ -131,6 +131,7 @@ bool lt_mysql_type_is_character(uint8_t type)
     switch (type) {
     case LT_MYSQL_TYPE_STRING: case LT_MYSQL_TYPE_VAR_STRING: case LT_MYSQL_TYPE_VARCHAR: case LT_MYSQL_TYPE_BLOB:
     case LT_MYSQL_TYPE_TINY_BLOB: case LT_MYSQL_TYPE_MEDIUM_BLOB: case LT_MYSQL_TYPE_LONG_BLOB:
+    case LT_MYSQL_TYPE_GEOMETRY: /* a BLOB underneath: the server lists it with the character columns */
         return true;
     default:
         return false;

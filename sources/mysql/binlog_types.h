@@ -135,7 +135,8 @@ int lt_binlog_column_read_meta(struct lt_binlog_column *col, uint8_t type, const
 
 /* True for the types the SIGNEDNESS metadata has a bit for (integers, DECIMAL, FLOAT, DOUBLE). */
 bool lt_mysql_type_is_numeric(uint8_t type);
-/* True for the types the (column) charset metadata covers: CHAR, VARCHAR, TEXT/BLOB (real type, not ENUM/SET). */
+/* True for the types the (column) charset metadata covers: CHAR, VARCHAR, TEXT/BLOB and GEOMETRY (real type, so
+ * not ENUM/SET; GEOMETRY counts, as mariadb-binlog --print-table-metadata confirms). */
 bool lt_mysql_type_is_character(uint8_t type);
 
 /* Canonical type (agent/record.h) of a column; precision/scale are set for DECIMAL, else 0. */

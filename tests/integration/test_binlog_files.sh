@@ -16,16 +16,48 @@ mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 
 normalize() {
+    # mariadb-binlog --print-table-metadata lists each table map's optional metadata as "# Columns(...)" lines;
+    # where present, they drive the canonical form: UNSIGNED takes the unsigned alternative, latin1 text becomes
+    # UTF-8, binary strings and geometry become \x hex, ENUM/SET numbers become their labels.
     perl -ne '
         use POSIX qw(strftime);
+        use Encode qw(decode encode);
+        our @meta;
+        @meta = () if /\tTable_map: /;
+        if (/^#(?: Columns\(|\s+)`((?:[^`]|``)*)` (\w+)(?:\((.*?)\))?(.*)$/) {
+            my ($type, $args, $rest) = ($2, $3 // "", $4);
+            my %c = (type => $type, uns => $rest =~ /UNSIGNED/ ? 1 : 0,
+                     latin1 => $rest =~ /CHARSET latin1/ ? 1 : 0,
+                     bin => $type =~ /BLOB|BINARY|GEOMETRY|POINT|LINESTRING|POLYGON|COLLECTION/ ? 1 : 0);
+            if ($type eq "ENUM" || $type eq "SET") {
+                $args =~ s/^\x27//; $args =~ s/\x27$//;
+                $c{labels} = [split /\x27,\x27/, $args, -1];
+            }
+            push @meta, \%c;
+            next;
+        }
         next unless /^### /;
         if (/^###   \@(\d+)=(.*) \/\* (\S+)[^*]* \*\/$/) {
             my ($n, $v, $t) = ($1, $2, $3);
+            my $c = $meta[$n - 1];
             $v =~ s/\s+$//;                                  # FLOAT is padded
             if ($v ne "NULL") {
-                $v =~ s/^(-?\d+) \(\d+\)$/$1/;              # signed value (unsigned alternative)
+                if ($v =~ /^(-?\d+) \((\d+)\)$/) {           # signed value (unsigned alternative)
+                    $v = ($c && $c->{uns}) ? $2 : $1;
+                }
                 $v = oct("0b$1") if $v =~ /^b\x27([01]+)\x27$/; # SET and BIT as bits
                 $v = $1 if $v =~ /^\x27(.*)\x27$/s;          # quoted strings, DECIMAL, DATETIME
+                if ($c && $c->{bin}) {
+                    (my $raw = $v) =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge;
+                    $v = "\\x" . unpack("H*", $raw);
+                } elsif ($c && $c->{latin1}) {
+                    $v = encode("UTF-8", decode("cp1252", $v));
+                } elsif ($c && $c->{labels} && $c->{type} eq "ENUM") {
+                    $v = $v == 0 ? "" : $c->{labels}[$v - 1];
+                } elsif ($c && $c->{labels} && $c->{type} eq "SET") {
+                    my @l = @{$c->{labels}};
+                    $v = join(",", map { $l[$_] } grep { ($v >> $_) & 1 } 0 .. $#l);
+                }
                 if ($t =~ /^TIMESTAMP/) {
                     if ($v =~ /^(\d+)(\.\d+)?$/) {
                         $v = ($1 == 0 && !($2 && $2 =~ /[1-9]/)) ? "NULL"
@@ -47,7 +79,7 @@ normalize() {
 fail=0
 check() { # name file [--dump|--dump-text]
     local name="$1" file="$2"
-    "$mb" --base64-output=decode-rows -vv "$file" 2>/dev/null | normalize > "$tmp/$name.want"
+    "$mb" --print-table-metadata --base64-output=decode-rows -vv "$file" 2>/dev/null | normalize > "$tmp/$name.want"
     if ! "$dump" --dump "$file" > "$tmp/$name.got" 2> "$tmp/$name.err"; then
         echo "FAIL $name: $(cat "$tmp/$name.err")"; fail=1; return
     fi

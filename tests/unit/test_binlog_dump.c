@@ -512,6 +512,76 @@ static int write_synthetic(const char *fde_from, const char *out)
             o8(&b, row ? (uint8_t)~d.d[i] : d.d[i]);
     }
     o_event(f, LT_BINLOG_WRITE_ROWS_EVENT, &b, &pos);
+
+    /* A MySQL 8 style table map with optional metadata (binlog_row_metadata=FULL) and one row:
+     * id INT UNSIGNED PK, name VARCHAR(20) latin1, e ENUM('a','b','c'), s SET('x','y','z'), t TEXT utf8mb4,
+     * b BLOB, g POINT, small SMALLINT, c CHAR(4) latin1 */
+    static const uint8_t types2[] = {LT_MYSQL_TYPE_LONG, LT_MYSQL_TYPE_VARCHAR, LT_MYSQL_TYPE_STRING,
+                                     LT_MYSQL_TYPE_STRING, LT_MYSQL_TYPE_BLOB, LT_MYSQL_TYPE_BLOB,
+                                     LT_MYSQL_TYPE_GEOMETRY, LT_MYSQL_TYPE_SHORT, LT_MYSQL_TYPE_STRING};
+    static const char *const names2[] = {"id", "name", "e", "s", "t", "b", "g", "small", "c"};
+    enum { N2 = sizeof types2 };
+    b.n = 0;
+    m.n = 0;
+    ole(&b, 43, 6);
+    ole(&b, 1, 2);
+    o8(&b, 4);
+    omem(&b, "test", 5);
+    o8(&b, 4);
+    omem(&b, "meta", 5);
+    o8(&b, N2);
+    omem(&b, types2, N2);
+    ole(&m, 20, 2);              /* VARCHAR(20) latin1 */
+    o8(&m, 0xf7); o8(&m, 1);     /* ENUM */
+    o8(&m, 0xf8); o8(&m, 1);     /* SET */
+    o8(&m, 2);                   /* TEXT */
+    o8(&m, 2);                   /* BLOB */
+    o8(&m, 4);                   /* GEOMETRY */
+    o8(&m, 0xfe); o8(&m, 4);     /* CHAR(4) latin1 */
+    o8(&b, (unsigned)m.n);
+    omem(&b, m.d, m.n);
+    o8(&b, 0xfe);                /* null bitmap: all but id */
+    o8(&b, 0x01);
+    o8(&b, 1); o8(&b, 1); o8(&b, 0x80);            /* SIGNEDNESS: id unsigned, small signed */
+    /* DEFAULT_CHARSET 45 (utf8mb4_general_ci: MariaDB 10.11 does not know 255); overrides among the character
+     * columns name(0) t(1) b(2) g(3) c(4): name -> latin1, b -> binary, g -> binary, c -> latin1 */
+    o8(&b, 2); o8(&b, 9);
+    o8(&b, 45); o8(&b, 0); o8(&b, 8); o8(&b, 2); o8(&b, 63); o8(&b, 3); o8(&b, 63); o8(&b, 4); o8(&b, 8);
+    m.n = 0;
+    for (int i = 0; i < N2; i++) {
+        o8(&m, (unsigned)strlen(names2[i]));
+        omem(&m, names2[i], strlen(names2[i]));
+    }
+    o8(&b, 4); o8(&b, (unsigned)m.n); omem(&b, m.d, m.n);
+    o8(&b, 5); o8(&b, 7); o8(&b, 3); o8(&b, 1); o8(&b, 'x'); o8(&b, 1); o8(&b, 'y'); o8(&b, 1); o8(&b, 'z');
+    o8(&b, 6); o8(&b, 7); o8(&b, 3); o8(&b, 1); o8(&b, 'a'); o8(&b, 1); o8(&b, 'b'); o8(&b, 1); o8(&b, 'c');
+    o8(&b, 7); o8(&b, 1); o8(&b, 1);               /* GEOMETRY_TYPE: POINT */
+    o8(&b, 8); o8(&b, 1); o8(&b, 0);               /* SIMPLE_PRIMARY_KEY: id */
+    o8(&b, 10); o8(&b, 1); o8(&b, 45);             /* ENUM_AND_SET_DEFAULT_CHARSET 45 */
+    o_event(f, LT_BINLOG_TABLE_MAP_EVENT, &b, &pos);
+    b.n = 0;
+    ole(&b, 43, 6);
+    ole(&b, 1, 2);
+    ole(&b, 2, 2);
+    o8(&b, N2);
+    ole(&b, 0x1ff, 2);
+    ole(&b, 0, 2);               /* null bitmap */
+    ole(&b, 4000000000u, 4);
+    o8(&b, 5);
+    omem(&b, "caf\xe9!", 5);
+    o8(&b, 3);                   /* 'c' */
+    o8(&b, 6);                   /* 'y,z' */
+    ole(&b, 4, 2);
+    omem(&b, "\xe2\x82\xac!", 4);
+    ole(&b, 3, 2);
+    omem(&b, "\x00\x01\xff", 3);
+    ole(&b, 25, 4);              /* POINT(1 2) as SRID + WKB */
+    omem(&b, "\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf0\x3f"
+             "\x00\x00\x00\x00\x00\x00\x00\x40", 25);
+    ole(&b, (uint16_t)-7, 2);
+    o8(&b, 2);
+    omem(&b, "\xfc\xdf", 2);
+    o_event(f, LT_BINLOG_WRITE_ROWS_EVENT, &b, &pos);
     return fclose(f) == 0 ? 0 : 1;
 }
 
