@@ -51,6 +51,8 @@ static int flush_buffer(struct lt_target_writer *w, struct lt_error *err)
 /* Appends bytes, flushing when the buffer is full; large values pass straight through. */
 static int put(struct lt_target_writer *w, const char *p, size_t n, struct lt_error *err)
 {
+    if (n == 0) /* p may be NULL then (an empty _logtap_unchanged list before any was built) */
+        return LT_OK;
     if (w->used + n > CSV_BUFFER_SIZE) {
         if (flush_buffer(w, err))
             return LT_ERR_RUNTIME;
