@@ -670,21 +670,25 @@ static int decode_optional_metadata(struct lt_binlog_table_map *tm, struct tm_ar
                     tm->cols[c].geometry_type = (uint8_t)g;
             }
             break;
-        case 8: /* SIMPLE_PRIMARY_KEY */
-            while (ok && v.i < v.n) {
+        case 8: /* SIMPLE_PRIMARY_KEY: column indexes in key order */
+            for (uint16_t part = 1; ok && v.i < v.n; part++) {
                 uint64_t idx;
-                ok = tlv_packed(&v, &idx) && idx < tm->ncols;
-                if (ok)
+                ok = tlv_packed(&v, &idx) && idx < tm->ncols && !tm->cols[idx].is_key;
+                if (ok) {
                     tm->cols[idx].is_key = true;
+                    tm->cols[idx].key_part = part;
+                }
             }
             tm->has_primary_key = ok;
             break;
-        case 9: /* PRIMARY_KEY_WITH_PREFIX */
-            while (ok && v.i < v.n) {
+        case 9: /* PRIMARY_KEY_WITH_PREFIX: (column index, prefix length or 0) in key order */
+            for (uint16_t part = 1; ok && v.i < v.n; part++) {
                 uint64_t idx, prefix;
-                ok = tlv_packed(&v, &idx) && tlv_packed(&v, &prefix) && idx < tm->ncols && prefix <= UINT32_MAX;
+                ok = tlv_packed(&v, &idx) && tlv_packed(&v, &prefix) && idx < tm->ncols && prefix <= UINT32_MAX &&
+                     !tm->cols[idx].is_key;
                 if (ok) {
                     tm->cols[idx].is_key = true;
+                    tm->cols[idx].key_part = part;
                     tm->cols[idx].key_prefix = (uint32_t)prefix;
                 }
             }

@@ -102,6 +102,7 @@ struct lt_binlog_column {
     const uint16_t *label_lens;
     uint8_t geometry_type;/* from GEOMETRY_TYPE metadata: 0 GEOMETRY, 1 POINT, ... */
     bool is_key;          /* listed in the primary-key metadata */
+    uint16_t key_part;    /* its 1-based position in the primary key (0 = not a key column) */
     uint32_t key_prefix;  /* prefix length of a key part, 0 = whole column */
 };
 

@@ -36,6 +36,7 @@ normalize() {
             push @meta, \%c;
             next;
         }
+        if (/^# Primary Key\(/) { print; next }
         next unless /^### /;
         if (/^###   \@(\d+)=(.*) \/\* (\S+)[^*]* \*\/$/) {
             my ($n, $v, $t) = ($1, $2, $3);

@@ -187,6 +187,27 @@ static void print_image(FILE *f, const char *label, const struct lt_value *vals,
         print_value(f, (int)i, &vals[i]);
 }
 
+static void print_primary_key(FILE *f, const struct lt_binlog_table_map *tm)
+{
+    fputs("# Primary Key(", f);
+    for (uint16_t part = 1; part <= tm->ncols; part++) {
+        for (uint32_t i = 0; i < tm->ncols; i++) {
+            const struct lt_binlog_column *c = &tm->cols[i];
+            if (c->key_part != part)
+                continue;
+            if (part > 1)
+                fputs(", ", f);
+            if (c->name)
+                fputs(c->name, f);
+            else
+                fprintf(f, "@%u", i + 1);
+            if (c->key_prefix)
+                fprintf(f, "(%u)", c->key_prefix);
+        }
+    }
+    fputs(")\n", f);
+}
+
 /* Feeds one event; returns LT_OK or the error. */
 static int decoder_event(struct decoder *d, const uint8_t *p, size_t n, uint64_t offset, size_t *size,
                          struct lt_error *err)
@@ -208,7 +229,10 @@ static int decoder_event(struct decoder *d, const uint8_t *p, size_t n, uint64_t
             }
             tm = &d->maps[d->nmaps++];
         }
-        return lt_binlog_table_map_decode(&ev, tm, err);
+        rc = lt_binlog_table_map_decode(&ev, tm, err);
+        if (!rc && d->dump && tm->has_primary_key) /* as mariadb-binlog --print-table-metadata shows it */
+            print_primary_key(d->dump, tm);
+        return rc;
     }
     if (ev.h.type == LT_BINLOG_WRITE_ROWS_EVENT_V1 || ev.h.type == LT_BINLOG_UPDATE_ROWS_EVENT_V1 ||
         ev.h.type == LT_BINLOG_DELETE_ROWS_EVENT_V1 || ev.h.type == LT_BINLOG_WRITE_ROWS_EVENT ||
@@ -556,7 +580,7 @@ static int write_synthetic(const char *fde_from, const char *out)
     o8(&b, 5); o8(&b, 7); o8(&b, 3); o8(&b, 1); o8(&b, 'x'); o8(&b, 1); o8(&b, 'y'); o8(&b, 1); o8(&b, 'z');
     o8(&b, 6); o8(&b, 7); o8(&b, 3); o8(&b, 1); o8(&b, 'a'); o8(&b, 1); o8(&b, 'b'); o8(&b, 1); o8(&b, 'c');
     o8(&b, 7); o8(&b, 1); o8(&b, 1);               /* GEOMETRY_TYPE: POINT */
-    o8(&b, 8); o8(&b, 1); o8(&b, 0);               /* SIMPLE_PRIMARY_KEY: id */
+    o8(&b, 9); o8(&b, 4); o8(&b, 1); o8(&b, 10); o8(&b, 0); o8(&b, 0); /* PRIMARY KEY (name(10), id) */
     o8(&b, 10); o8(&b, 1); o8(&b, 45);             /* ENUM_AND_SET_DEFAULT_CHARSET 45 */
     o_event(f, LT_BINLOG_TABLE_MAP_EVENT, &b, &pos);
     b.n = 0;

@@ -351,6 +351,8 @@ static void test_table_map_optional_metadata(void)
     CHECK(tm.cols[0].is_unsigned && !tm.cols[1].is_unsigned && tm.cols[2].is_unsigned && tm.cols[4].is_unsigned);
     CHECK(!tm.cols[0].nullable && tm.cols[1].nullable);
     CHECK(tm.cols[0].is_key && !tm.cols[1].is_key);
+    CHECK_INT(tm.cols[0].key_part, 1);
+    CHECK_INT(tm.cols[1].key_part, 0);
     CHECK_STR(tm.cols[31].name, "c32");
     CHECK_INT(tm.cols[19].charset, 8);
     CHECK_INT(tm.cols[20].charset, 255);
