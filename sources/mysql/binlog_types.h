@@ -36,7 +36,16 @@
  * unsigned integer; ENUM as its label and SET as labels joined by commas (numbers when the labels are unknown);
  * character strings as UTF-8 (latin1 converted); binary strings, BLOB and GEOMETRY as \x + lowercase hex.
  * Zero and partly-zero dates (0000-00-00, 2024-00-10, TIMESTAMP 0) have no canonical form: they become NULL and the
- * decoder raises LT_BINLOG_NOTE_ZERO_DATE so the caller can log it. */
+ * decoder raises LT_BINLOG_NOTE_ZERO_DATE so the caller can log it. BINARY(n) values are stored without their
+ * trailing zero bytes and are padded back to n (what SELECT returns).
+ *
+ * What the table map alone cannot tell (servers without optional metadata: MySQL < 8.0, MariaDB < 10.5, or
+ * binlog_row_metadata=NO_LOG, MariaDB's default) must come from the caller (information_schema): signedness
+ * (numbers read as signed otherwise), charsets (text passed through byte for byte otherwise, so a BLOB reads as
+ * text), ENUM/SET labels (numbers otherwise). Character sets other than latin1, ASCII, UTF-8 and binary (ucs2,
+ * utf16, gbk, ...) are passed through unconverted. MariaDB's pre-10.1 microsecond temporal columns
+ * (mysql56_temporal_format=OFF) are logged as TIME/DATETIME/TIMESTAMP with a wider value and no metadata, so they
+ * cannot be told apart here and decode wrongly: the caller must refuse such columns. */
 #ifndef LOGTAP_BINLOG_TYPES_H
 #define LOGTAP_BINLOG_TYPES_H
 
