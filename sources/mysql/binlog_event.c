@@ -467,6 +467,8 @@ void lt_binlog_gtid_list_entry(const struct lt_binlog_event *ev, uint32_t i, uin
 /* ---- TABLE_MAP ---- */
 
 struct tm_arena {
+    uint8_t *raw;       /* the event body the map was decoded from (lt_binlog_table_map_matches) */
+    size_t raw_len;
     char *str;
     size_t str_used, str_cap;
     const char **lbl;
@@ -478,6 +480,7 @@ void lt_binlog_table_map_free(struct lt_binlog_table_map *tm)
 {
     struct tm_arena *a = tm->arena_;
     if (a) {
+        free(a->raw);
         free(a->str);
         free(a->lbl);
         free(a->lbl_len);
@@ -731,7 +734,11 @@ int lt_binlog_table_map_decode(const struct lt_binlog_event *ev, struct lt_binlo
     a->lbl_cap = n + 1;
     a->lbl = malloc(a->lbl_cap * sizeof *a->lbl);
     a->lbl_len = malloc(a->lbl_cap * sizeof *a->lbl_len);
-    if (!a->str || !a->lbl || !a->lbl_len) {
+    a->raw = malloc(n ? n : 1);
+    a->raw_len = n;
+    if (a->raw && n)
+        memcpy(a->raw, b, n);
+    if (!a->str || !a->lbl || !a->lbl_len || !a->raw) {
         lt_binlog_table_map_free(tm);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
@@ -799,4 +806,11 @@ int lt_binlog_table_map_decode(const struct lt_binlog_event *ev, struct lt_binlo
 fail:
     lt_binlog_table_map_free(tm);
     return rc;
+}
+
+bool lt_binlog_table_map_matches(const struct lt_binlog_table_map *tm, const struct lt_binlog_event *ev)
+{
+    const struct tm_arena *a = tm->arena_;
+    return a && ev->h.type == LT_BINLOG_TABLE_MAP_EVENT && ev->body_len == a->raw_len &&
+           (a->raw_len == 0 || memcmp(ev->body, a->raw, a->raw_len) == 0);
 }

@@ -231,6 +231,10 @@ int lt_binlog_file_next(struct lt_binlog_reader *rd, const uint8_t *file, size_t
 int lt_binlog_table_map_decode(const struct lt_binlog_event *ev, struct lt_binlog_table_map *tm,
                                struct lt_error *err);
 void lt_binlog_table_map_free(struct lt_binlog_table_map *tm);
+/* True when ev is the very TABLE_MAP tm was decoded from (same bytes): servers repeat the map before every
+ * transaction's rows, so a caller can keep its decoded map - and what it filled in from information_schema -
+ * instead of decoding it again. */
+bool lt_binlog_table_map_matches(const struct lt_binlog_table_map *tm, const struct lt_binlog_event *ev);
 
 /* Name of an event type ("Query", "Write_rows_v2", ...). */
 const char *lt_binlog_event_type_name(uint8_t type);
