@@ -354,6 +354,17 @@ static int parse_body(const struct lt_binlog_reader *rd, struct lt_binlog_event 
             ev->u.mysql_gtid.has_logical_clock = true;
             ev->u.mysql_gtid.last_committed = (int64_t)lt_le64(b + 26);
             ev->u.mysql_gtid.sequence_number = (int64_t)lt_le64(b + 34);
+            if (n >= 49) {
+                uint64_t imm = lt_le48(b + 42) | (uint64_t)b[48] << 48;
+                uint64_t orig = imm & ~(1ULL << 55);
+                if (imm & (1ULL << 55)) {
+                    if (n < 56)
+                        return fail_at(err, ev->offset, t, "original commit timestamp truncated");
+                    orig = lt_le48(b + 49) | (uint64_t)b[55] << 48;
+                }
+                ev->u.mysql_gtid.immediate_commit_ts_us = imm & ~(1ULL << 55);
+                ev->u.mysql_gtid.original_commit_ts_us = orig;
+            }
         }
         return LT_OK;
     case LT_BINLOG_PREVIOUS_GTIDS_LOG_EVENT: {

@@ -23,7 +23,8 @@
  * MariaDB GTID_LIST (163): count:4 (low 28 bits) {domain:4 server:4 seq:8}[count]
  * MariaDB ANNOTATE_ROWS (160) / MySQL ROWS_QUERY (29): the SQL text (ROWS_QUERY: 1 length byte first)
  * MariaDB BINLOG_CHECKPOINT (161): name_len:4 name
- * MySQL GTID (33) / ANONYMOUS_GTID (34): flags:1 sid:16 gno:8 [ts_type:1 last_committed:8 sequence_number:8]
+ * MySQL GTID (33) / ANONYMOUS_GTID (34): flags:1 sid:16 gno:8 [ts_type:1 last_committed:8 sequence_number:8
+ *   [immediate_commit_ts:7 (bit 55 set: original_commit_ts:7 follows) ...]] (timestamps in microseconds)
  * MySQL PREVIOUS_GTIDS (35): n_sids:8 {sid:16 n_intervals:8 {start:8 end:8}[n_intervals]}[n_sids]
  * HEARTBEAT (27): the current file name; STOP (3): empty.
  * Other types are returned with their header and body only (callers skip them by size). Pre-GA rows events
@@ -189,6 +190,8 @@ struct lt_binlog_event {
             int64_t gno;
             bool has_logical_clock;
             int64_t last_committed, sequence_number;
+            /* MySQL 8.0.1+: commit times in microseconds since the epoch (0 when the event has none) */
+            uint64_t immediate_commit_ts_us, original_commit_ts_us;
         } mysql_gtid;
         struct { uint64_t n_sids; } previous_gtids;
     } u;

@@ -180,8 +180,11 @@ static void test_mysql_events(void)
     put8(&b, 2);
     putle(&b, 3, 8);
     putle(&b, 4, 8);
-    putle(&b, 0, 7);
+    putle(&b, 1700000000123456ull | 1ull << 55, 7); /* immediate commit time, original follows */
+    putle(&b, 1700000000000001ull, 7);
     CHECK_INT(parse(&rd, LT_BINLOG_GTID_LOG_EVENT, &b, false, &ev, &err), 0);
+    CHECK_INT(ev.u.mysql_gtid.immediate_commit_ts_us, 1700000000123456ull);
+    CHECK_INT(ev.u.mysql_gtid.original_commit_ts_us, 1700000000000001ull);
     CHECK_INT(ev.u.mysql_gtid.gno, 77);
     CHECK_INT(ev.u.mysql_gtid.sid[15], 0xaf);
     CHECK(ev.u.mysql_gtid.has_logical_clock);
