@@ -176,8 +176,16 @@ static int parse_rows(const struct lt_binlog_reader *rd, struct lt_binlog_event 
     const uint8_t *b = ev->body;
     size_t n = ev->body_len;
     memset(r, 0, sizeof *r);
-    r->version = t >= LT_BINLOG_WRITE_ROWS_EVENT ? 2 : 1;
-    int kind = r->version == 2 ? t - LT_BINLOG_WRITE_ROWS_EVENT : t - LT_BINLOG_WRITE_ROWS_EVENT_V1;
+    int kind;
+    if (t >= LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1) {
+        r->compressed = true;
+        r->version = t >= LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT ? 2 : 1;
+        kind = r->version == 2 ? t - LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT
+                               : t - LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1;
+    } else {
+        r->version = t >= LT_BINLOG_WRITE_ROWS_EVENT ? 2 : 1;
+        kind = r->version == 2 ? t - LT_BINLOG_WRITE_ROWS_EVENT : t - LT_BINLOG_WRITE_ROWS_EVENT_V1;
+    }
     r->op = kind == 0 ? 'I' : kind == 1 ? 'U' : 'D';
     size_t phl = post_header_len(rd, t, r->version == 2 ? 10 : 8);
     size_t idlen = phl == 6 ? 4 : 6;
@@ -239,8 +247,9 @@ static int parse_body(const struct lt_binlog_reader *rd, struct lt_binlog_event 
         ev->u.rotate.name_len = n - 8;
         return LT_OK;
     }
-    case LT_BINLOG_QUERY_EVENT: {
+    case LT_BINLOG_QUERY_EVENT: case LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT: {
         size_t phl = post_header_len(rd, t, 13);
+        ev->u.query.compressed = t == LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT;
         if (phl < 13)
             return fail_at(err, ev->offset, t, "post-header length %zu (expected 13)", phl);
         if (n < phl)
@@ -278,6 +287,9 @@ static int parse_body(const struct lt_binlog_reader *rd, struct lt_binlog_event 
     }
     case LT_BINLOG_WRITE_ROWS_EVENT_V1: case LT_BINLOG_UPDATE_ROWS_EVENT_V1: case LT_BINLOG_DELETE_ROWS_EVENT_V1:
     case LT_BINLOG_WRITE_ROWS_EVENT: case LT_BINLOG_UPDATE_ROWS_EVENT: case LT_BINLOG_DELETE_ROWS_EVENT:
+    case LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1: case LT_BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1:
+    case LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1: case LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT:
+    case LT_BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_EVENT: case LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT:
         return parse_rows(rd, ev, err);
     case LT_BINLOG_PRE_GA_WRITE_ROWS_EVENT: case LT_BINLOG_PRE_GA_UPDATE_ROWS_EVENT:
     case LT_BINLOG_PRE_GA_DELETE_ROWS_EVENT:
@@ -290,11 +302,6 @@ static int parse_body(const struct lt_binlog_reader *rd, struct lt_binlog_event 
                        "compressed transactions are not supported: set binlog_transaction_compression=OFF");
     case LT_BINLOG_MARIADB_START_ENCRYPTION_EVENT:
         return fail_at(err, ev->offset, t, "encrypted binary logs are not supported");
-    case LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT:
-    case LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1: case LT_BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1:
-    case LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1: case LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT:
-    case LT_BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_EVENT: case LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT:
-        return fail_at(err, ev->offset, t, "compressed events are not supported: set log_bin_compress=OFF");
     case LT_BINLOG_MARIADB_GTID_EVENT:
         if (n < 13)
             return fail_at(err, ev->offset, t, "body of %zu bytes (at least 13)", n);
@@ -463,6 +470,57 @@ int lt_binlog_file_next(struct lt_binlog_reader *rd, const uint8_t *file, size_t
     if (rc)
         return rc;
     *pos += ev->h.event_size;
+    return LT_OK;
+}
+
+bool lt_binlog_event_is_rows(uint8_t t)
+{
+    return (t >= LT_BINLOG_WRITE_ROWS_EVENT_V1 && t <= LT_BINLOG_DELETE_ROWS_EVENT_V1) ||
+           (t >= LT_BINLOG_WRITE_ROWS_EVENT && t <= LT_BINLOG_DELETE_ROWS_EVENT) ||
+           (t >= LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1 && t <= LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT);
+}
+
+/* Inflates MariaDB's compressed payload (header byte, big-endian length, zlib stream) into buf. */
+static int inflate_payload(const struct lt_binlog_event *ev, const uint8_t *p, size_t n, struct lt_binlog_scratch *buf,
+                           struct lt_error *err)
+{
+    if (n < 2 || (p[0] & 0xe0) != 0x80)
+        return fail_at(err, ev->offset, ev->h.type, "compressed payload has a bad header byte");
+    size_t lenlen = p[0] & 0x07;
+    if (lenlen < 1 || lenlen > 4 || n < 1 + lenlen)
+        return fail_at(err, ev->offset, ev->h.type, "compressed payload has a bad length field");
+    size_t ulen = (size_t)lt_be_n(p + 1, lenlen);
+    buf->len = 0;
+    struct lt_error sub = {0};
+    if (lt_binlog_scratch_reserve(buf, ulen ? ulen : 1, &sub))
+        return fail_at(err, ev->offset, ev->h.type, "%s", sub.msg);
+    uLongf got = (uLongf)ulen;
+    int zrc = uncompress((Bytef *)buf->data, &got, p + 1 + lenlen, (uLong)(n - 1 - lenlen));
+    if (zrc != Z_OK || got != ulen)
+        return fail_at(err, ev->offset, ev->h.type, "zlib could not inflate the payload to its %zu declared bytes "
+                       "(zlib error %d)", ulen, zrc);
+    buf->len = ulen;
+    return LT_OK;
+}
+
+int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err)
+{
+    if (lt_binlog_event_is_rows(ev->h.type) && ev->u.rows.compressed) {
+        int rc = inflate_payload(ev, ev->u.rows.rows, ev->u.rows.rows_len, buf, err);
+        if (rc)
+            return rc;
+        ev->u.rows.rows = (const uint8_t *)buf->data;
+        ev->u.rows.rows_len = buf->len;
+        ev->u.rows.compressed = false;
+    } else if ((ev->h.type == LT_BINLOG_QUERY_EVENT || ev->h.type == LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT) &&
+               ev->u.query.compressed) {
+        int rc = inflate_payload(ev, (const uint8_t *)ev->u.query.sql, ev->u.query.sql_len, buf, err);
+        if (rc)
+            return rc;
+        ev->u.query.sql = buf->data;
+        ev->u.query.sql_len = buf->len;
+        ev->u.query.compressed = false;
+    }
     return LT_OK;
 }
 

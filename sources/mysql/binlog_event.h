@@ -27,10 +27,14 @@
  *   [immediate_commit_ts:7 (bit 55 set: original_commit_ts:7 follows) ...]] (timestamps in microseconds)
  * MySQL PREVIOUS_GTIDS (35): n_sids:8 {sid:16 n_intervals:8 {start:8 end:8}[n_intervals]}[n_sids]
  * HEARTBEAT (27): the current file name; STOP (3): empty.
+ * MariaDB compressed events (log_bin_compress=ON): QUERY_COMPRESSED (165) and *_ROWS_COMPRESSED (166-168 v1,
+ *   169-171 v2) are laid out like their plain twins, except that the SQL text (after the db name's NUL) or the row
+ *   images (after the column bitmaps) are replaced by: header:1 (0x80 | algorithm << 4 | n, algorithm 0 = zlib)
+ *   uncompressed_length:n (big-endian, n = 1-4) zlib-stream. lt_binlog_event_decompress inflates them.
  * Other types are returned with their header and body only (callers skip them by size). Pre-GA rows events
  * (20-22, MySQL 5.1.0-5.1.15), MySQL's PARTIAL_UPDATE_ROWS (39) and TRANSACTION_PAYLOAD (40), and MariaDB's
- * compressed and encrypted events are refused with an error: they carry row data this decoder cannot read, and
- * skipping them would lose changes.
+ * encrypted binlogs are refused with an error: they carry row data this decoder cannot read, and skipping them
+ * would lose changes.
  *
  * Every read is bounds-checked; malformed input yields an error naming the byte offset, never a crash. */
 #ifndef LOGTAP_BINLOG_EVENT_H
@@ -157,6 +161,8 @@ struct lt_binlog_rows_event {
     const uint8_t *rows;        /* the row images */
     size_t rows_len;
     uint64_t rows_offset;       /* where `rows` starts in the file/stream, for messages */
+    bool compressed;            /* MariaDB *_ROWS_COMPRESSED_EVENT: `rows` is still compressed, see
+                                 * lt_binlog_event_decompress */
 };
 
 struct lt_binlog_event {
@@ -176,6 +182,7 @@ struct lt_binlog_event {
             size_t db_len;
             const char *sql;
             size_t sql_len;
+            bool compressed;    /* MariaDB QUERY_COMPRESSED_EVENT: see lt_binlog_event_decompress */
         } query;
         struct { uint64_t xid; } xid;
         struct { uint64_t table_id; uint8_t post_header_len; } table_map; /* decode the rest with lt_binlog_table_map_decode */
@@ -229,6 +236,14 @@ int lt_binlog_parse_event(struct lt_binlog_reader *rd, const uint8_t *p, size_t 
  * advances past each event. Returns LT_OK with *done = true at the clean end of the data. */
 int lt_binlog_file_next(struct lt_binlog_reader *rd, const uint8_t *file, size_t len, size_t *pos,
                         struct lt_binlog_event *ev, bool *done, struct lt_error *err);
+
+/* True for the row-change events (WRITE/UPDATE/DELETE_ROWS v1, v2 and MariaDB's compressed forms). */
+bool lt_binlog_event_is_rows(uint8_t type);
+
+/* Inflates a MariaDB compressed QUERY or rows event in place: the uncompressed SQL text or row images go to buf
+ * (a growable buffer reused across events; its `limit`, default 1 GiB, caps the size) and ev's pointers are
+ * repointed there, `compressed` cleared. Does nothing for other events. */
+int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err);
 
 /* Decodes a TABLE_MAP event into tm (freeing what tm held before). */
 int lt_binlog_table_map_decode(const struct lt_binlog_event *ev, struct lt_binlog_table_map *tm,

@@ -37,6 +37,9 @@ int lt_binlog_rows_begin(struct lt_binlog_row_cursor *c, const struct lt_binlog_
                          const struct lt_binlog_table_map *tm, struct lt_error *err)
 {
     memset(c, 0, sizeof *c);
+    if (ev->compressed)
+        return lt_fail(err, LT_ERR_RUNTIME, "rows event at binlog offset %" PRIu64 " is still compressed (call "
+                       "lt_binlog_event_decompress first)", ev->rows_offset);
     if (ev->table_id != tm->table_id)
         return lt_fail(err, LT_ERR_RUNTIME, "rows event at binlog offset %" PRIu64 " is for table id %" PRIu64
                        " but the table map is for %" PRIu64, ev->rows_offset, ev->table_id, tm->table_id);

@@ -110,6 +110,12 @@ if "$dump" --write-synthetic "$ds/mysql-binlog-connector-java/mysql-bin.checksum
 else
     echo "FAIL synthetic binlog not written"; fail=1
 fi
+# MariaDB compressed events (log_bin_compress=ON) behind a real MariaDB 10.11 FORMAT_DESCRIPTION_EVENT
+if "$dump" --write-synthetic-mariadb "$ds/go-mysql-server-mariadb/binlog_format_desc.txt" "$tmp/compressed.bin"; then
+    check mariadb_compressed "$tmp/compressed.bin"
+else
+    echo "FAIL compressed synthetic binlog not written"; fail=1
+fi
 # the corrupt file must be refused by both
 if "$dump" --dump "$ds/canal/tsdb/mysql-bin.000001" > /dev/null 2>&1; then
     echo "FAIL canal/tsdb/mysql-bin.000001 (bad magic) was accepted"; fail=1

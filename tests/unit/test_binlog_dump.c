@@ -7,6 +7,7 @@
  *   test_binlog_dump --dump-text FILE   mariadb-binlog output holding BINLOG '<base64>' blocks
  *   test_binlog_dump --text-to-binlog FILE OUT   writes such a file's events as a binary log
  *   test_binlog_dump --write-synthetic FDE_FILE OUT   writes a binlog of the column types the dataset lacks
+ *   test_binlog_dump --write-synthetic-mariadb TEXT_FILE OUT   MariaDB compressed events behind the text file's FDE
  *                                                     (TIME2/DATETIME2/TIMESTAMP2 with fractions, BIT, FLOAT...)
  * prints every row as `### INSERT INTO `db`.`t`` / `### SET` / `###   @N=value` lines (mariadb-binlog's layout,
  * with our canonical text as the value, bytes below 0x20 written as \xNN), for comparison with a normalized
@@ -129,6 +130,8 @@ struct decoder {
     struct lt_binlog_table_map maps[64];
     int nmaps;
     struct lt_binlog_scratch scratch;
+    struct lt_binlog_scratch inflate; /* MariaDB compressed events */
+    size_t query_bytes;
     struct lt_value before[4096], after[4096];
     FILE *dump;               /* print rows here when set */
     long counts[256];         /* events per type */
@@ -151,6 +154,7 @@ static void decoder_free(struct decoder *d)
     for (int i = 0; i < d->nmaps; i++)
         lt_binlog_table_map_free(&d->maps[i]);
     lt_binlog_scratch_free(&d->scratch);
+    lt_binlog_scratch_free(&d->inflate);
 }
 
 static struct lt_binlog_table_map *find_map(struct decoder *d, uint64_t id)
@@ -234,9 +238,11 @@ static int decoder_event(struct decoder *d, const uint8_t *p, size_t n, uint64_t
             print_primary_key(d->dump, tm);
         return rc;
     }
-    if (ev.h.type == LT_BINLOG_WRITE_ROWS_EVENT_V1 || ev.h.type == LT_BINLOG_UPDATE_ROWS_EVENT_V1 ||
-        ev.h.type == LT_BINLOG_DELETE_ROWS_EVENT_V1 || ev.h.type == LT_BINLOG_WRITE_ROWS_EVENT ||
-        ev.h.type == LT_BINLOG_UPDATE_ROWS_EVENT || ev.h.type == LT_BINLOG_DELETE_ROWS_EVENT) {
+    if ((rc = lt_binlog_event_decompress(&ev, &d->inflate, err)))
+        return rc;
+    if (ev.h.type == LT_BINLOG_QUERY_EVENT || ev.h.type == LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT)
+        d->query_bytes += ev.u.query.sql_len;
+    if (lt_binlog_event_is_rows(ev.h.type)) {
         struct lt_binlog_table_map *tm = find_map(d, ev.u.rows.table_id);
         if (!tm)
             return lt_fail(err, LT_ERR_RUNTIME, "rows event for unknown table id %llu",
@@ -609,8 +615,107 @@ static int write_synthetic(const char *fde_from, const char *out)
     return fclose(f) == 0 ? 0 : 1;
 }
 
+/* MariaDB compressed events (log_bin_compress=ON) behind the MariaDB 10.11 FORMAT_DESCRIPTION of a text file:
+ * QUERY_COMPRESSED(BEGIN), TABLE_MAP, WRITE_ROWS_COMPRESSED_V1 (3 rows), UPDATE_ROWS_COMPRESSED (v2, 1 row). */
+static void o_compressed(struct obuf *b, const struct obuf *plain)
+{
+    uLongf clen = compressBound((uLong)plain->n);
+    uint8_t *c = malloc(clen);
+    compress2(c, &clen, plain->d, (uLong)plain->n, 6);
+    o8(b, 0x80 | 2);             /* zlib, 2-byte big-endian length */
+    obe(b, plain->n, 2);
+    omem(b, c, clen);
+    free(c);
+}
+
+static int write_synthetic_mariadb(const char *text_with_fde, const char *out)
+{
+    uint8_t **events;
+    size_t *lens;
+    int nev = load_text_events(text_with_fde, &events, &lens);
+    if (nev < 1 || lens[0] < 19 || events[0][4] != LT_BINLOG_FORMAT_DESCRIPTION_EVENT) {
+        fprintf(stderr, "%s: no FORMAT_DESCRIPTION_EVENT\n", text_with_fde);
+        return 1;
+    }
+    FILE *f = fopen(out, "wb");
+    if (!f)
+        return 1;
+    fwrite("\xfe" "bin", 1, 4, f);
+    fwrite(events[0], 1, lens[0], f);
+    long pos = 4 + (long)lens[0];
+    for (int i = 0; i < nev; i++)
+        free(events[i]);
+    free(events);
+    free(lens);
+    struct obuf b = {0}, plain = {0};
+    /* QUERY_COMPRESSED: thread 5, exec 0, db "mydb", error 0, no status variables, "BEGIN" compressed */
+    ole(&b, 5, 4);
+    ole(&b, 0, 4);
+    o8(&b, 4);
+    ole(&b, 0, 2);
+    ole(&b, 0, 2);
+    omem(&b, "mydb", 5);
+    omem(&plain, "BEGIN", 5);
+    o_compressed(&b, &plain);
+    o_event(f, LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT, &b, &pos);
+    /* TABLE_MAP mydb.packed (id INT, name VARCHAR(100), note BLOB) */
+    b.n = 0;
+    ole(&b, 77, 6);
+    ole(&b, 1, 2);
+    o8(&b, 4);
+    omem(&b, "mydb", 5);
+    o8(&b, 6);
+    omem(&b, "packed", 7);
+    o8(&b, 3);
+    o8(&b, LT_MYSQL_TYPE_LONG); o8(&b, LT_MYSQL_TYPE_VARCHAR); o8(&b, LT_MYSQL_TYPE_BLOB);
+    o8(&b, 3);
+    ole(&b, 100, 2);
+    o8(&b, 2);
+    o8(&b, 0x06);
+    o_event(f, LT_BINLOG_TABLE_MAP_EVENT, &b, &pos);
+    /* WRITE_ROWS_COMPRESSED_V1, 3 rows */
+    b.n = 0;
+    ole(&b, 77, 6);
+    ole(&b, 1, 2);
+    o8(&b, 3);
+    o8(&b, 0x07);
+    plain.n = 0;
+    for (int r = 1; r <= 3; r++) {
+        o8(&plain, r == 3 ? 0x04 : 0x00);
+        ole(&plain, (uint64_t)(r * 1000), 4);
+        o8(&plain, 9);
+        omem(&plain, r == 2 ? "row two!!" : "row x....", 9);
+        if (r != 3) {
+            ole(&plain, 40, 2);
+            omem(&plain, "a long note that compresses a long note!", 40);
+        }
+    }
+    o_compressed(&b, &plain);
+    o_event(f, LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1, &b, &pos);
+    /* UPDATE_ROWS_COMPRESSED (v2): before id 1000 only (minimal), after id + name */
+    b.n = 0;
+    ole(&b, 77, 6);
+    ole(&b, 1, 2);
+    ole(&b, 2, 2);
+    o8(&b, 3);
+    o8(&b, 0x01);
+    o8(&b, 0x03);
+    plain.n = 0;
+    o8(&plain, 0);
+    ole(&plain, 1000, 4);
+    o8(&plain, 0);
+    ole(&plain, 1000, 4);
+    o8(&plain, 7);
+    omem(&plain, "renamed", 7);
+    o_compressed(&b, &plain);
+    o_event(f, LT_BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_EVENT, &b, &pos);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
 static int dump_main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--write-synthetic-mariadb") == 0)
+        return write_synthetic_mariadb(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "--write-synthetic") == 0)
         return write_synthetic(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "--text-to-binlog") == 0)
