@@ -226,6 +226,15 @@ static void test_header_and_layout(void)
     EXPECT_FILE("tsonly.csv", &cfg, &ts_only, &r4, 1,
                 "ts,id,name,\"we,ird\",\"q\"\"c\",_logtap_pos\n1970-01-01 00:00:00.000005,2,n,NULL,x,P\n");
 
+    /* Commit times before 1970, and a column named like the null value (quoted, so it reads back as a name). */
+    static const char *const odd_names[] = {"NULL", "", " x", "Op"};
+    struct lt_table_schema *odd = schema_of(4, odd_names);
+    struct lt_file_layout odd_layout = {odd, false, "NULL", false};
+    struct lt_row r6 = make_row('I', -1, "P", v2, 4);
+    EXPECT_FILE("odd.csv", &cfg, &odd_layout, &r6, 1,
+                "\"NULL\",\"NULL\",\"\", x,Op,_logtap_pos\n1969-12-31 23:59:59.999999,2,n,NULL,x,P\n");
+    lt_schema_free(odd);
+
     /* Without AddColumnName there is no header, with the same columns. */
     struct lt_target_config nohdr = config(",", "\n", "NULL", false);
     EXPECT_FILE("nohdr.csv", &nohdr, &op_only, &r4, 1, "I,2,n,NULL,x,P\n");
