@@ -490,6 +490,9 @@ static int inflate_payload(const struct lt_binlog_event *ev, const uint8_t *p, s
     if (lenlen < 1 || lenlen > 4 || n < 1 + lenlen)
         return fail_at(err, ev->offset, ev->h.type, "compressed payload has a bad length field");
     size_t ulen = (size_t)lt_be_n(p + 1, lenlen);
+    if (ulen / 1100 > n) /* zlib cannot expand more than about 1032:1: a larger claim is a lie */
+        return fail_at(err, ev->offset, ev->h.type, "compressed payload of %zu bytes claims %zu uncompressed", n,
+                       ulen);
     buf->len = 0;
     struct lt_error sub = {0};
     if (lt_binlog_scratch_reserve(buf, ulen ? ulen : 1, &sub))

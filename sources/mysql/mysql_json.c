@@ -29,10 +29,18 @@ struct jctx {
     unsigned *notes;
     struct lt_error *err;
     const uint8_t *doc; /* for offsets in messages */
+    size_t start;       /* s->len when the document began */
+    size_t cap;         /* most text a document of this size can honestly produce */
 };
 
 static int put(struct jctx *c, const char *p, size_t n)
 {
+    /* Each stored value is written once, so the text is at most a few times the document (6x for \u00XX
+     * escapes, 8x for an inline int16 entry). Offsets that several entries share, or that loop back, would
+     * multiply it: refuse instead of growing. */
+    if (c->s->len - c->start + n > c->cap)
+        return lt_fail(c->err, LT_ERR_RUNTIME, "malformed binary JSON: its text would exceed %zu bytes (entries "
+                       "sharing or looping offsets)", c->cap);
     return lt_binlog_scratch_append(c->s, p, n, c->err);
 }
 
@@ -303,7 +311,7 @@ static int put_value(struct jctx *c, uint8_t type, const uint8_t *p, size_t n, i
 int lt_mysql_json_to_text(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, unsigned *notes,
                           struct lt_error *err)
 {
-    struct jctx c = {s, notes, err, p};
+    struct jctx c = {s, notes, err, p, s->len, 8 * n + 64};
     if (n == 0)
         return put(&c, "null", 4);
     return put_value(&c, p[0], p + 1, n - 1, 0);

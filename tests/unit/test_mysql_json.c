@@ -292,6 +292,23 @@ static void test_malformed(void)
             CHECK(strstr(big, "nesting") != NULL);
         }
     }
+    /* "billion laughs": 60 nested arrays whose two entries share one child - 2^60 leaves of text from a few
+     * hundred bytes - must be refused quickly, not expanded */
+    static uint8_t laughs[1 + 60 * 10 + 4];
+    size_t ln = 0;
+    laughs[ln++] = 0x02;
+    for (int i = 0; i < 60; i++) {
+        size_t size = (size_t)(60 - i) * 10 + 4;
+        laughs[ln++] = 2;
+        laughs[ln++] = 0;
+        laughs[ln++] = (uint8_t)(size & 0xff);
+        laughs[ln++] = (uint8_t)(size >> 8);
+        laughs[ln++] = 0x02; laughs[ln++] = 10; laughs[ln++] = 0; /* both entries -> the child at 10 */
+        laughs[ln++] = 0x02; laughs[ln++] = 10; laughs[ln++] = 0;
+    }
+    laughs[ln++] = 0; laughs[ln++] = 0; laughs[ln++] = 4; laughs[ln++] = 0; /* innermost: [] */
+    CHECK(decode(laughs, ln, out, sizeof out, &notes) != 0);
+    CHECK(strstr(out, "exceed") != NULL);
     /* byte flips of a valid document: no crash */
     struct vec *ok = START();
     p8(ok, 0x00);
