@@ -36,6 +36,8 @@ bool lt_pattern_match(const char *pattern, const char *name)
         if (*p == '_') {
             p++;
             n++;
+            while (((unsigned char)*n & 0xC0) == 0x80) /* _ is one character of a UTF-8 name, not one byte */
+                n++;
             continue;
         }
         if (*p == '[') {

@@ -54,6 +54,14 @@ static void test_underscore(void)
     NO_MATCH("%_", "");
     MATCH("_%_", "ab");
     NO_MATCH("_%_", "a");
+    /* _ stands for one character, also a multi-byte UTF-8 one. */
+    MATCH("caf_", "caf\xc3\xa9");
+    MATCH("_t", "\xe2\x82\xact");
+    MATCH("__", "\xf0\x9f\x98\x80x");
+    NO_MATCH("__", "\xf0\x9f\x98\x80");
+    MATCH("%_", "a\xc3\xa9");
+    NO_MATCH("%___", "a\xc3\xa9");
+    MATCH("%__", "a\xc3\xa9");
 }
 
 static void test_classes(void)
