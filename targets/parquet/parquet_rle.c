@@ -92,7 +92,7 @@ int pq_rle_init(struct pq_rle_decoder *d, const uint8_t *p, size_t len, int bw)
     if (bw < 0 || bw > 32)
         return -1;
     d->p = p;
-    d->end = p + len;
+    d->end = len ? p + len : p;
     d->bw = bw;
     return 0;
 }

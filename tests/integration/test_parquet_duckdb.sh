@@ -121,6 +121,16 @@ if LOGTAP_PARQUET_READ=/dev/null "$HELPER" 2>&1 | grep -q 'reader ready'; then
     actual="$(LOGTAP_PARQUET_READ="$OUT/duck_$codec.parquet" "$HELPER" 2>&1 | grep -v 'reader ready' | md5sum)"
     expect "our reader on DuckDB $codec" "$expected" "$actual"
   done
+  # more types: smallint, decimal(38,10), dates before 1970, time, timestamptz, unicode, JSON, UUID, NULLs
+  SRC2="SELECT i::SMALLINT AS s16, CAST((i - 2500) / 7 AS DECIMAL(38,10)) AS d38, DATE '1969-12-25' + i::INTEGER AS dt,
+    TIME '00:00:00' + i * INTERVAL 17 SECOND + i * INTERVAL 3 MICROSECOND AS tm,
+    TIMESTAMPTZ '1960-01-01 00:00:00+00' + i * INTERVAL 1 DAY + i * INTERVAL 1 MICROSECOND AS tz,
+    CASE WHEN i % 4 = 0 THEN NULL ELSE 'ünï ' || i END AS u, ('{\"k\":' || i || '}')::JSON AS js,
+    ('00000000-0000-0000-0000-' || lpad(i::VARCHAR, 12, '0'))::UUID AS id FROM range(0, 3000) t(i)"
+  q "COPY ($SRC2) TO '$OUT/duck_types.parquet' (FORMAT parquet)" >/dev/null 2>&1
+  expected="$(q "SELECT s16, d38, dt, tm, tz, coalesce(u, '\N'), js, id FROM read_parquet('$OUT/duck_types.parquet')" 2>&1 | md5sum)"
+  actual="$(LOGTAP_PARQUET_READ="$OUT/duck_types.parquet" "$HELPER" 2>&1 | grep -v 'reader ready' | md5sum)"
+  expect "our reader on DuckDB types" "$expected" "$actual"
 else
   echo "FAIL our reader: the helper binary has no reader mode"; fails=$((fails+1))
 fi
