@@ -242,7 +242,8 @@ bool lt_binlog_event_is_rows(uint8_t type);
 
 /* Inflates a MariaDB compressed QUERY or rows event in place: the uncompressed SQL text or row images go to buf
  * (a growable buffer reused across events; its `limit`, default 1 GiB, caps the size) and ev's pointers are
- * repointed there, `compressed` cleared. Does nothing for other events. */
+ * repointed there, `compressed` cleared. Does nothing for other events. buf must not be the scratch buffer given
+ * to lt_binlog_rows_next (that one is reset at every row). */
 int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err);
 
 /* Decodes a TABLE_MAP event into tm (freeing what tm held before). */
