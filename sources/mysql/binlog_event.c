@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 static const uint8_t binlog_magic[LT_BINLOG_MAGIC_LEN] = {0xfe, 0x62, 0x69, 0x6e};
 
@@ -297,9 +298,45 @@ static int parse_body(const struct lt_binlog_reader *rd, struct lt_binlog_event 
     case LT_BINLOG_PARTIAL_UPDATE_ROWS_EVENT:
         return fail_at(err, ev->offset, t,
                        "partial JSON updates are not supported: set binlog_row_value_options='' on the server");
-    case LT_BINLOG_TRANSACTION_PAYLOAD_EVENT:
-        return fail_at(err, ev->offset, t,
-                       "compressed transactions are not supported: set binlog_transaction_compression=OFF");
+    case LT_BINLOG_TRANSACTION_PAYLOAD_EVENT: {
+        size_t i = 0;
+        uint64_t size = 0, compression = 255, usize = 0;
+        bool have_size = false;
+        for (;;) {
+            uint64_t type, len, value;
+            size_t used;
+            if (!lt_binlog_read_packed(b + i, n - i, &type, &used))
+                return fail_at(err, ev->offset, t, "payload header truncated");
+            i += used;
+            if (type == 0)
+                break;
+            if (!lt_binlog_read_packed(b + i, n - i, &len, &used) || len > n - i - used)
+                return fail_at(err, ev->offset, t, "payload header field %" PRIu64 " truncated", type);
+            i += used;
+            if (type <= 3) {
+                if (!lt_binlog_read_packed(b + i, (size_t)len, &value, &used))
+                    return fail_at(err, ev->offset, t, "payload header field %" PRIu64 " malformed", type);
+                if (type == 1) {
+                    size = value;
+                    have_size = true;
+                } else if (type == 2) {
+                    compression = value;
+                } else {
+                    usize = value;
+                }
+            }
+            i += (size_t)len;
+        }
+        if (!have_size || size > n - i)
+            return fail_at(err, ev->offset, t, "payload size %" PRIu64 " does not fit the event", size);
+        if (compression != 0 && compression != 255)
+            return fail_at(err, ev->offset, t, "unknown payload compression %" PRIu64, compression);
+        ev->u.payload.compression = compression;
+        ev->u.payload.uncompressed_size = compression == 255 ? size : usize;
+        ev->u.payload.data = b + i;
+        ev->u.payload.len = (size_t)size;
+        return LT_OK;
+    }
     case LT_BINLOG_MARIADB_START_ENCRYPTION_EVENT:
         return fail_at(err, ev->offset, t, "encrypted binary logs are not supported");
     case LT_BINLOG_MARIADB_GTID_EVENT:
@@ -524,6 +561,56 @@ int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scra
         ev->u.query.sql_len = buf->len;
         ev->u.query.compressed = false;
     }
+    return LT_OK;
+}
+
+int lt_binlog_payload_inflate(const struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err)
+{
+    if (ev->h.type != LT_BINLOG_TRANSACTION_PAYLOAD_EVENT)
+        return lt_fail(err, LT_ERR_RUNTIME, "internal: not a TRANSACTION_PAYLOAD event");
+    struct lt_error sub = {0};
+    buf->len = 0;
+    if (ev->u.payload.compression == 255)
+        return lt_binlog_scratch_append(buf, ev->u.payload.data, ev->u.payload.len, err);
+    uint64_t usize = ev->u.payload.uncompressed_size;
+    unsigned long long frame = ZSTD_getFrameContentSize(ev->u.payload.data, ev->u.payload.len);
+    if (frame != ZSTD_CONTENTSIZE_UNKNOWN && frame != ZSTD_CONTENTSIZE_ERROR && frame != usize)
+        return fail_at(err, ev->offset, ev->h.type, "zstd frame holds %llu bytes, the header says %" PRIu64, frame,
+                       usize);
+    if (usize > SIZE_MAX / 2 || lt_binlog_scratch_reserve(buf, usize ? (size_t)usize : 1, &sub))
+        return fail_at(err, ev->offset, ev->h.type, "payload of %" PRIu64 " bytes: %s", usize,
+                       sub.msg[0] ? sub.msg : "too large");
+    size_t got = ZSTD_decompress(buf->data, (size_t)usize, ev->u.payload.data, ev->u.payload.len);
+    if (ZSTD_isError(got) || got != usize)
+        return fail_at(err, ev->offset, ev->h.type, "zstd could not inflate the payload to its %" PRIu64
+                       " declared bytes (%s)", usize, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
+    buf->len = got;
+    return LT_OK;
+}
+
+int lt_binlog_payload_next(struct lt_binlog_reader *rd, const struct lt_binlog_event *payload,
+                           const struct lt_binlog_scratch *buf, size_t *pos, struct lt_binlog_event *ev, bool *done,
+                           struct lt_error *err)
+{
+    *done = false;
+    if (*pos >= buf->len) {
+        *done = true;
+        return LT_OK;
+    }
+    if (!rd->fmt.seen)
+        return fail_at(err, payload->offset, payload->h.type, "payload before any FORMAT_DESCRIPTION_EVENT");
+    /* the inner events carry no CRC32: parse them with checksums off, leaving the reader as it was */
+    struct lt_binlog_reader inner = *rd;
+    inner.fmt.checksum_alg = LT_BINLOG_CHECKSUM_OFF;
+    const uint8_t *p = (const uint8_t *)buf->data + *pos;
+    if (buf->len - *pos >= 5 && p[4] == LT_BINLOG_FORMAT_DESCRIPTION_EVENT)
+        return fail_at(err, payload->offset, payload->h.type, "a FORMAT_DESCRIPTION_EVENT inside a payload");
+    if (buf->len - *pos >= 5 && p[4] == LT_BINLOG_TRANSACTION_PAYLOAD_EVENT)
+        return fail_at(err, payload->offset, payload->h.type, "a payload nested in a payload");
+    struct lt_error sub = {0};
+    if (lt_binlog_parse_event(&inner, p, buf->len - *pos, payload->offset, ev, &sub))
+        return lt_fail(err, LT_ERR_RUNTIME, "inside the payload, at byte %zu: %s", *pos, sub.msg);
+    *pos += ev->h.event_size;
     return LT_OK;
 }
 

@@ -31,10 +31,13 @@
  *   169-171 v2) are laid out like their plain twins, except that the SQL text (after the db name's NUL) or the row
  *   images (after the column bitmaps) are replaced by: header:1 (0x80 | algorithm << 4 | n, algorithm 0 = zlib)
  *   uncompressed_length:n (big-endian, n = 1-4) zlib-stream. lt_binlog_event_decompress inflates them.
+ * MySQL TRANSACTION_PAYLOAD (40, binlog_transaction_compression=ON): fields {type:packed length:packed
+ *   value:packed} until type 0, with 1 = payload size, 2 = compression (0 zstd, 255 none), 3 = uncompressed size;
+ *   then the payload: the transaction's events (without per-event CRC32s), zstd-compressed.
+ *   lt_binlog_payload_inflate + lt_binlog_payload_next walk them.
  * Other types are returned with their header and body only (callers skip them by size). Pre-GA rows events
- * (20-22, MySQL 5.1.0-5.1.15), MySQL's PARTIAL_UPDATE_ROWS (39) and TRANSACTION_PAYLOAD (40), and MariaDB's
- * encrypted binlogs are refused with an error: they carry row data this decoder cannot read, and skipping them
- * would lose changes.
+ * (20-22, MySQL 5.1.0-5.1.15), MySQL's PARTIAL_UPDATE_ROWS (39) and MariaDB's encrypted binlogs are refused with an
+ * error: they carry row data this decoder cannot read, and skipping them would lose changes.
  *
  * Every read is bounds-checked; malformed input yields an error naming the byte offset, never a crash. */
 #ifndef LOGTAP_BINLOG_EVENT_H
@@ -201,6 +204,12 @@ struct lt_binlog_event {
             uint64_t immediate_commit_ts_us, original_commit_ts_us;
         } mysql_gtid;
         struct { uint64_t n_sids; } previous_gtids;
+        struct {
+            uint64_t compression;       /* 0 zstd, 255 none */
+            uint64_t uncompressed_size;
+            const uint8_t *data;        /* the (compressed) events */
+            size_t len;
+        } payload;
     } u;
 };
 
@@ -245,6 +254,15 @@ bool lt_binlog_event_is_rows(uint8_t type);
  * repointed there, `compressed` cleared. Does nothing for other events. buf must not be the scratch buffer given
  * to lt_binlog_rows_next (that one is reset at every row). */
 int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err);
+
+/* A TRANSACTION_PAYLOAD's events: inflate them into buf (its `limit`, default 1 GiB, caps the size; not the row
+ * scratch), then walk them with lt_binlog_payload_next (*pos starts at 0; the events carry no CRC32 of their own;
+ * offsets in messages are the payload event's). Events decoded from buf stay valid until buf is reused. */
+int lt_binlog_payload_inflate(const struct lt_binlog_event *payload, struct lt_binlog_scratch *buf,
+                              struct lt_error *err);
+int lt_binlog_payload_next(struct lt_binlog_reader *rd, const struct lt_binlog_event *payload,
+                           const struct lt_binlog_scratch *buf, size_t *pos, struct lt_binlog_event *ev, bool *done,
+                           struct lt_error *err);
 
 /* Decodes a TABLE_MAP event into tm (freeing what tm held before). */
 int lt_binlog_table_map_decode(const struct lt_binlog_event *ev, struct lt_binlog_table_map *tm,

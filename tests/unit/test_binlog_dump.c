@@ -131,6 +131,7 @@ struct decoder {
     int nmaps;
     struct lt_binlog_scratch scratch;
     struct lt_binlog_scratch inflate; /* MariaDB compressed events */
+    struct lt_binlog_scratch payload; /* MySQL compressed transactions */
     size_t query_bytes;
     struct lt_value before[4096], after[4096];
     FILE *dump;               /* print rows here when set */
@@ -155,6 +156,7 @@ static void decoder_free(struct decoder *d)
         lt_binlog_table_map_free(&d->maps[i]);
     lt_binlog_scratch_free(&d->scratch);
     lt_binlog_scratch_free(&d->inflate);
+    lt_binlog_scratch_free(&d->payload);
 }
 
 static struct lt_binlog_table_map *find_map(struct decoder *d, uint64_t id)
@@ -213,6 +215,8 @@ static void print_primary_key(FILE *f, const struct lt_binlog_table_map *tm)
 }
 
 /* Feeds one event; returns LT_OK or the error. */
+static int process_event(struct decoder *d, struct lt_binlog_event *evp, struct lt_error *err);
+
 static int decoder_event(struct decoder *d, const uint8_t *p, size_t n, uint64_t offset, size_t *size,
                          struct lt_error *err)
 {
@@ -222,6 +226,27 @@ static int decoder_event(struct decoder *d, const uint8_t *p, size_t n, uint64_t
         return rc;
     *size = ev.h.event_size;
     d->counts[ev.h.type]++;
+    if (ev.h.type != LT_BINLOG_TRANSACTION_PAYLOAD_EVENT)
+        return process_event(d, &ev, err);
+    /* MySQL 8 compressed transaction: walk the events inside */
+    if ((rc = lt_binlog_payload_inflate(&ev, &d->payload, err)))
+        return rc;
+    size_t pos = 0;
+    for (;;) {
+        struct lt_binlog_event inner;
+        bool done;
+        if ((rc = lt_binlog_payload_next(&d->rd, &ev, &d->payload, &pos, &inner, &done, err)) || done)
+            return rc;
+        d->counts[inner.h.type]++;
+        if ((rc = process_event(d, &inner, err)))
+            return rc;
+    }
+}
+
+static int process_event(struct decoder *d, struct lt_binlog_event *evp, struct lt_error *err)
+{
+    struct lt_binlog_event ev = *evp;
+    int rc;
     if (ev.h.type == LT_BINLOG_TABLE_MAP_EVENT) {
         struct lt_binlog_table_map *tm = find_map(d, ev.u.table_map.table_id);
         if (!tm) {

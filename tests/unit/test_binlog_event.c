@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "sources/mysql/binlog_event.h"
 #include "tests/unit/unit.h"
@@ -270,8 +271,121 @@ static void test_mysql_events(void)
     CHECK(parse(&rd, LT_BINLOG_PRE_GA_WRITE_ROWS_EVENT, &b, false, &ev, &err) != 0);
     CHECK(strstr(err.msg, "pre-GA") != NULL);
     CHECK(parse(&rd, LT_BINLOG_PARTIAL_UPDATE_ROWS_EVENT, &b, false, &ev, &err) != 0);
-    CHECK(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, false, &ev, &err) != 0);
     CHECK(parse(&rd, LT_BINLOG_START_EVENT_V3, &b, false, &ev, &err) != 0);
+}
+
+static void putpacked(struct buf *b, uint64_t v)
+{
+    if (v < 251) {
+        put8(b, (unsigned)v);
+    } else if (v < 65536) {
+        put8(b, 252);
+        putle(b, v, 2);
+    } else {
+        put8(b, 253);
+        putle(b, v, 3);
+    }
+}
+
+/* MySQL 8 TRANSACTION_PAYLOAD: a QUERY(BEGIN) and an XID without CRC32s, zstd-compressed (and stored as is). */
+static void test_transaction_payload(void)
+{
+    struct lt_binlog_reader rd;
+    lt_binlog_reader_init(&rd);
+    struct buf b = {0}, inner = {0}, e = {0};
+    struct lt_binlog_event ev;
+    struct lt_error err = {0};
+    fde_body(&b, 4, "8.0.36", 1);
+    CHECK_INT(parse(&rd, LT_BINLOG_FORMAT_DESCRIPTION_EVENT, &b, true, &ev, &err), 0);
+    /* inner events: QUERY "BEGIN" (db "shop") and XID 31 */
+    b.n = 0;
+    putle(&b, 9, 4); putle(&b, 0, 4); put8(&b, 4); putle(&b, 0, 2); putle(&b, 0, 2);
+    putmem(&b, "shop", 5);
+    putmem(&b, "BEGIN", 5);
+    make_event(&e, LT_BINLOG_QUERY_EVENT, &b, false);
+    putmem(&inner, e.d, e.n);
+    b.n = 0;
+    putle(&b, 31, 8);
+    make_event(&e, LT_BINLOG_XID_EVENT, &b, false);
+    putmem(&inner, e.d, e.n);
+    uint8_t z[1024];
+    size_t zl = ZSTD_compress(z, sizeof z, inner.d, inner.n, 3);
+    CHECK(!ZSTD_isError(zl));
+    for (int mode = 0; mode < 2; mode++) { /* 0: zstd, 1: stored (compression NONE) */
+        b.n = 0;
+        if (mode == 0) {
+            put8(&b, 2); put8(&b, 1); put8(&b, 0);              /* compression: zstd */
+            put8(&b, 3); put8(&b, 1); putpacked(&b, inner.n);   /* uncompressed size */
+        }
+        put8(&b, 1);
+        struct buf sz = {0};
+        putpacked(&sz, mode == 0 ? zl : inner.n);
+        putpacked(&b, sz.n);
+        putmem(&b, sz.d, sz.n);
+        put8(&b, 0);                                            /* end of header */
+        if (mode == 0)
+            putmem(&b, z, zl);
+        else
+            putmem(&b, inner.d, inner.n);
+        if (!CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0)) {
+            printf("  %s\n", err.msg);
+            continue;
+        }
+        CHECK_INT(ev.u.payload.compression, mode == 0 ? 0 : 255);
+        struct lt_binlog_scratch pbuf = {0};
+        if (!CHECK_INT(lt_binlog_payload_inflate(&ev, &pbuf, &err), 0))
+            printf("  %s\n", err.msg);
+        CHECK_INT(pbuf.len, inner.n);
+        size_t pos = 0;
+        int seen = 0;
+        for (;;) {
+            struct lt_binlog_event in;
+            bool done;
+            if (!CHECK_INT(lt_binlog_payload_next(&rd, &ev, &pbuf, &pos, &in, &done, &err), 0)) {
+                printf("  %s\n", err.msg);
+                break;
+            }
+            if (done)
+                break;
+            if (seen == 0) {
+                CHECK_INT(in.h.type, LT_BINLOG_QUERY_EVENT);
+                CHECK_MEM(in.u.query.sql, in.u.query.sql_len, "BEGIN", 5);
+            } else {
+                CHECK_INT(in.h.type, LT_BINLOG_XID_EVENT);
+                CHECK_INT(in.u.xid.xid, 31);
+                CHECK(!in.has_checksum);
+            }
+            seen++;
+        }
+        CHECK_INT(seen, 2);
+        CHECK_INT(rd.fmt.checksum_alg, LT_BINLOG_CHECKSUM_CRC32); /* the reader is left as it was */
+        lt_binlog_scratch_free(&pbuf);
+    }
+    /* a size field larger than the event, a corrupt stream, a lying uncompressed size */
+    b.n = 0;
+    put8(&b, 2); put8(&b, 1); put8(&b, 0);
+    put8(&b, 3); put8(&b, 1); putpacked(&b, inner.n);
+    put8(&b, 1); put8(&b, 1); put8(&b, 200);
+    put8(&b, 0);
+    putmem(&b, z, zl);
+    CHECK(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err) != 0);
+    b.d[8] = (uint8_t)zl;
+    CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0);
+    struct lt_binlog_scratch pbuf = {0};
+    CHECK_INT(lt_binlog_payload_inflate(&ev, &pbuf, &err), 0);
+    b.d[b.n - 5] ^= 0x5a;
+    CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0);
+    CHECK(lt_binlog_payload_inflate(&ev, &pbuf, &err) != 0);
+    b.d[b.n - 5] ^= 0x5a;
+    b.d[5] = (uint8_t)(inner.n + 1);
+    CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0);
+    CHECK(lt_binlog_payload_inflate(&ev, &pbuf, &err) != 0);
+    lt_binlog_scratch_free(&pbuf);
+    b.n = 0;
+    put8(&b, 2); put8(&b, 1); put8(&b, 7); /* unknown compression */
+    put8(&b, 1); put8(&b, 1); put8(&b, 0);
+    put8(&b, 0);
+    CHECK(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err) != 0);
 }
 
 static void test_fde_variants(void)
@@ -403,6 +517,7 @@ int main(void)
 {
     RUN(test_mariadb_events);
     RUN(test_mysql_events);
+    RUN(test_transaction_payload);
     RUN(test_fde_variants);
     RUN(test_rotate_before_fde);
     RUN(test_real_file_events);
