@@ -361,6 +361,33 @@ static void test_transaction_payload(void)
         CHECK_INT(rd.fmt.checksum_alg, LT_BINLOG_CHECKSUM_CRC32); /* the reader is left as it was */
         lt_binlog_scratch_free(&pbuf);
     }
+    /* every byte of a zstd payload event flipped: refused or walked, never a crash */
+    {
+        struct buf pb = {0};
+        put8(&pb, 2); put8(&pb, 1); put8(&pb, 0);
+        put8(&pb, 3); put8(&pb, 1); putpacked(&pb, inner.n);
+        put8(&pb, 1); put8(&pb, 1); put8(&pb, (unsigned)zl);
+        put8(&pb, 0);
+        putmem(&pb, z, zl);
+        struct lt_binlog_scratch fb = {0};
+        for (size_t i = 0; i < pb.n; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                struct buf m = pb;
+                m.d[i] ^= (uint8_t)(1 << bit);
+                if (parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &m, true, &ev, &err) ||
+                    lt_binlog_payload_inflate(&ev, &fb, &err))
+                    continue;
+                size_t pos = 0;
+                for (int k = 0; k < 100; k++) {
+                    struct lt_binlog_event in;
+                    bool done;
+                    if (lt_binlog_payload_next(&rd, &ev, &fb, &pos, &in, &done, &err) || done)
+                        break;
+                }
+            }
+        }
+        lt_binlog_scratch_free(&fb);
+    }
     /* a size field larger than the event, a corrupt stream, a lying uncompressed size */
     b.n = 0;
     put8(&b, 2); put8(&b, 1); put8(&b, 0);
