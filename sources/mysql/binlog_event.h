@@ -142,7 +142,8 @@ struct lt_binlog_format {
     bool is_mariadb;
 };
 
-/* The decoder's state across events. Zero-initialise (or lt_binlog_reader_init) before the first event. */
+/* The decoder's state across events: lt_binlog_reader_init before the first event (zero-initialising works too,
+ * and then means "no checksum before the FDE"). */
 struct lt_binlog_reader {
     struct lt_binlog_format fmt;
     /* Before the first FDE (a replication stream's artificial ROTATE): -1 = guess from the trailing bytes, 0 = no
@@ -188,7 +189,7 @@ struct lt_binlog_event {
             bool compressed;    /* MariaDB QUERY_COMPRESSED_EVENT: see lt_binlog_event_decompress */
         } query;
         struct { uint64_t xid; } xid;
-        struct { uint64_t table_id; uint8_t post_header_len; } table_map; /* decode the rest with lt_binlog_table_map_decode */
+        struct { uint64_t table_id; uint8_t post_header_len; } table_map; /* rest: lt_binlog_table_map_decode */
         struct lt_binlog_rows_event rows;
         struct { uint64_t seq_no; uint32_t domain_id; uint8_t flags; uint64_t commit_id; } mariadb_gtid;
         struct { uint32_t count; uint8_t flags; const uint8_t *entries; } gtid_list; /* 16 bytes an entry */
