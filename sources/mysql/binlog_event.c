@@ -514,7 +514,8 @@ bool lt_binlog_event_is_rows(uint8_t t)
 {
     return (t >= LT_BINLOG_WRITE_ROWS_EVENT_V1 && t <= LT_BINLOG_DELETE_ROWS_EVENT_V1) ||
            (t >= LT_BINLOG_WRITE_ROWS_EVENT && t <= LT_BINLOG_DELETE_ROWS_EVENT) ||
-           (t >= LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1 && t <= LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT);
+           (t >= LT_BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1 &&
+            t <= LT_BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_EVENT);
 }
 
 /* Inflates MariaDB's compressed payload (header byte, big-endian length, zlib stream) into buf. */

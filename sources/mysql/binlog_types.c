@@ -371,7 +371,9 @@ int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, s
     case LT_MYSQL_TYPE_NULL: sz = 0; break;
     case LT_MYSQL_TYPE_TINY: case LT_MYSQL_TYPE_YEAR: sz = 1; break;
     case LT_MYSQL_TYPE_SHORT: sz = 2; break;
-    case LT_MYSQL_TYPE_INT24: case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_NEWDATE: case LT_MYSQL_TYPE_TIME: sz = 3; break;
+    case LT_MYSQL_TYPE_INT24: case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_NEWDATE: case LT_MYSQL_TYPE_TIME:
+        sz = 3;
+        break;
     case LT_MYSQL_TYPE_LONG: case LT_MYSQL_TYPE_TIMESTAMP: sz = 4; break;
     case LT_MYSQL_TYPE_LONGLONG: case LT_MYSQL_TYPE_DATETIME: sz = 8; break;
     case LT_MYSQL_TYPE_FLOAT: sz = 4; break;
