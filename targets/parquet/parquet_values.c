@@ -677,7 +677,7 @@ int pq_parse_value(const struct pq_column_type *t, const char *s, size_t len, st
         if (len < 2 || s[0] != '\\' || (s[1] != 'x' && s[1] != 'X') || (len - 2) % 2)
             return -1;
         size_t n = (len - 2) / 2;
-        if (!bb_reserve(scratch, n))
+        if (!bb_reserve(scratch, n + 1)) /* +1: a buffer even for empty bytes */
             return -1;
         out->scratch_off = scratch->len;
         for (size_t k = 0; k < n; k++) {

@@ -750,6 +750,8 @@ static int parquet_write_row(struct lt_target_writer *w, const struct lt_row *ro
         return lt_fail(err, LT_ERR_RUNTIME, "parquet: row has %d values, the file's table has %d columns",
                        row->nvals, w->ntable);
     bb_reset(&w->scratch);
+    if (!bb_reserve(&w->scratch, 1)) /* a buffer even when nothing lands in it */
+        return oom(err);
     /* Parse every value before appending any, so a bad value leaves the file as it was. */
     for (int i = 0; i < w->ntable; i++) {
         const struct lt_value *v = &row->vals[i];

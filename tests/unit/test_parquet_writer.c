@@ -215,7 +215,7 @@ static int write_single(enum lt_type type, int precision, int scale, const char 
 {
     struct lt_table_schema *s = lt_schema_new("public", "one", 1);
     lt_schema_set_column(s, 0, "c", type, precision, scale, false, true, NULL);
-    struct lt_file_layout layout = {.schema = s};
+    struct lt_file_layout layout = {.schema = s, .with_unchanged = true};
     struct lt_target_config cfg;
     pt_default_config(&cfg);
     const char *path = tmp_path("single.parquet");
