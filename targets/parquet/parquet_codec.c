@@ -166,6 +166,11 @@ int pq_decompress(int codec, const uint8_t *in, size_t len, size_t expected_len,
             *why = "zstd: corrupt data or wrong uncompressed size";
             return -1;
         }
+        /* a zstd block expands at most 128 KiB from 3 bytes (an RLE block) */
+        if (expected_len / 32768 > len + 64) {
+            *why = "zstd: declared uncompressed size impossible for the compressed size";
+            return -1;
+        }
         break;
     default:
         *why = "unsupported compression codec";

@@ -354,6 +354,16 @@ static int next_row_group(struct lt_parquet_reader *r, struct lt_error *err)
             corrupt(err, "row group column count differs from the schema");
             return -1;
         }
+        /* Column chunks do not overlap: together they fit in the file (bounds the memory of a row group). */
+        uint64_t total = 0;
+        for (int i = 0; i < r->ncols; i++) {
+            int64_t n = rg->columns[i].meta.total_compressed_size;
+            total += n > 0 ? (uint64_t)n : 0;
+            if (total > r->file_size) {
+                corrupt(err, "a row group's column chunks are larger than the file");
+                return -1;
+            }
+        }
         for (int i = 0; i < r->ncols; i++)
             if (load_chunk(r, &r->cols[i], &rg->columns[i], err))
                 return -1;
