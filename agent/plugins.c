@@ -9,6 +9,8 @@ const struct logtap_source_ops *lt_source_for(const struct lt_source_config *cfg
 {
     if (cfg->engine && strcmp(cfg->engine, "postgres") == 0)
         return &lt_postgres_source;
+    if (cfg->engine && strcmp(cfg->engine, "mysql") == 0)
+        return &lt_mysql_source;
     return NULL;
 }
 

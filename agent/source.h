@@ -92,6 +92,7 @@ struct logtap_source_ops {
 };
 
 extern const struct logtap_source_ops lt_postgres_source;
+extern const struct logtap_source_ops lt_mysql_source;
 
 /* The source for a config's engine, or NULL. */
 const struct logtap_source_ops *lt_source_for(const struct lt_source_config *cfg);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs logtap's whole test suite on a fresh Debian machine: installs what is missing (apt, npm), builds logtap
-# twice (Release for the suite, ASan+UBSan for the unit tests), starts a throwaway PostgreSQL 15, runs ctest, and
-# stops the server by its PID whatever happens. Usage: tests/run.sh [ctest args...]
+# twice (Release for the suite, ASan+UBSan for the unit tests), starts a throwaway PostgreSQL 15 and MariaDB, runs
+# ctest, and stops the servers by their PID whatever happens. Usage: tests/run.sh [ctest args...]
 set -euo pipefail
 logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$logtap_root/tests/lib/deps.sh"
 source "$logtap_root/tests/lib/pg_server.sh"
+source "$logtap_root/tests/lib/mariadb_server.sh"
 
 logtap_install_deps
 (cd "$logtap_root/tests/tools" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
@@ -19,12 +20,16 @@ work=$(mktemp -d /tmp/logtap-tests.XXXXXX)
 chmod 755 "$work"
 cleanup() {
   pg_server_stop "$work/pg"
+  mariadb_server_stop "$work/mariadb"
   rm -rf "$work"
 }
 trap cleanup EXIT
 pg_port=${LOGTAP_TEST_PG_PORT:-$((20000 + RANDOM % 20000))}
 pg_server_start "$work/pg" "$pg_port"
 echo "PostgreSQL 15 on $PGHOST port $PGPORT"
+my_port=${LOGTAP_TEST_MYSQL_PORT:-$((pg_port + 1))}
+mariadb_server_start "$work/mariadb" "$my_port"
+echo "MariaDB on $LOGTAP_MYSQL_SOCKET port $LOGTAP_MYSQL_PORT"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

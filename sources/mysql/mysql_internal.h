@@ -1,0 +1,107 @@
+/* State and helpers shared by the MySQL/MariaDB source's files (mysql_source.c: connections, snapshot, table
+ * list and full load; mysql_cdc.c: the binlog change stream). Private to sources/mysql/.
+ *
+ * Positions (_logtap_pos, LT_POS_MAX wide): "FFFFFFFFFF:PPPPPPPPPPPP:RRRRRRRRRR", the binlog file's index (the
+ * number after the last dot of its name), the event's start position in that file, and the row's index inside
+ * the event (from 1; full-load rows carry the snapshot's file and position with row 0). Checkpoints are
+ * "<binlog file name>:<position>", the end of the last complete transaction. */
+#ifndef LOGTAP_MYSQL_INTERNAL_H
+#define LOGTAP_MYSQL_INTERNAL_H
+
+#include <mysql.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/source.h"
+#include "sources/mysql/binlog_event.h"
+#include "sources/mysql/binlog_types.h"
+
+#define MY_MAX_WORKERS 64
+#define MY_FILE_MAX 256
+
+/* What information_schema says about a table's columns, kept so the binlog decoder gets what a table map may
+ * lack (signedness, charsets, ENUM/SET labels) and so full load and change stream build the same schema. */
+struct my_table_info {
+    char *db, *table;
+    uint32_t ncols;
+    struct lt_binlog_column *cols;    /* names and labels point into the strings below */
+    char **names;
+    char ***labels;                   /* per column, NULL when not ENUM/SET */
+    uint16_t **label_lens;
+    struct lt_table_schema *schema;   /* the change-record schema (lt_binlog_table_map_schema of cols) */
+};
+
+struct my_cdc_table; /* mysql_cdc.c's per-table cache entry */
+
+struct lt_source {
+    const struct lt_task_config *cfg;
+    MYSQL *main;
+    bool locked;                       /* main holds FLUSH TABLES WITH READ LOCK */
+    MYSQL *workers[MY_MAX_WORKERS];    /* full-load workers, each inside its consistent snapshot */
+    int nworkers;
+    struct lt_table_list pending_list; /* listed under the lock in snapshot_begin, handed out by list_tables */
+    bool have_list;
+
+    /* change stream (mysql_cdc.c) */
+    MYSQL *repl;
+    void *rpl;                         /* MARIADB_RPL * */
+    void *rpl_event;                   /* MARIADB_RPL_EVENT * (reused) */
+    struct lt_binlog_reader reader;
+    char file[MY_FILE_MAX];            /* the binlog file being read */
+    uint32_t file_index;
+    uint64_t start_pos;                /* stream start in `file` */
+    char until_file[MY_FILE_MAX];      /* --until: stop once this position is reached */
+    uint64_t until_pos;
+    bool have_until;
+    bool streaming;
+    bool in_txn;
+    int64_t txn_ts_us;
+    char last_checkpoint[LT_CHECKPOINT_MAX];
+    char acked[LT_CHECKPOINT_MAX];
+    struct my_cdc_table *tables;       /* by table id (linked list: a task has few tables) */
+    struct my_cdc_table *cur;          /* the table of the rows event being returned */
+    struct lt_binlog_event rows_ev;    /* the rows event being returned, row by row */
+    void *cursor;                      /* struct lt_binlog_row_cursor * */
+    bool in_rows;
+    uint64_t rows_event_pos;           /* the rows event's start position */
+    uint32_t row_index;
+    bool pending_insert;               /* key change: the I after the D */
+    struct lt_binlog_scratch scratch;  /* row values */
+    struct lt_binlog_scratch inflate;  /* decompressed events */
+    struct lt_value *before, *after;
+    uint32_t vals_cap;
+    bool schema_stale;                 /* a DDL was seen: reload table schemas at the next table map */
+    int64_t last_event_us;
+    bool end_reported;
+    bool zero_date_logged;
+};
+
+/* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode). */
+int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error *err);
+/* Runs a statement that returns no rows (or whose rows are discarded). */
+int lt_my_exec(MYSQL *c, const char *sql, struct lt_error *err);
+int lt_my_error(MYSQL *c, struct lt_error *err, const char *what);
+/* SHOW MASTER STATUS: file and position. */
+int lt_my_master_status(MYSQL *c, char file[MY_FILE_MAX], uint64_t *pos, struct lt_error *err);
+
+/* Reads a table's columns and primary key from information_schema on c. *out is NULL when the table is gone. */
+int lt_my_table_info_load(MYSQL *c, const char *db, const char *table, struct my_table_info **out,
+                          struct lt_error *err);
+void lt_my_table_info_free(struct my_table_info *t);
+
+/* The index of a binlog file (the digits after its last dot). */
+uint32_t lt_my_file_index(const char *file);
+void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, char out[LT_POS_MAX + 1]);
+/* "file:pos" and back. */
+void lt_my_format_checkpoint(const char *file, uint64_t pos, char out[LT_CHECKPOINT_MAX]);
+bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos);
+
+/* mysql_cdc.c */
+int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
+int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err);
+int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
+int lt_my_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err);
+int lt_my_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
+void lt_my_cdc_close(struct lt_source *s);
+
+#endif

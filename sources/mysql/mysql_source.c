@@ -1,0 +1,804 @@
+/* The MySQL/MariaDB source: connections (MariaDB Connector/C), one consistent snapshot shared by every load
+ * worker, the selected tables with their columns from information_schema, and streaming SELECTs of each table.
+ *
+ * Snapshot: the main connection takes FLUSH TABLES WITH READ LOCK; while writes are blocked it lists the tables,
+ * opens the worker connections, each running START TRANSACTION WITH CONSISTENT SNAPSHOT, and reads the binlog
+ * coordinates (SHOW MASTER STATUS); then it unlocks. Every worker therefore sees the database exactly as of those
+ * coordinates, where the change stream continues.
+ *
+ * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
+ * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
+ * values are byte-identical: FLOAT is read as CAST(.. AS DOUBLE) (exact) and written as the shortest float text,
+ * DOUBLE as the shortest double text, BIT as col+0, TIMESTAMP gets "+00:00", binary strings, BLOB and GEOMETRY
+ * become \x + hex, and zero dates (month or day 00) become NULL, as in the decoder. */
+#include <errno.h>
+#include <inttypes.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/table_mapping.h"
+#include "sources/mysql/binlog_rows.h"
+#include "sources/mysql/mysql_internal.h"
+
+/* ---- positions ---- */
+
+uint32_t lt_my_file_index(const char *file)
+{
+    const char *dot = strrchr(file, '.');
+    return dot ? (uint32_t)strtoul(dot + 1, NULL, 10) : 0;
+}
+
+void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, char out[LT_POS_MAX + 1])
+{
+    snprintf(out, LT_POS_MAX + 1, "%010" PRIu32 ":%012" PRIu64 ":%010" PRIu32, file_index, event_pos, row);
+}
+
+void lt_my_format_checkpoint(const char *file, uint64_t pos, char out[LT_CHECKPOINT_MAX])
+{
+    snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64, file, pos);
+}
+
+bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos)
+{
+    const char *colon = cp ? strrchr(cp, ':') : NULL;
+    if (!colon || colon == cp || (size_t)(colon - cp) >= MY_FILE_MAX || !colon[1])
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(colon + 1, &end, 10);
+    if (*end || errno || colon[1] == '-')
+        return false;
+    memcpy(file, cp, (size_t)(colon - cp));
+    file[colon - cp] = '\0';
+    *pos = v;
+    return true;
+}
+
+/* ---- connections ---- */
+
+int lt_my_error(MYSQL *c, struct lt_error *err, const char *what)
+{
+    return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s: %s (error %u)", what, mysql_error(c), mysql_errno(c));
+}
+
+int lt_my_exec(MYSQL *c, const char *sql, struct lt_error *err)
+{
+    if (mysql_query(c, sql))
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s (error %u)", mysql_error(c), mysql_errno(c));
+    MYSQL_RES *r = mysql_store_result(c);
+    mysql_free_result(r);
+    if (!r && mysql_field_count(c))
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s (error %u)", mysql_error(c), mysql_errno(c));
+    return LT_OK;
+}
+
+static const char session_setup[] =
+    "SET time_zone = '+00:00', sql_mode = 'NO_ENGINE_SUBSTITUTION', NAMES utf8mb4,"
+    " net_write_timeout = 3600, net_read_timeout = 3600, wait_timeout = 86400";
+
+int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error *err)
+{
+    const struct lt_source_config *sc = &cfg->source;
+    const char *password = NULL;
+    if (sc->password_env && sc->password_env[0]) {
+        password = getenv(sc->password_env);
+        if (!password)
+            return lt_fail(err, LT_ERR_CONFIG, "source.password_env: the environment variable %s is not set",
+                           sc->password_env);
+    }
+    MYSQL *c = mysql_init(NULL);
+    if (!c)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: out of memory");
+    mysql_options(c, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    unsigned int timeout = 30;
+    mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    const char *host = sc->host;
+    if (!host && sc->socket)
+        host = "localhost";
+    if (!mysql_real_connect(c, host, sc->user, password, NULL, (unsigned)sc->port, sc->socket, 0)) {
+        lt_fail(err, LT_ERR_RUNTIME, "mysql: cannot connect to %s: %s (error %u)",
+                sc->socket && (!sc->host || strcmp(sc->host, "localhost") == 0) ? sc->socket : sc->host,
+                mysql_error(c), mysql_errno(c));
+        mysql_close(c);
+        return LT_ERR_RUNTIME;
+    }
+    if (lt_my_exec(c, session_setup, err)) {
+        mysql_close(c);
+        return lt_error_prefix(err, "setting up the session: ");
+    }
+    *out = c;
+    return LT_OK;
+}
+
+/* Runs a query and returns its first row's columns copied into out[] (each `len` bytes); *found = false when no row. */
+static int query_row(MYSQL *c, const char *sql, int ncols, char (*out)[MY_FILE_MAX], bool *found,
+                     struct lt_error *err)
+{
+    *found = false;
+    if (mysql_query(c, sql))
+        return lt_my_error(c, err, sql);
+    MYSQL_RES *r = mysql_store_result(c);
+    if (!r)
+        return lt_my_error(c, err, sql);
+    MYSQL_ROW row = mysql_fetch_row(r);
+    if (row && (int)mysql_num_fields(r) >= ncols) {
+        *found = true;
+        for (int i = 0; i < ncols; i++)
+            snprintf(out[i], MY_FILE_MAX, "%s", row[i] ? row[i] : "");
+    }
+    mysql_free_result(r);
+    return LT_OK;
+}
+
+int lt_my_master_status(MYSQL *c, char file[MY_FILE_MAX], uint64_t *pos, struct lt_error *err)
+{
+    char cols[2][MY_FILE_MAX];
+    bool found;
+    if (query_row(c, "SHOW MASTER STATUS", 2, cols, &found, err))
+        return LT_ERR_RUNTIME;
+    if (!found || !cols[0][0])
+        return lt_fail(err, LT_ERR_CONFIG, "mysql: the binary log is off (SHOW MASTER STATUS is empty): start the "
+                       "server with log_bin (e.g. --log-bin=mysql-bin) and binlog_format=ROW");
+    snprintf(file, MY_FILE_MAX, "%s", cols[0]);
+    *pos = strtoull(cols[1], NULL, 10);
+    return LT_OK;
+}
+
+/* The change stream needs a row-based binlog with full row images. */
+static int check_binlog_settings(MYSQL *c, struct lt_error *err)
+{
+    char v[3][MY_FILE_MAX];
+    bool found;
+    if (query_row(c, "SELECT @@log_bin, @@binlog_format, @@binlog_row_image", 3, v, &found, err))
+        return LT_ERR_RUNTIME;
+    if (!found)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: cannot read the binlog settings");
+    if (strcmp(v[0], "1") != 0 && strcasecmp(v[0], "ON") != 0)
+        return lt_fail(err, LT_ERR_CONFIG, "mysql: log_bin is OFF; change data capture needs the binary log: start "
+                       "the server with log_bin (e.g. log_bin=mysql-bin in my.cnf), binlog_format=ROW and "
+                       "binlog_row_image=FULL");
+    if (strcasecmp(v[1], "ROW") != 0)
+        return lt_fail(err, LT_ERR_CONFIG, "mysql: binlog_format is %s; change data capture needs binlog_format=ROW "
+                       "(SET GLOBAL binlog_format = 'ROW' and in my.cnf)", v[1]);
+    if (strcasecmp(v[2], "FULL") != 0)
+        return lt_fail(err, LT_ERR_CONFIG, "mysql: binlog_row_image is %s; change data capture needs "
+                       "binlog_row_image=FULL (SET GLOBAL binlog_row_image = 'FULL' and in my.cnf)", v[2]);
+    return LT_OK;
+}
+
+static int my_open(struct lt_source **out, const struct lt_task_config *cfg, struct lt_error *err)
+{
+    struct lt_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->cfg = cfg;
+    int rc = lt_my_connect(cfg, &s->main, err);
+    if (!rc && cfg->migration_type != LT_MIGRATE_FULL_LOAD)
+        rc = check_binlog_settings(s->main, err);
+    if (rc) {
+        if (s->main)
+            mysql_close(s->main);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return LT_OK;
+}
+
+/* ---- information_schema ---- */
+
+static char *quote_literal(MYSQL *c, const char *v)
+{
+    size_t n = strlen(v);
+    char *q = malloc(2 * n + 3);
+    if (!q)
+        return NULL;
+    q[0] = '\'';
+    unsigned long m = mysql_real_escape_string(c, q + 1, v, (unsigned long)n);
+    q[1 + m] = '\'';
+    q[2 + m] = '\0';
+    return q;
+}
+
+/* `name` with backquotes doubled, appended to buf at *len (cap bytes; caller made room: 2 * strlen + 3). */
+static void append_ident(char *buf, size_t *len, const char *name)
+{
+    buf[(*len)++] = '`';
+    for (const char *p = name; *p; p++) {
+        if (*p == '`')
+            buf[(*len)++] = '`';
+        buf[(*len)++] = *p;
+    }
+    buf[(*len)++] = '`';
+    buf[*len] = '\0';
+}
+
+void lt_my_table_info_free(struct my_table_info *t)
+{
+    if (!t)
+        return;
+    for (uint32_t i = 0; i < t->ncols; i++) {
+        if (t->names)
+            free(t->names[i]);
+        if (t->labels && t->labels[i]) {
+            for (uint32_t j = 0; j < t->cols[i].nlabels; j++)
+                free(t->labels[i][j]);
+            free(t->labels[i]);
+        }
+        if (t->label_lens)
+            free(t->label_lens[i]);
+    }
+    free(t->names);
+    free(t->labels);
+    free(t->label_lens);
+    free(t->cols);
+    lt_schema_free(t->schema);
+    free(t->db);
+    free(t->table);
+    free(t);
+}
+
+/* Parses the labels of "enum('a','b')" / "set('x','y')" (quotes doubled, backslashes escaped). */
+static int parse_labels(const char *column_type, char ***labels, uint16_t **lens, uint32_t *n)
+{
+    *labels = NULL;
+    *lens = NULL;
+    *n = 0;
+    const char *p = strchr(column_type, '(');
+    if (!p)
+        return 0;
+    size_t cap = 0;
+    for (p++; *p == '\'';) {
+        size_t len = strlen(p);
+        char *label = malloc(len + 1);
+        if (!label)
+            return -1;
+        size_t k = 0;
+        for (p++; *p; p++) {
+            if (*p == '\'' && p[1] == '\'') {
+                label[k++] = '\'';
+                p++;
+            } else if (*p == '\\' && p[1]) {
+                label[k++] = *++p;
+            } else if (*p == '\'') {
+                p++;
+                break;
+            } else {
+                label[k++] = *p;
+            }
+        }
+        label[k] = '\0';
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **nl = realloc(*labels, cap * sizeof *nl);
+            uint16_t *nn = nl ? realloc(*lens, cap * sizeof *nn) : NULL;
+            if (nl)
+                *labels = nl;
+            if (!nn) {
+                free(label);
+                return -1;
+            }
+            *lens = nn;
+        }
+        (*labels)[*n] = label;
+        (*lens)[*n] = (uint16_t)k;
+        (*n)++;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+static uint8_t geometry_type_code(const char *data_type)
+{
+    static const char *const names[8] = {"geometry", "point", "linestring", "polygon", "multipoint",
+                                         "multilinestring", "multipolygon", "geometrycollection"};
+    for (uint8_t i = 0; i < 8; i++)
+        if (strcasecmp(data_type, names[i]) == 0)
+            return i;
+    return 255;
+}
+
+/* Fills a binlog column description from one information_schema.COLUMNS row. Returns false for a type this
+ * source does not know. */
+static bool column_from_info(struct lt_binlog_column *col, const char *data_type, const char *column_type,
+                             const char *octets, const char *num_prec, const char *num_scale, const char *dt_prec,
+                             const char *collation_id)
+{
+    unsigned long long oct = octets ? strtoull(octets, NULL, 10) : 0;
+    unsigned prec = num_prec ? (unsigned)strtoul(num_prec, NULL, 10) : 0;
+    unsigned scale = num_scale ? (unsigned)strtoul(num_scale, NULL, 10) : 0;
+    unsigned fsp = dt_prec ? (unsigned)strtoul(dt_prec, NULL, 10) : 0;
+    col->is_unsigned = strstr(column_type, "unsigned") != NULL;
+    col->charset = collation_id ? (uint16_t)strtoul(collation_id, NULL, 10) : 0;
+    const char *t = data_type;
+#define IS(x) (strcasecmp(t, x) == 0)
+    if (IS("tinyint")) col->type = LT_MYSQL_TYPE_TINY;
+    else if (IS("smallint")) col->type = LT_MYSQL_TYPE_SHORT;
+    else if (IS("mediumint")) col->type = LT_MYSQL_TYPE_INT24;
+    else if (IS("int") || IS("integer")) col->type = LT_MYSQL_TYPE_LONG;
+    else if (IS("bigint")) col->type = LT_MYSQL_TYPE_LONGLONG;
+    else if (IS("float")) { col->type = LT_MYSQL_TYPE_FLOAT; col->meta = 4; }
+    else if (IS("double") || IS("real") || IS("double precision")) { col->type = LT_MYSQL_TYPE_DOUBLE; col->meta = 8; }
+    else if (IS("decimal") || IS("numeric")) { col->type = LT_MYSQL_TYPE_NEWDECIMAL; col->meta = (uint16_t)(prec << 8 | scale); }
+    else if (IS("year")) col->type = LT_MYSQL_TYPE_YEAR;
+    else if (IS("date")) col->type = LT_MYSQL_TYPE_DATE;
+    else if (IS("time")) { col->type = LT_MYSQL_TYPE_TIME2; col->meta = (uint16_t)fsp; }
+    else if (IS("datetime")) { col->type = LT_MYSQL_TYPE_DATETIME2; col->meta = (uint16_t)fsp; }
+    else if (IS("timestamp")) { col->type = LT_MYSQL_TYPE_TIMESTAMP2; col->meta = (uint16_t)fsp; }
+    else if (IS("bit")) { col->type = LT_MYSQL_TYPE_BIT; col->meta = (uint16_t)prec; }
+    else if (IS("char") || IS("binary")) {
+        col->type = LT_MYSQL_TYPE_STRING;
+        col->meta = (uint16_t)oct;
+        if (IS("binary"))
+            col->charset = LT_MYSQL_CHARSET_BINARY;
+    } else if (IS("varchar") || IS("varbinary")) {
+        col->type = LT_MYSQL_TYPE_VARCHAR;
+        col->meta = (uint16_t)oct;
+        if (IS("varbinary"))
+            col->charset = LT_MYSQL_CHARSET_BINARY;
+    } else if (IS("tinytext") || IS("tinyblob")) { col->type = LT_MYSQL_TYPE_BLOB; col->meta = 1; }
+    else if (IS("text") || IS("blob")) { col->type = LT_MYSQL_TYPE_BLOB; col->meta = 2; }
+    else if (IS("mediumtext") || IS("mediumblob")) { col->type = LT_MYSQL_TYPE_BLOB; col->meta = 3; }
+    else if (IS("longtext") || IS("longblob")) { col->type = LT_MYSQL_TYPE_BLOB; col->meta = 4; }
+    else if (IS("json")) { col->type = LT_MYSQL_TYPE_JSON; col->meta = 4; }
+    else if (IS("enum")) { col->type = LT_MYSQL_TYPE_ENUM; col->wire_type = LT_MYSQL_TYPE_STRING; }
+    else if (IS("set")) { col->type = LT_MYSQL_TYPE_SET; col->wire_type = LT_MYSQL_TYPE_STRING; }
+    else if (geometry_type_code(t) != 255) {
+        col->type = LT_MYSQL_TYPE_GEOMETRY;
+        col->meta = 4;
+        col->geometry_type = geometry_type_code(t);
+        col->charset = LT_MYSQL_CHARSET_BINARY;
+    } else
+        return false;
+    if (IS("tinyblob") || IS("blob") || IS("mediumblob") || IS("longblob"))
+        col->charset = LT_MYSQL_CHARSET_BINARY;
+#undef IS
+    if (!col->wire_type)
+        col->wire_type = col->type;
+    return true;
+}
+
+static const char columns_sql[] =
+    "SELECT c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.IS_NULLABLE, c.CHARACTER_OCTET_LENGTH,"
+    " c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION, co.ID,"
+    " (SELECT k.ORDINAL_POSITION FROM information_schema.KEY_COLUMN_USAGE k WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA"
+    "   AND k.TABLE_NAME = c.TABLE_NAME AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.COLUMN_NAME = c.COLUMN_NAME)"
+    " FROM information_schema.COLUMNS c"
+    " LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = c.COLLATION_NAME"
+    " WHERE c.TABLE_SCHEMA = %s AND c.TABLE_NAME = %s ORDER BY c.ORDINAL_POSITION";
+
+int lt_my_table_info_load(MYSQL *c, const char *db, const char *table, struct my_table_info **out,
+                          struct lt_error *err)
+{
+    *out = NULL;
+    char *qdb = quote_literal(c, db), *qt = quote_literal(c, table);
+    size_t n = sizeof columns_sql + (qdb ? strlen(qdb) : 0) + (qt ? strlen(qt) : 0);
+    char *sql = qdb && qt ? malloc(n) : NULL;
+    if (!sql) {
+        free(qdb);
+        free(qt);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    snprintf(sql, n, columns_sql, qdb, qt);
+    free(qdb);
+    free(qt);
+    int q = mysql_query(c, sql);
+    free(sql);
+    MYSQL_RES *r = q ? NULL : mysql_store_result(c);
+    if (!r)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: reading the columns of %s.%s: %s (error %u)", db, table,
+                       mysql_error(c), mysql_errno(c));
+    uint32_t nrows = (uint32_t)mysql_num_rows(r);
+    if (nrows == 0) {
+        mysql_free_result(r);
+        return LT_OK;
+    }
+    struct my_table_info *t = calloc(1, sizeof *t);
+    int rc = LT_OK;
+    if (t) {
+        t->db = strdup(db);
+        t->table = strdup(table);
+        t->ncols = nrows;
+        t->cols = calloc(nrows, sizeof *t->cols);
+        t->names = calloc(nrows, sizeof *t->names);
+        t->labels = calloc(nrows, sizeof *t->labels);
+        t->label_lens = calloc(nrows, sizeof *t->label_lens);
+    }
+    if (!t || !t->db || !t->table || !t->cols || !t->names || !t->labels || !t->label_lens) {
+        mysql_free_result(r);
+        lt_my_table_info_free(t);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    MYSQL_ROW row;
+    for (uint32_t i = 0; i < nrows && (row = mysql_fetch_row(r)) != NULL; i++) {
+        struct lt_binlog_column *col = &t->cols[i];
+        if (!column_from_info(col, row[1], row[2], row[4], row[5], row[6], row[7], row[8])) {
+            rc = lt_fail(err, LT_ERR_RUNTIME, "mysql: %s.%s column %s has type %s, which logtap does not know", db,
+                         table, row[0], row[2]);
+            break;
+        }
+        t->names[i] = strdup(row[0]);
+        if (!t->names[i]) {
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            break;
+        }
+        col->name = t->names[i];
+        col->name_len = (uint16_t)strlen(row[0]);
+        col->nullable = strcmp(row[3], "YES") == 0;
+        if (row[9]) {
+            col->is_key = true;
+            col->key_part = (uint16_t)strtoul(row[9], NULL, 10);
+        }
+        if (col->type == LT_MYSQL_TYPE_ENUM || col->type == LT_MYSQL_TYPE_SET) {
+            if (parse_labels(row[2], &t->labels[i], &t->label_lens[i], &col->nlabels)) {
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+                break;
+            }
+            col->labels = (const char *const *)t->labels[i];
+            col->label_lens = t->label_lens[i];
+            if (col->type == LT_MYSQL_TYPE_ENUM)
+                col->meta = col->nlabels > 255 ? 2 : 1;
+            else
+                col->meta = (uint16_t)((col->nlabels + 7) / 8 == 5 || (col->nlabels + 7) / 8 > 5 ? 8 : (col->nlabels + 7) / 8);
+        }
+    }
+    mysql_free_result(r);
+    if (!rc) {
+        struct lt_binlog_table_map tm = {.db = t->db, .table = t->table, .ncols = t->ncols, .cols = t->cols};
+        t->schema = lt_binlog_table_map_schema(&tm);
+        if (!t->schema)
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    if (rc) {
+        lt_my_table_info_free(t);
+        return rc;
+    }
+    *out = t;
+    return LT_OK;
+}
+
+/* ---- snapshot and table list ---- */
+
+/* The SELECT a worker runs: values in a form the canonical text can be made from. */
+static char *build_select(const struct my_table_info *t)
+{
+    size_t cap = 64 + 2 * strlen(t->db) + 2 * strlen(t->table);
+    for (uint32_t i = 0; i < t->ncols; i++)
+        cap += 2 * strlen(t->names[i]) + 32;
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    size_t len = (size_t)sprintf(sql, "SELECT ");
+    for (uint32_t i = 0; i < t->ncols; i++) {
+        if (i)
+            len += (size_t)sprintf(sql + len, ", ");
+        uint8_t type = t->cols[i].type;
+        if (type == LT_MYSQL_TYPE_FLOAT) {
+            len += (size_t)sprintf(sql + len, "CAST(");
+            append_ident(sql, &len, t->names[i]);
+            len += (size_t)sprintf(sql + len, " AS DOUBLE)");
+        } else if (type == LT_MYSQL_TYPE_BIT) {
+            append_ident(sql, &len, t->names[i]);
+            len += (size_t)sprintf(sql + len, " + 0");
+        } else {
+            append_ident(sql, &len, t->names[i]);
+        }
+    }
+    if (t->ncols == 0)
+        len += (size_t)sprintf(sql + len, "1");
+    len += (size_t)sprintf(sql + len, " FROM ");
+    append_ident(sql, &len, t->db);
+    sql[len++] = '.';
+    append_ident(sql, &len, t->table);
+    return sql;
+}
+
+static void free_list(struct lt_table_list *l)
+{
+    lt_table_list_free(l);
+}
+
+/* Lists the selected base tables of the configured databases with their columns (on c). */
+static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_list *out, struct lt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = 256;
+    for (char **d = s->cfg->source.databases; d && *d; d++)
+        cap += 2 * strlen(*d) + 8;
+    char *sql = malloc(cap);
+    if (!sql)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES"
+                                      " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (");
+    int ndb = 0;
+    for (char **d = s->cfg->source.databases; d && *d; d++) {
+        char *q = quote_literal(c, *d);
+        if (!q) {
+            free(sql);
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        len += (size_t)sprintf(sql + len, "%s%s", ndb++ ? ", " : "", q);
+        free(q);
+    }
+    len += (size_t)sprintf(sql + len, "%s) ORDER BY TABLE_SCHEMA, TABLE_NAME", ndb ? "" : "NULL");
+    int q = mysql_query(c, sql);
+    free(sql);
+    MYSQL_RES *r = q ? NULL : mysql_store_result(c);
+    if (!r)
+        return lt_my_error(c, err, "listing tables");
+    int n = (int)mysql_num_rows(r);
+    out->tables = calloc(n > 0 ? (size_t)n : 1, sizeof *out->tables);
+    if (!out->tables) {
+        mysql_free_result(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    MYSQL_ROW row;
+    int rc = LT_OK;
+    while (!rc && (row = mysql_fetch_row(r)) != NULL) {
+        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, row[0], row[1]))
+            continue;
+        struct my_table_info *info;
+        if ((rc = lt_my_table_info_load(c, row[0], row[1], &info, err)))
+            break;
+        if (!info)
+            continue;
+        struct lt_source_table *t = &out->tables[out->n];
+        t->schema = lt_schema_copy(info->schema);
+        t->estimated_rows = row[2] ? strtoll(row[2], NULL, 10) : -1;
+        t->copy_sql = build_select(info);
+        lt_my_table_info_free(info);
+        out->n++;
+        if (!t->schema || !t->copy_sql)
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    mysql_free_result(r);
+    if (rc)
+        free_list(out);
+    return rc;
+}
+
+static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapshot_info *info,
+                             struct lt_error *err)
+{
+    memset(info, 0, sizeof *info);
+    int rc;
+    /* Writers wait at most this long on the lock; FTWRL itself gives up after lock_wait_timeout. */
+    if ((rc = lt_my_exec(s->main, "SET SESSION lock_wait_timeout = 60", err)))
+        return rc;
+    if (lt_my_exec(s->main, "FLUSH TABLES WITH READ LOCK", err))
+        return lt_error_prefix(err, "taking the snapshot (the user needs the RELOAD privilege): ");
+    s->locked = true;
+    rc = list_selected_tables(s, s->main, &s->pending_list, err);
+    if (!rc)
+        s->have_list = true;
+    int want = s->cfg->target.max_full_load_subtasks;
+    if (!rc && want > s->pending_list.n)
+        want = s->pending_list.n;
+    if (want < 1)
+        want = 1;
+    if (want > MY_MAX_WORKERS)
+        want = MY_MAX_WORKERS;
+    for (int i = 0; !rc && i < want; i++) {
+        if ((rc = lt_my_connect(s->cfg, &s->workers[i], err)))
+            break;
+        s->nworkers = i + 1;
+        if ((rc = lt_my_exec(s->workers[i], "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", err)) ||
+            (rc = lt_my_exec(s->workers[i], "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", err)))
+            lt_error_prefix(err, "starting a worker's snapshot: ");
+    }
+    char file[MY_FILE_MAX] = "";
+    uint64_t pos = 0;
+    if (!rc) {
+        char v[1][MY_FILE_MAX];
+        bool found;
+        rc = query_row(s->main, "SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)", 1, v, &found, err);
+        if (!rc)
+            info->time_us = strtoll(v[0], NULL, 10);
+    }
+    if (!rc) {
+        rc = lt_my_master_status(s->main, file, &pos, err);
+        if (rc && !for_cdc) { /* a plain full load works without a binlog: position 0 */
+            rc = LT_OK;
+            file[0] = '\0';
+            pos = 0;
+        }
+    }
+    struct lt_error ignored;
+    if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
+        s->locked = false;
+    if (rc)
+        return rc;
+    lt_my_format_pos(file[0] ? lt_my_file_index(file) : 0, pos, 0, info->pos);
+    if (file[0])
+        lt_my_format_checkpoint(file, pos, info->checkpoint);
+    return LT_OK;
+}
+
+static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
+{
+    if (s->have_list) {
+        *out = s->pending_list;
+        memset(&s->pending_list, 0, sizeof s->pending_list);
+        s->have_list = false;
+        return LT_OK;
+    }
+    return list_selected_tables(s, s->main, out, err);
+}
+
+/* ---- full load ---- */
+
+static bool is_zero_date(const char *v, unsigned long len)
+{
+    /* "YYYY-MM-DD..." with month or day 00 has no canonical form (the binlog decoder writes NULL too) */
+    return len >= 10 && ((v[5] == '0' && v[6] == '0') || (v[8] == '0' && v[9] == '0'));
+}
+
+/* Appends the canonical text of one value (not NULL) of col to s; *is_null when it must become NULL. */
+static int value_text(const struct lt_column *lc, const struct lt_binlog_column *col, const char *v,
+                      unsigned long len, struct lt_binlog_scratch *s, bool *is_null, struct lt_error *err)
+{
+    (void)lc;
+    *is_null = false;
+    switch (col->type) {
+    case LT_MYSQL_TYPE_FLOAT: {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), v);
+        return lt_binlog_float_to_text((float)strtod(buf, NULL), s, err);
+    }
+    case LT_MYSQL_TYPE_DOUBLE: {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), v);
+        return lt_binlog_double_to_text(strtod(buf, NULL), s, err);
+    }
+    case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_DATETIME2:
+        if (is_zero_date(v, len)) {
+            *is_null = true;
+            return LT_OK;
+        }
+        return lt_binlog_scratch_append(s, v, len, err);
+    case LT_MYSQL_TYPE_TIMESTAMP2:
+        if (is_zero_date(v, len)) {
+            *is_null = true;
+            return LT_OK;
+        }
+        if (lt_binlog_scratch_append(s, v, len, err))
+            return LT_ERR_RUNTIME;
+        return lt_binlog_scratch_append(s, "+00:00", 6, err);
+    case LT_MYSQL_TYPE_GEOMETRY:
+        return lt_binlog_hex_to_text((const uint8_t *)v, len, s, err);
+    case LT_MYSQL_TYPE_STRING: case LT_MYSQL_TYPE_VARCHAR: case LT_MYSQL_TYPE_BLOB:
+        if (col->charset == LT_MYSQL_CHARSET_BINARY)
+            return lt_binlog_hex_to_text((const uint8_t *)v, len, s, err);
+        return lt_binlog_scratch_append(s, v, len, err);
+    default:
+        return lt_binlog_scratch_append(s, v, len, err);
+    }
+}
+
+static int my_load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
+                         const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
+{
+    if (worker < 0 || worker >= s->nworkers || !s->workers[worker])
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: worker %d has no snapshot connection", worker);
+    MYSQL *c = s->workers[worker];
+    /* The column details (binary or text, FLOAT, TIMESTAMP...) as the snapshot sees them. */
+    struct my_table_info *info;
+    if (lt_my_table_info_load(c, t->schema->schema_name, t->schema->table_name, &info, err))
+        return LT_ERR_RUNTIME;
+    if (!info || (int)info->ncols != t->schema->ncols) {
+        lt_my_table_info_free(info);
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s.%s changed while the snapshot was taken",
+                       t->schema->schema_name, t->schema->table_name);
+    }
+    int ncols = t->schema->ncols;
+    struct lt_value *vals = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *vals);
+    size_t *offs = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *offs);
+    if (!vals || !offs) {
+        free(vals);
+        free(offs);
+        lt_my_table_info_free(info);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    struct lt_binlog_scratch scratch = {0};
+    struct lt_row row = {.op = 'I', .commit_ts_us = snap->time_us, .nvals = ncols, .vals = vals};
+    memcpy(row.pos, snap->pos, sizeof row.pos);
+    int rc = LT_OK;
+    MYSQL_RES *r = NULL;
+    if (mysql_query(c, t->copy_sql) || !(r = mysql_use_result(c))) {
+        rc = lt_my_error(c, err, "reading the table");
+    } else {
+        if ((int)mysql_num_fields(r) != (ncols ? ncols : 1))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "mysql: unexpected column count from %s", t->copy_sql);
+        MYSQL_ROW mrow;
+        while (!rc && (mrow = mysql_fetch_row(r)) != NULL) {
+            unsigned long *lens = mysql_fetch_lengths(r);
+            lt_binlog_scratch_reset(&scratch);
+            for (int i = 0; i < ncols && !rc; i++) {
+                offs[i] = scratch.len;
+                if (!mrow[i]) {
+                    vals[i].state = LT_VALUE_NULL;
+                    continue;
+                }
+                bool is_null;
+                rc = value_text(&t->schema->cols[i], &info->cols[i], mrow[i], lens[i], &scratch, &is_null, err);
+                vals[i].state = is_null ? LT_VALUE_NULL : LT_VALUE_PRESENT;
+            }
+            if (rc)
+                break;
+            for (int i = 0; i < ncols; i++) {
+                size_t end = i + 1 < ncols ? offs[i + 1] : scratch.len;
+                vals[i].data = scratch.data ? scratch.data + offs[i] : "";
+                vals[i].len = vals[i].state == LT_VALUE_PRESENT ? (uint32_t)(end - offs[i]) : 0;
+            }
+            rc = fn(ctx, &row, err);
+        }
+        if (!rc && mysql_errno(c))
+            rc = lt_my_error(c, err, "reading the table");
+    }
+    if (r) {
+        if (rc) {
+            /* Leave this connection: draining a large table would take as long as reading it. */
+            r->handle = NULL;
+            mysql_free_result(r);
+            mysql_close(s->workers[worker]);
+            s->workers[worker] = NULL;
+        } else {
+            mysql_free_result(r);
+        }
+    }
+    lt_binlog_scratch_free(&scratch);
+    free(vals);
+    free(offs);
+    lt_my_table_info_free(info);
+    return rc;
+}
+
+static void my_snapshot_end(struct lt_source *s)
+{
+    for (int i = 0; i < MY_MAX_WORKERS; i++) {
+        if (s->workers[i]) {
+            mysql_close(s->workers[i]);
+            s->workers[i] = NULL;
+        }
+    }
+    s->nworkers = 0;
+    if (s->locked && s->main) {
+        struct lt_error ignored;
+        lt_my_exec(s->main, "UNLOCK TABLES", &ignored);
+        s->locked = false;
+    }
+    if (s->have_list) {
+        free_list(&s->pending_list);
+        s->have_list = false;
+    }
+}
+
+static void my_close(struct lt_source *s)
+{
+    if (!s)
+        return;
+    my_snapshot_end(s);
+    lt_my_cdc_close(s);
+    if (s->main)
+        mysql_close(s->main);
+    free(s);
+}
+
+const struct logtap_source_ops lt_mysql_source = {
+    .name = "mysql",
+    .open = my_open,
+    .snapshot_begin = my_snapshot_begin,
+    .list_tables = my_list_tables,
+    .load_table = my_load_table,
+    .snapshot_end = my_snapshot_end,
+    .close = my_close,
+    .cdc_begin = lt_my_cdc_begin,
+    .stream_start = lt_my_stream_start,
+    .stream_next = lt_my_stream_next,
+    .stream_ack = lt_my_stream_ack,
+    .current_position = lt_my_current_position,
+};
