@@ -125,7 +125,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
 {
     if (!t->schema || !lt_schema_equal(t->schema, schema)) {
         struct lt_table_schema *copy = lt_schema_copy(schema);
-        char *json = copy ? lt_schema_to_json(copy) : NULL;
+        struct lt_file_columns extra = {.op = true, .ts_column = run->cfg->target.timestamp_column, .unchanged = true};
+        char *json = copy ? lt_schema_to_json(copy, &extra) : NULL;
         if (!json) {
             lt_schema_free(copy);
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");

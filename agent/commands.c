@@ -12,6 +12,7 @@
 #include "agent/config.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
+#include "agent/merge.h"
 #include "agent/signals.h"
 #include "agent/version.h"
 #include "state/state_store.h"
@@ -42,6 +43,7 @@ static const char main_usage[] =
 static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_status(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_merge(const struct lt_task_config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"full-load", "load every selected table from one consistent snapshot, then exit",
@@ -64,6 +66,17 @@ static const struct command commands[] = {
      "Runs until SIGINT/SIGTERM (flushes, exits 0), or with --until: `now` (the source's position when the\n"
      "command started) or a position (PostgreSQL LSN like 0/16B3748), then exits 0 once all of it is durable.\n",
      run_replicate},
+    {"merge", "write point-in-time snapshots of every table from the load and the changes",
+     "usage: logtap merge --config task.json [--as-of TIME|POSITION] [--quiet]\n"
+     "\n"
+     "For every table, applies the CDC files recorded after its newest snapshot (or its full load) and writes\n"
+     "<merge.path>/<schema>/<table>/snapshot=<YYYYMMDDTHHMMSSZ>/part-00000.<ext>, named after the commit time of\n"
+     "its newest change, atomically; older snapshots beyond merge.keep are removed. Default: everything up to the\n"
+     "last checkpoint. --as-of takes a UTC time (2024-01-31T12:00:00Z: transactions committed at or before it)\n"
+     "or a position (a PostgreSQL LSN, or a _logtap_pos value). Running it again with nothing new writes nothing.\n"
+     "Safe while `replicate` runs; a second concurrent merge exits with an error. Memory stays within\n"
+     "merge.memory_limit_mb (default 256): larger tables spill to partition files beside the snapshots.\n",
+     run_merge},
     {"status", "show the task's tables, their state and statistics",
      "usage: logtap status --config task.json [--json]\n"
      "\n"
@@ -202,6 +215,26 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
         return rc;
     }
     return LT_OK;
+}
+
+static int run_merge(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    struct lt_merge_options opt = {0};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--as-of") && i + 1 < argc) {
+            opt.as_of = argv[++i];
+        } else if (!strncmp(argv[i], "--as-of=", 8)) {
+            opt.as_of = argv[i] + 8;
+        } else {
+            fprintf(stderr, "logtap merge: unexpected argument \"%s\"\nTry `logtap merge --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    struct lt_error err = {0};
+    int rc = lt_run_merge(cfg, &opt, &err);
+    if (rc)
+        lt_log_error("merge failed: %s", err.msg);
+    return rc;
 }
 
 struct status_ctx {

@@ -433,6 +433,7 @@ static int parse_rules(const cJSON *tm, struct lt_task_config *cfg, struct lt_er
         if ((rc = get_string(r, "rule-action", prefix, true, &action, err)))
             return rc;
         struct lt_selection_rule *sr = &cfg->rules[nsel];
+        cfg->nrules = nsel + 1; /* counted now so lt_config_free frees its strings on any error below */
         if (!strcmp(action, "include") || !strcmp(action, "explicit")) {
             sr->include = true;
             sr->explicit_only = !strcmp(action, "explicit");
@@ -469,7 +470,6 @@ static int parse_rules(const cJSON *tm, struct lt_task_config *cfg, struct lt_er
             return field_error(err, field, why);
         }
         nsel++;
-        cfg->nrules = nsel;
     }
     if (nsel == 0 || !lt_rules_have_include(cfg->rules, nsel))
         return field_error(err, "table_mappings.rules", "needs at least one selection rule with rule-action include");
@@ -505,8 +505,9 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
         const char *at = cJSON_GetErrorPtr();
         if (!at || at < json || at > json + len)
             at = json + len;
-        return lt_fail(err, LT_ERR_CONFIG, "config: invalid JSON at line %d near \"%.20s\"", line_of(json, len, at),
-                       at);
+        int near = (int)(json + len - at) < 20 ? (int)(json + len - at) : 20;
+        return lt_fail(err, LT_ERR_CONFIG, "config: invalid JSON at line %d near \"%.*s\"", line_of(json, len, at),
+                       near, at);
     }
     int rc = LT_OK;
     if (!cJSON_IsObject(root)) {

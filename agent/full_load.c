@@ -79,7 +79,9 @@ static int load_one_table(struct load_job *job, int worker, int index, struct lt
         lt_state_begin_table_load(job->state, t.table_id, err) ||
         lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
         return LT_ERR_RUNTIME;
-    char *schema_json = lt_schema_to_json(schema);
+    struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
+                                    .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
+    char *schema_json = lt_schema_to_json(schema, &extra);
     if (!schema_json)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     t.schema_json = schema_json;
@@ -165,7 +167,10 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
         rc = lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
         goto out_snapshot;
     }
+    char snap_time[32];
+    snprintf(snap_time, sizeof snap_time, "%lld", (long long)job.snap.time_us);
     if ((rc = lt_state_set_meta(job.state, "full_load_snapshot_pos", job.snap.pos, err)) ||
+        (rc = lt_state_set_meta(job.state, "full_load_snapshot_time_us", snap_time, err)) ||
         (rc = lt_state_set_meta(job.state, "full_load_finished", "", err)))
         goto out_tables;
     lt_log_info("full load of %d tables from snapshot at %s, %d in parallel", job.tables.n, job.snap.pos,

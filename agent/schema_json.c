@@ -1,9 +1,11 @@
-/* Serialising table schemas to JSON with cJSON (see schema_json.h). */
+/* Serialising file schemas to JSON and back with cJSON (see schema_json.h). */
 #include "agent/schema_json.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
 
-char *lt_schema_to_json(const struct lt_table_schema *schema)
+char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_file_columns *extra)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *cols = cJSON_CreateArray();
@@ -32,7 +34,66 @@ char *lt_schema_to_json(const struct lt_table_schema *schema)
             cJSON_AddStringToObject(o, "source_type", c->source_type);
         cJSON_AddItemToArray(cols, o);
     }
+    if (extra) {
+        cJSON_AddBoolToObject(root, "op", extra->op);
+        if (extra->ts_column)
+            cJSON_AddStringToObject(root, "ts_column", extra->ts_column);
+        cJSON_AddBoolToObject(root, "unchanged", extra->unchanged);
+    }
     char *out = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return out;
+}
+
+static const char *str_or_null(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int lt_schema_from_json(const char *json, struct lt_table_schema **schema, struct lt_file_columns *extra,
+                        struct lt_error *err)
+{
+    *schema = NULL;
+    memset(extra, 0, sizeof *extra);
+    cJSON *root = json ? cJSON_Parse(json) : NULL;
+    const cJSON *cols = root ? cJSON_GetObjectItemCaseSensitive(root, "columns") : NULL;
+    if (!cJSON_IsArray(cols) || !str_or_null(root, "schema") || !str_or_null(root, "table")) {
+        cJSON_Delete(root);
+        return lt_fail(err, LT_ERR_RUNTIME, "state store: a file's recorded schema is not valid JSON");
+    }
+    int n = cJSON_GetArraySize(cols);
+    struct lt_table_schema *s = lt_schema_new(str_or_null(root, "schema"), str_or_null(root, "table"), n);
+    if (!s) {
+        cJSON_Delete(root);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        const cJSON *c = cJSON_GetArrayItem(cols, i);
+        const char *name = str_or_null(c, "name"), *type = str_or_null(c, "type");
+        enum lt_type t = LT_TYPE_TEXT;
+        for (int k = LT_TYPE_BOOL; type && k <= LT_TYPE_UUID; k++)
+            if (strcmp(type, lt_type_name((enum lt_type)k)) == 0)
+                t = (enum lt_type)k;
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "precision");
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(c, "scale");
+        lt_schema_set_column(s, i, name ? name : "", t, cJSON_IsNumber(p) ? p->valueint : 0,
+                             cJSON_IsNumber(sc) ? sc->valueint : 0,
+                             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "key")),
+                             !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "nullable")),
+                             str_or_null(c, "source_type"));
+    }
+    extra->op = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "op"));
+    extra->unchanged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "unchanged"));
+    const char *ts = str_or_null(root, "ts_column");
+    extra->ts_column = ts ? strdup(ts) : NULL;
+    cJSON_Delete(root);
+    *schema = s;
+    return LT_OK;
+}
+
+void lt_file_columns_free(struct lt_file_columns *extra)
+{
+    free(extra->ts_column);
+    extra->ts_column = NULL;
 }

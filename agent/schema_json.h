@@ -1,11 +1,27 @@
-/* A table schema as JSON, as the manifest records it for every file (so a reader knows each file's columns). */
+/* A file's columns as JSON, as the manifest records them for every file: the table's schema plus which extra
+ * columns the file has (Op, the commit-time column, _logtap_unchanged; _logtap_pos is always there). Readers (the
+ * merge) use it to find each column of any file, whatever the table's schema is now. */
 #ifndef LOGTAP_SCHEMA_JSON_H
 #define LOGTAP_SCHEMA_JSON_H
 
+#include <stdbool.h>
+
+#include "agent/error.h"
 #include "agent/record.h"
 
-/* Returns a malloc'd JSON text: {"schema":..,"table":..,"columns":[{"name","type","precision","scale","key",
- * "nullable","source_type"}...]}, or NULL when out of memory. */
-char *lt_schema_to_json(const struct lt_table_schema *schema);
+struct lt_file_columns {
+    bool op;
+    char *ts_column;     /* NULL when absent */
+    bool unchanged;
+};
+
+/* Returns a malloc'd JSON text: {"schema","table","columns":[{"name","type","precision","scale","key",
+ * "nullable","source_type"}...],"op":bool,"ts_column":..,"unchanged":bool}, or NULL when out of memory. */
+char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_file_columns *extra);
+
+/* Parses what lt_schema_to_json wrote. */
+int lt_schema_from_json(const char *json, struct lt_table_schema **schema, struct lt_file_columns *extra,
+                        struct lt_error *err);
+void lt_file_columns_free(struct lt_file_columns *extra);
 
 #endif

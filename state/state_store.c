@@ -55,6 +55,19 @@ static const char *const migrations[] = {
     "  UNIQUE (table_id, kind, pos));"
     "ALTER TABLE files ADD COLUMN commit_ts_first_us INTEGER;"
     "ALTER TABLE files ADD COLUMN commit_ts_last_us INTEGER;",
+    /* 3: point-in-time snapshots written by the merge. */
+    "CREATE TABLE snapshots ("
+    "  id INTEGER PRIMARY KEY,"
+    "  table_id INTEGER NOT NULL REFERENCES tables(id),"
+    "  name TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  pos TEXT NOT NULL,"
+    "  commit_ts_us INTEGER NOT NULL,"
+    "  rows INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  schema_json TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    "  UNIQUE (table_id, name));",
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
@@ -489,6 +502,136 @@ int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct l
     }
     if (!rc && step != SQLITE_DONE)
         rc = db_error(st, err, "reading tables");
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static void fill_file_row(sqlite3_stmt *s, struct lt_manifest_file *f)
+{
+    memset(f, 0, sizeof *f);
+    f->table_id = sqlite3_column_int64(s, 0);
+    f->kind = strcmp((const char *)sqlite3_column_text(s, 1), "load") == 0 ? LT_FILE_LOAD : LT_FILE_CDC;
+    f->path = (const char *)sqlite3_column_text(s, 2);
+    f->rows = sqlite3_column_int64(s, 3);
+    f->bytes = sqlite3_column_int64(s, 4);
+    f->first_pos = (const char *)sqlite3_column_text(s, 5);
+    f->last_pos = (const char *)sqlite3_column_text(s, 6);
+    f->schema_json = (const char *)sqlite3_column_text(s, 7);
+    f->commit_ts_first_us = sqlite3_column_int64(s, 8);
+    f->commit_ts_last_us = sqlite3_column_int64(s, 9);
+}
+
+int lt_state_each_file(struct lt_state *st, int64_t table_id, enum lt_file_kind kind, const char *after_pos,
+                       int (*fn)(void *ctx, const struct lt_manifest_file *f), void *ctx, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT table_id, kind, path, rows, bytes, first_pos, last_pos, schema_json,"
+                           " COALESCE(commit_ts_first_us, 0), COALESCE(commit_ts_last_us, 0) FROM files"
+                           " WHERE table_id = ? AND kind = ? AND (? IS NULL OR last_pos > ?)"
+                           " ORDER BY first_pos, path",
+                           -1, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_error(st, err, "prepare");
+    }
+    sqlite3_bind_int64(s, 1, table_id);
+    sqlite3_bind_text(s, 2, kind == LT_FILE_LOAD ? "load" : "cdc", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, after_pos, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, after_pos, -1, SQLITE_TRANSIENT);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct lt_manifest_file f;
+        fill_file_row(s, &f);
+        if ((rc = fn(ctx, &f)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(st, err, "reading the manifest");
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_each_event(struct lt_state *st, int64_t table_id, const char *after_pos,
+                        int (*fn)(void *ctx, const char *pos, int64_t commit_ts_us), void *ctx, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT pos, commit_ts_us FROM events WHERE table_id = ? AND kind = 'truncate'"
+                           " AND (? IS NULL OR pos > ?) ORDER BY pos",
+                           -1, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_error(st, err, "prepare");
+    }
+    sqlite3_bind_int64(s, 1, table_id);
+    sqlite3_bind_text(s, 2, after_pos, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, after_pos, -1, SQLITE_TRANSIENT);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if ((rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1))))
+            break;
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(st, err, "reading events");
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_add_snapshot(struct lt_state *st, const struct lt_snapshot_record *r, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err,
+                 "INSERT INTO snapshots (table_id, name, path, pos, commit_ts_us, rows, bytes, schema_json)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_id, name) DO UPDATE SET path = excluded.path,"
+                 " pos = excluded.pos, commit_ts_us = excluded.commit_ts_us, rows = excluded.rows,"
+                 " bytes = excluded.bytes, schema_json = excluded.schema_json,"
+                 " created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                 "itttiiit", r->table_id, r->name, r->path, r->pos, r->commit_ts_us, r->rows, r->bytes, r->schema_json);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_delete_snapshot(struct lt_state *st, int64_t id, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "DELETE FROM snapshots WHERE id = ?", "i", id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_each_snapshot(struct lt_state *st, int64_t table_id,
+                           int (*fn)(void *ctx, const struct lt_snapshot_record *r), void *ctx, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, table_id, name, path, pos, commit_ts_us, rows, bytes, schema_json FROM snapshots"
+                           " WHERE table_id = ? ORDER BY pos DESC, name DESC",
+                           -1, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_error(st, err, "prepare");
+    }
+    sqlite3_bind_int64(s, 1, table_id);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct lt_snapshot_record r = {
+            .id = sqlite3_column_int64(s, 0), .table_id = sqlite3_column_int64(s, 1),
+            .name = (const char *)sqlite3_column_text(s, 2), .path = (const char *)sqlite3_column_text(s, 3),
+            .pos = (const char *)sqlite3_column_text(s, 4), .commit_ts_us = sqlite3_column_int64(s, 5),
+            .rows = sqlite3_column_int64(s, 6), .bytes = sqlite3_column_int64(s, 7),
+            .schema_json = (const char *)sqlite3_column_text(s, 8),
+        };
+        if ((rc = fn(ctx, &r)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(st, err, "reading snapshots");
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->lock);
     return rc;

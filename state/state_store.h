@@ -94,6 +94,32 @@ int lt_state_commit_cdc_batch(struct lt_state *st, const struct lt_cdc_batch *ba
 /* The path of a table's newest CDC file ("" when none). */
 int lt_state_last_cdc_file(struct lt_state *st, int64_t table_id, char *out, size_t outlen, struct lt_error *err);
 
+/* Calls fn for a table's files of one kind, in position order; after_pos (may be NULL) keeps only files
+ * whose last position is after it. Strings are valid during the call only. */
+int lt_state_each_file(struct lt_state *st, int64_t table_id, enum lt_file_kind kind, const char *after_pos,
+                       int (*fn)(void *ctx, const struct lt_manifest_file *f), void *ctx, struct lt_error *err);
+/* Calls fn for a table's TRUNCATE events after after_pos (may be NULL), in position order. */
+int lt_state_each_event(struct lt_state *st, int64_t table_id, const char *after_pos,
+                        int (*fn)(void *ctx, const char *pos, int64_t commit_ts_us), void *ctx, struct lt_error *err);
+
+/* A point-in-time snapshot written by the merge. */
+struct lt_snapshot_record {
+    int64_t id;
+    int64_t table_id;
+    const char *name;        /* "YYYYMMDDTHHMMSSZ" */
+    const char *path;        /* the part file, relative to merge.path */
+    const char *pos;         /* the last change it includes */
+    int64_t commit_ts_us;    /* that change's commit time */
+    int64_t rows;
+    int64_t bytes;
+    const char *schema_json;
+};
+int lt_state_add_snapshot(struct lt_state *st, const struct lt_snapshot_record *r, struct lt_error *err);
+int lt_state_delete_snapshot(struct lt_state *st, int64_t id, struct lt_error *err);
+/* Calls fn for a table's snapshots, newest (by position) first. */
+int lt_state_each_snapshot(struct lt_state *st, int64_t table_id,
+                           int (*fn)(void *ctx, const struct lt_snapshot_record *r), void *ctx, struct lt_error *err);
+
 /* Key/value facts about the task (snapshot position, last full load time, ...). Returns LT_OK and an empty
  * string when the key is absent. */
 int lt_state_set_meta(struct lt_state *st, const char *key, const char *value, struct lt_error *err);

@@ -196,9 +196,11 @@ int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], str
     return LT_OK;
 }
 
+/* The insert position: pg_current_wal_lsn() is where WAL is written up to, which lags commits that already
+ * returned when synchronous_commit is off. */
 int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err)
 {
-    return query_one(s, "SELECT pg_current_wal_lsn()::text", 0, NULL, out, LT_CHECKPOINT_MAX, err);
+    return query_one(s, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, out, LT_CHECKPOINT_MAX, err);
 }
 
 static int send_status(struct lt_source *s, bool reply_requested, struct lt_error *err)
@@ -455,8 +457,7 @@ static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, 
 {
     struct lt_pgo_msg m;
     *emitted = false;
-    if (x->wal_end > s->received_lsn)
-        s->received_lsn = x->wal_end;
+    /* x->wal_end is the server's WAL end, not how far the stream has sent: it must not move received_lsn */
     if (lt_pgo_decode(x->payload, x->payload_len, 1, false, &m, err))
         return LT_ERR_RUNTIME;
     switch (m.type) {

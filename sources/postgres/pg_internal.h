@@ -26,7 +26,7 @@ struct lt_source {
     bool streaming;
     uint64_t start_lsn;                /* resume point: transactions ending at or before it are skipped */
     uint64_t until_lsn;                /* 0 = run until stopped */
-    uint64_t received_lsn;             /* highest WAL position seen */
+    uint64_t received_lsn;             /* how far the stream is complete: keepalive positions, commit ends */
     uint64_t acked_lsn;                /* last position reported flushed */
     int64_t last_status_us;
     int64_t last_data_us;

@@ -1,0 +1,626 @@
+/* The merge job (see merge.h): per table, choose the base and the changes from the state store's manifest (never
+ * from a directory listing), run the table merge (merge_engine.c), write the snapshot folder under a temp name,
+ * fsync, rename, record it, then drop snapshots beyond merge.keep. One merge at a time (a lock file); safe while
+ * `replicate` runs, since only committed manifest rows are read. */
+#include "agent/merge.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/data_file.h"
+#include "agent/file_sink.h"
+#include "agent/log.h"
+#include "agent/merge_engine.h"
+#include "agent/path_escape.h"
+#include "agent/schema_json.h"
+#include "agent/target.h"
+#include "sources/postgres/repl_protocol.h"
+#include "state/state_store.h"
+
+/* One file of a chain: the path and the manifest's record of its columns. */
+struct chain_file {
+    char *path;
+    char *schema_json;
+};
+
+/* Rows of several files in order, optionally limited to positions in (after, upto] and commit times <= ts. */
+struct file_chain {
+    struct chain_file *files;
+    int n, cap, next;
+    struct lt_data_file *cur;
+    const struct lt_table_schema *schema;
+    const struct lt_target_config *cfg;
+    const char *after;
+    const char *upto;
+    int64_t until_us;
+    /* what passed the filter */
+    char last_pos[LT_POS_MAX + 1];
+    int64_t last_ts_us;
+    int64_t rows;
+};
+
+static int chain_add(struct file_chain *c, const char *root, const char *rel, const char *schema_json,
+                     struct lt_error *err)
+{
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        struct chain_file *f = realloc(c->files, (size_t)cap * sizeof *f);
+        if (!f)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        c->files = f;
+        c->cap = cap;
+    }
+    size_t n = strlen(root) + strlen(rel) + 2;
+    char *path = malloc(n);
+    char *json = strdup(schema_json ? schema_json : "");
+    if (!path || !json) {
+        free(path);
+        free(json);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    snprintf(path, n, "%s/%s", root, rel);
+    c->files[c->n++] = (struct chain_file){.path = path, .schema_json = json};
+    return LT_OK;
+}
+
+static void chain_free(struct file_chain *c)
+{
+    lt_data_file_close(c->cur);
+    for (int i = 0; i < c->n; i++) {
+        free(c->files[i].path);
+        free(c->files[i].schema_json);
+    }
+    free(c->files);
+    memset(c, 0, sizeof *c);
+}
+
+static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
+{
+    struct file_chain *c = ctx;
+    for (;;) {
+        if (!c->cur) {
+            if (c->next >= c->n)
+                return 0;
+            struct chain_file *f = &c->files[c->next++];
+            if (lt_data_file_open(f->path, f->schema_json, c->schema, c->cfg, &c->cur, err))
+                return -1;
+        }
+        int got = lt_data_file_next(c->cur, row, err);
+        if (got < 0)
+            return -1;
+        if (got == 0) {
+            lt_data_file_close(c->cur);
+            c->cur = NULL;
+            continue;
+        }
+        if (c->after && strcmp(row->pos, c->after) <= 0)
+            continue;
+        if (c->upto && strcmp(row->pos, c->upto) > 0)
+            continue;
+        if (c->until_us && row->commit_ts_us > c->until_us)
+            continue;
+        memcpy(c->last_pos, row->pos, sizeof c->last_pos);
+        if (row->commit_ts_us > c->last_ts_us)
+            c->last_ts_us = row->commit_ts_us;
+        c->rows++;
+        return 1;
+    }
+}
+
+/* What a merge needs to know of one table. */
+struct table_plan {
+    int64_t table_id;
+    char schema_name[256], table_name[256];
+    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
+    struct lt_table_schema *schema;       /* the newest columns */
+    char *base_snapshot_pos;              /* NULL: the base is the full load */
+    int64_t base_ts_us;
+    struct file_chain base, changes;
+    char **truncates;
+    int ntruncates, truncates_cap;
+    int64_t max_file_ts_us;
+    const struct lt_task_config *cfg;
+    const char *upto;
+    int64_t until_us;
+    bool time_needs_rows;                 /* --as-of TIME cuts a file without a commit-time column */
+};
+
+struct plan_ctx {
+    struct table_plan *plan;
+    char *newest_json;
+    char newest_first[LT_POS_MAX + 1];
+    int rc;
+};
+
+static int pick_newest_schema(void *arg, const struct lt_manifest_file *f)
+{
+    struct plan_ctx *c = arg;
+    /* the columns in effect at the requested point: files that start after it do not count */
+    if (f->kind == LT_FILE_CDC && ((c->plan->upto && strcmp(f->first_pos, c->plan->upto) > 0) ||
+                                   (c->plan->until_us && f->commit_ts_first_us > c->plan->until_us)))
+        return 0;
+    if (f->schema_json && (!c->newest_json || strcmp(f->first_pos, c->newest_first) >= 0)) {
+        free(c->newest_json);
+        c->newest_json = strdup(f->schema_json);
+        snprintf(c->newest_first, sizeof c->newest_first, "%s", f->first_pos);
+    }
+    return 0;
+}
+
+static int add_load_file(void *arg, const struct lt_manifest_file *f)
+{
+    struct table_plan *p = arg;
+    struct lt_error err;
+    return chain_add(&p->base, p->cfg->target.path, f->path, f->schema_json, &err);
+}
+
+static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
+{
+    struct table_plan *p = arg;
+    struct lt_error err;
+    if (p->upto && strcmp(f->first_pos, p->upto) > 0)
+        return 0;
+    if (p->until_us && f->commit_ts_first_us > p->until_us)
+        return 0;
+    if (p->until_us && f->commit_ts_last_us > p->until_us) {
+        struct lt_table_schema *s;
+        struct lt_file_columns extra;
+        if (lt_schema_from_json(f->schema_json, &s, &extra, &err) == LT_OK) {
+            if (!extra.ts_column)
+                p->time_needs_rows = true;
+            lt_schema_free(s);
+            lt_file_columns_free(&extra);
+        }
+    }
+    if (f->commit_ts_last_us > p->max_file_ts_us)
+        p->max_file_ts_us = f->commit_ts_last_us;
+    return chain_add(&p->changes, p->cfg->target.path, f->path, f->schema_json, &err);
+}
+
+static int add_truncate(void *arg, const char *pos, int64_t ts)
+{
+    struct table_plan *p = arg;
+    if ((p->upto && strcmp(pos, p->upto) > 0) || (p->until_us && ts > p->until_us))
+        return 0;
+    if (p->ntruncates == p->truncates_cap) {
+        int cap = p->truncates_cap ? p->truncates_cap * 2 : 8;
+        char **t = realloc(p->truncates, (size_t)cap * sizeof *t);
+        if (!t)
+            return 1;
+        p->truncates = t;
+        p->truncates_cap = cap;
+    }
+    p->truncates[p->ntruncates++] = strdup(pos);
+    if (ts > p->max_file_ts_us)
+        p->max_file_ts_us = ts;
+    return 0;
+}
+
+struct snap_pick {
+    const char *upto;
+    int64_t until_us;
+    char *pos;
+    char *path;
+    char *schema_json;
+    int64_t ts;
+};
+
+static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
+{
+    struct snap_pick *s = arg;
+    if (s->pos)
+        return 0;
+    if ((s->upto && strcmp(r->pos, s->upto) > 0) || (s->until_us && r->commit_ts_us > s->until_us))
+        return 0;
+    s->pos = strdup(r->pos);
+    s->path = strdup(r->path);
+    s->schema_json = strdup(r->schema_json);
+    s->ts = r->commit_ts_us;
+    return 0;
+}
+
+static void format_snapshot_name(int64_t us, char out[32])
+{
+    time_t secs = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(out, 32, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+}
+
+static int remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[4600];
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
+struct emit_ctx {
+    struct lt_file_sink *sink;
+};
+
+static int emit_to_sink(void *arg, const struct lt_row *row, struct lt_error *err)
+{
+    struct emit_ctx *e = arg;
+    return lt_sink_write_row(e->sink, row, err);
+}
+
+struct sink_result {
+    int64_t rows, bytes;
+};
+
+static int on_snapshot_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err)
+{
+    (void)err;
+    struct sink_result *r = arg;
+    r->rows = info->rows;
+    r->bytes = info->bytes;
+    return LT_OK;
+}
+
+struct keep_ctx {
+    int keep, seen;
+    int64_t ids[4096];
+    char *dirs[4096];
+    int ndrop;
+    const char *root;
+};
+
+static int collect_old(void *arg, const struct lt_snapshot_record *r)
+{
+    struct keep_ctx *k = arg;
+    if (++k->seen <= k->keep || k->ndrop >= 4096)
+        return 0;
+    k->ids[k->ndrop] = r->id;
+    char dir[4600];
+    snprintf(dir, sizeof dir, "%s/%s", k->root, r->path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    k->dirs[k->ndrop++] = strdup(dir);
+    return 0;
+}
+
+/* Removes temp and set-aside folders a killed merge left in a table's snapshot folder (the lock is held). */
+static void remove_stale_folders(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, ".snapshot-tmp-", 14) != 0 && strncmp(e->d_name, ".snapshot-old-", 14) != 0)
+            continue;
+        char p[4600];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        remove_tree(p);
+    }
+    closedir(d);
+}
+
+/* Merges one table; *wrote tells whether a new snapshot was written. */
+static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, const struct lt_table_status *t,
+                       const char *upto, int64_t until_us, bool *wrote, struct lt_error *err)
+{
+    *wrote = false;
+    const struct logtap_target_ops *target = lt_target_for(&cfg->target);
+    struct table_plan p;
+    memset(&p, 0, sizeof p);
+    p.cfg = cfg;
+    p.table_id = t->id;
+    p.upto = upto;
+    p.until_us = until_us;
+    lt_path_table_dir(t->schema_name, t->table_name, p.table_dir, sizeof p.table_dir);
+    char table_snap_dir[4600];
+    snprintf(table_snap_dir, sizeof table_snap_dir, "%s/%s", cfg->merge.path, p.table_dir);
+    remove_stale_folders(table_snap_dir);
+    int rc = LT_OK;
+    /* the newest columns: the newest file of the table */
+    struct plan_ctx pc = {.plan = &p};
+    if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, pick_newest_schema, &pc, err)) ||
+        (rc = lt_state_each_file(st, t->id, LT_FILE_CDC, NULL, pick_newest_schema, &pc, err)))
+        goto out;
+    struct snap_pick sp = {.upto = upto, .until_us = until_us};
+    if ((rc = lt_state_each_snapshot(st, t->id, pick_snapshot, &sp, err)))
+        goto out;
+    if (!pc.newest_json && sp.schema_json)
+        pc.newest_json = strdup(sp.schema_json);
+    if (!pc.newest_json) {
+        lt_log_info("%s.%s: no files yet, nothing to merge", t->schema_name, t->table_name);
+        goto out;
+    }
+    struct lt_file_columns extra;
+    if ((rc = lt_schema_from_json(pc.newest_json, &p.schema, &extra, err)))
+        goto out;
+    lt_file_columns_free(&extra);
+    p.base.schema = p.changes.schema = p.schema;
+    p.base.cfg = p.changes.cfg = &cfg->target;
+    if (sp.pos) {
+        p.base_snapshot_pos = sp.pos;
+        p.base_ts_us = sp.ts;
+        if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, err)))
+            goto out;
+    } else if (!strcmp(t->state, "loaded")) {
+        if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
+            goto out;
+        char ts[32];
+        if (!lt_state_get_meta(st, "full_load_snapshot_time_us", ts, sizeof ts, err))
+            p.base_ts_us = strtoll(ts, NULL, 10);
+    }
+    if ((rc = lt_state_each_file(st, t->id, LT_FILE_CDC, p.base_snapshot_pos, add_cdc_file, &p, err)) ||
+        (rc = lt_state_each_event(st, t->id, p.base_snapshot_pos, add_truncate, &p, err)))
+        goto out;
+    if (p.time_needs_rows) {
+        rc = lt_fail(err, LT_ERR_CONFIG,
+                     "%s.%s: --as-of a time falls inside a CDC file without a commit-time column; give a position, "
+                     "or set target.TimestampColumnName so files carry each change's commit time",
+                     t->schema_name, t->table_name);
+        goto out;
+    }
+    if (sp.pos && p.changes.n == 0 && p.ntruncates == 0) {
+        lt_log_info("%s.%s: snapshot at %s is up to date", t->schema_name, t->table_name, sp.pos);
+        goto out;
+    }
+    p.changes.after = p.base_snapshot_pos;
+    p.changes.upto = upto;
+    p.changes.until_us = until_us;
+
+    /* the snapshot folder, under a temp name first */
+    char tmpdir_rel[1024];
+    snprintf(tmpdir_rel, sizeof tmpdir_rel, "%s/.snapshot-tmp-%d", p.table_dir, (int)getpid());
+    char tmpdir[4600];
+    snprintf(tmpdir, sizeof tmpdir, "%s/%s", cfg->merge.path, tmpdir_rel);
+    remove_tree(tmpdir);
+    struct sink_result res = {0};
+    struct lt_file_sink *sink = NULL;
+    struct lt_sink_options so = {
+        .target = target, .cfg = &cfg->target, .root = cfg->merge.path, .table_dir = tmpdir_rel,
+        .layout = {.schema = p.schema, .with_op = false, .ts_column = NULL, .with_unchanged = false},
+        .on_file = on_snapshot_file, .ctx = &res,
+    };
+    char part[64];
+    snprintf(part, sizeof part, "part-00000.%s", target->extension);
+    if ((rc = lt_sink_open(&sink, &so, err)) || (rc = lt_sink_begin_file(sink, part, err))) {
+        lt_sink_free(sink);
+        goto out;
+    }
+    struct lt_merge_input in = {
+        .schema = p.schema,
+        .base = {.next = chain_next, .ctx = &p.base},
+        .changes = {.next = chain_next, .ctx = &p.changes},
+        .truncates = (const char *const *)p.truncates, .ntruncates = p.ntruncates,
+        .memory_limit = (uint64_t)cfg->merge.memory_limit_mb * 1024 * 1024 * 3 / 4,
+        .spill_dir = cfg->merge.path,
+    };
+    struct emit_ctx ec = {.sink = sink};
+    struct lt_merge_stats ms;
+    rc = lt_merge_table(&in, emit_to_sink, &ec, &ms, err);
+    if (!rc)
+        rc = lt_sink_close_file(sink, err);
+    lt_sink_free(sink);
+    if (rc) {
+        remove_tree(tmpdir);
+        lt_error_prefix(err, "%s.%s: ", t->schema_name, t->table_name);
+        goto out;
+    }
+    /* the point in time: the newest change included, else the base's */
+    char last_pos[LT_POS_MAX + 1];
+    int64_t ts_us = p.base_ts_us;
+    snprintf(last_pos, sizeof last_pos, "%s", p.base_snapshot_pos ? p.base_snapshot_pos : "");
+    if (p.changes.rows) {
+        snprintf(last_pos, sizeof last_pos, "%s", p.changes.last_pos);
+        ts_us = p.changes.last_ts_us ? p.changes.last_ts_us : p.max_file_ts_us;
+    }
+    for (int i = 0; i < p.ntruncates; i++)
+        if (strcmp(p.truncates[i], last_pos) > 0)
+            snprintf(last_pos, sizeof last_pos, "%s", p.truncates[i]);
+    if (!last_pos[0]) {
+        char snap_pos[LT_POS_MAX + 1];
+        lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, err);
+        snprintf(last_pos, sizeof last_pos, "%s", snap_pos);
+    }
+    if (ts_us <= 0)
+        ts_us = (int64_t)time(NULL) * 1000000;
+    char name[32];
+    format_snapshot_name(ts_us, name);
+    char final_rel[1024], final_dir[4600], old_dir[4700];
+    snprintf(final_rel, sizeof final_rel, "%s/snapshot=%s", p.table_dir, name);
+    snprintf(final_dir, sizeof final_dir, "%s/%s", cfg->merge.path, final_rel);
+    snprintf(old_dir, sizeof old_dir, "%s/%s/.snapshot-old-%d", cfg->merge.path, p.table_dir, (int)getpid());
+    struct stat sb;
+    bool replacing = stat(final_dir, &sb) == 0;
+    if (replacing && rename(final_dir, old_dir) != 0) {
+        rc = lt_fail(err, LT_ERR_RUNTIME, "cannot move %s aside: %s", final_dir, strerror(errno));
+        remove_tree(tmpdir);
+        goto out;
+    }
+    if (rename(tmpdir, final_dir) != 0) {
+        rc = lt_fail(err, LT_ERR_RUNTIME, "cannot rename %s to %s: %s", tmpdir, final_dir, strerror(errno));
+        if (replacing)
+            rename(old_dir, final_dir);
+        remove_tree(tmpdir);
+        goto out;
+    }
+    char parent[4600];
+    snprintf(parent, sizeof parent, "%s/%s", cfg->merge.path, p.table_dir);
+    if ((rc = lt_fsync_dir(parent, err)))
+        goto out;
+    if (replacing)
+        remove_tree(old_dir);
+    struct lt_file_columns snap_cols = {.op = false, .ts_column = NULL, .unchanged = false};
+    char *json = lt_schema_to_json(p.schema, &snap_cols);
+    char rel[1200];
+    snprintf(rel, sizeof rel, "%s/%s", final_rel, part);
+    struct lt_snapshot_record rec = {
+        .table_id = t->id, .name = name, .path = rel, .pos = last_pos, .commit_ts_us = ts_us,
+        .rows = res.rows, .bytes = res.bytes, .schema_json = json ? json : "{}",
+    };
+    rc = lt_state_add_snapshot(st, &rec, err);
+    free(json);
+    if (rc)
+        goto out;
+    *wrote = true;
+    lt_log_info("%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s",
+                t->schema_name, t->table_name, name, ms.rows_out, ms.base_rows, ms.changes, ms.partitions,
+                ms.unresolved ? " (some unchanged values had no earlier value: written as NULL)" : "");
+    /* keep the newest merge.keep snapshots */
+    struct keep_ctx *k = calloc(1, sizeof *k);
+    if (k) {
+        k->keep = cfg->merge.keep;
+        k->root = cfg->merge.path;
+        if (!lt_state_each_snapshot(st, t->id, collect_old, k, err))
+            for (int i = 0; i < k->ndrop; i++) {
+                remove_tree(k->dirs[i]);
+                lt_state_delete_snapshot(st, k->ids[i], err);
+            }
+        for (int i = 0; i < k->ndrop; i++)
+            free(k->dirs[i]);
+        free(k);
+    }
+out:
+    free(pc.newest_json);
+    free(sp.pos);
+    free(sp.path);
+    free(sp.schema_json);
+    chain_free(&p.base);
+    chain_free(&p.changes);
+    for (int i = 0; i < p.ntruncates; i++)
+        free(p.truncates[i]);
+    free(p.truncates);
+    lt_schema_free(p.schema);
+    return rc;
+}
+
+struct table_list {
+    struct lt_table_status *t;
+    int n, cap;
+};
+
+static int collect_table(void *arg, const struct lt_table_status *t)
+{
+    struct table_list *l = arg;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16;
+        struct lt_table_status *n = realloc(l->t, (size_t)cap * sizeof *n);
+        if (!n)
+            return 1;
+        l->t = n;
+        l->cap = cap;
+    }
+    l->t[l->n++] = *t;
+    return 0;
+}
+
+/* --as-of: a time ("2024-01-31T12:00:00Z", "2024-01-31 12:00:00.5+00") or a position (PostgreSQL LSN, or a
+ * _logtap_pos value). */
+static int parse_as_of(const char *engine, const char *s, char upto[LT_POS_MAX + 1], int64_t *until_us)
+{
+    upto[0] = '\0';
+    *until_us = 0;
+    int y, mo, d;
+    if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) == 3) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", s);
+        for (char *c = buf; *c; c++)
+            if (*c == 'T')
+                *c = ' ';
+        size_t n = strlen(buf);
+        if (n && (buf[n - 1] == 'Z'))
+            buf[--n] = '\0';
+        char *plus = strchr(buf + 10, '+');
+        if (plus && (!strcmp(plus, "+00") || !strcmp(plus, "+00:00")))
+            *plus = '\0';
+        else if (plus)
+            return -1;
+        if (strlen(buf) == 10)
+            strcat(buf, " 00:00:00");
+        if (!lt_parse_timestamp_us(buf, strlen(buf), until_us))
+            return -1;
+        return 0;
+    }
+    uint64_t lsn;
+    if (!strcmp(engine, "postgres") && lt_pg_lsn_parse(s, &lsn)) {
+        /* every change of transactions committed at or before this LSN */
+        lt_pg_format_pos(lsn, UINT64_MAX, upto);
+        return 0;
+    }
+    if (strlen(s) > LT_POS_MAX)
+        return -1;
+    snprintf(upto, LT_POS_MAX + 1, "%s", s);
+    return 0;
+}
+
+int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options *opt, struct lt_error *err)
+{
+    if (!lt_target_for(&cfg->target))
+        return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    char upto[LT_POS_MAX + 1] = "";
+    int64_t until_us = 0;
+    if (opt->as_of && parse_as_of(cfg->source.engine, opt->as_of, upto, &until_us) != 0)
+        return lt_fail(err, LT_ERR_CONFIG, "--as-of \"%s\" is neither a UTC time (2024-01-31T12:00:00Z) nor a position",
+                       opt->as_of);
+    if (lt_mkdir_p(cfg->merge.path, err))
+        return lt_error_prefix(err, "merge.path: ");
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s/.merge.lock", cfg->merge.path);
+    int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "cannot open %s: %s", lock_path, strerror(errno));
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        close(lock);
+        return lt_fail(err, LT_ERR_RUNTIME, "another merge of this task is running (%s is locked)", lock_path);
+    }
+    struct lt_state *st;
+    int rc = lt_state_open_existing(cfg->state_path, &st, err);
+    if (rc) {
+        close(lock);
+        return rc;
+    }
+    struct table_list tl = {0};
+    rc = lt_state_each_table(st, collect_table, &tl, err);
+    int written = 0, failed = 0;
+    for (int i = 0; !rc && i < tl.n; i++) {
+        bool wrote;
+        struct lt_error terr = {0};
+        if (merge_table(cfg, st, &tl.t[i], upto[0] ? upto : NULL, until_us, &wrote, &terr)) {
+            lt_log_error("%s", terr.msg);
+            if (!failed)
+                *err = terr;
+            failed++;
+            if (terr.code == LT_ERR_CONFIG)
+                rc = LT_ERR_CONFIG;
+        }
+        written += wrote;
+    }
+    free(tl.t);
+    lt_state_close(st);
+    close(lock);
+    if (!rc && failed)
+        rc = LT_ERR_RUNTIME;
+    if (!rc)
+        lt_log_info("merge finished: %d new snapshots", written);
+    return rc;
+}

@@ -1,0 +1,21 @@
+/* Reading back the CSV files logtap writes (for the merge): RFC 4180 records with the task's delimiters, where an
+ * unquoted field equal to CsvNullValue is NULL and a quoted one never is. libcsv cannot report whether a field was
+ * quoted, which is exactly what tells NULL from text here, so this small reader does the parsing itself.
+ * Streams the file through a fixed buffer; a record may be any size (its bytes are kept in a growable buffer). */
+#ifndef LOGTAP_CSV_READER_H
+#define LOGTAP_CSV_READER_H
+
+#include <stdbool.h>
+
+#include "agent/error.h"
+#include "agent/record.h"
+
+struct lt_csv_reader;
+
+int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_delimiter, const char *null_value,
+                       struct lt_csv_reader **out, struct lt_error *err);
+/* Next record: returns 1 with *vals and *nvals (valid until the next call), 0 at the end, -1 on error. */
+int lt_csv_reader_next(struct lt_csv_reader *r, const struct lt_value **vals, int *nvals, struct lt_error *err);
+void lt_csv_reader_close(struct lt_csv_reader *r);
+
+#endif
