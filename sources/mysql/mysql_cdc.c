@@ -1,26 +1,148 @@
-/* The MySQL/MariaDB change stream (stub, being written). */
+/* The MySQL/MariaDB change stream: COM_BINLOG_DUMP through Connector/C's mariadb_rpl API, each event's raw bytes
+ * decoded by our own binlog decoder (binlog_event.h, binlog_rows.h), rows turned into change events.
+ *
+ * Transactions: a MariaDB GTID event without the standalone flag, or a QUERY "BEGIN", opens one; XID or QUERY
+ * "COMMIT"/"ROLLBACK" ends it, and the checkpoint becomes "<file>:<end of that event>". Any other QUERY outside a
+ * transaction is DDL: it ends at its own end (a checkpoint too), and the schemas of the tables are read again from
+ * information_schema at their next TABLE_MAP (a changed schema is a new schema pointer in the row events, so the
+ * agent starts a new file). The stream always starts at a checkpoint, i.e. at a transaction boundary, so nothing
+ * is skipped or doubled.
+ *
+ * Rows: a position is (binlog file index, the rows event's start, row index inside the event from 1). An UPDATE
+ * whose primary key changes, or any UPDATE of a table without a primary key, becomes D of the before-image then I
+ * of the after-image at consecutive row indexes.
+ *
+ * Waiting: the server sends a HEARTBEAT after 250 ms without events (@master_heartbeat_period), so a blocking
+ * fetch returns often enough for --until, IDLE checkpoints and the agent's stop flag. */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+/* mariadb_rpl.h needs mysql.h first */
+#include <mysql.h>
+#include <mariadb_rpl.h>
+#include <mysqld_error.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "agent/table_mapping.h"
+#include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
-int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err)
+/* A captured table (by name): its schema and the agent's slot. */
+struct my_cdc_table {
+    struct my_cdc_table *next;
+    char *db, *table;
+    bool selected;
+    struct my_table_info *info;  /* NULL when not selected */
+    unsigned info_gen;           /* schema_stale_gen when info was read */
+    void *agent_data;
+};
+
+/* A table id of the current transaction's TABLE_MAP events (cleared at every transaction end). */
+struct my_table_id {
+    struct my_table_id *next;
+    struct lt_binlog_table_map tm;
+    struct my_cdc_table *t;
+};
+
+static struct my_table_id *table_ids(struct lt_source *s)
 {
-    (void)s; (void)checkpoint;
-    return lt_fail(err, LT_ERR_CONFIG, "mysql: change data capture is not available yet");
+    return (struct my_table_id *)s->cursor_ids;
 }
-int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
+
+static void clear_table_ids(struct lt_source *s)
 {
-    (void)s; (void)opt;
-    return lt_fail(err, LT_ERR_CONFIG, "mysql: change data capture is not available yet");
+    struct my_table_id *id = table_ids(s);
+    while (id) {
+        struct my_table_id *next = id->next;
+        lt_binlog_table_map_free(&id->tm);
+        free(id);
+        id = next;
+    }
+    s->cursor_ids = NULL;
 }
-int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err)
+
+static bool db_configured(const struct lt_source *s, const char *db)
 {
-    (void)s; (void)ev; (void)timeout_ms;
-    return lt_fail(err, LT_ERR_CONFIG, "mysql: change data capture is not available yet");
+    for (char **d = s->cfg->source.databases; d && *d; d++)
+        if (strcmp(*d, db) == 0)
+            return true;
+    return false;
 }
-int lt_my_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err)
+
+static struct my_cdc_table *find_table(struct lt_source *s, const char *db, const char *table)
 {
-    (void)s; (void)checkpoint; (void)err;
+    for (struct my_cdc_table *t = s->tables; t; t = t->next)
+        if (strcmp(t->db, db) == 0 && strcmp(t->table, table) == 0)
+            return t;
+    return NULL;
+}
+
+/* The table of a TABLE_MAP, with its schema (re)read from information_schema when new or after a DDL. */
+static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *tm, struct my_cdc_table **out,
+                         struct lt_error *err)
+{
+    struct my_cdc_table *t = find_table(s, tm->db, tm->table);
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t || !(t->db = strdup(tm->db)) || !(t->table = strdup(tm->table))) {
+            if (t)
+                free(t->db);
+            free(t);
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        t->selected = db_configured(s, tm->db) && lt_rules_select(s->cfg->rules, s->cfg->nrules, tm->db, tm->table);
+        t->next = s->tables;
+        s->tables = t;
+    } else if (t->selected && s->schema_stale_gen != t->info_gen) {
+        lt_my_table_info_free(t->info);
+        t->info = NULL;
+    }
+    if (t->selected && (!t->info || t->info->ncols != tm->ncols)) {
+        struct my_table_info *info = NULL;
+        if (lt_my_table_info_load(s->main, tm->db, tm->table, &info, err))
+            return LT_ERR_RUNTIME;
+        if (!info || info->ncols != tm->ncols) {
+            uint32_t n = info ? info->ncols : 0;
+            lt_my_table_info_free(info);
+            return lt_fail(err, LT_ERR_RUNTIME, "mysql: the binlog has %u columns for %s.%s but the table has %u now "
+                           "(its definition changed since these changes were logged); run a new full load",
+                           tm->ncols, tm->db, tm->table, n);
+        }
+        lt_my_table_info_free(t->info);
+        t->info = info;
+    }
+    t->info_gen = s->schema_stale_gen;
+    *out = t;
     return LT_OK;
 }
+
+/* Fills what the table map lacks (servers logging no optional metadata) from information_schema. */
+static void complete_table_map(struct lt_binlog_table_map *tm, const struct my_table_info *info)
+{
+    for (uint32_t i = 0; i < tm->ncols && i < info->ncols; i++) {
+        struct lt_binlog_column *c = &tm->cols[i];
+        const struct lt_binlog_column *ic = &info->cols[i];
+        if (!tm->has_signedness)
+            c->is_unsigned = ic->is_unsigned;
+        if (!tm->has_charsets && lt_mysql_type_is_character(c->type))
+            c->charset = ic->charset;
+        if (!tm->has_enum_set_labels && (c->type == LT_MYSQL_TYPE_ENUM || c->type == LT_MYSQL_TYPE_SET)) {
+            c->labels = ic->labels;
+            c->label_lens = ic->label_lens;
+            c->nlabels = ic->nlabels;
+        }
+        if (!tm->has_column_names) {
+            c->name = ic->name;
+            c->name_len = ic->name_len;
+        }
+    }
+}
+
+/* ---- connection ---- */
+
 int lt_my_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err)
 {
     char file[MY_FILE_MAX];
@@ -30,7 +152,431 @@ int lt_my_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], str
     lt_my_format_checkpoint(file, pos, out);
     return LT_OK;
 }
+
+int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err)
+{
+    return lt_my_current_position(s, checkpoint, err);
+}
+
+static int purged_error(struct lt_source *s, struct lt_error *err, const char *msg)
+{
+    return lt_fail(err, LT_ERR_RUNTIME,
+                   "mysql: the binlog from checkpoint %s:%" PRIu64 " is no longer on the server (%s): changes since "
+                   "the checkpoint are lost; run a new full load (remove the state file %s and run `logtap replicate` "
+                   "again), and keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)",
+                   s->file, s->start_pos, msg, s->cfg->state_path ? s->cfg->state_path : "");
+}
+
+static int open_stream(struct lt_source *s, struct lt_error *err)
+{
+    if (lt_my_connect(s->cfg, &s->repl, err))
+        return lt_error_prefix(err, "binlog stream: ");
+    char v[MY_FILE_MAX] = "";
+    if (mysql_query(s->repl, "SELECT @@global.binlog_checksum") == 0) {
+        MYSQL_RES *r = mysql_store_result(s->repl);
+        MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+        if (row && row[0])
+            snprintf(v, sizeof v, "%s", row[0]);
+        mysql_free_result(r);
+    }
+    lt_binlog_reader_init(&s->reader);
+    s->reader.checksum_before_fde = strcasecmp(v, "CRC32") == 0 ? 1 : v[0] ? 0 : -1;
+    if (lt_my_exec(s->repl, "SET @master_binlog_checksum = @@global.binlog_checksum", err) ||
+        lt_my_exec(s->repl, "SET @mariadb_slave_capability = 4", err) ||
+        lt_my_exec(s->repl, "SET @master_heartbeat_period = 250000000", err))
+        return lt_error_prefix(err, "binlog stream: ");
+    MARIADB_RPL *rpl = mariadb_rpl_init(s->repl);
+    if (!rpl)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: mariadb_rpl_init failed (Connector/C without replication API?)");
+    s->rpl = rpl;
+    uint32_t server_id = s->cfg->source.server_id;
+    if (mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID, server_id) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, s->file, strlen(s->file)) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, (unsigned long)s->start_pos) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, 0))
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: setting up the binlog stream: %s", mariadb_rpl_error(rpl));
+    if (mariadb_rpl_open(rpl)) {
+        if (mysql_errno(s->repl) == ER_MASTER_FATAL_ERROR_READING_BINLOG)
+            return purged_error(s, err, mysql_error(s->repl));
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: starting the binlog stream at %s:%" PRIu64 ": %s (error %u)",
+                       s->file, s->start_pos, mysql_errno(s->repl) ? mysql_error(s->repl) : mariadb_rpl_error(rpl),
+                       mysql_errno(s->repl));
+    }
+    s->streaming = true;
+    return LT_OK;
+}
+
+static void close_stream(struct lt_source *s)
+{
+    if (s->rpl_event)
+        mariadb_free_rpl_event(s->rpl_event);
+    s->rpl_event = NULL;
+    if (s->rpl)
+        mariadb_rpl_close(s->rpl);
+    s->rpl = NULL;
+    if (s->repl)
+        mysql_close(s->repl);
+    s->repl = NULL;
+    s->streaming = false;
+}
+
+int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
+{
+    if (!lt_my_parse_checkpoint(opt->checkpoint, s->file, &s->start_pos))
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: checkpoint \"%s\" is not a binlog position (file:position)",
+                       opt->checkpoint ? opt->checkpoint : "");
+    s->file_index = lt_my_file_index(s->file);
+    s->next_pos = s->start_pos;
+    s->have_until = false;
+    if (opt->until) {
+        char now[LT_CHECKPOINT_MAX];
+        const char *target = opt->until;
+        if (strcmp(opt->until, "now") == 0) {
+            if (lt_my_current_position(s, now, err))
+                return LT_ERR_RUNTIME;
+            target = now;
+        }
+        if (!lt_my_parse_checkpoint(target, s->until_file, &s->until_pos))
+            return lt_fail(err, LT_ERR_CONFIG, "--until: \"%s\" is not a binlog position (like mysql-bin.000003:1234) "
+                           "or \"now\"", target);
+        s->have_until = true;
+    }
+    lt_my_format_checkpoint(s->file, s->start_pos, s->last_checkpoint);
+    snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
+    s->in_txn = false;
+    s->end_reported = false;
+    return open_stream(s, err);
+}
+
+/* ---- events ---- */
+
+static int ensure_values(struct lt_source *s, uint32_t n, struct lt_error *err)
+{
+    if (n <= s->vals_cap)
+        return LT_OK;
+    struct lt_value *a = realloc(s->before, n * sizeof *a);
+    if (!a)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->before = a;
+    struct lt_value *b = realloc(s->after, n * sizeof *b);
+    if (!b)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    s->after = b;
+    s->vals_cap = n;
+    return LT_OK;
+}
+
+static bool has_key(const struct lt_table_schema *t)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (t->cols[i].is_key)
+            return true;
+    return false;
+}
+
+static bool key_changed(const struct lt_table_schema *t, const struct lt_value *a, const struct lt_value *b)
+{
+    for (int i = 0; i < t->ncols; i++) {
+        if (!t->cols[i].is_key)
+            continue;
+        if (a[i].state != b[i].state || a[i].len != b[i].len || (a[i].len && memcmp(a[i].data, b[i].data, a[i].len)))
+            return true;
+    }
+    return false;
+}
+
+static void fill_row(struct lt_source *s, char op, const struct lt_value *vals, struct lt_change_event *ev)
+{
+    struct my_cdc_table *t = s->cur;
+    ev->kind = LT_EV_ROW;
+    ev->schema = t->info->schema;
+    ev->agent_slot = &t->agent_data;
+    ev->row.op = op;
+    ev->row.commit_ts_us = s->txn_ts_us;
+    ev->row.nvals = t->info->schema->ncols;
+    ev->row.vals = vals;
+    lt_my_format_pos(s->file_index, s->rows_event_pos, ++s->row_index, ev->row.pos);
+    ev->in_transaction = true;
+}
+
+/* The next row of the rows event being read; *emitted false at its end. */
+static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitted, struct lt_error *err)
+{
+    *emitted = false;
+    bool done;
+    struct lt_binlog_row_cursor *c = &s->cursor;
+    if (lt_binlog_rows_next(c, &s->scratch, s->before, s->after, &done, err))
+        return LT_ERR_RUNTIME;
+    if (done) {
+        s->in_rows = false;
+        return LT_OK;
+    }
+    if (c->notes & LT_BINLOG_NOTE_ZERO_DATE)
+        s->zero_dates++;
+    const struct lt_table_schema *schema = s->cur->info->schema;
+    switch (c->ev->op) {
+    case 'I':
+        fill_row(s, 'I', s->after, ev);
+        break;
+    case 'D':
+        fill_row(s, 'D', s->before, ev);
+        break;
+    default:
+        if (!has_key(schema) || key_changed(schema, s->before, s->after)) {
+            fill_row(s, 'D', s->before, ev);
+            s->pending_insert = true;
+        } else {
+            fill_row(s, 'U', s->after, ev);
+        }
+    }
+    *emitted = true;
+    return LT_OK;
+}
+
+static void end_transaction(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_change_event *ev)
+{
+    s->in_txn = false;
+    clear_table_ids(s);
+    lt_my_format_checkpoint(s->file, bev->h.log_pos, s->last_checkpoint);
+    snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
+    ev->kind = LT_EV_COMMIT;
+    ev->in_transaction = false;
+    snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->last_checkpoint);
+    ev->row.commit_ts_us = (int64_t)bev->h.timestamp * 1000000;
+}
+
+static bool sql_is(const char *sql, size_t n, const char *word)
+{
+    size_t w = strlen(word);
+    while (n && (*sql == ' ' || *sql == '\n' || *sql == '\t')) {
+        sql++;
+        n--;
+    }
+    return n >= w && strncasecmp(sql, word, w) == 0 && (n == w || sql[w] == ' ' || sql[w] == ';');
+}
+
+static int handle_table_map(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_error *err)
+{
+    struct my_table_id *id = calloc(1, sizeof *id);
+    if (!id)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (lt_binlog_table_map_decode(bev, &id->tm, err)) {
+        free(id);
+        return LT_ERR_RUNTIME;
+    }
+    id->next = table_ids(s);
+    s->cursor_ids = id;
+    struct my_cdc_table *t;
+    if (table_for_map(s, &id->tm, &t, err))
+        return LT_ERR_RUNTIME;
+    id->t = t;
+    if (t->selected)
+        complete_table_map(&id->tm, t->info);
+    return LT_OK;
+}
+
+static int start_rows(struct lt_source *s, struct lt_binlog_event *bev, struct lt_error *err)
+{
+    struct my_table_id *id = table_ids(s);
+    while (id && id->tm.table_id != bev->u.rows.table_id)
+        id = id->next;
+    if (!id)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: rows event at %s:%" PRIu64 " for table id %" PRIu64
+                       " without its TABLE_MAP", s->file, bev->offset, bev->u.rows.table_id);
+    if (!id->t->selected)
+        return LT_OK;
+    if (lt_binlog_event_decompress(bev, &s->inflate, err))
+        return LT_ERR_RUNTIME;
+    if (ensure_values(s, id->tm.ncols ? id->tm.ncols : 1, err))
+        return LT_ERR_RUNTIME;
+    s->rows_ev = *bev;
+    if (lt_binlog_rows_begin(&s->cursor, &s->rows_ev.u.rows, &id->tm, err))
+        return LT_ERR_RUNTIME;
+    s->cur = id->t;
+    s->rows_event_pos = bev->offset;
+    s->row_index = 0;
+    s->in_rows = true;
+    return LT_OK;
+}
+
+/* Compares (file, pos) with the --until position. */
+static bool until_reached(const struct lt_source *s)
+{
+    if (!s->have_until)
+        return false;
+    uint32_t ui = lt_my_file_index(s->until_file);
+    return s->file_index > ui || (s->file_index == ui && s->next_pos >= s->until_pos);
+}
+
+/* One raw event from the server: decoded, state updated, *emitted when ev was filled. */
+static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct lt_change_event *ev, bool *emitted,
+                        struct lt_error *err)
+{
+    *emitted = false;
+    struct lt_binlog_event bev;
+    uint64_t offset = 0;
+    if (n >= LT_BINLOG_HEADER_LEN) {
+        uint32_t size = lt_le32(p + 9), next = lt_le32(p + 13);
+        if (next >= size)
+            offset = next - size;
+    }
+    if (lt_binlog_parse_event(&s->reader, p, n, offset, &bev, err))
+        return lt_error_prefix(err, "mysql: binlog %s: ", s->file);
+    bool artificial = (bev.h.flags & LT_BINLOG_F_ARTIFICIAL) || bev.h.log_pos == 0;
+    switch (bev.h.type) {
+    case LT_BINLOG_ROTATE_EVENT:
+        if (bev.u.rotate.name_len >= MY_FILE_MAX)
+            return lt_fail(err, LT_ERR_RUNTIME, "mysql: binlog file name too long");
+        memcpy(s->file, bev.u.rotate.name, bev.u.rotate.name_len);
+        s->file[bev.u.rotate.name_len] = '\0';
+        s->file_index = lt_my_file_index(s->file);
+        s->next_pos = bev.u.rotate.position;
+        return LT_OK;
+    case LT_BINLOG_HEARTBEAT_EVENT:
+    case LT_BINLOG_HEARTBEAT_EVENT_V2:
+        return LT_OK;
+    default:
+        break;
+    }
+    if (!artificial && bev.h.log_pos)
+        s->next_pos = bev.h.log_pos;
+    switch (bev.h.type) {
+    case LT_BINLOG_MARIADB_GTID_EVENT:
+        if (!(bev.u.mariadb_gtid.flags & 1)) { /* FL_STANDALONE: a DDL follows, not a transaction */
+            s->in_txn = true;
+            s->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
+        }
+        return LT_OK;
+    case LT_BINLOG_QUERY_EVENT:
+    case LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT: {
+        if (lt_binlog_event_decompress(&bev, &s->inflate, err))
+            return LT_ERR_RUNTIME;
+        const char *sql = bev.u.query.sql;
+        size_t len = bev.u.query.sql_len;
+        if (sql_is(sql, len, "BEGIN")) {
+            s->in_txn = true;
+            s->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
+            return LT_OK;
+        }
+        if (sql_is(sql, len, "COMMIT") || sql_is(sql, len, "ROLLBACK") || !s->in_txn) {
+            if (!sql_is(sql, len, "COMMIT") && !sql_is(sql, len, "ROLLBACK"))
+                s->schema_stale_gen++; /* DDL: read the schemas again */
+            end_transaction(s, &bev, ev);
+            *emitted = true;
+        }
+        return LT_OK;
+    }
+    case LT_BINLOG_XID_EVENT:
+        end_transaction(s, &bev, ev);
+        *emitted = true;
+        return LT_OK;
+    case LT_BINLOG_TABLE_MAP_EVENT:
+        return handle_table_map(s, &bev, err);
+    default:
+        if (lt_binlog_event_is_rows(bev.h.type))
+            return start_rows(s, &bev, err);
+        return LT_OK;
+    }
+}
+
+static bool past_reported(const struct lt_source *s)
+{
+    char cp[LT_CHECKPOINT_MAX];
+    lt_my_format_checkpoint(s->file, s->next_pos, cp);
+    return strcmp(cp, s->reported) != 0;
+}
+
+int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err)
+{
+    (void)timeout_ms; /* the heartbeat period bounds the wait */
+    memset(ev, 0, sizeof *ev);
+    ev->kind = LT_EV_NONE;
+    ev->in_transaction = s->in_txn;
+    if (!s->streaming)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: the change stream is not started");
+    if (s->pending_insert) {
+        s->pending_insert = false;
+        fill_row(s, 'I', s->after, ev);
+        return LT_OK;
+    }
+    for (;;) {
+        bool emitted;
+        if (s->in_rows) {
+            if (next_row(s, ev, &emitted, err))
+                return LT_ERR_RUNTIME;
+            if (emitted)
+                return LT_OK;
+            continue;
+        }
+        if (!s->in_txn && until_reached(s)) {
+            ev->kind = LT_EV_END;
+            lt_my_format_checkpoint(s->file, s->next_pos, ev->checkpoint);
+            ev->in_transaction = false;
+            return LT_OK;
+        }
+        MARIADB_RPL_EVENT *e = mariadb_rpl_fetch(s->rpl, s->rpl_event);
+        if (!e) {
+            unsigned code = mysql_errno(s->repl);
+            if (code == ER_MASTER_FATAL_ERROR_READING_BINLOG)
+                return purged_error(s, err, mysql_error(s->repl));
+            return lt_fail(err, LT_ERR_RUNTIME, "mysql: reading the binlog stream at %s:%" PRIu64 ": %s (error %u)",
+                           s->file, s->next_pos, code ? mysql_error(s->repl) : mariadb_rpl_error(s->rpl), code);
+        }
+        s->rpl_event = e;
+        const uint8_t *p = e->raw_data;
+        size_t n = e->raw_data_size;
+        /* the packet's leading OK byte may still be there */
+        if (n > LT_BINLOG_HEADER_LEN && p[0] == 0 && lt_le32(p + 1 + 9) == n - 1) {
+            p++;
+            n--;
+        }
+        if (e->event_type == HEARTBEAT_LOG_EVENT) {
+            if (!s->in_txn) {
+                if (until_reached(s)) {
+                    ev->kind = LT_EV_END;
+                    lt_my_format_checkpoint(s->file, s->next_pos, ev->checkpoint);
+                    return LT_OK;
+                }
+                if (past_reported(s)) {
+                    lt_my_format_checkpoint(s->file, s->next_pos, s->reported);
+                    ev->kind = LT_EV_IDLE;
+                    snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->reported);
+                    return LT_OK;
+                }
+            }
+            return LT_OK; /* let the agent look at its clock and stop flag */
+        }
+        if (handle_event(s, p, n, ev, &emitted, err))
+            return LT_ERR_RUNTIME;
+        if (emitted)
+            return LT_OK;
+    }
+}
+
+int lt_my_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err)
+{
+    (void)err;
+    /* MySQL keeps no replica position for us: the state store's checkpoint is the only record. */
+    snprintf(s->acked, sizeof s->acked, "%s", checkpoint);
+    return LT_OK;
+}
+
 void lt_my_cdc_close(struct lt_source *s)
 {
-    (void)s;
+    close_stream(s);
+    clear_table_ids(s);
+    while (s->tables) {
+        struct my_cdc_table *t = s->tables;
+        s->tables = t->next;
+        lt_my_table_info_free(t->info);
+        free(t->db);
+        free(t->table);
+        free(t);
+    }
+    lt_binlog_scratch_free(&s->scratch);
+    lt_binlog_scratch_free(&s->inflate);
+    free(s->before);
+    free(s->after);
+    s->before = s->after = NULL;
+    s->vals_cap = 0;
 }

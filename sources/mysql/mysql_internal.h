@@ -14,6 +14,7 @@
 
 #include "agent/source.h"
 #include "sources/mysql/binlog_event.h"
+#include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/binlog_types.h"
 
 #define MY_MAX_WORKERS 64
@@ -50,18 +51,22 @@ struct lt_source {
     char file[MY_FILE_MAX];            /* the binlog file being read */
     uint32_t file_index;
     uint64_t start_pos;                /* stream start in `file` */
+    uint64_t next_pos;                 /* end of the last event read in `file` */
     char until_file[MY_FILE_MAX];      /* --until: stop once this position is reached */
     uint64_t until_pos;
     bool have_until;
     bool streaming;
     bool in_txn;
     int64_t txn_ts_us;
-    char last_checkpoint[LT_CHECKPOINT_MAX];
+    char last_checkpoint[LT_CHECKPOINT_MAX]; /* end of the last transaction */
+    char reported[LT_CHECKPOINT_MAX];  /* the last checkpoint given to the agent (COMMIT or IDLE) */
     char acked[LT_CHECKPOINT_MAX];
-    struct my_cdc_table *tables;       /* by table id (linked list: a task has few tables) */
+    struct my_cdc_table *tables;       /* captured tables by name (linked list: a task has few tables) */
+    void *cursor_ids;                  /* the transaction's table ids (struct my_table_id list) */
+    unsigned schema_stale_gen;         /* bumped at every DDL: schemas are read again at their next table map */
     struct my_cdc_table *cur;          /* the table of the rows event being returned */
     struct lt_binlog_event rows_ev;    /* the rows event being returned, row by row */
-    void *cursor;                      /* struct lt_binlog_row_cursor * */
+    struct lt_binlog_row_cursor cursor;
     bool in_rows;
     uint64_t rows_event_pos;           /* the rows event's start position */
     uint32_t row_index;
@@ -70,10 +75,8 @@ struct lt_source {
     struct lt_binlog_scratch inflate;  /* decompressed events */
     struct lt_value *before, *after;
     uint32_t vals_cap;
-    bool schema_stale;                 /* a DDL was seen: reload table schemas at the next table map */
-    int64_t last_event_us;
     bool end_reported;
-    bool zero_date_logged;
+    uint64_t zero_dates;               /* zero dates written as NULL */
 };
 
 /* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode). */
