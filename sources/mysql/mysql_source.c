@@ -362,11 +362,11 @@ static bool column_from_info(struct lt_binlog_column *col, const char *data_type
     return true;
 }
 
+/* COLUMN_KEY 'PRI': the primary key, or (MariaDB, MySQL) the first UNIQUE NOT NULL key of a table without one,
+ * which identifies rows just as well. */
 static const char columns_sql[] =
     "SELECT c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.IS_NULLABLE, c.CHARACTER_OCTET_LENGTH,"
-    " c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION, co.ID,"
-    " (SELECT k.ORDINAL_POSITION FROM information_schema.KEY_COLUMN_USAGE k WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA"
-    "   AND k.TABLE_NAME = c.TABLE_NAME AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.COLUMN_NAME = c.COLUMN_NAME)"
+    " c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION, co.ID, c.COLUMN_KEY = 'PRI'"
     " FROM information_schema.COLUMNS c"
     " LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = c.COLLATION_NAME"
     " WHERE c.TABLE_SCHEMA = %s AND c.TABLE_NAME = %s ORDER BY c.ORDINAL_POSITION";
@@ -429,10 +429,7 @@ int lt_my_table_info_load(MYSQL *c, const char *db, const char *table, struct my
         col->name = t->names[i];
         col->name_len = (uint16_t)strlen(row[0]);
         col->nullable = strcmp(row[3], "YES") == 0;
-        if (row[9]) {
-            col->is_key = true;
-            col->key_part = (uint16_t)strtoul(row[9], NULL, 10);
-        }
+        col->is_key = row[9] && strcmp(row[9], "1") == 0;
         if (col->type == LT_MYSQL_TYPE_ENUM || col->type == LT_MYSQL_TYPE_SET) {
             if (parse_labels(row[2], &t->labels[i], &t->label_lens[i], &col->nlabels)) {
                 rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# MySQL/MariaDB full-load-and-cdc while two writers insert, update (also primary keys) and delete, with `kill -9`
+# of logtap at random moments and restarts: the load files plus the CDC files, replayed in SQL in _logtap_pos
+# order, equal the source tables, and no change appears twice on disk. Also: rows of every column type written
+# through the binlog have exactly the text the full load gave the same values; a DDL starts a new file with the
+# new columns; a purged binlog is a clear error.
+source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
+source "$LOGTAP_SOURCE_DIR/tests/lib/mariadb_server.sh"
+require_mysql
+dir=$(test_dir)
+cd "$dir"
+db=lt_my_cdc
+my_fresh_db $db
+my_sql $db "$(my_alltypes_sql)"
+my_sql $db "
+CREATE TABLE acct (id int PRIMARY KEY, balance int NOT NULL, note varchar(100), big longtext);
+CREATE TABLE nk (a int, b varchar(200));
+INSERT INTO acct SELECT seq, seq, CONCAT('note ', seq), IF(seq % 10 = 0, REPEAT(MD5(seq), 300), NULL) FROM seq_1_to_20000;
+INSERT INTO nk SELECT seq % 500, CONCAT('b', seq) FROM seq_1_to_2000;"
+write_mysql_config task.json $db '"IncludeOpForFullLoad": true, "CdcMaxBatchInterval": 1' full-load-and-cdc
+
+writer() { # writer SEED SECONDS
+  local end=$((SECONDS + $2)) id other
+  RANDOM=$1
+  while [ $SECONDS -lt $end ]; do
+    id=$((RANDOM % 25000 + 1)); other=$((RANDOM % 25000 + 1))
+    my_sql $db "BEGIN;
+      INSERT INTO acct VALUES ($id, $id, 'ins', NULL) ON DUPLICATE KEY UPDATE balance = balance + 1, note = 'upsert';
+      UPDATE acct SET balance = balance - 1 WHERE id = $other;
+      UPDATE acct SET note = NULL WHERE id = $other + 10;
+      DELETE FROM acct WHERE id = $other + 1;
+      DELETE FROM acct WHERE id = -($other + 2);
+      UPDATE acct SET id = -id WHERE id = $other + 2;
+      INSERT INTO nk VALUES ($id % 500, 'w');
+      UPDATE nk SET b = CONCAT(b, '+') WHERE a = $other % 500;
+      DELETE FROM nk WHERE a = ($other + 7) % 500;
+      COMMIT;" >/dev/null 2>&1 || true
+  done
+}
+writer 1 16 &
+w1=$!
+writer 2 16 &
+w2=$!
+sleep 0.3
+kills=0
+for round in 1 2 3 4 5; do
+  "$LOGTAP_BIN" replicate --config task.json >>replicate.log 2>&1 &
+  pid=$!
+  if [ $round -eq 1 ]; then # the first run: killed once its change stream runs
+    for _ in $(seq 1 300); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+  fi
+  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.5 + (r % 200) / 100 }')"
+  if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
+  wait $pid 2>/dev/null || true
+done
+# every column type through the binlog (ids 101..105 repeat the values of rows 1..5)
+my_sql $db "SET sql_mode = ''; INSERT INTO alltypes SELECT id + 100, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, f, d, dec1, dec2, y, dt, tm, tm6, dtm, dtm6, ts, ts3, b1, b64, c, vc, bin, vbin, tt, tx, mt, lt, tb, bl, mb, lb, e, st, j, g, pt, lat, uc FROM alltypes WHERE id < 100"
+wait $w1 $w2
+expect_eq "$kills" 5 "logtap killed with SIGKILL five times while writing"
+run_logtap replicate --config task.json --until now
+expect_eq "$rc" 0 "replicate --until now drains and exits 0"
+[ "$rc" -eq 0 ] || { echo "$out"; tail -20 replicate.log; }
+grep -q "change data capture starts at" replicate.log && ok "CDC started during the killed runs" || fail "no CDC start: $(tail -5 replicate.log)"
+
+# Replay every file on disk in SQL, by position.
+my_sql $db "
+CREATE TABLE ch_acct (op char(1), id int, balance int, note varchar(100), big longtext, pos varchar(40), unch text, KEY (pos));
+CREATE TABLE ch_nk (op char(1), a int, b varchar(200), pos varchar(40), unch text, KEY (pos));
+CREATE TABLE r_acct LIKE acct;
+CREATE TABLE r_nk LIKE nk;"
+load() { # load FILE TABLE COLS
+  my_sql $db "LOAD DATA LOCAL INFILE '$dir/$1' INTO TABLE $2 CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' ($3)"
+}
+for f in $(find lake/$db/acct -name '*.csv' | sort); do
+  case "$f" in */LOAD*) load "$f" ch_acct "op, id, balance, note, big, pos" ;; *) load "$f" ch_acct "op, id, balance, note, big, pos, unch" ;; esac
+done
+for f in $(find lake/$db/nk -name '*.csv' | sort); do
+  case "$f" in */LOAD*) load "$f" ch_nk "op, a, b, pos" ;; *) load "$f" ch_nk "op, a, b, pos, unch" ;; esac
+done
+first=$(my_sql $db "SELECT MIN(pos) FROM ch_acct")
+expect_eq "$(my_sql $db "SELECT COUNT(*) FROM (SELECT pos FROM ch_acct WHERE pos > '$first' GROUP BY pos HAVING COUNT(*) > 1) d")" 0 "acct: no change appears twice on disk"
+expect_eq "$(my_sql $db "SELECT COUNT(*) FROM (SELECT pos FROM ch_nk WHERE pos > '$first' GROUP BY pos HAVING COUNT(*) > 1) d")" 0 "nk: no change appears twice on disk"
+[ "$(my_sql $db "SELECT COUNT(*) FROM ch_acct WHERE pos > '$first' AND op = 'D'")" -gt 0 ] && ok "deletes captured" || fail "no deletes"
+[ "$(my_sql $db "SELECT COUNT(*) FROM ch_acct WHERE op = 'I' AND id < 0")" -gt 0 ] && ok "key changes captured (as D + I)" || fail "no key changes"
+mariadb --no-defaults -S "$LOGTAP_MYSQL_SOCKET" -ulogtap -D $db <<'SQL'
+DELIMITER //
+CREATE PROCEDURE replay()
+BEGIN
+  DECLARE done int DEFAULT 0;
+  DECLARE v_op char(1); DECLARE v_id int; DECLARE v_bal int; DECLARE v_note varchar(100); DECLARE v_big longtext;
+  DECLARE v_a int; DECLARE v_b varchar(200); DECLARE v_pos varchar(40);
+  DECLARE c1 CURSOR FOR SELECT op, id, balance, note, big, pos FROM ch_acct ORDER BY pos;
+  DECLARE c2 CURSOR FOR SELECT op, a, b, pos FROM ch_nk ORDER BY pos;
+  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
+  OPEN c1;
+  l1: LOOP
+    FETCH c1 INTO v_op, v_id, v_bal, v_note, v_big, v_pos;
+    IF done THEN LEAVE l1; END IF;
+    IF v_op = 'I' THEN
+      INSERT INTO r_acct VALUES (v_id, v_bal, v_note, v_big);
+    ELSEIF v_op = 'U' THEN
+      IF NOT EXISTS (SELECT 1 FROM r_acct WHERE id = v_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'update of a missing key';
+      END IF;
+      UPDATE r_acct SET balance = v_bal, note = v_note, big = v_big WHERE id = v_id;
+    ELSE
+      IF NOT EXISTS (SELECT 1 FROM r_acct WHERE id = v_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'delete of a missing key';
+      END IF;
+      DELETE FROM r_acct WHERE id = v_id;
+    END IF;
+  END LOOP;
+  CLOSE c1;
+  SET done = 0;
+  OPEN c2;
+  l2: LOOP
+    FETCH c2 INTO v_op, v_a, v_b, v_pos;
+    IF done THEN LEAVE l2; END IF;
+    IF v_op = 'I' THEN
+      INSERT INTO r_nk VALUES (v_a, v_b);
+    ELSEIF v_op = 'D' THEN
+      IF NOT EXISTS (SELECT 1 FROM r_nk WHERE a <=> v_a AND b <=> v_b) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'delete of a missing row';
+      END IF;
+      DELETE FROM r_nk WHERE a <=> v_a AND b <=> v_b LIMIT 1;
+    ELSE
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'an update on a table without key';
+    END IF;
+  END LOOP;
+  CLOSE c2;
+END//
+DELIMITER ;
+SQL
+if my_sql $db "CALL replay()"; then ok "replay applied every change"; else fail "replay failed"; fi
+diff=$(my_sql $db "SELECT COUNT(*) FROM ((SELECT * FROM acct EXCEPT ALL SELECT * FROM r_acct) UNION ALL (SELECT * FROM r_acct EXCEPT ALL SELECT * FROM acct)) d")
+expect_eq "$diff" 0 "acct: replay equals the source ($(my_sql $db 'SELECT COUNT(*) FROM acct') rows, $(my_sql $db "SELECT COUNT(*) FROM ch_acct WHERE pos > '$first'") changes)"
+diff=$(my_sql $db "SELECT COUNT(*) FROM ((SELECT * FROM nk EXCEPT ALL SELECT * FROM r_nk) UNION ALL (SELECT * FROM r_nk EXCEPT ALL SELECT * FROM nk)) d")
+expect_eq "$diff" 0 "nk (no key): replay equals the source ($(my_sql $db 'SELECT COUNT(*) FROM nk') rows)"
+
+# Text of every column type: CDC rows 101..105 against full-load rows 1..5, byte for byte.
+cols=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\` longtext') ORDER BY ORDINAL_POSITION) FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes'")
+names=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION) FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes'")
+cmp=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('NOT (l.\`', COLUMN_NAME, '\` <=> c.\`', COLUMN_NAME, '\`)') ORDER BY ORDINAL_POSITION SEPARATOR ' OR ') FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes' AND COLUMN_NAME <> 'id'")
+my_sql $db "CREATE TABLE txt (op longtext, $cols, pos longtext, unch longtext)"
+for f in $(find lake/$db/alltypes -name '*.csv' | sort); do
+  case "$f" in */LOAD*) load "$f" txt "op, $names, pos" ;; *) load "$f" txt "op, $names, pos, unch" ;; esac
+done
+expect_eq "$(my_sql $db "SELECT COUNT(*) FROM txt WHERE id > 100 AND op = 'I'")" 5 "alltypes: 5 rows through the binlog"
+bad=$(my_sql $db "SELECT GROUP_CONCAT(l.id) FROM txt l JOIN txt c ON c.id = l.id + 100 WHERE l.id < 100 AND ($cmp)")
+expect_eq "$bad" "NULL" "every column type: the binlog rows have exactly the full load's text"
+[ "$bad" = "NULL" ] || my_sql $db "SELECT * FROM txt WHERE id IN (1, 101) \G" | head -100
+
+# A DDL: the next rows go to a new file with the new columns.
+my_sql $db "ALTER TABLE nk ADD COLUMN c int DEFAULT 7; INSERT INTO nk VALUES (1, 'after ddl', 8)"
+run_logtap replicate --config task.json --until now
+expect_eq "$rc" 0 "replicate after a DDL exits 0"
+last=$(find lake/$db/nk -name '2*.csv' | sort | tail -1)
+grep -q '^I,1,after ddl,8,' "$last" && ok "the row after ADD COLUMN has the new column ($last)" || fail "after DDL: $(tail -2 "$last")"
+
+# A purged binlog is a clear error.
+my_sql $db "FLUSH BINARY LOGS"
+cur=$(my_sql $db "SHOW MASTER STATUS" | cut -f1)
+my_sql $db "INSERT INTO nk VALUES (2, 'x', 1); PURGE BINARY LOGS TO '$cur'"
+mkdir -p old && cp -r lake old/
+run_logtap replicate --config task.json --until now
+expect_eq "$rc" 1 "a purged binlog exits 1"
+echo "$out" | grep -q "run a new full load" && ok "purged binlog message: $(echo "$out" | grep -o 'the binlog from.*lost' | head -1)" || fail "purged binlog: $out"
+finish
