@@ -87,6 +87,11 @@ struct logtap_source_ops {
     int (*stream_next)(struct lt_source *src, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
     /* Tells the source everything up to checkpoint is durable (it may release its log). */
     int (*stream_ack)(struct lt_source *src, const char *checkpoint, struct lt_error *err);
+    /* Row count and order-independent checksum of a table's rows as they are now: the sum, as a signed decimal,
+     * of the first 8 bytes (big-endian, signed) of md5(the row's columns as canonical text, NULL as \N, joined
+     * by tabs), over the given columns. NULL when the source cannot compute it. */
+    int (*table_checksum)(struct lt_source *src, const struct lt_table_schema *t, int64_t *rows, char sum[64],
+                          struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 };

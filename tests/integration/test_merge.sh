@@ -118,6 +118,15 @@ expect_eq "$rc" 0 "merge after a killed merge"
 expect_eq "$(compare_snapshot acct acct)" 0 "snapshot after a killed merge equals the source"
 expect_eq "$(find lake/_snapshots -name '.snapshot-*' | wc -l)" 0 "no temp folders left"
 
+# validate: the newest snapshots equal the live source; a change made since is reported
+run_logtap validate --config task.json
+expect_eq "$rc" 0 "validate: snapshots equal the source"
+echo "$out" | grep -q "public.acct .* OK" && ok "validate reports acct OK" || fail "validate: $out"
+sql $db "UPDATE acct SET note = 'drift' WHERE id = 1" >/dev/null
+run_logtap validate --config task.json
+expect_eq "$rc" 1 "validate exits 1 when the source differs"
+echo "$out" | grep -q "public.acct .*MISMATCH (checksum)" && ok "validate names the table and the checksum" || fail "validate: $out"
+
 # a second merge while one holds the lock
 exec 9>lake/_snapshots/.merge.lock
 flock 9

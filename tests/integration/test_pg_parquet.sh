@@ -72,5 +72,13 @@ got=$(duckdb "SELECT Op, count(*) FROM read_parquet([$files]) GROUP BY Op ORDER 
 expect_eq "$got" "$(printf 'D\t50\nI\t1\nU\t100')" "DuckDB reads the CDC Parquet files: 100 U, 50 D, 1 I"
 got=$(duckdb "SELECT count(*) FROM read_parquet([$files]) WHERE commit_ts IS NULL OR _logtap_pos IS NULL OR _logtap_unchanged IS NULL")
 expect_eq "$got" 0 "commit_ts, _logtap_pos and _logtap_unchanged are set"
+run_logtap merge --config cdc.json
+expect_eq "$rc" 0 "merge into a Parquet snapshot"
+snap=$(ls -d "$dir"/lakecdc/_snapshots/public/typed/snapshot=*)/part-00000.parquet
+got=$(duckdb "SELECT count(*), count(*) FILTER (WHERE t = 'changed'), count(*) FILTER (WHERE id = 9001) FROM read_parquet('$snap')")
+expect_eq "$got" "$(printf '4953\t100\t1')" "DuckDB reads the Parquet snapshot: 5002 - 50 + 1 rows, updates applied"
+run_logtap validate --config cdc.json
+expect_eq "$rc" 0 "validate: the Parquet snapshot equals the source (count and checksum)"
+[ "$rc" -eq 0 ] || echo "$out"
 sql $db "SELECT pg_drop_replication_slot('lt_pq_slot')" >/dev/null
 finish

@@ -1,0 +1,177 @@
+/* The validate command (see validate.h). The snapshot side reads the newest snapshot file of a table back into
+ * canonical text and sums md5 row fingerprints exactly as the source's SQL does. */
+#include "agent/validate.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/data_file.h"
+#include "agent/md5.h"
+#include "agent/schema_json.h"
+#include "agent/source.h"
+#include "state/state_store.h"
+
+struct newest {
+    char *path, *schema_json, *name, *pos;
+};
+
+static int take_newest(void *arg, const struct lt_snapshot_record *r)
+{
+    struct newest *n = arg;
+    if (n->path)
+        return 0;
+    n->path = strdup(r->path);
+    n->schema_json = strdup(r->schema_json);
+    n->name = strdup(r->name);
+    n->pos = strdup(r->pos);
+    return 0;
+}
+
+static void format_i128(__int128 v, char out[64])
+{
+    char buf[64];
+    int i = 63;
+    buf[i] = '\0';
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
+    do {
+        buf[--i] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    if (neg)
+        buf[--i] = '-';
+    snprintf(out, 64, "%s", buf + i);
+}
+
+/* Count and checksum of a snapshot file. */
+static int snapshot_checksum(const struct lt_task_config *cfg, const struct newest *n, const struct lt_table_schema *s,
+                             int64_t *rows, char sum[64], struct lt_error *err)
+{
+    char path[4600];
+    snprintf(path, sizeof path, "%s/%s", cfg->merge.path, n->path);
+    struct lt_data_file *f;
+    if (lt_data_file_open(path, n->schema_json, s, &cfg->target, &f, err))
+        return LT_ERR_RUNTIME;
+    __int128 total = 0;
+    int64_t count = 0;
+    struct lt_row row;
+    int got;
+    while ((got = lt_data_file_next(f, &row, err)) == 1) {
+        struct lt_md5 m;
+        lt_md5_init(&m);
+        for (int i = 0; i < row.nvals; i++) {
+            if (i)
+                lt_md5_update(&m, "\t", 1);
+            if (row.vals[i].state == LT_VALUE_PRESENT)
+                lt_md5_update(&m, row.vals[i].data, row.vals[i].len);
+            else
+                lt_md5_update(&m, "\\N", 2);
+        }
+        unsigned char d[16];
+        lt_md5_final(&m, d);
+        uint64_t u = 0;
+        for (int i = 0; i < 8; i++)
+            u = u << 8 | d[i];
+        total += (int64_t)u;
+        count++;
+    }
+    lt_data_file_close(f);
+    if (got < 0)
+        return LT_ERR_RUNTIME;
+    *rows = count;
+    format_i128(total, sum);
+    return LT_OK;
+}
+
+struct table_list {
+    struct lt_table_status *t;
+    int n, cap;
+};
+
+static int collect(void *arg, const struct lt_table_status *t)
+{
+    struct table_list *l = arg;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16;
+        struct lt_table_status *x = realloc(l->t, (size_t)cap * sizeof *x);
+        if (!x)
+            return 1;
+        l->t = x;
+        l->cap = cap;
+    }
+    l->t[l->n++] = *t;
+    return 0;
+}
+
+int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
+{
+    const struct logtap_source_ops *ops = lt_source_for(&cfg->source);
+    if (!ops)
+        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
+    if (!ops->table_checksum)
+        return lt_fail(err, LT_ERR_CONFIG, "validate is not available for %s sources yet", cfg->source.engine);
+    struct lt_state *st;
+    if (lt_state_open_existing(cfg->state_path, &st, err))
+        return LT_ERR_RUNTIME;
+    struct table_list tl = {0};
+    int rc = lt_state_each_table(st, collect, &tl, err);
+    struct lt_source *src = NULL;
+    if (!rc)
+        rc = ops->open(&src, cfg, err);
+    int mismatches = 0, checked = 0;
+    if (!rc)
+        printf("%-40s %-18s %12s %12s  %s\n", "table", "snapshot", "rows", "source rows", "result");
+    for (int i = 0; !rc && i < tl.n; i++) {
+        const struct lt_table_status *t = &tl.t[i];
+        char name[520];
+        snprintf(name, sizeof name, "%s.%s", t->schema_name, t->table_name);
+        struct newest n = {0};
+        if ((rc = lt_state_each_snapshot(st, t->id, take_newest, &n, err)))
+            break;
+        if (!n.path) {
+            printf("%-40s %-18s %12s %12s  %s\n", name, "-", "-", "-", "no snapshot yet (run logtap merge)");
+        } else {
+            struct lt_table_schema *s = NULL;
+            struct lt_file_columns extra;
+            int64_t snap_rows = 0, src_rows = 0;
+            char snap_sum[64], src_sum[64];
+            struct lt_error terr = {0};
+            int trc = lt_schema_from_json(n.schema_json, &s, &extra, &terr);
+            if (!trc) {
+                lt_file_columns_free(&extra);
+                trc = snapshot_checksum(cfg, &n, s, &snap_rows, snap_sum, &terr);
+            }
+            if (!trc)
+                trc = ops->table_checksum(src, s, &src_rows, src_sum, &terr);
+            checked++;
+            if (trc) {
+                mismatches++;
+                printf("%-40s %-18s %12s %12s  ERROR: %s\n", name, n.name, "-", "-", terr.msg);
+            } else {
+                bool same = snap_rows == src_rows && strcmp(snap_sum, src_sum) == 0;
+                mismatches += !same;
+                printf("%-40s %-18s %12" PRId64 " %12" PRId64 "  %s\n", name, n.name, snap_rows, src_rows,
+                       same ? "OK" : snap_rows != src_rows ? "MISMATCH (row count)" : "MISMATCH (checksum)");
+            }
+            lt_schema_free(s);
+        }
+        free(n.path);
+        free(n.schema_json);
+        free(n.name);
+        free(n.pos);
+    }
+    if (src)
+        ops->close(src);
+    free(tl.t);
+    lt_state_close(st);
+    if (rc)
+        return rc;
+    if (mismatches)
+        return lt_fail(err, LT_ERR_RUNTIME, "%d of %d tables differ from the source (changes since the snapshot "
+                                            "also count: merge right before validating a quiet source)",
+                       mismatches, checked);
+    printf("%d tables validated\n", checked);
+    return LT_OK;
+}
