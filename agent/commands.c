@@ -13,7 +13,9 @@
 #include "agent/full_load.h"
 #include "agent/log.h"
 #include "agent/merge.h"
+#include "agent/progress.h"
 #include "agent/signals.h"
+#include "agent/source.h"
 #include "agent/validate.h"
 #include "agent/version.h"
 #include "state/state_store.h"
@@ -317,9 +319,35 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         fprintf(stderr, "logtap status: %s\n", err.msg);
         return LT_ERR_RUNTIME;
     }
-    char snap_pos[64], finished[64];
+    char snap_pos[64], finished[64], checkpoint[64], cp_time[32], last_commit[32];
     lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, &err);
     lt_state_get_meta(st, "full_load_finished", finished, sizeof finished, &err);
+    lt_state_get_meta(st, "checkpoint", checkpoint, sizeof checkpoint, &err);
+    lt_state_get_meta(st, "checkpoint_time_us", cp_time, sizeof cp_time, &err);
+    lt_state_get_meta(st, "last_commit_ts_us", last_commit, sizeof last_commit, &err);
+    /* the source's position and the lag, when the source answers */
+    char current[LT_CHECKPOINT_MAX] = "", source_error[300] = "";
+    int64_t lag_bytes = -1;
+    const struct logtap_source_ops *ops = lt_source_for(&cfg->source);
+    if (checkpoint[0] && ops && ops->current_position) {
+        struct lt_source *src = NULL;
+        struct lt_error serr = {0};
+        if (ops->open(&src, cfg, &serr) == LT_OK && ops->current_position(src, current, &serr) == LT_OK) {
+            if (ops->lag_bytes && ops->lag_bytes(checkpoint, current, &lag_bytes) != LT_OK)
+                lag_bytes = -1;
+        } else {
+            snprintf(source_error, sizeof source_error, "%s", serr.msg);
+            current[0] = '\0';
+        }
+        if (src)
+            ops->close(src);
+    }
+    double lag_s = -1;
+    if (checkpoint[0] && current[0])
+        lag_s = lag_bytes == 0 ? 0 : (double)(lt_now_us() - strtoll(cp_time, NULL, 10)) / 1e6;
+    char last_commit_text[32] = "";
+    if (last_commit[0] && strtoll(last_commit, NULL, 10) > 0)
+        lt_format_timestamp_us(strtoll(last_commit, NULL, 10), last_commit_text);
     struct status_ctx ctx = {.json = json};
     int rc;
     if (json) {
@@ -333,6 +361,20 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
             cJSON_AddStringToObject(root, "full_load_snapshot_position", snap_pos);
         if (*finished)
             cJSON_AddStringToObject(root, "full_load_finished", finished);
+        if (*checkpoint) {
+            cJSON *cdc = cJSON_AddObjectToObject(root, "cdc");
+            cJSON_AddStringToObject(cdc, "checkpoint", checkpoint);
+            if (*last_commit_text)
+                cJSON_AddStringToObject(cdc, "last_commit_time", last_commit_text);
+            if (*current)
+                cJSON_AddStringToObject(cdc, "source_position", current);
+            if (lag_bytes >= 0)
+                cJSON_AddNumberToObject(cdc, "lag_bytes", (double)lag_bytes);
+            if (lag_s >= 0)
+                cJSON_AddNumberToObject(cdc, "lag_seconds", lag_s);
+            if (*source_error)
+                cJSON_AddStringToObject(cdc, "source_error", source_error);
+        }
         ctx.tables = cJSON_AddArrayToObject(root, "tables");
         rc = lt_state_each_table(st, status_row, &ctx, &err);
         if (!rc) {
@@ -348,6 +390,14 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         if (*snap_pos)
             printf("full load: snapshot at %s%s%s\n", snap_pos, *finished ? ", finished " : ", not finished",
                    *finished ? finished : "");
+        if (*checkpoint) {
+            printf("cdc:       checkpoint %s%s%s\n", checkpoint, *last_commit_text ? ", last commit " : "",
+                   last_commit_text);
+            if (*current)
+                printf("source:    at %s, lag %lld bytes, %.1f s\n", current, (long long)lag_bytes, lag_s);
+            else if (*source_error)
+                printf("source:    not reachable (%s)\n", source_error);
+        }
         printf("\n%-40s %-8s %14s %10s %10s %10s %6s %14s\n", "table", "state", "full-load rows", "inserts",
                "updates", "deletes", "files", "bytes");
         rc = lt_state_each_table(st, status_row, &ctx, &err);

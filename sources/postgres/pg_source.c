@@ -477,6 +477,15 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
     return LT_OK;
 }
 
+static int pg_lag_bytes(const char *from, const char *to, int64_t *bytes)
+{
+    uint64_t a, b;
+    if (!lt_pg_lsn_parse(from, &a) || !lt_pg_lsn_parse(to, &b))
+        return LT_ERR_RUNTIME;
+    *bytes = b > a ? (int64_t)(b - a) : 0;
+    return LT_OK;
+}
+
 static void pg_snapshot_end(struct lt_source *s)
 {
     for (int i = 0; i < PG_MAX_WORKERS; i++) {
@@ -514,4 +523,5 @@ const struct logtap_source_ops lt_postgres_source = {
     .stream_ack = lt_pg_stream_ack,
     .current_position = lt_pg_current_position,
     .table_checksum = pg_table_checksum,
+    .lag_bytes = pg_lag_bytes,
 };

@@ -125,5 +125,9 @@ diff=$(sql $db "SELECT count(*) FROM ((SELECT * FROM nokey EXCEPT ALL SELECT * F
 expect_eq "$diff" 0 "nokey (REPLICA IDENTITY FULL, no key): replay equals the source"
 run_logtap status --config task.json --json
 echo "$out" | grep -q '"table":"acct","state":"loaded"' && ok "status after CDC" || fail "status: $out"
+echo "$out" | grep -q '"cdc":{"checkpoint":"[0-9A-F]*/[0-9A-F]*".*"source_position":".*"lag_bytes":[0-9]*' \
+  && ok "status shows the checkpoint, the server position and the lag" || fail "status cdc: $out"
+echo "$out" | grep -q '"table":"acct".*"inserts":[1-9][0-9]*,"updates":[1-9][0-9]*,"deletes":[1-9]' \
+  && ok "status counts inserts, updates and deletes" || fail "status counts: $out"
 sql $db "SELECT pg_drop_replication_slot('logtap_replay')" >/dev/null
 finish
