@@ -217,7 +217,9 @@ static int is_temp_file(const char *name)
     return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
 }
 
-int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt_error *err)
+/* Removes the files of a table folder whose names match; fsyncs the folder when asked. */
+static int remove_matching(const char *root, const char *table_dir, int (*match)(const char *name), bool sync,
+                           struct lt_error *err)
 {
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
@@ -227,7 +229,7 @@ int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt
     struct dirent *e;
     int rc = LT_OK;
     while ((e = readdir(d))) {
-        if (!is_temp_file(e->d_name))
+        if (!match(e->d_name))
             continue;
         char path[4500];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -237,7 +239,14 @@ int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt
         }
     }
     closedir(d);
+    if (!rc && sync)
+        rc = lt_fsync_dir(dir, err);
     return rc;
+}
+
+int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt_error *err)
+{
+    return remove_matching(root, table_dir, is_temp_file, false, err);
 }
 
 static int is_load_or_temp_file(const char *name)
@@ -254,25 +263,5 @@ static int is_load_or_temp_file(const char *name)
 
 int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err)
 {
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "cannot list %s: %s", dir, strerror(errno));
-    struct dirent *e;
-    int rc = LT_OK;
-    while ((e = readdir(d))) {
-        if (!is_load_or_temp_file(e->d_name))
-            continue;
-        char path[4500];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (unlink(path) != 0 && errno != ENOENT) {
-            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot remove %s: %s", path, strerror(errno));
-            break;
-        }
-    }
-    closedir(d);
-    if (!rc)
-        rc = lt_fsync_dir(dir, err);
-    return rc;
+    return remove_matching(root, table_dir, is_load_or_temp_file, true, err);
 }

@@ -165,7 +165,7 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
         goto out_snapshot;
     if (job.tables.n == 0) {
         rc = lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
-        goto out_snapshot;
+        goto out_tables;
     }
     char snap_time[32];
     snprintf(snap_time, sizeof snap_time, "%lld", (long long)job.snap.time_us);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/data_file.h"
 #include "agent/source.h"
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
@@ -92,21 +93,11 @@ static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, str
     return LT_OK;
 }
 
-/* Microseconds since 1970 from "YYYY-MM-DD HH:MM:SS[.ffffff]+00". */
+/* Microseconds since 1970 from now()::text in a UTC session: "YYYY-MM-DD HH:MM:SS[.ffffff]+00". */
 int64_t lt_pg_parse_utc_timestamp(const char *s)
 {
-    int y, mo, d, h, mi;
-    double sec;
-    if (sscanf(s, "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) != 6)
-        return 0;
-    /* days from civil (proleptic Gregorian) */
-    y -= mo <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = era * 146097 + doe - 719468;
-    return ((days * 24 + h) * 60 + mi) * 60 * 1000000 + (int64_t)(sec * 1e6 + 0.5);
+    int64_t us = 0;
+    return lt_parse_timestamp_us(s, strlen(s), &us) ? us : 0;
 }
 
 static int pg_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapshot_info *info,
