@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs logtap's whole test suite on a fresh Debian machine: installs what is missing (apt, npm), builds logtap
-# twice (Release for the suite, ASan+UBSan for the unit tests), starts a throwaway PostgreSQL 15 and MariaDB, runs
+# three times (Release for the suite, ASan+UBSan for the unit tests, clang+libFuzzer for the fuzz targets), starts a throwaway PostgreSQL 15 and MariaDB, runs
 # ctest, and stops the servers by their PID whatever happens. Usage: tests/run.sh [ctest args...]
 set -euo pipefail
 logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +15,8 @@ build=${LOGTAP_BUILD_DIR:-$logtap_root/build/release}
 asan=${LOGTAP_ASAN_BUILD_DIR:-$logtap_root/build/asan}
 logtap_build "$build" Release
 logtap_build "$asan" Debug -DLOGTAP_SANITIZE=ON
+fuzz=${LOGTAP_FUZZ_BUILD_DIR:-$logtap_root/build/fuzz}
+CC=clang logtap_build "$fuzz" Debug -DLOGTAP_FUZZ=ON -DLOGTAP_FUZZ_SECONDS="${LOGTAP_FUZZ_SECONDS:-20}"
 
 work=$(mktemp -d /tmp/logtap-tests.XXXXXX)
 chmod 755 "$work"
@@ -36,6 +38,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 echo "== unit tests (ASan + UBSan)"
 ctest --test-dir "$asan" -R '^unit\.' --output-on-failure -j2 "$@" || status=1
+echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-20} s each)"
+ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 || status=1
 echo "== all tests (Release)"
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
 exit $status

@@ -2,7 +2,7 @@
 # Sourced by tests/run.sh and examples/quickstart.sh; safe to run again (installs nothing when all is present).
 
 logtap_apt_packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libpq-dev libmariadb-dev libcjson-dev libcsv-dev libsqlite3-dev zlib1g-dev libzstd-dev libsnappy-dev
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 )
