@@ -16,7 +16,7 @@ asan=${LOGTAP_ASAN_BUILD_DIR:-$logtap_root/build/asan}
 logtap_build "$build" Release
 logtap_build "$asan" Debug -DLOGTAP_SANITIZE=ON
 fuzz=${LOGTAP_FUZZ_BUILD_DIR:-$logtap_root/build/fuzz}
-CC=clang logtap_build "$fuzz" Debug -DLOGTAP_FUZZ=ON -DLOGTAP_FUZZ_SECONDS="${LOGTAP_FUZZ_SECONDS:-20}"
+logtap_build "$fuzz" Debug -DCMAKE_C_COMPILER=clang -DLOGTAP_FUZZ=ON -DLOGTAP_FUZZ_SECONDS="${LOGTAP_FUZZ_SECONDS:-20}"
 
 work=$(mktemp -d /tmp/logtap-tests.XXXXXX)
 chmod 755 "$work"

@@ -21,6 +21,7 @@
 #include <mysql.h>
 #include <mariadb_rpl.h>
 #include <mysqld_error.h>
+#include <errmsg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -299,6 +300,16 @@ static void fill_row(struct lt_source *s, char op, const struct lt_value *vals, 
     ev->in_transaction = true;
 }
 
+/* After a reconnect inside a transaction the server sends it again from its start: rows the agent already has
+ * (positions up to skip_upto) are not given twice. */
+static bool already_given(struct lt_source *s, const struct lt_change_event *ev)
+{
+    if (s->skip_upto[0] && strcmp(ev->row.pos, s->skip_upto) <= 0)
+        return true;
+    memcpy(s->last_emitted, ev->row.pos, sizeof s->last_emitted);
+    return false;
+}
+
 /* The next row of the rows event being read; *emitted false at its end. */
 static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitted, struct lt_error *err)
 {
@@ -329,13 +340,14 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
             fill_row(s, 'U', s->after, ev);
         }
     }
-    *emitted = true;
+    *emitted = !already_given(s, ev);
     return LT_OK;
 }
 
 static void end_transaction(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_change_event *ev)
 {
     s->in_txn = false;
+    s->skip_upto[0] = '\0';
     clear_table_ids(s);
     lt_my_format_checkpoint(s->file, bev->h.log_pos, s->last_checkpoint);
     snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
@@ -345,14 +357,16 @@ static void end_transaction(struct lt_source *s, const struct lt_binlog_event *b
     ev->row.commit_ts_us = (int64_t)bev->h.timestamp * 1000000;
 }
 
-static bool sql_is(const char *sql, size_t n, const char *word)
+/* The whole statement is `word` (BEGIN/COMMIT/ROLLBACK, maybe with spaces or a ';'), not "ROLLBACK TO x". */
+static bool sql_is_exactly(const char *sql, size_t n, const char *word)
 {
-    size_t w = strlen(word);
     while (n && (*sql == ' ' || *sql == '\n' || *sql == '\t')) {
         sql++;
         n--;
     }
-    return n >= w && strncasecmp(sql, word, w) == 0 && (n == w || sql[w] == ' ' || sql[w] == ';');
+    while (n && (sql[n - 1] == ' ' || sql[n - 1] == '\n' || sql[n - 1] == '\t' || sql[n - 1] == ';'))
+        n--;
+    return n == strlen(word) && strncasecmp(sql, word, n) == 0;
 }
 
 static int handle_table_map(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_error *err)
@@ -438,7 +452,8 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
     default:
         break;
     }
-    if (!artificial && bev.h.log_pos)
+    /* (the FORMAT_DESCRIPTION and GTID_LIST the server sends first carry positions from the file's start) */
+    if (!artificial && bev.h.log_pos > s->next_pos)
         s->next_pos = bev.h.log_pos;
     switch (bev.h.type) {
     case LT_BINLOG_MARIADB_GTID_EVENT:
@@ -453,13 +468,14 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
             return LT_ERR_RUNTIME;
         const char *sql = bev.u.query.sql;
         size_t len = bev.u.query.sql_len;
-        if (sql_is(sql, len, "BEGIN")) {
+        if (sql_is_exactly(sql, len, "BEGIN")) {
             s->in_txn = true;
             s->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
             return LT_OK;
         }
-        if (sql_is(sql, len, "COMMIT") || sql_is(sql, len, "ROLLBACK") || !s->in_txn) {
-            if (!sql_is(sql, len, "COMMIT") && !sql_is(sql, len, "ROLLBACK"))
+        bool ends = sql_is_exactly(sql, len, "COMMIT") || sql_is_exactly(sql, len, "ROLLBACK");
+        if (ends || !s->in_txn) {
+            if (!ends)
                 s->schema_stale_gen++; /* DDL: read the schemas again */
             end_transaction(s, &bev, ev);
             *emitted = true;
@@ -472,10 +488,40 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
         return LT_OK;
     case LT_BINLOG_TABLE_MAP_EVENT:
         return handle_table_map(s, &bev, err);
+    case LT_BINLOG_TRANSACTION_PAYLOAD_EVENT:
+        return lt_fail(err, LT_ERR_CONFIG, "mysql: compressed transactions in the binlog at %s:%" PRIu64
+                       " (binlog_transaction_compression=ON) are not supported yet; turn it off", s->file,
+                       bev.offset);
     default:
         if (lt_binlog_event_is_rows(bev.h.type))
             return start_rows(s, &bev, err);
         return LT_OK;
+    }
+}
+
+/* The connection is lost: open the stream again at the last transaction boundary (the agent's rows of an open
+ * transaction are not given twice, see already_given). Waits a second between attempts. */
+static int reconnect(struct lt_source *s, struct lt_error *err)
+{
+    for (;;) {
+        close_stream(s);
+        s->reconnect_failures++;
+        struct timespec pause = {.tv_sec = 1, .tv_nsec = 0};
+        nanosleep(&pause, NULL);
+        if (s->in_txn || s->in_rows || s->pending_insert)
+            memcpy(s->skip_upto, s->last_emitted, sizeof s->skip_upto);
+        s->in_txn = s->in_rows = s->pending_insert = false;
+        clear_table_ids(s);
+        if (!lt_my_parse_checkpoint(s->last_checkpoint, s->file, &s->start_pos))
+            return lt_fail(err, LT_ERR_RUNTIME, "mysql: internal: bad checkpoint %s", s->last_checkpoint);
+        s->file_index = lt_my_file_index(s->file);
+        s->next_pos = s->start_pos;
+        struct lt_error e2 = {0};
+        if (open_stream(s, &e2) == LT_OK)
+            return LT_OK;
+        if (s->reconnect_failures >= 30)
+            return lt_fail(err, LT_ERR_RUNTIME, "mysql: the binlog stream was lost and reconnecting failed: %s",
+                           e2.msg);
     }
 }
 
@@ -494,10 +540,14 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     ev->in_transaction = s->in_txn;
     if (!s->streaming)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: the change stream is not started");
-    if (s->pending_insert) {
+    while (s->pending_insert) {
         s->pending_insert = false;
         fill_row(s, 'I', s->after, ev);
-        return LT_OK;
+        if (!already_given(s, ev))
+            return LT_OK;
+        memset(ev, 0, sizeof *ev);
+        ev->kind = LT_EV_NONE;
+        ev->in_transaction = s->in_txn;
     }
     for (;;) {
         bool emitted;
@@ -514,15 +564,25 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             ev->in_transaction = false;
             return LT_OK;
         }
-        MARIADB_RPL_EVENT *e = mariadb_rpl_fetch(s->rpl, s->rpl_event);
+        /* A fresh event each time: after a failed fetch the library may have released the one it was given. */
+        if (s->rpl_event)
+            mariadb_free_rpl_event(s->rpl_event);
+        s->rpl_event = NULL;
+        MARIADB_RPL_EVENT *e = mariadb_rpl_fetch(s->rpl, NULL);
         if (!e) {
             unsigned code = mysql_errno(s->repl);
             if (code == ER_MASTER_FATAL_ERROR_READING_BINLOG)
                 return purged_error(s, err, mysql_error(s->repl));
+            if ((code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR) && s->reconnect_failures < 30) {
+                if (reconnect(s, err))
+                    return LT_ERR_RUNTIME;
+                continue;
+            }
             return lt_fail(err, LT_ERR_RUNTIME, "mysql: reading the binlog stream at %s:%" PRIu64 ": %s (error %u)",
                            s->file, s->next_pos, code ? mysql_error(s->repl) : mariadb_rpl_error(s->rpl), code);
         }
         s->rpl_event = e;
+        s->reconnect_failures = 0;
         const uint8_t *p = e->raw_data;
         size_t n = e->raw_data_size;
         /* the packet's leading OK byte may still be there */

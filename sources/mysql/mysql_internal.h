@@ -77,6 +77,9 @@ struct lt_source {
     uint32_t vals_cap;
     bool end_reported;
     uint64_t zero_dates;               /* zero dates written as NULL */
+    char last_emitted[LT_POS_MAX + 1]; /* position of the last row given to the agent */
+    char skip_upto[LT_POS_MAX + 1];    /* after a reconnect inside a transaction: rows already given */
+    int reconnect_failures;
 };
 
 /* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode). */

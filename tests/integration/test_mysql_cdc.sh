@@ -157,6 +157,29 @@ expect_eq "$rc" 0 "replicate after a DDL exits 0"
 last=$(find lake/$db/nk -name '2*.csv' | sort | tail -1)
 grep -q '^I,1,after ddl,8,' "$last" && ok "the row after ADD COLUMN has the new column ($last)" || fail "after DDL: $(tail -2 "$last")"
 
+# A lost connection (the server kills the binlog dump thread, also inside a transaction): logtap reconnects and
+# resumes at the last transaction boundary without writing a row twice.
+"$LOGTAP_BIN" replicate --config task.json >>replicate.log 2>&1 &
+pid=$!
+sleep 1.5
+for i in $(seq 1 12); do
+  if [ $((i % 4)) -eq 0 ]; then
+    my_sql $db "BEGIN; INSERT INTO nk VALUES ($i, 'rc-a', 0); INSERT INTO nk VALUES ($i, 'rc-b', 0); DO SLEEP(0.3); COMMIT" &
+    sleep 0.1
+    dump=$(my_sql $db "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'" | head -1)
+    [ -n "$dump" ] && my_sql $db "KILL $dump" || true
+    wait
+  else
+    my_sql $db "INSERT INTO nk VALUES ($i, 'rc-a', 0), ($i, 'rc-b', 0)"
+  fi
+done
+sleep 3
+kill -TERM $pid
+set +e; wait $pid; rc=$?; set -e
+expect_eq "$rc" 0 "replicate survives killed binlog connections and stops cleanly on SIGTERM"
+got=$(cat $(find lake/$db/nk -name '2*.csv') | grep -c ',rc-[ab],' || true)
+expect_eq "$got" 24 "every row written once across the reconnects"
+
 # A purged binlog is a clear error.
 my_sql $db "FLUSH BINARY LOGS"
 cur=$(my_sql $db "SHOW MASTER STATUS" | cut -f1)
