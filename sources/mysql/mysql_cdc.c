@@ -380,7 +380,7 @@ static int handle_table_map(struct lt_source *s, const struct lt_binlog_event *b
     }
     id->next = table_ids(s);
     s->cursor_ids = id;
-    struct my_cdc_table *t;
+    struct my_cdc_table *t = NULL;
     if (table_for_map(s, &id->tm, &t, err))
         return LT_ERR_RUNTIME;
     id->t = t;
