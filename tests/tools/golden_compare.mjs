@@ -257,7 +257,10 @@ for (const [i, e] of expected.entries()) {
     const hit = cands.find((r) => mismatches(x, r).length === 0);
     if (hit) { hit.used = true; sequence.push({ pos: hit.pos, label, where: hit.where }); continue; }
     if (!cands.length) problems.push(`no unmatched ${x.op} record in ${show(d.target.schema, d.target.table)}`);
-    else problems.push(`${x.op}: nearest ${cands[0].where}: ${mismatches(x, cands[0]).join('; ')}`);
+    else {
+      const near = cands.map((r) => ({ r, m: mismatches(x, r) })).reduce((a, b) => (b.m.length < a.m.length ? b : a));
+      problems.push(`${x.op}: nearest ${near.r.where}: ${near.m.join('; ')}`);
+    }
   }
   if (problems.length) { failed++; fail(`${label}: ${problems.join(' | ')}`); continue; }
   if (d.transforms.size) transformed++;
