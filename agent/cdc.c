@@ -381,9 +381,21 @@ static int stream_loop(struct cdc_run *run, struct lt_error *err)
     }
 }
 
+static void free_tables(struct cdc_run *run);
+
 static void free_run(struct cdc_run *run)
 {
     clear_batch(run);
+    free_tables(run);
+    free(run->files);
+    free(run->file_paths);
+    free(run->events);
+    free(run->event_pos);
+}
+
+/* Frees the per-table state (the source's relation cache, which points at it, is gone after a reconnect). */
+static void free_tables(struct cdc_run *run)
+{
     while (run->tables) {
         struct cdc_table *t = run->tables;
         run->tables = t->next;
@@ -392,10 +404,38 @@ static void free_run(struct cdc_run *run)
         free(t->schema_json);
         free(t);
     }
-    free(run->files);
-    free(run->file_paths);
-    free(run->events);
-    free(run->event_pos);
+}
+
+/* Sleeps up to seconds, waking early when a stop is requested. */
+static void backoff_sleep(int seconds)
+{
+    for (int i = 0; i < seconds * 10 && !lt_stop_requested(); i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Sets up CDC on a first run: the full load in the slot's snapshot, or just the slot; records the start. */
+static int begin_first_run(struct cdc_run *run, const struct lt_replicate_options *opt, struct lt_error *err)
+{
+    char start[LT_CHECKPOINT_MAX];
+    if (run->cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
+        struct lt_snapshot_info snap;
+        if (lt_full_load_from_source(run->cfg, &opt->load, run->source, run->src, run->state, true, &snap, err))
+            return err->code ? err->code : LT_ERR_RUNTIME;
+        snprintf(start, sizeof start, "%s", snap.checkpoint);
+    } else if (run->source->cdc_begin(run->src, start, err)) {
+        return err->code ? err->code : LT_ERR_RUNTIME;
+    }
+    struct lt_cdc_batch first = {.checkpoint = start, .checkpoint_time_us = lt_now_us()};
+    int rc = lt_state_commit_cdc_batch(run->state, &first, err);
+    if (!rc)
+        rc = lt_state_set_meta(run->state, "cdc_start", start, err);
+    if (rc)
+        return rc;
+    snprintf(run->checkpoint, sizeof run->checkpoint, "%s", start);
+    lt_log_info("change data capture starts at %s", start);
+    return LT_OK;
 }
 
 int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate_options *opt, struct lt_error *err)
@@ -415,41 +455,59 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return lt_error_prefix(err, "target path: ");
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
         return LT_ERR_RUNTIME;
-    int rc = run.source->open(&run.src, cfg, err);
-    if (rc)
-        goto out_state;
-    if ((rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err)))
-        goto out_source;
-    if (!run.checkpoint[0]) {
-        char start[LT_CHECKPOINT_MAX];
-        if (cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
-            struct lt_snapshot_info snap;
-            if ((rc = lt_full_load_from_source(cfg, &opt->load, run.source, run.src, run.state, true, &snap, err)))
-                goto out_source;
-            snprintf(start, sizeof start, "%s", snap.checkpoint);
-        } else if ((rc = run.source->cdc_begin(run.src, start, err))) {
-            goto out_source;
+    int rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    bool first_run = !rc && !run.checkpoint[0];
+    int backoff = 1;
+    /* Connection losses and other transient failures reconnect with a capped exponential backoff and resume from
+     * the checkpoint; configuration errors and fatal ones (slot dropped, WAL gone) end the run. */
+    while (!rc) {
+        int64_t started = lt_now_us();
+        rc = run.source->open(&run.src, cfg, err);
+        if (!rc && first_run) {
+            rc = begin_first_run(&run, opt, err);
+            if (rc) { /* a failed full load is not retried here: the next run starts over */
+                run.source->close(run.src);
+                run.src = NULL;
+                break;
+            }
+            first_run = false;
+        } else if (!rc) {
+            lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
         }
-        struct lt_cdc_batch first = {.checkpoint = start, .checkpoint_time_us = lt_now_us()};
-        if ((rc = lt_state_commit_cdc_batch(run.state, &first, err)) ||
-            (rc = lt_state_set_meta(run.state, "cdc_start", start, err)))
-            goto out_source;
-        snprintf(run.checkpoint, sizeof run.checkpoint, "%s", start);
-        lt_log_info("change data capture starts at %s", start);
-    } else {
-        lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
+        if (!rc) {
+            snprintf(run.last_commit, sizeof run.last_commit, "%s", run.checkpoint);
+            struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = opt->until};
+            rc = run.source->stream_start(run.src, &so, err);
+            if (!rc)
+                rc = stream_loop(&run, err);
+        }
+        if (rc) {
+            drop_batch(&run); /* what is not durable is read again from the checkpoint */
+            free_tables(&run);
+        }
+        if (run.src)
+            run.source->close(run.src);
+        run.src = NULL;
+        if (!rc) {
+            lt_log_info("stopped at checkpoint %s", run.checkpoint);
+            break;
+        }
+        int code = err->code ? err->code : rc;
+        if (code != LT_ERR_RUNTIME || first_run || lt_stop_requested())
+            break; /* a first run that never connected fails at once: the config is more likely wrong */
+        if (lt_now_us() - started > 120 * 1000000LL)
+            backoff = 1; /* it ran for a while: start the backoff over */
+        lt_log_warn("%s; reconnecting in %d s (checkpoint %s)", err->msg, backoff, run.checkpoint);
+        backoff_sleep(backoff);
+        backoff = backoff * 2 > 60 ? 60 : backoff * 2;
+        if (lt_stop_requested()) {
+            rc = LT_OK;
+            break;
+        }
+        lt_error_clear(err);
+        rc = LT_OK;
     }
-    snprintf(run.last_commit, sizeof run.last_commit, "%s", run.checkpoint);
-    struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = opt->until};
-    if ((rc = run.source->stream_start(run.src, &so, err)))
-        goto out_source;
-    rc = stream_loop(&run, err);
-    if (!rc)
-        lt_log_info("stopped at checkpoint %s", run.checkpoint);
-out_source:
     free_run(&run);
-    run.source->close(run.src);
-out_state:
     lt_state_close(run.state);
     return rc;
 }

@@ -7,6 +7,7 @@ enum lt_status {
     LT_OK = 0,
     LT_ERR_RUNTIME = 1,
     LT_ERR_CONFIG = 2,
+    LT_ERR_FATAL = 3,   /* a runtime failure that retrying cannot fix (exits 1, like LT_ERR_RUNTIME) */
 };
 
 struct lt_error {

@@ -223,7 +223,7 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     if (slot_plugin(s, plugin, sizeof plugin, err))
         return LT_ERR_RUNTIME;
     if (!plugin[0])
-        return lt_fail(err, LT_ERR_RUNTIME,
+        return lt_fail(err, LT_ERR_FATAL,
                        "replication slot \"%s\" does not exist (dropped?): changes since the checkpoint %s are lost; "
                        "run a new full load (remove the state file %s and run `logtap replicate` again)",
                        s->cfg->source.slot, opt->checkpoint, s->cfg->state_path);
@@ -255,10 +255,13 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     PGresult *r = PQexec(s->repl, sql);
     if (PQresultStatus(r) != PGRES_COPY_BOTH) {
         char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: START_REPLICATION: %s",
-                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        const char *msg = lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line);
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        bool gone = strstr(msg, "has already been removed") || (state && !strcmp(state, "58P01"));
+        lt_fail(err, gone ? LT_ERR_FATAL : LT_ERR_RUNTIME, "postgres: START_REPLICATION: %s%s", msg,
+                gone ? " (the WAL since the checkpoint is gone: run a new full load)" : "");
         PQclear(r);
-        return LT_ERR_RUNTIME;
+        return err->code;
     }
     PQclear(r);
     s->streaming = true;
@@ -458,8 +461,10 @@ static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, 
     struct lt_pgo_msg m;
     *emitted = false;
     /* x->wal_end is the server's WAL end, not how far the stream has sent: it must not move received_lsn */
-    if (lt_pgo_decode(x->payload, x->payload_len, 1, false, &m, err))
-        return LT_ERR_RUNTIME;
+    if (lt_pgo_decode(x->payload, x->payload_len, 1, false, &m, err)) {
+        err->code = LT_ERR_FATAL; /* the same bytes would come again */
+        return LT_ERR_FATAL;
+    }
     switch (m.type) {
     case LT_PGO_BEGIN:
         s->in_txn = true;
