@@ -192,6 +192,8 @@ function derive(e) { // -> {target, recs: [{op, cols: Map name -> expectation}],
     if (keyOnly && [...m.values()].some((x) => x.kind === 'unchanged')) transforms.add('key-only-D');
     return { op, cols: m };
   };
+  if (e.action !== 'D' && !N) return { error: `${e.action} without a new tuple` };
+  if (e.action === 'D' && !old) return { error: 'D without an old tuple' };
   if (e.action === 'I') return { target, recs: [rec('I', N, false)], transforms, notes };
   if (e.action === 'D') return { target, recs: [rec('D', old, oldIsKeyOnly)], transforms, notes };
   if (e.action !== 'U') return { error: `unknown action ${e.action}` };
@@ -204,6 +206,7 @@ function derive(e) { // -> {target, recs: [{op, cols: Map name -> expectation}],
     }
   }
   if (!split) return { target, recs: [rec('U', N, false)], transforms, notes };
+  if (!old) return { error: `U needs D+I (${split}) but has no old tuple` };
   transforms.add(split);
   return { target, recs: [rec('D', old, oldIsKeyOnly), rec('I', N, false)], transforms, notes };
 }
