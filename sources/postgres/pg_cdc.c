@@ -68,6 +68,12 @@ static int connect_replication(struct lt_source *s, struct lt_error *err)
         PQfinish(c);
         return LT_ERR_RUNTIME;
     }
+    /* pgoutput formats values with the walsender's settings: the same UTC/ISO/hex session as the other
+     * connections, whatever the server's or the database's defaults are */
+    if (lt_pg_exec(c, lt_pg_session_setup, err)) {
+        PQfinish(c);
+        return lt_error_prefix(err, "replication connection: ");
+    }
     s->repl = c;
     return LT_OK;
 }

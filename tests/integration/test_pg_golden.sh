@@ -21,11 +21,11 @@ slot=lt_golden_slot
 # a slot left by an interrupted run would keep the database from being dropped
 sql postgres "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null
 fresh_db $db
-# The database's TimeZone is the walsender's, so the zone pgoutput formats timestamptz in. logtap writes
-# timestamptz in UTC whatever the server's zone; LOGTAP_GOLDEN_SERVER_TZ=Asia/Kolkata checks that (it needs the
-# replication connection to SET TimeZone = 'UTC' as the other connections do). The default keeps this test
-# independent of the zone initdb picked up from the machine.
-sql postgres "ALTER DATABASE $db SET timezone = '${LOGTAP_GOLDEN_SERVER_TZ:-UTC}'" >/dev/null
+# The database's settings are the walsender's defaults, the ones pgoutput formats values with. logtap writes
+# timestamptz in UTC and dates in ISO whatever the server's defaults: a zone far from UTC and a non-ISO DateStyle
+# check that its replication connection sets its own session (LOGTAP_GOLDEN_SERVER_TZ picks another zone).
+sql postgres "ALTER DATABASE $db SET timezone = '${LOGTAP_GOLDEN_SERVER_TZ:-Asia/Kolkata}'" >/dev/null
+sql postgres "ALTER DATABASE $db SET datestyle = 'SQL, DMY'" >/dev/null
 
 # The expected output was produced in UTC: the SQL files run in UTC (dml.sql casts '2022-06-01' to timestamptz,
 # which also picks the payment partition).
