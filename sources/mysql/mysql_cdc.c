@@ -13,7 +13,9 @@
  * of the after-image at consecutive row indexes.
  *
  * Waiting: the server sends a HEARTBEAT after 250 ms without events (@master_heartbeat_period), so a blocking
- * fetch returns often enough for --until, IDLE checkpoints and the agent's stop flag. */
+ * fetch returns often enough for --until, IDLE checkpoints and the agent's stop flag; a read timeout (20 s) catches a
+ * stream that went silent (a killed dump thread may stop sending without closing), and a lost connection is
+ * opened again at the last transaction boundary. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -65,6 +67,14 @@ static void clear_table_ids(struct lt_source *s)
     s->cursor_ids = NULL;
 }
 
+/* A decoding failure: the same bytes come again after a reconnect, so the run ends (LT_ERR_FATAL). */
+static int fatal(struct lt_error *err, const char *prefix, const char *file)
+{
+    lt_error_prefix(err, prefix, file);
+    err->code = LT_ERR_FATAL;
+    return LT_ERR_FATAL;
+}
+
 static bool db_configured(const struct lt_source *s, const char *db)
 {
     for (char **d = s->cfg->source.databases; d && *d; d++)
@@ -108,7 +118,7 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
         if (!info || info->ncols != tm->ncols) {
             uint32_t n = info ? info->ncols : 0;
             lt_my_table_info_free(info);
-            return lt_fail(err, LT_ERR_RUNTIME, "mysql: the binlog has %u columns for %s.%s but the table has %u now "
+            return lt_fail(err, LT_ERR_FATAL, "mysql: the binlog has %u columns for %s.%s but the table has %u now "
                            "(its definition changed since these changes were logged); run a new full load",
                            tm->ncols, tm->db, tm->table, n);
         }
@@ -161,7 +171,7 @@ int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], str
 
 static int purged_error(struct lt_source *s, struct lt_error *err, const char *msg)
 {
-    return lt_fail(err, LT_ERR_RUNTIME,
+    return lt_fail(err, LT_ERR_FATAL,
                    "mysql: the binlog from checkpoint %s:%" PRIu64 " is no longer on the server (%s): changes since "
                    "the checkpoint are lost; run a new full load (remove the state file %s and run `logtap replicate` "
                    "again), and keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)",
@@ -170,7 +180,8 @@ static int purged_error(struct lt_source *s, struct lt_error *err, const char *m
 
 static int open_stream(struct lt_source *s, struct lt_error *err)
 {
-    if (lt_my_connect(s->cfg, &s->repl, err))
+    /* Heartbeats come every 250 ms: 20 s of silence means a dead connection (then: reconnect). */
+    if (lt_my_connect_timeout(s->cfg, 20, &s->repl, err))
         return lt_error_prefix(err, "binlog stream: ");
     char v[MY_FILE_MAX] = "";
     if (mysql_query(s->repl, "SELECT @@global.binlog_checksum") == 0) {
@@ -317,7 +328,7 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
     bool done;
     struct lt_binlog_row_cursor *c = &s->cursor;
     if (lt_binlog_rows_next(c, &s->scratch, s->before, s->after, &done, err))
-        return LT_ERR_RUNTIME;
+        return fatal(err, "mysql: binlog %s: ", s->file);
     if (done) {
         s->in_rows = false;
         return LT_OK;
@@ -376,7 +387,7 @@ static int handle_table_map(struct lt_source *s, const struct lt_binlog_event *b
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     if (lt_binlog_table_map_decode(bev, &id->tm, err)) {
         free(id);
-        return LT_ERR_RUNTIME;
+        return fatal(err, "mysql: binlog %s: ", s->file);
     }
     id->next = table_ids(s);
     s->cursor_ids = id;
@@ -405,7 +416,7 @@ static int start_rows(struct lt_source *s, struct lt_binlog_event *bev, struct l
         return LT_ERR_RUNTIME;
     s->rows_ev = *bev;
     if (lt_binlog_rows_begin(&s->cursor, &s->rows_ev.u.rows, &id->tm, err))
-        return LT_ERR_RUNTIME;
+        return fatal(err, "mysql: binlog %s: ", s->file);
     s->cur = id->t;
     s->rows_event_pos = bev->offset;
     s->row_index = 0;
@@ -435,7 +446,7 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
             offset = next - size;
     }
     if (lt_binlog_parse_event(&s->reader, p, n, offset, &bev, err))
-        return lt_error_prefix(err, "mysql: binlog %s: ", s->file);
+        return fatal(err, "mysql: binlog %s: ", s->file); /* undecodable bytes: retrying cannot help */
     bool artificial = (bev.h.flags & LT_BINLOG_F_ARTIFICIAL) || bev.h.log_pos == 0;
     switch (bev.h.type) {
     case LT_BINLOG_ROTATE_EVENT:

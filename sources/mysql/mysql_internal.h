@@ -84,6 +84,9 @@ struct lt_source {
 
 /* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode). */
 int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error *err);
+/* The same, with reads failing after read_timeout_s seconds without data (0 = wait forever). */
+int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeout_s, MYSQL **out,
+                          struct lt_error *err);
 /* Runs a statement that returns no rows (or whose rows are discarded). */
 int lt_my_exec(MYSQL *c, const char *sql, struct lt_error *err);
 int lt_my_error(MYSQL *c, struct lt_error *err, const char *what);

@@ -81,6 +81,12 @@ static const char session_setup[] =
 
 int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error *err)
 {
+    return lt_my_connect_timeout(cfg, 0, out, err);
+}
+
+int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeout_s, MYSQL **out,
+                          struct lt_error *err)
+{
     const struct lt_source_config *sc = &cfg->source;
     const char *password = NULL;
     if (sc->password_env && sc->password_env[0]) {
@@ -95,6 +101,8 @@ int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error
     mysql_options(c, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     unsigned int timeout = 30;
     mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (read_timeout_s)
+        mysql_options(c, MYSQL_OPT_READ_TIMEOUT, &read_timeout_s);
     const char *host = sc->host;
     if (!host && sc->socket)
         host = "localhost";

@@ -164,17 +164,24 @@ pid=$!
 sleep 1.5
 for i in $(seq 1 12); do
   if [ $((i % 4)) -eq 0 ]; then
+    for _ in $(seq 1 50); do # the stream is back (after the previous kill)
+      dump=$(my_sql $db "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' AND TIME >= 0" | head -1)
+      [ -n "$dump" ] && break
+      sleep 0.1
+    done
     my_sql $db "BEGIN; INSERT INTO nk VALUES ($i, 'rc-a', 0); INSERT INTO nk VALUES ($i, 'rc-b', 0); DO SLEEP(0.3); COMMIT" &
     sleep 0.1
-    dump=$(my_sql $db "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'" | head -1)
     [ -n "$dump" ] && my_sql $db "KILL $dump" || true
-    wait
+    wait $!
+    sleep 1.5
   else
     my_sql $db "INSERT INTO nk VALUES ($i, 'rc-a', 0), ($i, 'rc-b', 0)"
   fi
 done
 sleep 3
 kill -TERM $pid
+for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { fail "replicate did not stop on SIGTERM"; kill -9 $pid; }
 set +e; wait $pid; rc=$?; set -e
 expect_eq "$rc" 0 "replicate survives killed binlog connections and stops cleanly on SIGTERM"
 got=$(cat $(find lake/$db/nk -name '2*.csv') | grep -c ',rc-[ab],' || true)
