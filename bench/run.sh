@@ -1,0 +1,447 @@
+#!/usr/bin/env bash
+# logtap against the tools users would otherwise pick, side by side on the same machine in the same run: installs
+# what is missing, builds logtap Release (build/bench), starts a throwaway PostgreSQL 15 and MariaDB (tests/lib),
+# generates the data, runs every job several times as pairs (A B A B ...) so drift cancels in the ratios, profiles
+# logtap's full load and CDC with perf, and writes a markdown report (bench/RESULTS.md by default).
+#
+# usage: bench/run.sh [--quick] [--rows N] [--runs N] [--out FILE] [--no-profile] [--keep]
+#   --quick        10x smaller (100k rows, 3 pairs): what CI runs so the scripts never rot
+#   --rows N       rows of the generated tables (default 1000000); changes scale with it
+#   --runs N       pairs per job (default 5, 3 with --quick)
+#   --out FILE     the report (default bench/RESULTS.md; build/bench/RESULTS-<rows>.md with --quick or --rows)
+#   --no-profile   skip the perf profiles
+#   --keep         keep the work dir (data, files, logs)
+set -euo pipefail
+export LC_ALL=C TZ=UTC
+logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$logtap_root/tests/lib/deps.sh"
+source "$logtap_root/tests/lib/pg_server.sh"
+source "$logtap_root/tests/lib/mariadb_server.sh"
+source "$logtap_root/bench/lib.sh"
+
+rows=1000000 runs="" out="" profile=1 keep=0 quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1; rows=100000 ;;
+    --rows) rows=$2; shift ;;
+    --runs) runs=$2; shift ;;
+    --out) out=$2; shift ;;
+    --no-profile) profile=0 ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$runs" ] || { [ $quick -eq 1 ] && runs=3 || runs=5; }
+if [ -z "$out" ]; then
+  if [ $quick -eq 0 ] && [ "$rows" -eq 1000000 ]; then out=$logtap_root/bench/RESULTS.md
+  else out=$logtap_root/build/bench/RESULTS-$rows.md; fi
+fi
+changes=$((rows / 5))              # merge: 1M base + 200k changes
+chunk=$((rows / 4))                # mydumper -r: 4 chunks of the table, as -r 250000 on 1M rows
+lat_txns=$([ $quick -eq 1 ] && echo 40 || echo 200)
+
+# ---- setup: packages, build, servers ----
+logtap_install_deps
+mydumper_version=""
+if ! command -v mydumper >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends mydumper >/dev/null 2>&1 \
+    || echo "mydumper is not installable here: its comparison is skipped"
+fi
+command -v mydumper >/dev/null 2>&1 && mydumper_version=$(mydumper --version 2>&1 | awk '{ print $2 }' | tr -d ,)
+[ -d "$logtap_root/tests/tools/node_modules/@duckdb/node-api" ] \
+  || (cd "$logtap_root/tests/tools" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+perf_ok=0
+[ $profile -eq 1 ] && command -v perf >/dev/null 2>&1 && perf record -o /dev/null -q true >/dev/null 2>&1 && perf_ok=1
+
+mkdir -p "$logtap_root/build"
+logtap_build "$logtap_root/build/bench" Release
+logtap=$logtap_root/build/bench/logtap
+
+work=$(mktemp -d /tmp/logtap-bench.XXXXXX)
+chmod 755 "$work"
+tdir=$work/times
+mkdir -p "$tdir"
+bg_pids=()
+cleanup() {
+  local p
+  for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pg_server_stop "$work/pg"
+  mariadb_server_stop "$work/mariadb"
+  if [ $keep -eq 1 ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+pg_port=$((20000 + RANDOM % 20000))
+pg_server_start "$work/pg" "$pg_port"
+mariadb_server_start "$work/mariadb" "$((pg_port + 1))"
+echo "PostgreSQL on $PGHOST:$PGPORT, MariaDB on $LOGTAP_MYSQL_SOCKET; $rows rows, $runs pairs per job; work dir $work"
+
+psql_q() { psql -d bench -qAt -v ON_ERROR_STOP=1 -c "$1"; }
+my_q() { mariadb --no-defaults -S "$LOGTAP_MYSQL_SOCKET" -ulogtap -N -B -D benchmy -e "$1"; }
+duck() { node "$logtap_root/tests/tools/duckdb_query.mjs" "$@"; }
+rules() { # rules SCHEMA TABLE -> the DMS selection rule
+  echo "{\"rules\":[{\"rule-type\":\"selection\",\"rule-id\":\"1\",\"rule-name\":\"1\",\"object-locator\":{\"schema-name\":\"$1\",\"table-name\":\"$2\"},\"rule-action\":\"include\"}]}"
+}
+pg_task() { # pg_task DIR TASK MIGRATION TARGET_JSON_EXTRA [MERGE_JSON]: DIR/task.json for table public.items
+  mkdir -p "$1"
+  echo "{\"task\":\"$2\",\"migration_type\":\"$3\",\"source\":{\"engine\":\"postgres\",\"conninfo\":\"host=$PGHOST port=$PGPORT dbname=bench user=logtap\"},\"target\":{\"path\":\"lake\"${4:+,$4}},\"table_mappings\":$(rules public "${6:-items}")${5:+,\"merge\":$5}}" >"$1/task.json"
+}
+my_task() { # my_task DIR TASK MIGRATION TARGET_JSON_EXTRA
+  mkdir -p "$1"
+  echo "{\"task\":\"$2\",\"migration_type\":\"$3\",\"source\":{\"engine\":\"mysql\",\"socket\":\"$LOGTAP_MYSQL_SOCKET\",\"user\":\"logtap\",\"database\":\"benchmy\",\"server_id\":$((4000 + RANDOM % 1000))},\"target\":{\"path\":\"lake\"${4:+,$4}},\"table_mappings\":$(rules benchmy items)}" >"$1/task.json"
+}
+fsize() { stat -c %s "$1"; }
+dir_bytes() { du -sb "$1" | awk '{ print $1 }'; }
+results=$work/results.md
+: >"$results"
+emit() { printf '%s\n' "$@" >>"$results"; }
+configs=$work/configs.md
+: >"$configs"
+show_config() { { echo "- \`$1\`: \`$(sed -e "s|$work|\$W|g" "$2")\`"; } >>"$configs"; }
+summary=$work/summary.md
+: >"$summary"
+sum_line() { printf '%s\n' "$1" >>"$summary"; }
+
+# ---- data ----
+echo "== generating data"
+psql -d postgres -qAt -c "CREATE DATABASE bench" >/dev/null
+psql_q "CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL, price numeric(12,2), name text,
+          created timestamptz, active boolean);
+        INSERT INTO items SELECT g, (g * 7) % 1000, CASE WHEN g % 17 = 0 THEN NULL ELSE round((g % 100000) / 100.0 + 0.01, 2) END,
+          'item ' || md5(g::text), timestamptz '2024-01-01 00:00:00+00' + g * interval '1.5 second', g % 3 = 0
+        FROM generate_series(1, $rows) g"
+psql_q "VACUUM ANALYZE items"
+psql_q "CHECKPOINT"
+mariadb --no-defaults -S "$LOGTAP_MYSQL_SOCKET" -ulogtap -e "CREATE DATABASE benchmy CHARACTER SET utf8mb4"
+my_q "CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL, price decimal(12,2), name varchar(64),
+        created datetime(6), active boolean);
+      INSERT INTO items SELECT seq, (seq * 7) % 1000, IF(seq % 17 = 0, NULL, ROUND((seq % 100000) / 100 + 0.01, 2)),
+        CONCAT('item ', MD5(seq)), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq * 1.5 SECOND, seq % 3 = 0
+      FROM seq_1_to_$rows;
+      ANALYZE TABLE items;" >/dev/null
+
+# ---- 1. PostgreSQL full load -> CSV ----
+echo "== PostgreSQL full load -> CSV"
+j=$work/pg_csv
+pg_task "$j" pgcsv full-load ""
+show_config "pg_csv/task.json" "$j/task.json"
+for i in $(seq 1 "$runs"); do
+  rm -rf "$j/lake" "$j/psql.csv"
+  measure pgcsv.logtap "$logtap" full-load --config "$j/task.json" -q
+  measure pgcsv.psql psql -d bench -qAt -c "\\copy (SELECT id, qty, price, name, created, active FROM items) TO '$j/psql.csv' csv"
+done
+ratio_series "$tdir/pgcsv.logtap" "$tdir/pgcsv.psql" "$tdir/pgcsv.ratio"
+lt_csv=$(ls "$j"/lake/public/items/LOAD*.csv | head -1)
+[ "$(cat "$j"/lake/public/items/LOAD*.csv | wc -l)" -eq "$rows" ] || { echo "logtap CSV has the wrong row count" >&2; exit 1; }
+
+# ---- 2. PostgreSQL full load -> Parquet (zstd) ----
+echo "== PostgreSQL full load -> Parquet zstd"
+p=$work/pg_parquet
+pg_task "$p" pgpq full-load '"DataFormat":"parquet","CompressionType":"zstd"'
+show_config "pg_parquet/task.json" "$p/task.json"
+read_psql_csv="read_csv('$p/psql.csv', header=false, names=['id','qty','price','name','created','active'])"
+for i in $(seq 1 "$runs"); do
+  rm -rf "$p/lake" "$p/psql.csv" "$p/duckdb.parquet"
+  measure pgpq.logtap "$logtap" full-load --config "$p/task.json" -q
+  measure pgpq.psql psql -d bench -qAt -c "\\copy (SELECT id, qty, price, name, created, active FROM items) TO '$p/psql.csv' csv"
+  measure pgpq.duckdb node "$logtap_root/tests/tools/duckdb_query.mjs" \
+    "COPY (SELECT * FROM $read_psql_csv) TO '$p/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)"
+done
+ratio_series "$tdir/pgpq.logtap" "$tdir/pgpq.duckdb" "$tdir/pgpq.ratio_duckdb"
+sum_series "$tdir/pgpq.psql" "$tdir/pgpq.duckdb" "$tdir/pgpq.pipeline"
+ratio_series "$tdir/pgpq.logtap" "$tdir/pgpq.pipeline" "$tdir/pgpq.ratio_pipeline"
+lt_pq_bytes=$(cat "$p"/lake/public/items/LOAD*.parquet | wc -c)
+dk_pq_bytes=$(fsize "$p/duckdb.parquet")
+size_ratio=$(awk -v a="$lt_pq_bytes" -v b="$dk_pq_bytes" 'BEGIN { printf "%.3f", a / b }')
+pq_rows=$(duck "SELECT count(*) FROM read_parquet('$p/lake/public/items/LOAD*.parquet')")
+[ "$pq_rows" -eq "$rows" ] || { echo "logtap Parquet has $pq_rows rows, expected $rows" >&2; exit 1; }
+pq_types=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet('$p/lake/public/items/LOAD*.parquet'))")
+dk_types=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet('$p/duckdb.parquet'))")
+
+# ---- 3. PostgreSQL CDC ----
+echo "== PostgreSQL CDC: $rows updated rows"
+c=$work/pg_cdc
+pg_task "$c" pgcdc cdc ""
+show_config "pg_cdc/task.json" "$c/task.json"
+(cd "$c" && "$logtap" replicate --config task.json --until now -q)   # creates the publication and the slot
+pg_recvlogical -d bench --slot bench_recv --create-slot -P pgoutput
+pgcdc_round() { # one UPDATE of every row; prints the LSN after its commit
+  psql_q "UPDATE items SET qty = qty + 1" >/dev/null
+  psql_q "SELECT pg_current_wal_lsn()"
+}
+for i in $(seq 1 "$runs"); do
+  lsn=$(pgcdc_round)
+  measure pgcdc.logtap "$logtap" replicate --config "$c/task.json" --until now -q
+  measure pgcdc.recvlogical pg_recvlogical -d bench --slot bench_recv --start --no-loop -o proto_version=1 \
+    -o publication_names=logtap_pgcdc --endpos="$lsn" -f /dev/null
+done
+ratio_series "$tdir/pgcdc.recvlogical" "$tdir/pgcdc.logtap" "$tdir/pgcdc.rate_ratio"
+rate_series "$tdir/pgcdc.logtap" "$rows" "$tdir/pgcdc.logtap.rate"
+rate_series "$tdir/pgcdc.recvlogical" "$rows" "$tdir/pgcdc.recvlogical.rate"
+cdc_rows=$(cat "$c"/lake/public/items/2*.csv | grep -c '^U,' || true)
+[ "$cdc_rows" -eq $((rows * runs)) ] || { echo "logtap CDC wrote $cdc_rows U rows, expected $((rows * runs))" >&2; exit 1; }
+if [ $perf_ok -eq 1 ]; then
+  echo "== perf profiles (full load, CDC)"
+  perf record -F 1999 -g -o "$work/perf.fullload.data" -q -- "$logtap" full-load --config "$j/task.json" -q >/dev/null 2>&1
+  pgcdc_round >/dev/null
+  perf record -F 1999 -g -o "$work/perf.cdc.data" -q -- "$logtap" replicate --config "$c/task.json" --until now -q >/dev/null 2>&1
+  perf_top() { perf report -i "$1" --stdio --no-children -g none --sort dso,symbol --percent-limit 1.5 -q 2>/dev/null \
+    | grep -E '^ +[0-9]+\.[0-9]+%' | head -"${2:-14}" | sed -e 's/^ *//' -e 's/  */ /g' -e 's/ - -$//'; }
+  perf_top "$work/perf.fullload.data" >"$work/perf.fullload.top"
+  perf_top "$work/perf.cdc.data" >"$work/perf.cdc.top"
+  # where the walsender (the server's decoding) spends the same CDC round, for comparison
+fi
+psql_q "SELECT pg_drop_replication_slot('bench_recv'), pg_drop_replication_slot('logtap_pgcdc')" >/dev/null
+
+# ---- 4. MariaDB full load ----
+echo "== MariaDB full load"
+m=$work/my_full
+my_task "$m" myfull full-load ""
+show_config "my_full/task.json" "$m/task.json"
+have_mydumper=0
+command -v mydumper >/dev/null 2>&1 && have_mydumper=1
+for i in $(seq 1 "$runs"); do
+  rm -rf "$m/lake" "$m/mydumper" "$m/mariadb.tsv"
+  measure myfull.logtap "$logtap" full-load --config "$m/task.json" -q
+  if [ $have_mydumper -eq 1 ]; then
+    measure myfull.mydumper mydumper -S "$LOGTAP_MYSQL_SOCKET" -u logtap -B benchmy -t 2 -r "$chunk" -o "$m/mydumper"
+  fi
+  measure myfull.mariadb bash -c "mariadb --no-defaults -S '$LOGTAP_MYSQL_SOCKET' -ulogtap --batch -e 'SELECT id, qty, price, name, created, active FROM benchmy.items' >'$m/mariadb.tsv'"
+done
+[ $have_mydumper -eq 1 ] && ratio_series "$tdir/myfull.logtap" "$tdir/myfull.mydumper" "$tdir/myfull.ratio_mydumper"
+ratio_series "$tdir/myfull.logtap" "$tdir/myfull.mariadb" "$tdir/myfull.ratio_mariadb"
+[ "$(cat "$m"/lake/benchmy/items/LOAD*.csv | wc -l)" -eq "$rows" ] || { echo "logtap MariaDB CSV has the wrong row count" >&2; exit 1; }
+
+# ---- 5. MariaDB CDC ----
+echo "== MariaDB CDC: $rows updated rows"
+mc=$work/my_cdc
+my_task "$mc" mycdc cdc ""
+show_config "my_cdc/task.json" "$mc/task.json"
+mycdc=skipped
+if (cd "$mc" && "$logtap" replicate --config task.json --until now -q) >"$work/mycdc.first.log" 2>&1; then
+  mycdc=ok
+  for i in $(seq 1 "$runs"); do
+    my_q "FLUSH BINARY LOGS"
+    binlog=$(my_q "SHOW MASTER STATUS" | awk '{ print $1 }')
+    my_q "UPDATE items SET qty = qty + 1"
+    my_q "FLUSH BINARY LOGS"
+    measure mycdc.logtap "$logtap" replicate --config "$mc/task.json" --until now -q
+    measure mycdc.binlog bash -c "mariadb-binlog --no-defaults --read-from-remote-server --socket='$LOGTAP_MYSQL_SOCKET' --user=logtap -v --base64-output=DECODE-ROWS $binlog >/dev/null"
+  done
+  ratio_series "$tdir/mycdc.binlog" "$tdir/mycdc.logtap" "$tdir/mycdc.rate_ratio"
+  rate_series "$tdir/mycdc.logtap" "$rows" "$tdir/mycdc.logtap.rate"
+  rate_series "$tdir/mycdc.binlog" "$rows" "$tdir/mycdc.binlog.rate"
+  my_rows=$(find "$mc/lake/benchmy/items" -name '2*.csv' -exec cat {} + | grep -c '^U,' || true)
+  [ "$my_rows" -eq $((rows * runs)) ] || { echo "logtap MariaDB CDC wrote $my_rows U rows, expected $((rows * runs))" >&2; exit 1; }
+else
+  echo "MariaDB CDC is skipped: $(tail -1 "$work/mycdc.first.log")"
+fi
+
+# ---- 6. merge: base + changes ----
+echo "== merge: $rows base rows + $changes changes"
+g=$work/merge_base
+pg_task "$g" pgmerge full-load-and-cdc '"IncludeOpForFullLoad":true'
+show_config "merge/task.json" "$g/task.json"
+(cd "$g" && "$logtap" replicate --config task.json --until now -q)
+upd=$((changes * 8 / 10)) del=$((changes / 10)) ins=$((changes - changes * 8 / 10 - changes / 10))
+psql_q "UPDATE items SET price = coalesce(price, 0) + 1, name = name || '+' WHERE id <= $upd" >/dev/null
+psql_q "DELETE FROM items WHERE id > $upd AND id <= $((upd + del))" >/dev/null
+psql_q "INSERT INTO items SELECT g, 1, 2.5, 'new ' || g, now(), true FROM generate_series($((rows + 1)), $((rows + ins))) g" >/dev/null
+(cd "$g" && "$logtap" replicate --config task.json --until now -q)
+psql_q "SELECT pg_drop_replication_slot('logtap_pgmerge')" >/dev/null
+merge_budget=$(grep -o '"memory_limit_mb":[0-9]*' "$g/task.json" | cut -d: -f2 || true)
+merge_budget=${merge_budget:-256}
+cols="['Op','id','qty','price','name','created','active','_logtap_pos']"
+for i in $(seq 1 "$runs"); do
+  rm -rf "$work/merge_run" "$work/duckdb_merge.csv"
+  cp -a "$g" "$work/merge_run"
+  measure merge.logtap "$logtap" merge --config "$work/merge_run/task.json" -q
+  d=$work/merge_run/lake/public/items
+  measure merge.duckdb node "$logtap_root/tests/tools/duckdb_query.mjs" "COPY (
+      SELECT id, qty, price, name, created, active, _logtap_pos FROM (
+        SELECT *, row_number() OVER (PARTITION BY id ORDER BY _logtap_pos DESC) AS rn FROM (
+          SELECT * FROM read_csv('$d/LOAD*.csv', header=false, names=$cols, all_varchar=true, nullstr='NULL', allow_quoted_nulls=false)
+          UNION ALL BY NAME
+          SELECT * FROM read_csv('$d/2*.csv', header=false, names=${cols%]},'_logtap_unchanged'], all_varchar=true, nullstr='NULL', allow_quoted_nulls=false)))
+      WHERE rn = 1 AND Op <> 'D') TO '$work/duckdb_merge.csv' (HEADER false, NULLSTR 'NULL')"
+done
+ratio_series "$tdir/merge.logtap" "$tdir/merge.duckdb" "$tdir/merge.ratio"
+snap=$(ls -d "$work"/merge_run/lake/_snapshots/public/items/snapshot=*/ | tail -1)
+snap_rows=$(cat "$snap"part-00000.* | wc -l)
+duck_rows=$(wc -l <"$work/duckdb_merge.csv")
+expected_rows=$((rows - del + ins))
+[ "$snap_rows" -eq "$expected_rows" ] && [ "$duck_rows" -eq "$expected_rows" ] \
+  || { echo "merge rows: logtap $snap_rows, DuckDB $duck_rows, expected $expected_rows" >&2; exit 1; }
+csv7="header=false, hive_partitioning=false, delim=',', quote='\"', all_varchar=true, names=['c1','c2','c3','c4','c5','c6','c7']"
+same=$(duck "SELECT count(*) FROM (
+    (SELECT * FROM read_csv('${snap}part-00000.csv', $csv7) EXCEPT ALL SELECT * FROM read_csv('$work/duckdb_merge.csv', $csv7))
+    UNION ALL
+    (SELECT * FROM read_csv('$work/duckdb_merge.csv', $csv7) EXCEPT ALL SELECT * FROM read_csv('${snap}part-00000.csv', $csv7)))")
+
+# ---- 7. commit-to-file latency ----
+echo "== commit-to-file latency ($lat_txns transactions, CdcMaxBatchInterval 1)"
+l=$work/latency
+psql_q "CREATE TABLE lat (id int PRIMARY KEY, note text)"
+pg_task "$l" pglat cdc '"CdcMaxBatchInterval":1,"TimestampColumnName":"commit_ts"' "" lat
+show_config "latency/task.json" "$l/task.json"
+(cd "$l" && "$logtap" replicate --config task.json --until now -q)
+"$logtap" replicate --config "$l/task.json" -q >"$work/latency.log" 2>&1 &
+lt_pid=$!
+bg_pids+=("$lt_pid")
+sleep 1
+ldir=$l/lake/public/lat
+poll() { # first time each CDC file is visible (renamed into place)
+  declare -A seen=()
+  local f
+  while [ ! -f "$work/latency.stop" ]; do
+    for f in "$ldir"/*.csv; do
+      [ -e "$f" ] && [ -z "${seen[$f]:-}" ] && { seen[$f]=1; echo "$f $EPOCHREALTIME"; }
+    done
+    sleep 0.005
+  done >"$work/latency.seen"
+}
+poll &
+poll_pid=$!
+bg_pids+=("$poll_pid")
+for i in $(seq 1 "$lat_txns"); do
+  echo "INSERT INTO lat VALUES ($i, 'x'); SELECT pg_sleep(0.$((RANDOM % 5))$((RANDOM % 10)));"
+done | psql -d bench -qAt -v ON_ERROR_STOP=1 >/dev/null
+for _ in $(seq 1 100); do
+  [ "$(cat "$ldir"/*.csv 2>/dev/null | wc -l)" -ge "$lat_txns" ] && break
+  sleep 0.1
+done
+sleep 0.2
+touch "$work/latency.stop"
+wait "$poll_pid"
+kill -TERM "$lt_pid"
+wait "$lt_pid" || true
+psql_q "SELECT pg_drop_replication_slot('logtap_pglat')" >/dev/null
+node -e '
+const fs = require("fs");
+const [seenFile] = process.argv.slice(1);
+const lat = [];
+for (const line of fs.readFileSync(seenFile, "utf8").trim().split("\n")) {
+  const [file, seen] = line.split(" ");
+  for (const row of fs.readFileSync(file, "utf8").trim().split("\n")) {
+    const ts = row.split(",")[1];                      // Op, commit_ts, id, note, _logtap_pos, _logtap_unchanged
+    const us = Date.parse(ts.slice(0, 19).replace(" ", "T") + "Z") * 1000 + Number(ts.slice(20, 26).padEnd(6, "0"));
+    lat.push(Number(seen) - us / 1e6);
+  }
+}
+lat.sort((a, b) => a - b);
+const q = (p) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)];
+console.log(lat.length, q(0.5).toFixed(3), q(0.99).toFixed(3), lat[lat.length - 1].toFixed(3));
+' "$work/latency.seen" >"$work/latency.result"
+read -r lat_n lat_p50 lat_p99 lat_max <"$work/latency.result"
+
+# ---- report ----
+echo "== writing $out"
+pgcsv_bytes=$(cat "$j"/lake/public/items/LOAD*.csv | wc -c)
+psql_bytes=$(fsize "$p/psql.csv")
+emit "# logtap benchmarks" ""
+emit "Generated by \`bash bench/run.sh$([ $quick -eq 1 ] && echo " --quick")$([ "$rows" -ne 1000000 ] && [ $quick -eq 0 ] && echo " --rows $rows")\` on $(date -u '+%Y-%m-%d %H:%M UTC') (logtap $(git -C "$logtap_root" rev-parse --short HEAD 2>/dev/null || echo '?'), Release build)." ""
+emit "## Machine" ""
+machine_info >>"$results"
+emit "" "Both servers run on this machine (unix sockets, \`fsync=off\` for PostgreSQL as in the tests), so logtap and the" \
+  "tools it is compared with share the 2 cores with the server; every job runs $runs times as pairs A B A B ..., and each" \
+  "ratio is A_i / B_i of one pair (then min / median / max over the pairs), so drift in the machine cancels." \
+  "Times are wall-clock seconds of the whole command (start-up included); \`CPU\` is the command's own user+sys time" \
+  "(median), not the server's. Data: $rows rows of \`items(id bigint PK, qty int, price numeric(12,2) with 6% NULL," \
+  "name text (37 chars), created timestamptz, active bool)\`, the same shape in MariaDB (decimal, varchar(64)," \
+  "datetime(6), boolean)." ""
+
+emit "## Summary" "" "| job | ratio (min / median / max) | target | median |" "|---|---|---|---|"
+ratio_row "$tdir/pgcsv.ratio" "PostgreSQL full load → CSV: time logtap / psql \\copy" le 1.0 >>"$results"
+ratio_row "$tdir/pgpq.ratio_duckdb" "PostgreSQL → Parquet zstd: time logtap / DuckDB CSV→Parquet" le 1.0 >>"$results"
+ratio_row "$tdir/pgpq.ratio_pipeline" "PostgreSQL → Parquet zstd: time logtap / (psql \\copy + DuckDB)" le 1.0 >>"$results"
+emit "| PostgreSQL → Parquet zstd: size logtap / DuckDB | $size_ratio | ≤ 1.05 | $(verdict "$size_ratio" le 1.05) |"
+ratio_row "$tdir/pgcdc.rate_ratio" "PostgreSQL CDC: rate logtap / pg_recvlogical" ge 0.8 >>"$results"
+if [ $have_mydumper -eq 1 ]; then
+  ratio_row "$tdir/myfull.ratio_mydumper" "MariaDB full load: time logtap / mydumper -t 2" le 1.0 >>"$results"
+else
+  emit "| MariaDB full load: time logtap / mydumper | skipped (mydumper not installable) | ≤ 1.0 | skipped |"
+fi
+ratio_row "$tdir/myfull.ratio_mariadb" "MariaDB full load: time logtap / mariadb --batch" le 1.0 >>"$results"
+if [ "$mycdc" = ok ]; then
+  ratio_row "$tdir/mycdc.rate_ratio" "MariaDB CDC: rate logtap / mariadb-binlog -v" ge 0.8 >>"$results"
+else
+  emit "| MariaDB CDC: rate logtap / mariadb-binlog | skipped (logtap's mysql CDC failed: $(tail -1 "$work/mycdc.first.log" | tr '|' '/')) | ≥ 0.8 | skipped |"
+fi
+ratio_row "$tdir/merge.ratio" "merge $rows + $changes changes: time logtap / DuckDB" le 1.0 >>"$results"
+emit "| commit-to-file latency p99 (CdcMaxBatchInterval 1) | p50 ${lat_p50} s, p99 ${lat_p99} s | ≤ 1.5 s | $(verdict "$lat_p99" le 1.5) |"
+rep_rss=$(cat "$tdir"/pgcdc.logtap.rss "$tdir"/mycdc.logtap.rss 2>/dev/null | sort -n | tail -1)
+emit "| peak RSS of logtap replicate (PostgreSQL and MariaDB CDC) | $(awk -v k="$rep_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 64 MB | $(verdict "$rep_rss" le 65536) |"
+mrg_rss=$(sort -n "$tdir/merge.logtap.rss" | tail -1)
+emit "| peak RSS of logtap merge (budget $merge_budget MB) | $(awk -v k="$mrg_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ $((merge_budget + 32)) MB | $(verdict "$mrg_rss" le $(((merge_budget + 32) * 1024))) |"
+emit ""
+
+emit "## Jobs" ""
+emit "### PostgreSQL full load, $rows rows → CSV" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+time_row pgcsv.logtap "logtap full-load" >>"$results"
+time_row pgcsv.psql "psql \\copy … csv" >>"$results"
+emit "" "Output: logtap $pgcsv_bytes bytes (with \`_logtap_pos\`, written to a temp name, fsynced, renamed), psql $psql_bytes bytes." ""
+emit "### same → Parquet (zstd)" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+time_row pgpq.logtap "logtap full-load (parquet, zstd)" >>"$results"
+time_row pgpq.psql "psql \\copy … csv (first half of the pipeline)" >>"$results"
+time_row pgpq.duckdb "DuckDB read_csv → Parquet zstd (node + @duckdb/node-api)" >>"$results"
+emit "" "Size: logtap $lt_pq_bytes bytes, DuckDB $dk_pq_bytes bytes (ratio $size_ratio). Columns as read back by DuckDB:" \
+  "logtap \`$pq_types\`; DuckDB \`$dk_types\`." ""
+emit "### PostgreSQL CDC, $rows updated rows (one UPDATE, one transaction, per pair)" "" \
+  "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+time_row pgcdc.logtap "logtap replicate --until now" >>"$results"
+time_row pgcdc.recvlogical "pg_recvlogical pgoutput → /dev/null" >>"$results"
+emit "" "Rate (rows/s, min / median / max): logtap $(fmt3 $(stats "$tdir/pgcdc.logtap.rate") 0), pg_recvlogical $(fmt3 $(stats "$tdir/pgcdc.recvlogical.rate") 0)." \
+  "Both slots were created at the same point (logtap's by its first \`--until now\` run, pg_recvlogical's right after, no" \
+  "write in between); each pair then runs the UPDATE, takes \`pg_current_wal_lsn()\`, and both read the same WAL up to it." \
+  "The time includes the server's decoding of the transaction (the walsender reorders it and spills to disk) for both." ""
+emit "### MariaDB full load, $rows rows" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+time_row myfull.logtap "logtap full-load (engine mysql)" >>"$results"
+[ $have_mydumper -eq 1 ] && time_row myfull.mydumper "mydumper -t 2 -r $chunk" >>"$results"
+time_row myfull.mariadb "mariadb --batch -e 'select …' > file" >>"$results"
+[ $have_mydumper -eq 1 ] || emit "" "mydumper: skipped (the Debian package could not be installed)."
+emit ""
+emit "### MariaDB CDC, $rows updated rows" ""
+if [ "$mycdc" = ok ]; then
+  emit "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+  time_row mycdc.logtap "logtap replicate --until now (engine mysql)" >>"$results"
+  time_row mycdc.binlog "mariadb-binlog --read-from-remote-server -v --base64-output=DECODE-ROWS" >>"$results"
+  emit "" "Rate (rows/s, min / median / max): logtap $(fmt3 $(stats "$tdir/mycdc.logtap.rate") 0), mariadb-binlog $(fmt3 $(stats "$tdir/mycdc.binlog.rate") 0)." \
+    "Each pair: \`FLUSH BINARY LOGS\`, the UPDATE, \`FLUSH BINARY LOGS\`; mariadb-binlog decodes exactly that binlog file" \
+    "(\`-v\` prints every row image as pseudo-SQL; \`DECODE-ROWS\` leaves out the base64 copy), logtap reads it from its checkpoint." ""
+else
+  emit "skipped: logtap's mysql CDC did not run here ($(tail -1 "$work/mycdc.first.log"))." ""
+fi
+emit "### merge: $rows base rows + $changes changes ($upd updates, $del deletes, $ins inserts)" "" \
+  "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+time_row merge.logtap "logtap merge" >>"$results"
+time_row merge.duckdb "DuckDB latest row per key (ROW_NUMBER … ORDER BY _logtap_pos DESC, drop D) → CSV" >>"$results"
+emit "" "Both read the same load and CDC files and write $expected_rows rows; rows that differ between the two outputs: $same." \
+  "DuckDB reads every column as text (\`all_varchar\`), as logtap's merge does." ""
+emit "### commit-to-file latency" "" \
+  "$lat_n single-row transactions $([ $quick -eq 1 ] && echo "") 0–0.5 s apart into a table \`logtap replicate\` follows with" \
+  "\`CdcMaxBatchInterval 1\`; latency = the first time the file holding the row is visible under its final name (polled every" \
+  "5 ms) minus the row's commit time (\`TimestampColumnName\`, the server's commit timestamp)." "" \
+  "p50 $lat_p50 s, p99 $lat_p99 s, max $lat_max s." ""
+if [ $perf_ok -eq 1 ]; then
+  emit "## Where the time goes (perf)" "" \
+    "\`perf record -F 1999 -g\` of one logtap run each; self time by symbol, \`[k]\` = kernel (logtap process only: the" \
+    "server's own work is not in these numbers)." "" "Full load → CSV ($rows rows):" "" '```'
+  cat "$work/perf.fullload.top" >>"$results"
+  emit '```' "" "CDC catch-up ($rows updated rows):" "" '```'
+  cat "$work/perf.cdc.top" >>"$results"
+  emit '```' ""
+  [ -f "$logtap_root/bench/ANALYSIS.md" ] && emit "See [ANALYSIS.md](ANALYSIS.md) for what these profiles suggest." ""
+fi
+emit "## Exact commands" "" "\`\$W\` is the run's work dir; logtap's configs are below." ""
+for k in pgcsv.logtap pgcsv.psql pgpq.logtap pgpq.psql pgpq.duckdb pgcdc.logtap pgcdc.recvlogical myfull.logtap \
+         myfull.mydumper myfull.mariadb mycdc.logtap mycdc.binlog merge.logtap merge.duckdb; do
+  [ -f "$tdir/$k.cmd" ] && emit "- $k: \`$(cmd_of "$k" | tr -s ' \n' ' ')\`"
+done
+emit "" "Configs:" ""
+cat "$configs" >>"$results"
+mkdir -p "$(dirname "$out")"
+cp "$results" "$out"
+sed -n '/^## Summary/,/^## Jobs/p' "$out" | sed '$d'
+echo "report: $out"
