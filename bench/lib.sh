@@ -7,7 +7,7 @@
 measure() {
   local key=$1 t0 t1 rss usr sys
   shift
-  [ -f "$tdir/$key.cmd" ] || printf '%q ' "$@" >"$tdir/$key.cmd"
+  [ -f "$tdir/$key.cmd" ] || shell_words "$@" >"$tdir/$key.cmd"
   t0=$EPOCHREALTIME
   if ! /usr/bin/time -f '%M %U %S' -o "$tdir/.time" "$@" >"$tdir/$key.log" 2>&1; then
     echo "FAILED: $key: $*" >&2
@@ -20,6 +20,21 @@ measure() {
   echo "$rss" >>"$tdir/$key.rss"
   awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f\n", u + s }' >>"$tdir/$key.cpu"
   printf '  %-22s %8.3f s  %7d kB\n' "$key" "$(tail -1 "$tdir/$key")" "$rss"
+}
+
+# shell_words ARGS...: the arguments as one shell command line, single-quoting those that need it
+shell_words() {
+  local a sq="'\\''"
+  for a in "$@"; do
+    case "$a" in
+      *[!A-Za-z0-9_./=:,@%+-]*)
+        case "$a" in
+          *\'*) case "$a" in *[\"\$\`\\]*) printf "'%s' " "${a//\'/$sq}" ;; *) printf '"%s" ' "$a" ;; esac ;;
+          *) printf "'%s' " "$a" ;;
+        esac ;;
+      *) printf '%s ' "$a" ;;
+    esac
+  done
 }
 
 # stats FILE -> "min median max" of the numbers in FILE

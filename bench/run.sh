@@ -104,6 +104,10 @@ summary=$work/summary.md
 : >"$summary"
 sum_line() { printf '%s\n' "$1" >>"$summary"; }
 
+# top self-time symbols of a perf.data file
+perf_top() { perf report -i "$1" --stdio --no-children -g none --sort dso,symbol --percent-limit 1.5 -q 2>/dev/null \
+  | grep -E '^ +[0-9]+\.[0-9]+%' | head -"${2:-14}" | sed -e 's/^ *//' -e 's/  */ /g' -e 's/ - - *$//'; }
+
 # ---- data ----
 echo "== generating data"
 psql -d postgres -qAt -c "CREATE DATABASE bench" >/dev/null
@@ -131,7 +135,10 @@ for i in $(seq 1 "$runs"); do
   rm -rf "$j/lake" "$j/psql.csv"
   measure pgcsv.logtap "$logtap" full-load --config "$j/task.json" -q
   measure pgcsv.psql psql -d bench -qAt -c "\\copy (SELECT id, qty, price, name, created, active FROM items) TO '$j/psql.csv' csv"
+  rm -f "$j/psql.csv"
+  measure pgcsv.psql_fsync bash -c "psql -d bench -qAt -c \"\\\\copy (SELECT id, qty, price, name, created, active FROM items) TO '$j/psql.csv' csv\" && dd if=/dev/null of='$j/psql.csv' conv=notrunc,fsync status=none"
 done
+ratio_series "$tdir/pgcsv.logtap" "$tdir/pgcsv.psql_fsync" "$tdir/pgcsv.ratio_fsync"
 ratio_series "$tdir/pgcsv.logtap" "$tdir/pgcsv.psql" "$tdir/pgcsv.ratio"
 lt_csv=$(ls "$j"/lake/public/items/LOAD*.csv | head -1)
 [ "$(cat "$j"/lake/public/items/LOAD*.csv | wc -l)" -eq "$rows" ] || { echo "logtap CSV has the wrong row count" >&2; exit 1; }
@@ -141,7 +148,7 @@ echo "== PostgreSQL full load -> Parquet zstd"
 p=$work/pg_parquet
 pg_task "$p" pgpq full-load '"DataFormat":"parquet","CompressionType":"zstd"'
 show_config "pg_parquet/task.json" "$p/task.json"
-read_psql_csv="read_csv('$p/psql.csv', header=false, names=['id','qty','price','name','created','active'])"
+read_psql_csv="read_csv('$p/psql.csv', header=false, columns={'id': 'BIGINT', 'qty': 'INTEGER', 'price': 'DECIMAL(12,2)', 'name': 'VARCHAR', 'created': 'TIMESTAMPTZ', 'active': 'BOOLEAN'})"
 for i in $(seq 1 "$runs"); do
   rm -rf "$p/lake" "$p/psql.csv" "$p/duckdb.parquet"
   measure pgpq.logtap "$logtap" full-load --config "$p/task.json" -q
@@ -158,6 +165,10 @@ size_ratio=$(awk -v a="$lt_pq_bytes" -v b="$dk_pq_bytes" 'BEGIN { printf "%.3f",
 pq_rows=$(duck "SELECT count(*) FROM read_parquet('$p/lake/public/items/LOAD*.parquet')")
 [ "$pq_rows" -eq "$rows" ] || { echo "logtap Parquet has $pq_rows rows, expected $rows" >&2; exit 1; }
 pq_types=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet('$p/lake/public/items/LOAD*.parquet'))")
+col_sizes() { duck "SELECT string_agg(path_in_schema || ' ' || b, ', ' ORDER BY path_in_schema) FROM (SELECT path_in_schema, sum(total_compressed_size) AS b FROM parquet_metadata('$1') GROUP BY 1)"; }
+rowgroups() { duck "SELECT count(DISTINCT row_group_id) || ' row groups, encodings ' || string_agg(DISTINCT encodings, '; ') FROM parquet_metadata('$1')"; }
+lt_pq_cols=$(col_sizes "$p/lake/public/items/LOAD*.parquet"); dk_pq_cols=$(col_sizes "$p/duckdb.parquet")
+lt_pq_rg=$(rowgroups "$p/lake/public/items/LOAD*.parquet"); dk_pq_rg=$(rowgroups "$p/duckdb.parquet")
 dk_types=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet('$p/duckdb.parquet'))")
 
 # ---- 3. PostgreSQL CDC ----
@@ -187,11 +198,6 @@ if [ $perf_ok -eq 1 ]; then
   perf record -F 1999 -g -o "$work/perf.fullload.data" -q -- "$logtap" full-load --config "$j/task.json" -q >/dev/null 2>&1
   pgcdc_round >/dev/null
   perf record -F 1999 -g -o "$work/perf.cdc.data" -q -- "$logtap" replicate --config "$c/task.json" --until now -q >/dev/null 2>&1
-  perf_top() { perf report -i "$1" --stdio --no-children -g none --sort dso,symbol --percent-limit 1.5 -q 2>/dev/null \
-    | grep -E '^ +[0-9]+\.[0-9]+%' | head -"${2:-14}" | sed -e 's/^ *//' -e 's/  */ /g' -e 's/ - -$//'; }
-  perf_top "$work/perf.fullload.data" >"$work/perf.fullload.top"
-  perf_top "$work/perf.cdc.data" >"$work/perf.cdc.top"
-  # where the walsender (the server's decoding) spends the same CDC round, for comparison
 fi
 psql_q "SELECT pg_drop_replication_slot('bench_recv'), pg_drop_replication_slot('logtap_pgcdc')" >/dev/null
 
@@ -210,6 +216,7 @@ for i in $(seq 1 "$runs"); do
   fi
   measure myfull.mariadb bash -c "mariadb --no-defaults -S '$LOGTAP_MYSQL_SOCKET' -ulogtap --batch -e 'SELECT id, qty, price, name, created, active FROM benchmy.items' >'$m/mariadb.tsv'"
 done
+[ $perf_ok -eq 1 ] && perf record -F 1999 -g -o "$work/perf.myfull.data" -q -- "$logtap" full-load --config "$m/task.json" -q >/dev/null 2>&1
 [ $have_mydumper -eq 1 ] && ratio_series "$tdir/myfull.logtap" "$tdir/myfull.mydumper" "$tdir/myfull.ratio_mydumper"
 ratio_series "$tdir/myfull.logtap" "$tdir/myfull.mariadb" "$tdir/myfull.ratio_mariadb"
 [ "$(cat "$m"/lake/benchmy/items/LOAD*.csv | wc -l)" -eq "$rows" ] || { echo "logtap MariaDB CSV has the wrong row count" >&2; exit 1; }
@@ -230,11 +237,15 @@ if (cd "$mc" && "$logtap" replicate --config task.json --until now -q) >"$work/m
     measure mycdc.logtap "$logtap" replicate --config "$mc/task.json" --until now -q
     measure mycdc.binlog bash -c "mariadb-binlog --no-defaults --read-from-remote-server --socket='$LOGTAP_MYSQL_SOCKET' --user=logtap -v --base64-output=DECODE-ROWS $binlog >/dev/null"
   done
+  if [ $perf_ok -eq 1 ]; then
+    my_q "UPDATE items SET qty = qty + 1"
+    perf record -F 1999 -g -o "$work/perf.mycdc.data" -q -- "$logtap" replicate --config "$mc/task.json" --until now -q >/dev/null 2>&1
+  fi
   ratio_series "$tdir/mycdc.binlog" "$tdir/mycdc.logtap" "$tdir/mycdc.rate_ratio"
   rate_series "$tdir/mycdc.logtap" "$rows" "$tdir/mycdc.logtap.rate"
   rate_series "$tdir/mycdc.binlog" "$rows" "$tdir/mycdc.binlog.rate"
   my_rows=$(find "$mc/lake/benchmy/items" -name '2*.csv' -exec cat {} + | grep -c '^U,' || true)
-  [ "$my_rows" -eq $((rows * runs)) ] || { echo "logtap MariaDB CDC wrote $my_rows U rows, expected $((rows * runs))" >&2; exit 1; }
+  [ "$my_rows" -eq $((rows * (runs + perf_ok))) ] || { echo "logtap MariaDB CDC wrote $my_rows U rows, expected $((rows * (runs + perf_ok)))" >&2; exit 1; }
 else
   echo "MariaDB CDC is skipped: $(tail -1 "$work/mycdc.first.log")"
 fi
@@ -354,6 +365,7 @@ emit "" "Both servers run on this machine (unix sockets, \`fsync=off\` for Postg
 
 emit "## Summary" "" "| job | ratio (min / median / max) | target | median |" "|---|---|---|---|"
 ratio_row "$tdir/pgcsv.ratio" "PostgreSQL full load → CSV: time logtap / psql \\copy" le 1.0 >>"$results"
+ratio_row "$tdir/pgcsv.ratio_fsync" "(same, against psql \\copy + fsync of the file: for information)" le 1.0 >>"$results"
 ratio_row "$tdir/pgpq.ratio_duckdb" "PostgreSQL → Parquet zstd: time logtap / DuckDB CSV→Parquet" le 1.0 >>"$results"
 ratio_row "$tdir/pgpq.ratio_pipeline" "PostgreSQL → Parquet zstd: time logtap / (psql \\copy + DuckDB)" le 1.0 >>"$results"
 emit "| PostgreSQL → Parquet zstd: size logtap / DuckDB | $size_ratio | ≤ 1.05 | $(verdict "$size_ratio" le 1.05) |"
@@ -381,13 +393,15 @@ emit "## Jobs" ""
 emit "### PostgreSQL full load, $rows rows → CSV" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgcsv.logtap "logtap full-load" >>"$results"
 time_row pgcsv.psql "psql \\copy … csv" >>"$results"
+time_row pgcsv.psql_fsync "psql \\copy … csv, then fsync of the file (logtap's durability)" >>"$results"
 emit "" "Output: logtap $pgcsv_bytes bytes (with \`_logtap_pos\`, written to a temp name, fsynced, renamed), psql $psql_bytes bytes." ""
 emit "### same → Parquet (zstd)" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgpq.logtap "logtap full-load (parquet, zstd)" >>"$results"
 time_row pgpq.psql "psql \\copy … csv (first half of the pipeline)" >>"$results"
 time_row pgpq.duckdb "DuckDB read_csv → Parquet zstd (node + @duckdb/node-api)" >>"$results"
 emit "" "Size: logtap $lt_pq_bytes bytes, DuckDB $dk_pq_bytes bytes (ratio $size_ratio). Columns as read back by DuckDB:" \
-  "logtap \`$pq_types\`; DuckDB \`$dk_types\`." ""
+  "logtap \`$pq_types\`; DuckDB \`$dk_types\`." "" \
+  "Compressed bytes per column: logtap \`$lt_pq_cols\` ($lt_pq_rg); DuckDB \`$dk_pq_cols\` ($dk_pq_rg)." ""
 emit "### PostgreSQL CDC, $rows updated rows (one UPDATE, one transaction, per pair)" "" \
   "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgcdc.logtap "logtap replicate --until now" >>"$results"
@@ -420,7 +434,7 @@ time_row merge.duckdb "DuckDB latest row per key (ROW_NUMBER … ORDER BY _logta
 emit "" "Both read the same load and CDC files and write $expected_rows rows; rows that differ between the two outputs: $same." \
   "DuckDB reads every column as text (\`all_varchar\`), as logtap's merge does." ""
 emit "### commit-to-file latency" "" \
-  "$lat_n single-row transactions $([ $quick -eq 1 ] && echo "") 0–0.5 s apart into a table \`logtap replicate\` follows with" \
+  "$lat_n single-row transactions 0–0.5 s apart into a table \`logtap replicate\` follows with" \
   "\`CdcMaxBatchInterval 1\`; latency = the first time the file holding the row is visible under its final name (polled every" \
   "5 ms) minus the row's commit time (\`TimestampColumnName\`, the server's commit timestamp)." "" \
   "p50 $lat_p50 s, p99 $lat_p99 s, max $lat_max s." ""
@@ -428,14 +442,19 @@ if [ $perf_ok -eq 1 ]; then
   emit "## Where the time goes (perf)" "" \
     "\`perf record -F 1999 -g\` of one logtap run each; self time by symbol, \`[k]\` = kernel (logtap process only: the" \
     "server's own work is not in these numbers)." "" "Full load → CSV ($rows rows):" "" '```'
-  cat "$work/perf.fullload.top" >>"$results"
+  perf_top "$work/perf.fullload.data" >>"$results"
   emit '```' "" "CDC catch-up ($rows updated rows):" "" '```'
-  cat "$work/perf.cdc.top" >>"$results"
+  perf_top "$work/perf.cdc.data" >>"$results"
   emit '```' ""
-  [ -f "$logtap_root/bench/ANALYSIS.md" ] && emit "See [ANALYSIS.md](ANALYSIS.md) for what these profiles suggest." ""
+  if [ -f "$work/perf.myfull.data" ]; then
+    emit "MariaDB full load → CSV ($rows rows):" "" '```'; perf_top "$work/perf.myfull.data" >>"$results"; emit '```' ""
+  fi
+  if [ -f "$work/perf.mycdc.data" ]; then
+    emit "MariaDB CDC catch-up ($rows updated rows):" "" '```'; perf_top "$work/perf.mycdc.data" >>"$results"; emit '```' ""
+  fi
 fi
 emit "## Exact commands" "" "\`\$W\` is the run's work dir; logtap's configs are below." ""
-for k in pgcsv.logtap pgcsv.psql pgpq.logtap pgpq.psql pgpq.duckdb pgcdc.logtap pgcdc.recvlogical myfull.logtap \
+for k in pgcsv.logtap pgcsv.psql pgcsv.psql_fsync pgpq.logtap pgpq.psql pgpq.duckdb pgcdc.logtap pgcdc.recvlogical myfull.logtap \
          myfull.mydumper myfull.mariadb mycdc.logtap mycdc.binlog merge.logtap merge.duckdb; do
   [ -f "$tdir/$k.cmd" ] && emit "- $k: \`$(cmd_of "$k" | tr -s ' \n' ' ')\`"
 done
