@@ -247,9 +247,14 @@ static struct entry *lookup(struct merge *m, const char *key, size_t len, bool c
 
 static void clear_states(struct merge *m)
 {
-    if (m->table)
-        memset(m->table, 0, m->cap * sizeof *m->table);
+    /* give the memory back: the budget counts capacity, and the next partition may be small */
+    free(m->table);
+    m->table = NULL;
+    m->cap = 0;
     m->used = 0;
+    free(m->arena);
+    m->arena = NULL;
+    m->arena_cap = 0;
     m->arena_len = 0;
     m->prev_row_off = UINT64_MAX;
     m->prev_op = 0;
@@ -774,21 +779,103 @@ static int spill_states(struct merge *m, FILE **parts, int p, struct lt_error *e
     return LT_OK;
 }
 
-static int partition_of(struct merge *m, const struct lt_row *row, int p, int *out, struct lt_error *err)
+/* The partition of a row's key at a split depth (each depth mixes the hash differently). */
+static int partition_of_depth(struct merge *m, const struct lt_row *row, int p, int depth, int *out,
+                              struct lt_error *err)
 {
     size_t klen;
     if (encode_key(m, row->vals, &klen, err))
         return LT_ERR_RUNTIME;
-    *out = (int)(hash_bytes(m->keybuf, klen) % (uint64_t)p);
+    uint64_t h = hash_bytes(m->keybuf, klen);
+    if (depth) {
+        h ^= (uint64_t)depth * 0x9E3779B97F4A7C15ULL;
+        h *= 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    *out = (int)(h % (uint64_t)p);
     return LT_OK;
+}
+
+static int partition_of(struct merge *m, const struct lt_row *row, int p, int *out, struct lt_error *err)
+{
+    return partition_of_depth(m, row, p, 0, out, err);
+}
+
+#define SPLIT_FANOUT 8
+#define SPLIT_MAX_DEPTH 6
+
+/* Merges one spill file (its changes, then its base rows) in memory; when its changes do not fit, splits it
+ * into SPLIT_FANOUT smaller files by another hash of the key and merges those (grace hash recursion). */
+static int merge_spill_file(struct merge *m, FILE *f, int depth, struct lt_error *err)
+{
+    clear_states(m);
+    m->base_dropped = false;
+    m->next_truncate = 0;
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+        return lt_fail(err, LT_ERR_RUNTIME, "merge: rereading a partition: %s", strerror(errno));
+    struct spill_reader r = {.f = f, .ncols = m->ncols, .vals = calloc((size_t)m->ncols + 1, sizeof(struct lt_value))};
+    if (!r.vals)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    struct lt_row row;
+    int kind = 0, got, rc = LT_OK;
+    long base_start = 0;
+    bool split = false;
+    for (;;) {
+        base_start = ftell(f);
+        got = read_spill_row(&r, &kind, &row, err);
+        if (got != 1 || kind == 1)
+            break;
+        if (depth < SPLIT_MAX_DEPTH && memory_used(m) > m->in->memory_limit) {
+            split = true;
+            break;
+        }
+        if ((rc = apply_change(m, &row, err)))
+            break;
+    }
+    if (!rc && got < 0)
+        rc = LT_ERR_RUNTIME;
+    if (!rc && split) {
+        clear_states(m);
+        m->stats->partitions += SPLIT_FANOUT - 1;
+        FILE *sub[SPLIT_FANOUT] = {0};
+        for (int i = 0; i < SPLIT_FANOUT && !rc; i++)
+            if (!(sub[i] = open_spill(m->in->spill_dir, "split", i, err)))
+                rc = LT_ERR_RUNTIME;
+        if (!rc && fseek(f, 0, SEEK_SET) != 0)
+            rc = lt_fail(err, LT_ERR_RUNTIME, "merge: %s", strerror(errno));
+        int part;
+        while (!rc && (got = read_spill_row(&r, &kind, &row, err)) == 1)
+            if (!(rc = partition_of_depth(m, &row, SPLIT_FANOUT, depth + 1, &part, err)))
+                rc = write_spill_row(sub[part], kind, &row, m->ncols, err);
+        if (!rc && got < 0)
+            rc = LT_ERR_RUNTIME;
+        for (int i = 0; i < SPLIT_FANOUT && !rc; i++)
+            rc = merge_spill_file(m, sub[i], depth + 1, err);
+        for (int i = 0; i < SPLIT_FANOUT; i++)
+            if (sub[i])
+                fclose(sub[i]);
+    } else if (!rc) {
+        if (got == 1 && fseek(f, base_start, SEEK_SET) != 0)
+            rc = lt_fail(err, LT_ERR_RUNTIME, "merge: %s", strerror(errno));
+        if (!rc && got == 0) /* no base rows in this partition */
+            fseek(f, 0, SEEK_END);
+        if (!rc)
+            rc = finish_partition(m, next_base_from_spill, &r, err);
+    }
+    free(r.vals);
+    free(r.buf);
+    return rc;
 }
 
 static int merge_partitioned(struct merge *m, const struct lt_row *pending, struct lt_error *err)
 {
+    /* the rest of the changes is unknown: start wide; a partition that still does not fit is split again */
     uint64_t est = memory_used(m) * 2;
     int p = (int)(est / (m->in->memory_limit / 2 + 1)) + 2;
-    if (p > 1024)
-        p = 1024;
+    if (p < 16)
+        p = 16;
+    if (p > 256)
+        p = 256;
     m->stats->partitions = p;
     FILE **parts = calloc((size_t)p, sizeof *parts);
     if (!parts)
@@ -878,44 +965,10 @@ static int merge_partitioned(struct merge *m, const struct lt_row *pending, stru
     if (!rc && got < 0)
         rc = LT_ERR_RUNTIME;
     int64_t changes_before = m->stats->changes;
-    /* merge each partition in memory */
-    struct spill_reader r = {.ncols = m->ncols, .vals = calloc((size_t)m->ncols + 1, sizeof(struct lt_value))};
-    if (!r.vals && !rc)
-        rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    for (int i = 0; i < p && !rc; i++) {
-        clear_states(m);
-        m->base_dropped = false;
-        m->next_truncate = 0;
-        if (fflush(parts[i]) != 0 || fseek(parts[i], 0, SEEK_SET) != 0) {
-            rc = lt_fail(err, LT_ERR_RUNTIME, "merge: rereading a partition: %s", strerror(errno));
-            break;
-        }
-        r.f = parts[i];
-        int kind = 0;
-        long base_start = 0;
-        for (;;) {
-            base_start = ftell(r.f);
-            got = read_spill_row(&r, &kind, &row, err);
-            if (got != 1 || kind == 1)
-                break;
-            if ((rc = apply_change(m, &row, err)))
-                break;
-        }
-        if (rc || got < 0) {
-            rc = rc ? rc : LT_ERR_RUNTIME;
-            break;
-        }
-        if (got == 1 && fseek(r.f, base_start, SEEK_SET) != 0) {
-            rc = lt_fail(err, LT_ERR_RUNTIME, "merge: %s", strerror(errno));
-            break;
-        }
-        if (got == 0) /* no base rows in this partition */
-            fseek(r.f, 0, SEEK_END);
-        rc = finish_partition(m, next_base_from_spill, &r, err);
-    }
+    /* merge each partition in memory (splitting further where one does not fit) */
+    for (int i = 0; i < p && !rc; i++)
+        rc = merge_spill_file(m, parts[i], 0, err);
     m->stats->changes = changes_before;
-    free(r.vals);
-    free(r.buf);
     for (int i = 0; i < p; i++)
         if (parts[i])
             fclose(parts[i]);
