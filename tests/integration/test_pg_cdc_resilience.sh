@@ -59,4 +59,12 @@ run_logtap replicate --config task.json --until now
 expect_eq "$rc" 1 "dropped slot: exit 1"
 echo "$out" | grep -q 'does not exist.*full load' && ok "dropped slot: the message asks for a new full load" || fail "message: $out"
 expect_eq "$(echo "$out" | grep -c 'reconnecting')" 0 "dropped slot: no retry loop"
+
+# 4. a configured slot that exists with another plugin is a clear config error
+sql $db "SELECT pg_create_logical_replication_slot('lt_wrong_plugin', 'test_decoding')" >/dev/null
+sed 's/"engine": "postgres",/"engine": "postgres", "slot": "lt_wrong_plugin",/; s/"task": "resilience"/"task": "wrongplugin"/' task.json > wrong.json
+run_logtap replicate --config wrong.json --until now
+expect_eq "$rc" 2 "slot with another plugin: exit 2"
+echo "$out" | grep -q 'lt_wrong_plugin.*test_decoding.*pgoutput' && ok "the message names the slot, its plugin and pgoutput" || fail "message: $out"
+sql $db "SELECT pg_drop_replication_slot('lt_wrong_plugin')" >/dev/null
 finish
