@@ -264,14 +264,25 @@ struct status_ctx {
     bool json;
     cJSON *tables;
     int count;
+    /* for the snapshots pass, which cannot run inside the table iteration */
+    int64_t ids[4096];
+    char names[4096][96];
+    cJSON *objs[4096];
 };
 
 static int status_row(void *arg, const struct lt_table_status *t)
 {
     struct status_ctx *c = arg;
-    c->count++;
+    int slot = c->count++;
+    if (slot < 4096) {
+        c->ids[slot] = t->id;
+        snprintf(c->names[slot], sizeof c->names[slot], "%s.%s", t->schema_name, t->table_name);
+        c->objs[slot] = NULL;
+    }
     if (c->json) {
         cJSON *o = cJSON_CreateObject();
+        if (slot < 4096)
+            c->objs[slot] = o;
         cJSON_AddStringToObject(o, "schema", t->schema_name);
         cJSON_AddStringToObject(o, "table", t->table_name);
         cJSON_AddStringToObject(o, "state", t->state);
@@ -300,6 +311,52 @@ static int status_row(void *arg, const struct lt_table_status *t)
     if (*t->last_error)
         printf("    error: %s\n", t->last_error);
     return 0;
+}
+
+struct snap_list {
+    cJSON *array;   /* JSON: every snapshot */
+    char newest[32];
+    int64_t rows;
+    int n;
+};
+
+static int status_snapshot(void *arg, const struct lt_snapshot_record *r)
+{
+    struct snap_list *l = arg;
+    if (l->n++ == 0) {
+        snprintf(l->newest, sizeof l->newest, "%s", r->name);
+        l->rows = r->rows;
+    }
+    if (l->array) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", r->name);
+        cJSON_AddStringToObject(o, "path", r->path);
+        cJSON_AddStringToObject(o, "position", r->pos);
+        cJSON_AddNumberToObject(o, "rows", (double)r->rows);
+        cJSON_AddNumberToObject(o, "bytes", (double)r->bytes);
+        cJSON_AddItemToArray(l->array, o);
+    }
+    return 0;
+}
+
+/* The snapshots of every table listed by status_row (newest first). */
+static int status_snapshots(struct lt_state *st, struct status_ctx *c, struct lt_error *err)
+{
+    bool header = false;
+    for (int i = 0; i < c->count && i < 4096; i++) {
+        struct snap_list l = {0};
+        if (c->json && c->objs[i])
+            l.array = cJSON_AddArrayToObject(c->objs[i], "snapshots");
+        if (lt_state_each_snapshot(st, c->ids[i], status_snapshot, &l, err))
+            return LT_ERR_RUNTIME;
+        if (!c->json && l.n) {
+            if (!header)
+                printf("\n%-40s %-18s %12s %10s\n", "table", "newest snapshot", "rows", "snapshots");
+            header = true;
+            printf("%-40s %-18s %12lld %10d\n", c->names[i], l.newest, (long long)l.rows, l.n);
+        }
+    }
+    return LT_OK;
 }
 
 static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
@@ -348,7 +405,12 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
     char last_commit_text[32] = "";
     if (last_commit[0] && strtoll(last_commit, NULL, 10) > 0)
         lt_format_timestamp_us(strtoll(last_commit, NULL, 10), last_commit_text);
-    struct status_ctx ctx = {.json = json};
+    struct status_ctx *ctx = calloc(1, sizeof *ctx); /* large: holds the table list for the snapshots pass */
+    if (!ctx) {
+        lt_state_close(st);
+        return LT_ERR_RUNTIME;
+    }
+    ctx->json = json;
     int rc;
     if (json) {
         cJSON *root = cJSON_CreateObject();
@@ -375,8 +437,10 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
             if (*source_error)
                 cJSON_AddStringToObject(cdc, "source_error", source_error);
         }
-        ctx.tables = cJSON_AddArrayToObject(root, "tables");
-        rc = lt_state_each_table(st, status_row, &ctx, &err);
+        ctx->tables = cJSON_AddArrayToObject(root, "tables");
+        rc = lt_state_each_table(st, status_row, ctx, &err);
+        if (!rc)
+            rc = status_snapshots(st, ctx, &err);
         if (!rc) {
             char *text = cJSON_PrintUnformatted(root);
             printf("%s\n", text);
@@ -400,11 +464,14 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         }
         printf("\n%-40s %-8s %14s %10s %10s %10s %6s %14s\n", "table", "state", "full-load rows", "inserts",
                "updates", "deletes", "files", "bytes");
-        rc = lt_state_each_table(st, status_row, &ctx, &err);
-        if (!rc && ctx.count == 0)
+        rc = lt_state_each_table(st, status_row, ctx, &err);
+        if (!rc && ctx->count == 0)
             printf("(no tables yet)\n");
+        if (!rc)
+            rc = status_snapshots(st, ctx, &err);
     }
     lt_state_close(st);
+    free(ctx);
     if (rc) {
         fprintf(stderr, "logtap status: %s\n", err.msg);
         return LT_ERR_RUNTIME;

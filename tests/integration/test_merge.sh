@@ -121,6 +121,10 @@ expect_eq "$rc" 0 "merge after a killed merge"
 expect_eq "$(compare_snapshot acct acct)" 0 "snapshot after a killed merge equals the source"
 expect_eq "$(find lake/_snapshots -name '.snapshot-*' | wc -l)" 0 "no temp folders left"
 
+run_logtap status --config task.json --json
+echo "$out" | grep -q '"table":"acct".*"snapshots":\[{"name":"[0-9]*T[0-9]*Z","path":"public/acct/snapshot=' \
+  && ok "status lists each table's snapshots" || fail "status snapshots: $out"
+
 # validate: the newest snapshots equal the live source; a change made since is reported
 run_logtap validate --config task.json
 expect_eq "$rc" 0 "validate: snapshots equal the source"
