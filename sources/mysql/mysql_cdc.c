@@ -48,6 +48,7 @@ struct my_table_id {
     struct my_table_id *next;
     struct lt_binlog_table_map tm;
     struct my_cdc_table *t;
+    struct lt_table_schema *own_schema; /* the table as the binlog describes it, when that differs from now */
 };
 
 static struct my_table_id *table_ids(struct lt_source *s)
@@ -61,6 +62,7 @@ static void clear_table_ids(struct lt_source *s)
     while (id) {
         struct my_table_id *next = id->next;
         lt_binlog_table_map_free(&id->tm);
+        lt_schema_free(id->own_schema);
         free(id);
         id = next;
     }
@@ -91,10 +93,25 @@ static struct my_cdc_table *find_table(struct lt_source *s, const char *db, cons
     return NULL;
 }
 
-/* The table of a TABLE_MAP, with its schema (re)read from information_schema when new or after a DDL. */
-static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *tm, struct my_cdc_table **out,
-                         struct lt_error *err)
+/* The table map's column names (when it has them) are the table's columns now. */
+static bool names_match(const struct lt_binlog_table_map *tm, const struct my_table_info *info)
 {
+    for (uint32_t i = 0; i < tm->ncols; i++) {
+        const struct lt_binlog_column *a = &tm->cols[i], *b = &info->cols[i];
+        if (!a->name || a->name_len != b->name_len || strncasecmp(a->name, b->name, a->name_len) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* The table of a TABLE_MAP, with its schema (re)read from information_schema when new or after a DDL. When the
+ * table has other columns now than when these changes were logged (a restart replaying changes from before an
+ * ALTER), the table map's own column names and types give the schema (*own), if it carries them
+ * (binlog_row_metadata=FULL); otherwise there is no telling what the values mean. */
+static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *tm, struct my_cdc_table **out,
+                         struct lt_table_schema **own, struct lt_error *err)
+{
+    *own = NULL;
     struct my_cdc_table *t = find_table(s, tm->db, tm->table);
     if (!t) {
         t = calloc(1, sizeof *t);
@@ -118,6 +135,12 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
         if (!info || info->ncols != tm->ncols) {
             uint32_t n = info ? info->ncols : 0;
             lt_my_table_info_free(info);
+            if (tm->has_column_names) {
+                if (!(*own = lt_binlog_table_map_schema(tm)))
+                    return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+                *out = t;
+                return LT_OK;
+            }
             return lt_fail(err, LT_ERR_FATAL, "mysql: the binlog has %u columns for %s.%s but the table has %u now "
                            "(its definition changed since these changes were logged); run a new full load",
                            tm->ncols, tm->db, tm->table, n);
@@ -126,6 +149,9 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
         t->info = info;
     }
     t->info_gen = s->schema_stale_gen;
+    if (t->selected && tm->has_column_names && !names_match(tm, t->info) &&
+        !(*own = lt_binlog_table_map_schema(tm)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     *out = t;
     return LT_OK;
 }
@@ -235,7 +261,7 @@ static void close_stream(struct lt_source *s)
 int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
 {
     if (!lt_my_parse_checkpoint(opt->checkpoint, s->file, &s->start_pos))
-        return lt_fail(err, LT_ERR_RUNTIME, "mysql: checkpoint \"%s\" is not a binlog position (file:position)",
+        return lt_fail(err, LT_ERR_FATAL, "mysql: checkpoint \"%s\" is not a binlog position (file:position)",
                        opt->checkpoint ? opt->checkpoint : "");
     s->file_index = lt_my_file_index(s->file);
     s->next_pos = s->start_pos;
@@ -301,11 +327,11 @@ static void fill_row(struct lt_source *s, char op, const struct lt_value *vals, 
 {
     struct my_cdc_table *t = s->cur;
     ev->kind = LT_EV_ROW;
-    ev->schema = t->info->schema;
+    ev->schema = s->cur_schema;
     ev->agent_slot = &t->agent_data;
     ev->row.op = op;
     ev->row.commit_ts_us = s->txn_ts_us;
-    ev->row.nvals = t->info->schema->ncols;
+    ev->row.nvals = s->cur_schema->ncols;
     ev->row.vals = vals;
     lt_my_format_pos(s->file_index, s->rows_event_pos, ++s->row_index, ev->row.pos);
     ev->in_transaction = true;
@@ -335,7 +361,7 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
     }
     if (c->notes & LT_BINLOG_NOTE_ZERO_DATE)
         s->zero_dates++;
-    const struct lt_table_schema *schema = s->cur->info->schema;
+    const struct lt_table_schema *schema = s->cur_schema;
     switch (c->ev->op) {
     case 'I':
         fill_row(s, 'I', s->after, ev);
@@ -392,10 +418,10 @@ static int handle_table_map(struct lt_source *s, const struct lt_binlog_event *b
     id->next = table_ids(s);
     s->cursor_ids = id;
     struct my_cdc_table *t = NULL;
-    if (table_for_map(s, &id->tm, &t, err))
+    if (table_for_map(s, &id->tm, &t, &id->own_schema, err))
         return LT_ERR_RUNTIME;
     id->t = t;
-    if (t->selected)
+    if (t->selected && !id->own_schema)
         complete_table_map(&id->tm, t->info);
     return LT_OK;
 }
@@ -418,6 +444,7 @@ static int start_rows(struct lt_source *s, struct lt_binlog_event *bev, struct l
     if (lt_binlog_rows_begin(&s->cursor, &s->rows_ev.u.rows, &id->tm, err))
         return fatal(err, "mysql: binlog %s: ", s->file);
     s->cur = id->t;
+    s->cur_schema = id->own_schema ? id->own_schema : id->t->info->schema;
     s->rows_event_pos = bev->offset;
     s->row_index = 0;
     s->in_rows = true;

@@ -65,6 +65,7 @@ struct lt_source {
     void *cursor_ids;                  /* the transaction's table ids (struct my_table_id list) */
     unsigned schema_stale_gen;         /* bumped at every DDL: schemas are read again at their next table map */
     struct my_cdc_table *cur;          /* the table of the rows event being returned */
+    const struct lt_table_schema *cur_schema; /* and its schema */
     struct lt_binlog_event rows_ev;    /* the rows event being returned, row by row */
     struct lt_binlog_row_cursor cursor;
     bool in_rows;

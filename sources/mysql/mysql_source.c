@@ -145,7 +145,9 @@ int lt_my_master_status(MYSQL *c, char file[MY_FILE_MAX], uint64_t *pos, struct 
 {
     char cols[2][MY_FILE_MAX];
     bool found;
-    if (query_row(c, "SHOW MASTER STATUS", 2, cols, &found, err))
+    /* MySQL 8.4 renamed it */
+    if (query_row(c, "SHOW MASTER STATUS", 2, cols, &found, err) &&
+        query_row(c, "SHOW BINARY LOG STATUS", 2, cols, &found, err))
         return LT_ERR_RUNTIME;
     if (!found || !cols[0][0])
         return lt_fail(err, LT_ERR_CONFIG, "mysql: the binary log is off (SHOW MASTER STATUS is empty): start the "
