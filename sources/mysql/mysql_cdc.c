@@ -344,6 +344,7 @@ static bool already_given(struct lt_source *s, const struct lt_change_event *ev)
     if (s->skip_upto[0] && strcmp(ev->row.pos, s->skip_upto) <= 0)
         return true;
     memcpy(s->last_emitted, ev->row.pos, sizeof s->last_emitted);
+    s->txn_rows++;
     return false;
 }
 
@@ -389,6 +390,16 @@ static void end_transaction(struct lt_source *s, const struct lt_binlog_event *b
     lt_my_format_checkpoint(s->file, bev->h.log_pos, s->last_checkpoint);
     snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
     ev->kind = LT_EV_COMMIT;
+    /* A transaction with nothing for us (other tables, other databases) moves the durable checkpoint too, at most
+     * once a second, so a busy server's binlog is not re-read from far behind after a restart. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t now_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    if (s->txn_rows == 0 && now_us - s->last_idle_us >= 1000000) {
+        ev->kind = LT_EV_IDLE;
+        s->last_idle_us = now_us;
+    }
+    s->txn_rows = 0;
     ev->in_transaction = false;
     snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->last_checkpoint);
     ev->row.commit_ts_us = (int64_t)bev->h.timestamp * 1000000;

@@ -81,6 +81,8 @@ struct lt_source {
     char last_emitted[LT_POS_MAX + 1]; /* position of the last row given to the agent */
     char skip_upto[LT_POS_MAX + 1];    /* after a reconnect inside a transaction: rows already given */
     int reconnect_failures;
+    uint64_t txn_rows;                 /* rows of the open transaction given to the agent */
+    int64_t last_idle_us;              /* when a transaction without rows for us was last reported as IDLE */
 };
 
 /* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode). */
