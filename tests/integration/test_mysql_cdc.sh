@@ -196,6 +196,16 @@ expect_eq "$rc" 0 "replicate survives killed binlog connections and stops cleanl
 got=$(cat $(find lake/$db/nk -name '2*.csv') | grep -c ',rc-[ab],' || true)
 expect_eq "$got" 24 "every row written once across the reconnects"
 
+# migration_type cdc: changes from the moment the task starts, no full load.
+mkdir -p cdconly && (cd cdconly && write_mysql_config task.json $db '"CdcMaxBatchInterval": 1' cdc cdconly)
+(cd cdconly && run_logtap replicate --config task.json --until now)
+expect_eq "$rc" 0 "cdc-only task starts at the current position"
+my_sql $db "INSERT INTO nk VALUES (77, 'cdc only', 1); UPDATE acct SET balance = -77 WHERE id = (SELECT MIN(id) FROM (SELECT id FROM acct WHERE id > 0) x)"
+(cd cdconly && run_logtap replicate --config task.json --until now)
+expect_eq "$rc" 0 "cdc-only task drains"
+expect_eq "$(find cdconly/lake -name 'LOAD*' | wc -l)" 0 "no full-load files"
+expect_eq "$(cat $(find cdconly/lake -name '2*.csv') | grep -c -e '^I,77,cdc only,1,' -e '^U,.*,-77,')" 2 "exactly the two new changes"
+
 # A purged binlog is a clear error.
 my_sql $db "FLUSH BINARY LOGS"
 cur=$(my_sql $db "SHOW MASTER STATUS" | cut -f1)

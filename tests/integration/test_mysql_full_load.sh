@@ -39,6 +39,24 @@ case "$zero" in *,1901,NULL,00:00:00,00:00:00.000000,NULL,NULL,NULL,NULL,*) ok "
 pos=$(tail -1 "$f" | awk -F, '{print $NF}')
 [[ "$pos" =~ ^[0-9]{10}:[0-9]{12}:0000000000$ ]] && ok "full-load position $pos" || fail "position [$pos]"
 
+# A password from the environment variable named by password_env; never in the output.
+my_sql mysql "DROP USER IF EXISTS 'lt_pw'@'localhost'; CREATE USER 'lt_pw'@'localhost' IDENTIFIED BY 's3cret-pw'; GRANT SELECT, RELOAD, REPLICATION CLIENT ON *.* TO 'lt_pw'@'localhost'"
+sed -e 's/"user": "logtap"/"user": "lt_pw", "password_env": "LT_TEST_PW"/' -e 's/"path": "lake"/"path": "lake_pw"/' task.json >task_pw.json
+LT_TEST_PW=s3cret-pw run_logtap full-load --config task_pw.json
+expect_eq "$rc" 0 "full-load with the password from password_env"
+[ "$rc" -eq 0 ] || echo "$out"
+nopos() { sed -E 's/[0-9]{10}:[0-9]{12}:[0-9]{10}$//' "$1"; }
+# (row 3 was deleted above)
+[ "$(nopos lake_pw/$db/alltypes/LOAD00000001.csv)" == "$(nopos lake/$db/alltypes/LOAD00000001.csv | grep -v '^3,')" ] \
+  && ok "same values as without a password" || fail "files differ"
+LT_TEST_PW=wrong run_logtap full-load --config task_pw.json
+expect_eq "$rc" 1 "a wrong password exits 1"
+case "$out" in *s3cret*|*wrong*) fail "the password appears in the output: $out" ;; *) ok "no password in the output" ;; esac
+run_logtap full-load --config task_pw.json
+expect_eq "$rc" 2 "an unset password_env variable exits 2"
+echo "$out" | grep -q "LT_TEST_PW" && ok "the message names the variable" || fail "unset variable: $out"
+my_sql mysql "DROP USER 'lt_pw'@'localhost'"
+
 # Sakila
 sakila="$LOGTAP_SOURCE_DIR/../shared/datasets/sakila"
 if [ ! -f "$sakila/sakila-schema.sql" ]; then
