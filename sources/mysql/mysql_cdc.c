@@ -282,7 +282,6 @@ int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     lt_my_format_checkpoint(s->file, s->start_pos, s->last_checkpoint);
     snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
     s->in_txn = false;
-    s->end_reported = false;
     return open_stream(s, err);
 }
 

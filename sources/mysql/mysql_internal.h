@@ -60,7 +60,7 @@ struct lt_source {
     int64_t txn_ts_us;
     char last_checkpoint[LT_CHECKPOINT_MAX]; /* end of the last transaction */
     char reported[LT_CHECKPOINT_MAX];  /* the last checkpoint given to the agent (COMMIT or IDLE) */
-    char acked[LT_CHECKPOINT_MAX];
+    char acked[LT_CHECKPOINT_MAX];    /* the last checkpoint the agent made durable (for messages) */
     struct my_cdc_table *tables;       /* captured tables by name (linked list: a task has few tables) */
     void *cursor_ids;                  /* the transaction's table ids (struct my_table_id list) */
     unsigned schema_stale_gen;         /* bumped at every DDL: schemas are read again at their next table map */
@@ -76,7 +76,6 @@ struct lt_source {
     struct lt_binlog_scratch inflate;  /* decompressed events */
     struct lt_value *before, *after;
     uint32_t vals_cap;
-    bool end_reported;
     uint64_t zero_dates;               /* zero dates written as NULL */
     char last_emitted[LT_POS_MAX + 1]; /* position of the last row given to the agent */
     char skip_upto[LT_POS_MAX + 1];    /* after a reconnect inside a transaction: rows already given */

@@ -162,7 +162,7 @@ static int check_binlog_settings(MYSQL *c, struct lt_error *err)
 {
     char v[3][MY_FILE_MAX];
     bool found;
-    if (query_row(c, "SELECT @@log_bin, @@binlog_format, @@binlog_row_image", 3, v, &found, err))
+    if (query_row(c, "SELECT @@global.log_bin, @@global.binlog_format, @@global.binlog_row_image", 3, v, &found, err))
         return LT_ERR_RUNTIME;
     if (!found)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: cannot read the binlog settings");
