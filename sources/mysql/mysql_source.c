@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/md5.h"
 #include "agent/table_mapping.h"
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
@@ -764,6 +765,112 @@ static int my_load_table(struct lt_source *s, int worker, const struct lt_source
     return rc;
 }
 
+/* ---- validate and status ---- */
+
+static void format_int128(__int128 v, char out[64])
+{
+    char tmp[64];
+    int n = 0;
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    int k = 0;
+    if (neg)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    out[k] = '\0';
+}
+
+/* Streams the table on the main connection and fingerprints each row's canonical text (the same text the full
+ * load writes), so the sum matches what the agent computes from the files. */
+static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *t, int64_t *rows, char sum[64],
+                             struct lt_error *err)
+{
+    struct my_table_info *info;
+    if (lt_my_table_info_load(s->main, t->schema_name, t->table_name, &info, err))
+        return LT_ERR_RUNTIME;
+    if (!info)
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s.%s does not exist", t->schema_name, t->table_name);
+    int rc = LT_OK;
+    int *map = calloc(t->ncols > 0 ? (size_t)t->ncols : 1, sizeof *map);
+    char *sql = build_select(info);
+    if (!map || !sql)
+        rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (int j = 0; !rc && j < t->ncols; j++) {
+        map[j] = -1;
+        for (uint32_t i = 0; i < info->ncols; i++)
+            if (strcmp(info->names[i], t->cols[j].name) == 0)
+                map[j] = (int)i;
+        if (map[j] < 0)
+            rc = lt_fail(err, LT_ERR_RUNTIME, "mysql: %s.%s has no column %s now", t->schema_name, t->table_name,
+                         t->cols[j].name);
+    }
+    MYSQL_RES *r = NULL;
+    if (!rc && (mysql_query(s->main, sql) || !(r = mysql_use_result(s->main))))
+        rc = lt_my_error(s->main, err, "checksum");
+    struct lt_binlog_scratch text = {0};
+    __int128 total = 0;
+    int64_t n = 0;
+    MYSQL_ROW mrow;
+    while (!rc && (mrow = mysql_fetch_row(r)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(r);
+        lt_binlog_scratch_reset(&text);
+        for (int j = 0; !rc && j < t->ncols; j++) {
+            int i = map[j];
+            if (j)
+                rc = lt_binlog_scratch_append(&text, "\t", 1, err);
+            bool is_null = !mrow[i];
+            size_t mark = text.len;
+            if (!rc && !is_null)
+                rc = value_text(&t->cols[j], &info->cols[i], mrow[i], lens[i], &text, &is_null, err);
+            if (!rc && is_null) {
+                text.len = mark;
+                rc = lt_binlog_scratch_append(&text, "\\N", 2, err);
+            }
+        }
+        if (rc)
+            break;
+        struct lt_md5 m;
+        unsigned char d[16];
+        lt_md5_init(&m);
+        lt_md5_update(&m, text.data ? text.data : "", text.len);
+        lt_md5_final(&m, d);
+        uint64_t u = 0;
+        for (int k = 0; k < 8; k++)
+            u = u << 8 | d[k];
+        total += (int64_t)u;
+        n++;
+    }
+    if (!rc && r && mysql_errno(s->main))
+        rc = lt_my_error(s->main, err, "checksum");
+    if (r)
+        mysql_free_result(r);
+    lt_binlog_scratch_free(&text);
+    free(map);
+    free(sql);
+    lt_my_table_info_free(info);
+    if (rc)
+        return rc;
+    *rows = n;
+    format_int128(total, sum);
+    return LT_OK;
+}
+
+/* Bytes between two checkpoints of the same binlog file (other files: not measurable without the server). */
+static int my_lag_bytes(const char *from, const char *to, int64_t *bytes)
+{
+    char fa[MY_FILE_MAX], fb[MY_FILE_MAX];
+    uint64_t a, b;
+    if (!lt_my_parse_checkpoint(from, fa, &a) || !lt_my_parse_checkpoint(to, fb, &b) || strcmp(fa, fb) != 0)
+        return LT_ERR_RUNTIME;
+    *bytes = b > a ? (int64_t)(b - a) : 0;
+    return LT_OK;
+}
+
 static void my_snapshot_end(struct lt_source *s)
 {
     for (int i = 0; i < MY_MAX_WORKERS; i++) {
@@ -807,5 +914,7 @@ const struct logtap_source_ops lt_mysql_source = {
     .stream_start = lt_my_stream_start,
     .stream_next = lt_my_stream_next,
     .stream_ack = lt_my_stream_ack,
+    .table_checksum = my_table_checksum,
+    .lag_bytes = my_lag_bytes,
     .current_position = lt_my_current_position,
 };

@@ -137,6 +137,14 @@ expect_eq "$diff" 0 "acct: replay equals the source ($(my_sql $db 'SELECT COUNT(
 diff=$(my_sql $db "SELECT COUNT(*) FROM ((SELECT * FROM nk EXCEPT ALL SELECT * FROM r_nk) UNION ALL (SELECT * FROM r_nk EXCEPT ALL SELECT * FROM nk)) d")
 expect_eq "$diff" 0 "nk (no key): replay equals the source ($(my_sql $db 'SELECT COUNT(*) FROM nk') rows)"
 
+# The merge's snapshots equal the source (logtap validate: row counts and checksums of the canonical text).
+run_logtap merge --config task.json
+expect_eq "$rc" 0 "merge exits 0"
+[ "$rc" -eq 0 ] || echo "$out"
+run_logtap validate --config task.json
+expect_eq "$rc" 0 "validate: every snapshot equals the source"
+[ "$rc" -eq 0 ] || echo "$out"
+
 # Text of every column type: CDC rows 101..105 against full-load rows 1..5, byte for byte.
 cols=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\` longtext') ORDER BY ORDINAL_POSITION) FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes'")
 names=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION) FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes'")
