@@ -104,6 +104,9 @@ int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeou
     mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     if (read_timeout_s)
         mysql_options(c, MYSQL_OPT_READ_TIMEOUT, &read_timeout_s);
+    /* rows and binlog events up to the server's own limit (1 GiB) */
+    unsigned long max_packet = 1024UL * 1024 * 1024;
+    mysql_options(c, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
     const char *host = sc->host;
     if (!host && sc->socket)
         host = "localhost";
