@@ -386,7 +386,8 @@ static void end_transaction(struct lt_source *s, const struct lt_binlog_event *b
     s->in_txn = false;
     s->skip_upto[0] = '\0';
     clear_table_ids(s);
-    lt_my_format_checkpoint(s->file, bev->h.log_pos, s->last_checkpoint);
+    /* inside a MySQL TRANSACTION_PAYLOAD the transaction ends where the payload event ends */
+    lt_my_format_checkpoint(s->file, s->in_payload ? s->payload_ev.h.log_pos : bev->h.log_pos, s->last_checkpoint);
     snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
     ev->kind = LT_EV_COMMIT;
     /* A transaction with nothing for us (other tables, other databases) moves the durable checkpoint too, at most
@@ -456,7 +457,8 @@ static int start_rows(struct lt_source *s, struct lt_binlog_event *bev, struct l
     s->cur = id->t;
     s->cur_schema = id->own_schema ? id->own_schema : id->t->info->schema;
     s->rows_event_pos = bev->offset;
-    s->row_index = 0;
+    if (!s->in_payload)
+        s->row_index = 0; /* inside a payload every rows event has the payload's position: indexes continue */
     s->in_rows = true;
     return LT_OK;
 }
@@ -469,6 +471,9 @@ static bool until_reached(const struct lt_source *s)
     uint32_t ui = lt_my_file_index(s->until_file);
     return s->file_index > ui || (s->file_index == ui && s->next_pos >= s->until_pos);
 }
+
+static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, struct lt_change_event *ev, bool *emitted,
+                         struct lt_error *err);
 
 /* One raw event from the server: decoded, state updated, *emitted when ev was filled. */
 static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct lt_change_event *ev, bool *emitted,
@@ -484,6 +489,15 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
     }
     if (lt_binlog_parse_event(&s->reader, p, n, offset, &bev, err))
         return fatal(err, "mysql: binlog %s: ", s->file); /* undecodable bytes: retrying cannot help */
+    return handle_parsed(s, &bev, ev, emitted, err);
+}
+
+/* One decoded event (from the stream, or from inside a TRANSACTION_PAYLOAD when s->in_payload). */
+static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, struct lt_change_event *ev, bool *emitted,
+                         struct lt_error *err)
+{
+    *emitted = false;
+    struct lt_binlog_event bev = *bevp;
     bool artificial = (bev.h.flags & LT_BINLOG_F_ARTIFICIAL) || bev.h.log_pos == 0;
     switch (bev.h.type) {
     case LT_BINLOG_ROTATE_EVENT:
@@ -501,7 +515,7 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
         break;
     }
     /* (the FORMAT_DESCRIPTION and GTID_LIST the server sends first carry positions from the file's start) */
-    if (!artificial && bev.h.log_pos > s->next_pos)
+    if (!artificial && !s->in_payload && bev.h.log_pos > s->next_pos)
         s->next_pos = bev.h.log_pos;
     switch (bev.h.type) {
     case LT_BINLOG_MARIADB_GTID_EVENT:
@@ -537,9 +551,14 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
     case LT_BINLOG_TABLE_MAP_EVENT:
         return handle_table_map(s, &bev, err);
     case LT_BINLOG_TRANSACTION_PAYLOAD_EVENT:
-        return lt_fail(err, LT_ERR_CONFIG, "mysql: compressed transactions in the binlog at %s:%" PRIu64
-                       " (binlog_transaction_compression=ON) are not supported yet; turn it off", s->file,
-                       bev.offset);
+        /* MySQL 8 binlog_transaction_compression: the whole transaction (BEGIN ... XID) inside, zstd-compressed */
+        if (lt_binlog_payload_inflate(&bev, &s->payload_buf, err))
+            return fatal(err, "mysql: binlog %s: ", s->file);
+        s->payload_ev = bev;
+        s->payload_pos = 0;
+        s->in_payload = true;
+        s->row_index = 0;
+        return LT_OK;
     default:
         if (lt_binlog_event_is_rows(bev.h.type))
             return start_rows(s, &bev, err);
@@ -558,7 +577,7 @@ static int reconnect(struct lt_source *s, struct lt_error *err)
         nanosleep(&pause, NULL);
         if (s->in_txn || s->in_rows || s->pending_insert)
             memcpy(s->skip_upto, s->last_emitted, sizeof s->skip_upto);
-        s->in_txn = s->in_rows = s->pending_insert = false;
+        s->in_txn = s->in_rows = s->pending_insert = s->in_payload = false;
         clear_table_ids(s);
         if (!lt_my_parse_checkpoint(s->last_checkpoint, s->file, &s->start_pos))
             return lt_fail(err, LT_ERR_RUNTIME, "mysql: internal: bad checkpoint %s", s->last_checkpoint);
@@ -601,6 +620,22 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
         bool emitted;
         if (s->in_rows) {
             if (next_row(s, ev, &emitted, err))
+                return LT_ERR_RUNTIME;
+            if (emitted)
+                return LT_OK;
+            continue;
+        }
+        if (s->in_payload) {
+            struct lt_binlog_event inner;
+            bool done;
+            if (lt_binlog_payload_next(&s->reader, &s->payload_ev, &s->payload_buf, &s->payload_pos, &inner, &done,
+                                       err))
+                return fatal(err, "mysql: binlog %s: ", s->file);
+            if (done) {
+                s->in_payload = false;
+                continue;
+            }
+            if (handle_parsed(s, &inner, ev, &emitted, err))
                 return LT_ERR_RUNTIME;
             if (emitted)
                 return LT_OK;
@@ -683,6 +718,7 @@ void lt_my_cdc_close(struct lt_source *s)
     }
     lt_binlog_scratch_free(&s->scratch);
     lt_binlog_scratch_free(&s->inflate);
+    lt_binlog_scratch_free(&s->payload_buf);
     free(s->before);
     free(s->after);
     s->before = s->after = NULL;

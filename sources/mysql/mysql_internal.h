@@ -74,6 +74,10 @@ struct lt_source {
     bool pending_insert;               /* key change: the I after the D */
     struct lt_binlog_scratch scratch;  /* row values */
     struct lt_binlog_scratch inflate;  /* decompressed events */
+    bool in_payload;                   /* walking a MySQL TRANSACTION_PAYLOAD's events */
+    struct lt_binlog_event payload_ev; /* the payload event (points into the fetched event) */
+    struct lt_binlog_scratch payload_buf; /* its inflated events */
+    size_t payload_pos;
     struct lt_value *before, *after;
     uint32_t vals_cap;
     uint64_t zero_dates;               /* zero dates written as NULL */
