@@ -10,7 +10,11 @@
  *
  * Rows: a position is (binlog file index, the rows event's start, row index inside the event from 1). An UPDATE
  * whose primary key changes, or any UPDATE of a table without a primary key, becomes D of the before-image then I
- * of the after-image at consecutive row indexes.
+ * of the after-image at consecutive row indexes. A MySQL 8 TRANSACTION_PAYLOAD (binlog_transaction_compression=ON)
+ * holds a whole transaction: its rows events all take the payload event's start as their position, with row
+ * indexes continuing across them, and the transaction ends at the payload event's end. A table map whose columns
+ * differ from the table's current ones (changes logged before a later ALTER) gives the schema itself when it
+ * carries column names (binlog_row_metadata=FULL).
  *
  * Waiting: the server sends a HEARTBEAT after 250 ms without events (@master_heartbeat_period), so a blocking
  * fetch returns often enough for --until, IDLE checkpoints and the agent's stop flag; a read timeout (20 s) catches a
