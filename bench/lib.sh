@@ -95,5 +95,5 @@ machine_info() {
   echo "- RAM: $(awk '/^MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)"
   echo "- kernel: $(uname -sr); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
   echo "- disk: $(df -h "$work" | awk 'NR == 2 { print $1 " (" $2 ")" }'), where both sides write their files"
-  echo "- PostgreSQL $(pg_as_owner "$(pg_bin_dir)/postgres" --version | awk '{ print $3 }'), $(mariadbd --version 2>/dev/null | awk '{ print $3 }' || echo MariaDB), DuckDB $(node -e "console.log(require('$logtap_root/tests/tools/node_modules/@duckdb/node-api/package.json').version)" 2>/dev/null), mydumper ${mydumper_version:-not installed}, compiler $(cc --version | head -1)"
+  echo "- PostgreSQL $(pg_as_owner "$(pg_bin_dir)/postgres" --version | awk '{ print $3 }'), MariaDB $(mariadbd --version 2>/dev/null | awk '{ print $3 }'), DuckDB $(node -e "console.log(require('$logtap_root/tests/tools/node_modules/@duckdb/node-api/package.json').version)" 2>/dev/null), mydumper ${mydumper_version:-not installed}, compiler $(cc --version | head -1)"
 }
