@@ -3,6 +3,8 @@
 # what is missing, builds logtap Release (build/bench), starts a throwaway PostgreSQL 15 and MariaDB (tests/lib),
 # generates the data, runs every job several times as pairs (A B A B ...) so drift cancels in the ratios, profiles
 # logtap's full load and CDC with perf, and writes a markdown report (bench/RESULTS.md by default).
+# The "Reading these numbers" analysis in the committed bench/RESULTS.md is written by hand from a run's numbers and
+# profiles; a new full run replaces the file, so carry the analysis over (and update its numbers) when re-running.
 #
 # usage: bench/run.sh [--quick] [--rows N] [--runs N] [--out FILE] [--no-profile] [--keep]
 #   --quick        10x smaller (100k rows, 3 pairs): what CI runs so the scripts never rot
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --no-profile) profile=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
