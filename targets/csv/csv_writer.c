@@ -29,6 +29,7 @@ struct lt_target_writer {
     bool special[256]; /* bytes that force quoting */
     char *unchanged;   /* scratch for the _logtap_unchanged list */
     size_t unchanged_cap;
+    bool *plain;       /* per column: its canonical text can never need quotes (no scan needed) */
 };
 
 static int flush_buffer(struct lt_target_writer *w, struct lt_error *err)
@@ -103,10 +104,10 @@ static int put_field(struct lt_target_writer *w, const char *p, size_t n, struct
     return put(w, "\"", 1, err);
 }
 
-static int put_value(struct lt_target_writer *w, const struct lt_value *v, struct lt_error *err)
+static int put_value(struct lt_target_writer *w, const struct lt_value *v, bool plain, struct lt_error *err)
 {
     if (v->state == LT_VALUE_PRESENT)
-        return put_field(w, v->data, v->len, err);
+        return plain && v->len ? put(w, v->data, v->len, err) : put_field(w, v->data, v->len, err);
     return put(w, w->null, w->null_len, err); /* NULL, or unchanged (named in _logtap_unchanged) */
 }
 
@@ -147,6 +148,41 @@ static int write_header(struct lt_target_writer *w, struct lt_error *err)
     return put(w, w->rowdelim, w->rowdelim_len, err);
 }
 
+/* True when no text made of these characters can need quotes: none of them is special, and the null marker
+ * (which such a text could equal) uses a character outside them. */
+static bool alphabet_is_plain(const struct lt_target_writer *w, const char *alphabet)
+{
+    for (const char *c = alphabet; *c; c++)
+        if (w->special[(unsigned char)*c])
+            return false;
+    if (w->null_len == 0)
+        return true; /* an empty value is quoted by the slow path: put_value sends len 0 there */
+    for (size_t i = 0; i < w->null_len; i++)
+        if (!strchr(alphabet, w->null[i]))
+            return true;
+    return false;
+}
+
+/* Types whose canonical text (DESIGN.md section 5) comes from a small alphabet: numbers (with NaN, Infinity,
+ * exponents), dates (with BC, infinity), times, timestamps with offsets, booleans, UUIDs. */
+static bool type_text_is_plain(const struct lt_target_writer *w, enum lt_type type)
+{
+    switch (type) {
+    case LT_TYPE_BOOL:
+        return alphabet_is_plain(w, "tfrueals01");
+    case LT_TYPE_INT16: case LT_TYPE_INT32: case LT_TYPE_INT64:
+        return alphabet_is_plain(w, "0123456789-+");
+    case LT_TYPE_FLOAT32: case LT_TYPE_FLOAT64: case LT_TYPE_DECIMAL:
+        return alphabet_is_plain(w, "0123456789-+.eENaInfity");
+    case LT_TYPE_DATE: case LT_TYPE_TIME: case LT_TYPE_TIMESTAMP: case LT_TYPE_TIMESTAMPTZ:
+        return alphabet_is_plain(w, "0123456789-+.: BCinfty");
+    case LT_TYPE_UUID:
+        return alphabet_is_plain(w, "0123456789abcdefABCDEF-");
+    default:
+        return false;
+    }
+}
+
 static int csv_open(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
                     const struct lt_file_layout *layout, struct lt_error *err)
 {
@@ -169,7 +205,15 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
         w->special[(unsigned char)*p] = true;
     for (const char *p = w->rowdelim; *p; p++)
         w->special[(unsigned char)*p] = true;
+    if (!(w->plain = calloc((size_t)layout->schema->ncols + 1, sizeof *w->plain))) {
+        free(w->buf);
+        free(w);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < layout->schema->ncols; i++)
+        w->plain[i] = type_text_is_plain(w, layout->schema->cols[i].type);
     if (cfg->add_column_name && write_header(w, err)) {
+        free(w->plain);
         free(w->buf);
         free(w);
         return LT_ERR_RUNTIME;
@@ -227,7 +271,7 @@ static int csv_write_row(struct lt_target_writer *w, const struct lt_row *row, s
     }
     for (int i = 0; i < row->nvals; i++) {
         SEP();
-        if (put_value(w, &row->vals[i], err))
+        if (put_value(w, &row->vals[i], w->plain[i], err))
             return LT_ERR_RUNTIME;
     }
     SEP();
@@ -250,6 +294,7 @@ static uint64_t csv_size(const struct lt_target_writer *w)
 
 static void csv_discard(struct lt_target_writer *w)
 {
+    free(w->plain);
     free(w->unchanged);
     free(w->buf);
     free(w);
