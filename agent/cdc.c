@@ -336,8 +336,15 @@ static int stream_loop(struct cdc_run *run, struct lt_error *err)
             }
             return run->have_data ? flush(run, run->last_commit, err) : LT_OK;
         }
+        /* wait no longer than until the open batch is due, so files close on time */
+        int wait_ms = 200;
+        if (run->have_data) {
+            int64_t due = run->batch_started_us + (int64_t)run->cfg->target.cdc_max_batch_interval_s * 1000000 -
+                          lt_now_us();
+            wait_ms = due <= 1000 ? 1 : due / 1000 < 200 ? (int)(due / 1000) : 200;
+        }
         struct lt_change_event ev;
-        if (run->source->stream_next(run->src, &ev, 200, err))
+        if (run->source->stream_next(run->src, &ev, wait_ms, err))
             return LT_ERR_RUNTIME;
         in_txn = ev.in_transaction;
         switch (ev.kind) {
