@@ -1,10 +1,10 @@
 /* The MySQL/MariaDB source: connections (MariaDB Connector/C), one consistent snapshot shared by every load
  * worker, the selected tables with their columns from information_schema, and streaming SELECTs of each table.
  *
- * Snapshot: the main connection takes FLUSH TABLES WITH READ LOCK; while writes are blocked it lists the tables,
- * opens the worker connections, each running START TRANSACTION WITH CONSISTENT SNAPSHOT, and reads the binlog
- * coordinates (SHOW MASTER STATUS); then it unlocks. Every worker therefore sees the database exactly as of those
- * coordinates, where the change stream continues.
+ * Snapshot: the main connection takes FLUSH TABLES WITH READ LOCK; while writes are blocked it lists the tables
+ * (one query), opens the worker connections, each running START TRANSACTION WITH CONSISTENT SNAPSHOT, and reads the
+ * binlog coordinates (SHOW MASTER STATUS); then it unlocks, and reads the tables' columns. Every worker therefore
+ * sees the database exactly as of those coordinates, where the change stream continues.
  *
  * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
  * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
@@ -513,7 +513,8 @@ static void free_list(struct lt_table_list *l)
     lt_table_list_free(l);
 }
 
-/* Lists the selected base tables of the configured databases with their columns (on c). */
+/* Lists the selected base tables of the configured databases (on c): names and row estimates only, the schemas
+ * still without columns (complete_tables adds them), so the snapshot's lock is held for one query. */
 static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -552,24 +553,60 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
     while (!rc && (row = mysql_fetch_row(r)) != NULL) {
         if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, row[0], row[1]))
             continue;
-        struct my_table_info *info;
-        if ((rc = lt_my_table_info_load(c, row[0], row[1], &info, err)))
-            break;
-        if (!info)
-            continue;
         struct lt_source_table *t = &out->tables[out->n];
-        t->schema = lt_schema_copy(info->schema);
+        t->schema = lt_schema_new(row[0], row[1], 0);
         t->estimated_rows = row[2] ? strtoll(row[2], NULL, 10) : -1;
-        t->copy_sql = build_select(info);
-        lt_my_table_info_free(info);
         out->n++;
-        if (!t->schema || !t->copy_sql)
+        if (!t->schema)
             rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
     mysql_free_result(r);
     if (rc)
         free_list(out);
     return rc;
+}
+
+/* Reads the columns of the listed tables (after the snapshot's lock: a DDL since the snapshot makes the worker's
+ * SELECT fail with "table definition has changed", never read other columns). A table dropped since is left out
+ * (its SELECT could not run either). */
+static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error *err)
+{
+    int kept = 0;
+    for (int i = 0; i < list->n; i++) {
+        struct lt_source_table *t = &list->tables[i];
+        struct my_table_info *info = NULL;
+        if (lt_my_table_info_load(c, t->schema->schema_name, t->schema->table_name, &info, err)) {
+            for (int j = i; j < list->n; j++) { /* [kept, i) were moved or freed already */
+                lt_schema_free(list->tables[j].schema);
+                free(list->tables[j].copy_sql);
+            }
+            list->n = kept;
+            return LT_ERR_RUNTIME;
+        }
+        if (!info) {
+            lt_schema_free(t->schema);
+            free(t->copy_sql);
+            continue;
+        }
+        struct lt_table_schema *schema = lt_schema_copy(info->schema);
+        char *sql = build_select(info);
+        lt_my_table_info_free(info);
+        lt_schema_free(t->schema);
+        free(t->copy_sql);
+        list->tables[kept] = (struct lt_source_table){.schema = schema, .estimated_rows = t->estimated_rows,
+                                                      .copy_sql = sql};
+        kept++;
+        if (!schema || !sql) {
+            for (int j = i + 1; j < list->n; j++) {
+                lt_schema_free(list->tables[j].schema);
+                free(list->tables[j].copy_sql);
+            }
+            list->n = kept;
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+    }
+    list->n = kept;
+    return LT_OK;
 }
 
 static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapshot_info *info,
@@ -621,6 +658,8 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     struct lt_error ignored;
     if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
         s->locked = false;
+    if (!rc && s->have_list)
+        rc = complete_tables(s->main, &s->pending_list, err);
     if (rc)
         return rc;
     lt_my_format_pos(file[0] ? lt_my_file_index(file) : 0, pos, 0, info->pos);
@@ -637,7 +676,10 @@ static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct
         s->have_list = false;
         return LT_OK;
     }
-    return list_selected_tables(s, s->main, out, err);
+    int rc = list_selected_tables(s, s->main, out, err);
+    if (!rc && (rc = complete_tables(s->main, out, err)))
+        free_list(out);
+    return rc;
 }
 
 /* ---- full load ---- */
