@@ -514,25 +514,6 @@ out:
     return rc;
 }
 
-struct table_list {
-    struct lt_table_status *t;
-    int n, cap;
-};
-
-static int collect_table(void *arg, const struct lt_table_status *t)
-{
-    struct table_list *l = arg;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16;
-        struct lt_table_status *n = realloc(l->t, (size_t)cap * sizeof *n);
-        if (!n)
-            return 1;
-        l->t = n;
-        l->cap = cap;
-    }
-    l->t[l->n++] = *t;
-    return 0;
-}
 
 /* --as-of: a time ("2024-01-31T12:00:00Z", "2024-01-31 12:00:00.5+00") or a position (PostgreSQL LSN, or a
  * _logtap_pos value). */
@@ -599,13 +580,14 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         close(lock);
         return rc;
     }
-    struct table_list tl = {0};
-    rc = lt_state_each_table(st, collect_table, &tl, err);
+    struct lt_table_status *tables = NULL;
+    int ntables = 0;
+    rc = lt_state_list_tables(st, &tables, &ntables, err);
     int written = 0, failed = 0;
-    for (int i = 0; !rc && i < tl.n; i++) {
+    for (int i = 0; !rc && i < ntables; i++) {
         bool wrote;
         struct lt_error terr = {0};
-        if (merge_table(cfg, st, &tl.t[i], upto[0] ? upto : NULL, until_us, &wrote, &terr)) {
+        if (merge_table(cfg, st, &tables[i], upto[0] ? upto : NULL, until_us, &wrote, &terr)) {
             lt_log_error("%s", terr.msg);
             if (!failed)
                 *err = terr;
@@ -615,7 +597,7 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         }
         written += wrote;
     }
-    free(tl.t);
+    free(tables);
     lt_state_close(st);
     close(lock);
     if (!rc && failed)

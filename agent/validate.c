@@ -85,25 +85,6 @@ static int snapshot_checksum(const struct lt_task_config *cfg, const struct newe
     return LT_OK;
 }
 
-struct table_list {
-    struct lt_table_status *t;
-    int n, cap;
-};
-
-static int collect(void *arg, const struct lt_table_status *t)
-{
-    struct table_list *l = arg;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16;
-        struct lt_table_status *x = realloc(l->t, (size_t)cap * sizeof *x);
-        if (!x)
-            return 1;
-        l->t = x;
-        l->cap = cap;
-    }
-    l->t[l->n++] = *t;
-    return 0;
-}
 
 int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
 {
@@ -115,16 +96,17 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
     struct lt_state *st;
     if (lt_state_open_existing(cfg->state_path, &st, err))
         return LT_ERR_RUNTIME;
-    struct table_list tl = {0};
-    int rc = lt_state_each_table(st, collect, &tl, err);
+    struct lt_table_status *tables = NULL;
+    int ntables = 0;
+    int rc = lt_state_list_tables(st, &tables, &ntables, err);
     struct lt_source *src = NULL;
     if (!rc)
         rc = ops->open(&src, cfg, err);
     int mismatches = 0, checked = 0;
     if (!rc)
         printf("%-40s %-18s %12s %12s  %s\n", "table", "snapshot", "rows", "source rows", "result");
-    for (int i = 0; !rc && i < tl.n; i++) {
-        const struct lt_table_status *t = &tl.t[i];
+    for (int i = 0; !rc && i < ntables; i++) {
+        const struct lt_table_status *t = &tables[i];
         char name[520];
         snprintf(name, sizeof name, "%s.%s", t->schema_name, t->table_name);
         struct newest n = {0};
@@ -164,7 +146,7 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
     }
     if (src)
         ops->close(src);
-    free(tl.t);
+    free(tables);
     lt_state_close(st);
     if (rc)
         return rc;

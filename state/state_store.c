@@ -636,3 +636,38 @@ int lt_state_each_snapshot(struct lt_state *st, int64_t table_id,
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
+
+struct table_collect {
+    struct lt_table_status *t;
+    int n, cap;
+};
+
+static int collect_table_status(void *arg, const struct lt_table_status *t)
+{
+    struct table_collect *c = arg;
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        struct lt_table_status *x = realloc(c->t, (size_t)cap * sizeof *x);
+        if (!x)
+            return LT_ERR_RUNTIME;
+        c->t = x;
+        c->cap = cap;
+    }
+    c->t[c->n++] = *t;
+    return LT_OK;
+}
+
+int lt_state_list_tables(struct lt_state *st, struct lt_table_status **out, int *n, struct lt_error *err)
+{
+    struct table_collect c = {0};
+    int rc = lt_state_each_table(st, collect_table_status, &c, err);
+    if (rc) {
+        free(c.t);
+        if (!err->msg[0])
+            lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        return LT_ERR_RUNTIME;
+    }
+    *out = c.t;
+    *n = c.n;
+    return LT_OK;
+}

@@ -125,6 +125,10 @@ int lt_state_each_snapshot(struct lt_state *st, int64_t table_id,
 int lt_state_set_meta(struct lt_state *st, const char *key, const char *value, struct lt_error *err);
 int lt_state_get_meta(struct lt_state *st, const char *key, char *out, size_t outlen, struct lt_error *err);
 
+/* Every table, ordered by schema and name, in a malloc'd array (the caller frees it); for callers that query the
+ * store again per table, which they cannot do inside lt_state_each_table. */
+int lt_state_list_tables(struct lt_state *st, struct lt_table_status **out, int *n, struct lt_error *err);
+
 /* Calls fn for each table, ordered by schema and name. */
 int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
                         struct lt_error *err);
