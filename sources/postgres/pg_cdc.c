@@ -82,13 +82,9 @@ static int connect_replication(struct lt_source *s, struct lt_error *err)
 static int query_one(struct lt_source *s, const char *sql, int nparams, const char *const *params, char *out,
                      size_t outlen, struct lt_error *err)
 {
-    PGresult *r = PQexecParams(s->main, sql, nparams, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
-        PQclear(r);
+    PGresult *r = lt_pg_query(s->main, sql, nparams, params, err);
+    if (!r)
         return LT_ERR_RUNTIME;
-    }
     out[0] = '\0';
     if (PQntuples(r) > 0)
         snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));

@@ -54,6 +54,8 @@ const char *lt_pg_first_line(const char *msg, char *buf, size_t n);
 int lt_pg_conn_error(PGconn *c, struct lt_error *err, const char *what);
 int lt_pg_exec(PGconn *c, const char *sql, struct lt_error *err);
 int lt_pg_connect(const char *conninfo, PGconn **out, struct lt_error *err);
+/* Runs a query expected to return rows; NULL (with err set) when it fails. */
+PGresult *lt_pg_query(PGconn *c, const char *sql, int nparams, const char *const *params, struct lt_error *err);
 /* Reads a table's columns (by relation OID text) as they are now, on s->main. */
 int lt_pg_load_columns(struct lt_source *s, const char *oid, const char *schema, const char *table,
                        struct lt_table_schema **out, struct lt_error *err);

@@ -54,6 +54,18 @@ int lt_pg_exec(PGconn *c, const char *sql, struct lt_error *err)
     return LT_OK;
 }
 
+PGresult *lt_pg_query(PGconn *c, const char *sql, int nparams, const char *const *params, struct lt_error *err)
+{
+    PGresult *r = nparams ? PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char line[512];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
 int lt_pg_connect(const char *conninfo, PGconn **out, struct lt_error *err)
 {
     PGconn *c = PQconnectdb(conninfo);
@@ -118,14 +130,9 @@ static int pg_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     if (lt_pg_exec(s->main, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err))
         return lt_error_prefix(err, "starting the snapshot: ");
     s->main_in_txn = true;
-    PGresult *r = PQexec(s->main, "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, now()::text");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: exporting the snapshot: %s",
-                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
-        PQclear(r);
-        return LT_ERR_RUNTIME;
-    }
+    PGresult *r = lt_pg_query(s->main, "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, now()::text", 0, NULL, err);
+    if (!r)
+        return lt_error_prefix(err, "exporting the snapshot: ");
     snprintf(s->snapshot_name, sizeof s->snapshot_name, "%s", PQgetvalue(r, 0, 0));
     uint64_t lsn = 0;
     if (!lt_pg_lsn_parse(PQgetvalue(r, 0, 1), &lsn)) {
@@ -218,14 +225,9 @@ int lt_pg_load_columns(struct lt_source *s, const char *oid, const char *schema,
                         struct lt_table_schema **out, struct lt_error *err)
 {
     const char *params[1] = {oid};
-    PGresult *r = PQexecParams(s->main, list_columns_sql, 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: reading the columns of %s.%s: %s", schema, table,
-                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
-        PQclear(r);
-        return LT_ERR_RUNTIME;
-    }
+    PGresult *r = lt_pg_query(s->main, list_columns_sql, 1, params, err);
+    if (!r)
+        return lt_error_prefix(err, "reading the columns of %s.%s: ", schema, table);
     int n = PQntuples(r);
     struct lt_table_schema *t = lt_schema_new(schema, table, n);
     if (!t) {
@@ -248,14 +250,9 @@ int lt_pg_load_columns(struct lt_source *s, const char *oid, const char *schema,
 int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error *err)
 {
     *out = NULL;
-    PGresult *r = PQexec(s->main, list_tables_sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: listing tables: %s",
-                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
-        PQclear(r);
-        return LT_ERR_RUNTIME;
-    }
+    PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);
+    if (!r)
+        return lt_error_prefix(err, "listing tables: ");
     size_t cap = 1024, len = 0;
     char *names = malloc(cap);
     if (!names) {
@@ -298,14 +295,9 @@ int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error 
 static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
-    PGresult *r = PQexec(s->main, list_tables_sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: listing tables: %s",
-                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
-        PQclear(r);
-        return LT_ERR_RUNTIME;
-    }
+    PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);
+    if (!r)
+        return lt_error_prefix(err, "listing tables: ");
     int n = PQntuples(r);
     out->tables = calloc(n > 0 ? (size_t)n : 1, sizeof *out->tables);
     if (!out->tables) {
@@ -453,15 +445,10 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
     free(qt);
     if (!sql)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    PGresult *r = PQexec(s->main, sql);
+    PGresult *r = lt_pg_query(s->main, sql, 0, NULL, err);
     free(sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: checksum of %s.%s: %s", t->schema_name, t->table_name,
-                lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
-        PQclear(r);
-        return LT_ERR_RUNTIME;
-    }
+    if (!r)
+        return lt_error_prefix(err, "checksum of %s.%s: ", t->schema_name, t->table_name);
     *rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     snprintf(sum, 64, "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
