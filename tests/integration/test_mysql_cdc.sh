@@ -230,11 +230,11 @@ expect_eq "$rc" 0 "cdc-only task drains"
 expect_eq "$(find cdconly/lake -name 'LOAD*' | wc -l)" 0 "no full-load files"
 expect_eq "$(cat $(find cdconly/lake -name '2*.csv') | grep -c -e '^I,77,cdc only,1,' -e '^U,.*,-77,')" 2 "exactly the two new changes"
 
-# Bounded memory: one 300,000-row transaction streams through in a flat memory budget.
-my_sql $db "CREATE TABLE bigtx (id int PRIMARY KEY, pad varchar(200)); INSERT INTO bigtx SELECT seq, REPEAT('x', 150) FROM seq_1_to_300000"
+# Bounded memory: one 1,000,000-row transaction streams through in a flat memory budget.
+my_sql $db "CREATE TABLE bigtx (id int PRIMARY KEY, pad varchar(200)); INSERT INTO bigtx SELECT seq, REPEAT('x', 150) FROM seq_1_to_1000000"
 run_measuring_rss bigtx.log "$LOGTAP_BIN" replicate --config task.json --until now
-expect_eq "$rc" 0 "a 300,000-row transaction replicates"
-expect_eq "$(cat $(find lake/$db/bigtx -name '2*.csv') | wc -l)" 300000 "all its rows are written"
+expect_eq "$rc" 0 "a 1,000,000-row transaction replicates"
+expect_eq "$(cat $(find lake/$db/bigtx -name '2*.csv') | wc -l)" 1000000 "all its rows are written"
 limit=65536
 grep -qa __asan_init "$LOGTAP_BIN" && limit=524288 # ASan keeps freed memory in quarantine
 [ "$peak_kb" -lt $limit ] && ok "peak RSS ${peak_kb} kB < $((limit / 1024)) MB" || fail "peak RSS ${peak_kb} kB"
