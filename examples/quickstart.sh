@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # logtap quickstart: on a fresh Debian machine, installs what is missing, builds logtap, starts a throwaway
-# PostgreSQL 15, generates a small café-shop database (customers, products, orders, order_items), runs a full load
-# into ./quickstart-lake (CSV), shows where the files are and what `logtap status` says, then stops the server.
+# PostgreSQL 15, generates a small café-shop database (customers, products, orders, order_items), and runs the whole
+# job into ./quickstart-lake (CSV): the full load and change data capture from one replication slot, a burst of
+# changes (new orders, updates, deletes, a price change), the catch-up, the merge into point-in-time snapshots and
+# the validation of those snapshots against the database; it shows the files and `logtap status`, then stops the
+# server.
 set -euo pipefail
 logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$logtap_root/tests/lib/deps.sh"
@@ -49,24 +52,44 @@ mkdir -p "$out"
 cat >"$out/task.json" <<JSON
 {
   "task": "cafe",
-  "migration_type": "full-load",
+  "migration_type": "full-load-and-cdc",
   "source": { "engine": "postgres", "conninfo": "host=$PGHOST port=$PGPORT dbname=cafe user=logtap" },
-  "target": { "path": ".", "DataFormat": "csv", "IncludeOpForFullLoad": true, "AddColumnName": true },
+  "target": { "path": ".", "DataFormat": "csv", "IncludeOpForFullLoad": true, "AddColumnName": true,
+              "TimestampColumnName": "commit_ts", "CdcMaxBatchInterval": 1 },
   "state": "_state/cafe.db",
   "table_mappings": { "rules": [ { "rule-type": "selection", "rule-id": "1", "rule-name": "1",
       "object-locator": { "schema-name": "public", "table-name": "%" }, "rule-action": "include" } ] }
 }
 JSON
-echo "== logtap full-load --config $out/task.json"
-"$logtap" full-load --config "$out/task.json"
+echo "== logtap replicate --config $out/task.json --until now   (full load in the slot's snapshot, then CDC)"
+"$logtap" replicate --config "$out/task.json" --until now
+echo
+echo "== the café keeps working: 500 new orders, 300 updated, 100 deleted, a price change"
+psql -d cafe -q -v ON_ERROR_STOP=1 <<'SQL'
+INSERT INTO orders SELECT g, 1 + g % 2000, now(), 'online' FROM generate_series(20001, 20500) g;
+INSERT INTO order_items SELECT o, 1, 1 + o % 6, 2 FROM generate_series(20001, 20500) o;
+UPDATE orders SET note = 'refunded' WHERE id BETWEEN 100 AND 399;
+DELETE FROM order_items WHERE order_id BETWEEN 1000 AND 1099;
+DELETE FROM orders WHERE id BETWEEN 1000 AND 1099;
+UPDATE products SET price = price + 0.20 WHERE name = 'Oat latte';
+SQL
+echo "== logtap replicate --until now   (catches up: writes the changes, moves the checkpoint)"
+"$logtap" replicate --config "$out/task.json" --until now
+echo
+echo "== logtap merge   (point-in-time snapshots: load + changes)"
+"$logtap" merge --config "$out/task.json"
+echo
+echo "== logtap validate   (snapshots vs the database: row counts and checksums)"
+"$logtap" validate --config "$out/task.json"
 echo
 echo "== files written:"
-(cd "$out" && find public -type f | sort | while read -r f; do printf '  %-40s %8s bytes\n' "$f" "$(stat -c %s "$f")"; done)
+(cd "$out" && find public _snapshots -type f -name '*.csv' | sort | while read -r f; do printf '  %-64s %8s bytes\n' "$f" "$(stat -c %s "$f")"; done)
 echo
-echo "== the first lines of public/orders/LOAD00000001.csv:"
-head -4 "$out/public/orders/LOAD00000001.csv" | sed 's/^/  /'
+echo "== the first changes of public/orders:"
+head -4 "$(ls "$out"/public/orders/2*.csv | head -1)" | sed 's/^/  /'
 echo
 echo "== logtap status --config $out/task.json"
 "$logtap" status --config "$out/task.json"
+psql -d cafe -qAt -c "SELECT pg_drop_replication_slot('logtap_cafe')" >/dev/null
 echo
 echo "The files stay in $out; the PostgreSQL server is stopped now."
