@@ -515,7 +515,7 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
         goto out;
     }
     static const char *const keys[] = {"task", "migration_type", "source", "target", "state", "table_mappings",
-                                       "merge", "description", NULL};
+                                       "merge", "full_load", "description", NULL};
     if ((rc = check_keys(root, "", keys, err)))
         goto out;
     cfg->config_dir = config_dir ? xstrdup(config_dir) : NULL;
@@ -581,6 +581,20 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
             if ((rc = get_int(v, "merge.memory_limit_mb", 8, 1 << 20, &n, err)))
                 goto out;
             cfg->merge.memory_limit_mb = (int)n;
+        }
+    }
+    cfg->full_load.part_min_mb = 32;
+    const cJSON *fl = cJSON_GetObjectItemCaseSensitive(root, "full_load");
+    if (fl) {
+        static const char *const fkeys[] = {"part_min_mb", NULL};
+        long long n;
+        if ((rc = expect_object(fl, "full_load", err)) || (rc = check_keys(fl, "full_load.", fkeys, err)))
+            goto out;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(fl, "part_min_mb");
+        if (v) {
+            if ((rc = get_int(v, "full_load.part_min_mb", 0, 1 << 20, &n, err)))
+                goto out;
+            cfg->full_load.part_min_mb = (int)n;
         }
     }
     if (cfg->merge.path) {

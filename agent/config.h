@@ -71,6 +71,11 @@ struct lt_merge_config {
     int memory_limit_mb;
 };
 
+/* Full-load policy: a table of at least 2 * part_min_mb is read as several parts in parallel (0: never split). */
+struct lt_full_load_config {
+    int part_min_mb;
+};
+
 struct lt_task_config {
     char *task;
     enum lt_migration_type migration_type;
@@ -80,6 +85,7 @@ struct lt_task_config {
     int nrules;
     struct lt_selection_rule *rules;
     struct lt_merge_config merge;
+    struct lt_full_load_config full_load;
     char *config_dir;     /* directory of the config file; relative paths resolve against it */
 };
 

@@ -179,7 +179,8 @@ int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, str
 {
     if (s->fd < 0) {
         char name[64];
-        snprintf(name, sizeof name, "LOAD%08X.%s", s->next_load_number++, s->opt.target->extension);
+        uint32_t number = s->opt.load_number ? atomic_fetch_add(s->opt.load_number, 1) : s->next_load_number++;
+        snprintf(name, sizeof name, "LOAD%08X.%s", number, s->opt.target->extension);
         if (open_file(s, name, err))
             return LT_ERR_RUNTIME;
     }

@@ -5,6 +5,7 @@
 #ifndef LOGTAP_FILE_SINK_H
 #define LOGTAP_FILE_SINK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ struct lt_sink_options {
     const char *table_dir;        /* escaped "<schema>/<table>" */
     struct lt_file_layout layout;
     uint64_t max_bytes;           /* roll over after this many bytes; 0 = never */
+    _Atomic uint32_t *load_number; /* LOAD file numbers shared by several sinks of one table; NULL: from 1 */
     lt_sink_file_done_fn on_file; /* called after each file is durable */
     void *ctx;
 };

@@ -17,6 +17,28 @@
 #include "agent/target.h"
 #include "state/state_store.h"
 
+/* One table of the load; its parts may be read by several workers at once. */
+struct table_load {
+    const struct lt_source_table *st;
+    struct lt_progress_table *progress;
+    pthread_mutex_t lock;          /* held while the first part to start prepares the table */
+    bool begun;                    /* the state store and folder are ready for this load */
+    int64_t table_id;
+    char *schema_json;
+    _Atomic int parts_left;
+    _Atomic bool failed;
+    _Atomic int64_t rows;
+    _Atomic uint32_t next_file;    /* LOAD file numbers, shared by the parts */
+    struct lt_error error;         /* the first part's error (under lock) */
+};
+
+/* A unit of work: one part of one table. */
+struct load_unit {
+    int table;
+    int part;
+    int64_t bytes; /* estimated */
+};
+
 struct load_job {
     const struct lt_task_config *cfg;
     const struct logtap_source_ops *source;
@@ -26,91 +48,133 @@ struct load_job {
     struct lt_table_list tables;
     struct lt_snapshot_info snap;
     struct lt_progress_table *progress;
-    _Atomic int next_table;
+    struct table_load *loads;
+    struct load_unit *units;
+    int nunits;
+    _Atomic int next_unit;
     _Atomic int failed_tables;
     pthread_mutex_t first_error_lock;
     struct lt_error first_error;
 };
 
-/* Per-table context for the row callback and the file callback. */
-struct table_ctx {
+/* Per-part context for the row callback and the file callback. */
+struct part_ctx {
     struct load_job *job;
-    int64_t table_id;
+    struct table_load *tl;
     struct lt_file_sink *sink;
-    struct lt_progress_table *progress;
-    const char *schema_json;
-    int64_t rows;
+    int64_t rows, rows_reported;
 };
 
 static int on_row(void *arg, const struct lt_row *row, struct lt_error *err)
 {
-    struct table_ctx *t = arg;
+    struct part_ctx *p = arg;
     if (lt_stop_requested())
         return lt_fail(err, LT_ERR_RUNTIME, "interrupted");
-    if (lt_sink_write_load_row(t->sink, row, err))
+    if (lt_sink_write_load_row(p->sink, row, err))
         return LT_ERR_RUNTIME;
-    t->rows++;
-    if ((t->rows & 1023) == 0)
-        atomic_store(&t->progress->rows, t->rows);
+    if ((++p->rows & 1023) == 0) {
+        atomic_fetch_add(&p->tl->progress->rows, p->rows - p->rows_reported);
+        p->rows_reported = p->rows;
+        if (atomic_load(&p->tl->failed))
+            return lt_fail(err, LT_ERR_RUNTIME, "stopped: another part of the table failed");
+    }
     return LT_OK;
 }
 
 static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err)
 {
-    struct table_ctx *t = arg;
+    struct part_ctx *p = arg;
     struct lt_manifest_file f = {
-        .table_id = t->table_id, .kind = LT_FILE_LOAD, .path = info->relpath, .rows = info->rows,
+        .table_id = p->tl->table_id, .kind = LT_FILE_LOAD, .path = info->relpath, .rows = info->rows,
         .bytes = info->bytes, .first_pos = info->first_pos, .last_pos = info->last_pos,
-        .schema_json = t->schema_json,
+        .schema_json = p->tl->schema_json,
     };
-    return lt_state_add_file(t->job->state, &f, err);
+    return lt_state_add_file(p->job->state, &f, err);
 }
 
-static int load_one_table(struct load_job *job, int worker, int index, struct lt_error *err)
+/* Prepares a table for its load once, whichever part starts first: its state row, no files of an earlier load. */
+static int begin_table(struct load_job *job, struct table_load *tl, const char *table_dir, struct lt_error *err)
 {
-    const struct lt_source_table *st = &job->tables.tables[index];
-    const struct lt_table_schema *schema = st->schema;
-    struct lt_progress_table *prog = &job->progress[index];
+    pthread_mutex_lock(&tl->lock);
+    int rc = LT_OK;
+    if (!tl->begun && !atomic_load(&tl->failed)) {
+        const struct lt_table_schema *schema = tl->st->schema;
+        struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
+                                        .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
+        if ((rc = lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err)) ||
+            (rc = lt_state_begin_table_load(job->state, tl->table_id, err)) ||
+            (rc = lt_sink_remove_load_files(job->cfg->target.path, table_dir, err)))
+            rc = LT_ERR_RUNTIME;
+        else if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        else
+            tl->begun = true;
+        atomic_store(&tl->progress->started_us, lt_now_us());
+        atomic_store(&tl->progress->state, LT_PROGRESS_RUNNING);
+    } else if (!tl->begun) {
+        rc = lt_fail(err, LT_ERR_RUNTIME, "stopped: another part of the table failed");
+    }
+    pthread_mutex_unlock(&tl->lock);
+    return rc;
+}
+
+static int load_one_part(struct load_job *job, int worker, struct table_load *tl, int part, struct lt_error *err)
+{
+    const struct lt_table_schema *schema = tl->st->schema;
     char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
     lt_path_table_dir(schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
-
-    struct table_ctx t = {.job = job, .progress = prog};
-    if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &t.table_id, err) ||
-        lt_state_begin_table_load(job->state, t.table_id, err) ||
-        lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
+    if (begin_table(job, tl, table_dir, err))
         return LT_ERR_RUNTIME;
-    struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
-                                    .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
-    char *schema_json = lt_schema_to_json(schema, &extra);
-    if (!schema_json)
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    t.schema_json = schema_json;
+    struct part_ctx p = {.job = job, .tl = tl};
     struct lt_sink_options so = {
         .target = job->target, .cfg = &job->cfg->target, .root = job->cfg->target.path, .table_dir = table_dir,
         .layout = {.schema = schema, .with_op = job->cfg->target.include_op_for_full_load,
                    .ts_column = job->cfg->target.timestamp_column, .with_unchanged = false},
-        .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .on_file = on_file, .ctx = &t,
+        .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = &tl->next_file,
+        .on_file = on_file, .ctx = &p,
     };
-    int rc = lt_sink_open(&t.sink, &so, err);
+    int rc = lt_sink_open(&p.sink, &so, err);
     if (!rc) {
-        atomic_store(&prog->started_us, lt_now_us());
-        atomic_store(&prog->state, LT_PROGRESS_RUNNING);
-        rc = job->source->load_table(job->src, worker, st, &job->snap, on_row, &t, err);
+        rc = job->source->load_table(job->src, worker, tl->st, part, &job->snap, on_row, &p, err);
         if (!rc)
-            rc = lt_sink_close_file(t.sink, err);
-        lt_sink_free(t.sink);
+            rc = lt_sink_close_file(p.sink, err);
+        lt_sink_free(p.sink);
     }
-    atomic_store(&prog->rows, t.rows);
+    atomic_fetch_add(&tl->progress->rows, p.rows - p.rows_reported);
+    atomic_fetch_add(&tl->rows, p.rows);
+    return rc;
+}
+
+/* Records the end of a table's last part: loaded, or failed with the first part's error. */
+static void finish_table(struct load_job *job, struct table_load *tl)
+{
+    const struct lt_table_schema *s = tl->st->schema;
+    struct lt_progress_table *prog = tl->progress;
     atomic_store(&prog->finished_us, lt_now_us());
-    free(schema_json);
-    if (rc) {
+    struct lt_error err = {0};
+    if (!atomic_load(&tl->failed) &&
+        lt_state_finish_table_load(job->state, tl->table_id, atomic_load(&tl->rows), &err) != LT_OK) {
+        atomic_store(&tl->failed, true);
+        tl->error = err;
+    }
+    if (atomic_load(&tl->failed)) {
         atomic_store(&prog->state, LT_PROGRESS_FAILED);
         struct lt_error ignored;
-        lt_state_fail_table_load(job->state, t.table_id, err->msg, &ignored);
-        return rc;
+        if (tl->begun)
+            lt_state_fail_table_load(job->state, tl->table_id, tl->error.msg, &ignored);
+        atomic_fetch_add(&job->failed_tables, 1);
+        lt_log_error("table %s.%s failed: %s", s->schema_name, s->table_name, tl->error.msg);
+        pthread_mutex_lock(&job->first_error_lock);
+        if (!job->first_error.code)
+            lt_fail(&job->first_error, tl->error.code ? tl->error.code : LT_ERR_RUNTIME, "%s.%s: %s",
+                    s->schema_name, s->table_name, tl->error.msg);
+        pthread_mutex_unlock(&job->first_error_lock);
+        return;
     }
     atomic_store(&prog->state, LT_PROGRESS_DONE);
-    return lt_state_finish_table_load(job->state, t.table_id, t.rows, err);
+    double secs = (atomic_load(&prog->finished_us) - atomic_load(&prog->started_us)) / 1e6;
+    lt_log_info("table %s.%s loaded: %lld rows in %.1f s%s", s->schema_name, s->table_name,
+                (long long)atomic_load(&tl->rows), secs, tl->st->nparts > 1 ? " (read in parts)" : "");
 }
 
 struct worker_arg {
@@ -123,27 +187,70 @@ static void *worker_main(void *arg)
     struct worker_arg *wa = arg;
     struct load_job *job = wa->job;
     for (;;) {
-        int i = atomic_fetch_add(&job->next_table, 1);
-        if (i >= job->tables.n || lt_stop_requested())
+        int u = atomic_fetch_add(&job->next_unit, 1);
+        if (u >= job->nunits || lt_stop_requested())
             break;
+        struct table_load *tl = &job->loads[job->units[u].table];
         struct lt_error err = {0};
-        const struct lt_table_schema *s = job->tables.tables[i].schema;
-        if (load_one_table(job, wa->worker, i, &err)) {
-            atomic_fetch_add(&job->failed_tables, 1);
-            lt_log_error("table %s.%s failed: %s", s->schema_name, s->table_name, err.msg);
-            pthread_mutex_lock(&job->first_error_lock);
-            if (!job->first_error.code)
-                lt_fail(&job->first_error, err.code ? err.code : LT_ERR_RUNTIME, "%s.%s: %s", s->schema_name,
-                        s->table_name, err.msg);
-            pthread_mutex_unlock(&job->first_error_lock);
-        } else {
-            const struct lt_progress_table *p = &job->progress[i];
-            double secs = (atomic_load(&p->finished_us) - atomic_load(&p->started_us)) / 1e6;
-            lt_log_info("table %s.%s loaded: %lld rows in %.1f s", s->schema_name, s->table_name,
-                        (long long)atomic_load(&p->rows), secs);
+        if (load_one_part(job, wa->worker, tl, job->units[u].part, &err)) {
+            pthread_mutex_lock(&tl->lock);
+            if (!atomic_load(&tl->failed)) {
+                tl->error = err;
+                atomic_store(&tl->failed, true);
+            }
+            pthread_mutex_unlock(&tl->lock);
         }
+        if (atomic_fetch_sub(&tl->parts_left, 1) == 1)
+            finish_table(job, tl);
     }
     return NULL;
+}
+
+/* Biggest units first, so the last ones to finish are small (the load ends sooner); ties keep table order. */
+static int compare_units(const void *pa, const void *pb)
+{
+    const struct load_unit *a = pa, *b = pb;
+    if (a->bytes != b->bytes)
+        return a->bytes > b->bytes ? -1 : 1;
+    if (a->table != b->table)
+        return a->table < b->table ? -1 : 1;
+    return a->part < b->part ? -1 : a->part > b->part;
+}
+
+/* The work list: every part of every table, and each table's bookkeeping. */
+static int plan_units(struct load_job *job, struct lt_error *err)
+{
+    int n = job->tables.n, nunits = 0;
+    for (int i = 0; i < n; i++)
+        nunits += job->tables.tables[i].nparts > 1 ? job->tables.tables[i].nparts : 1;
+    job->loads = calloc(n > 0 ? (size_t)n : 1, sizeof *job->loads);
+    job->units = calloc(nunits > 0 ? (size_t)nunits : 1, sizeof *job->units);
+    if (!job->loads || !job->units)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (int i = 0; i < n; i++) {
+        struct table_load *tl = &job->loads[i];
+        const struct lt_source_table *t = &job->tables.tables[i];
+        int parts = t->nparts > 1 ? t->nparts : 1;
+        tl->st = t;
+        tl->progress = &job->progress[i];
+        pthread_mutex_init(&tl->lock, NULL);
+        atomic_init(&tl->parts_left, parts);
+        atomic_init(&tl->next_file, 1);
+        for (int p = 0; p < parts; p++)
+            job->units[job->nunits++] = (struct load_unit){.table = i, .part = p, .bytes = t->estimated_bytes / parts};
+    }
+    qsort(job->units, (size_t)job->nunits, sizeof *job->units, compare_units);
+    return LT_OK;
+}
+
+static void free_units(struct load_job *job)
+{
+    for (int i = 0; job->loads && i < job->tables.n; i++) {
+        pthread_mutex_destroy(&job->loads[i].lock);
+        free(job->loads[i].schema_json);
+    }
+    free(job->loads);
+    free(job->units);
 }
 
 int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
@@ -173,9 +280,6 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
         (rc = lt_state_set_meta(job.state, "full_load_snapshot_time_us", snap_time, err)) ||
         (rc = lt_state_set_meta(job.state, "full_load_finished", "", err)))
         goto out_tables;
-    lt_log_info("full load of %d tables from snapshot at %s, %d in parallel", job.tables.n, job.snap.pos,
-                cfg->target.max_full_load_subtasks < job.tables.n ? cfg->target.max_full_load_subtasks
-                                                                   : job.tables.n);
     job.progress = calloc((size_t)job.tables.n, sizeof *job.progress);
     if (!job.progress) {
         rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
@@ -187,12 +291,25 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
                  t->schema->table_name);
         job.progress[i].estimated_rows = t->estimated_rows;
     }
+    if ((rc = plan_units(&job, err))) {
+        free_units(&job);
+        free(job.progress);
+        goto out_tables;
+    }
     pthread_mutex_init(&job.first_error_lock, NULL);
     struct lt_progress *prog = lt_progress_start(job.progress, job.tables.n, opt->progress_tty, opt->log_interval_s);
 
     int nworkers = cfg->target.max_full_load_subtasks;
-    if (nworkers > job.tables.n)
-        nworkers = job.tables.n;
+    if (nworkers > job.nunits)
+        nworkers = job.nunits;
+    if (nworkers > 64)
+        nworkers = 64;
+    if (job.nunits > job.tables.n)
+        lt_log_info("full load of %d tables (%d parts: big tables are read in parts) from snapshot at %s, %d in "
+                    "parallel", job.tables.n, job.nunits, job.snap.pos, nworkers);
+    else
+        lt_log_info("full load of %d tables from snapshot at %s, %d in parallel", job.tables.n, job.snap.pos,
+                    nworkers);
     pthread_t threads[64];
     struct worker_arg args[64];
     int started = 0;
@@ -227,6 +344,7 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
             lt_log_info("full load finished: %d tables, %lld rows", job.tables.n, (long long)total);
         }
     }
+    free_units(&job);
     free(job.progress);
     if (!rc && snap_out)
         *snap_out = job.snap;

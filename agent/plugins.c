@@ -30,8 +30,28 @@ void lt_table_list_free(struct lt_table_list *list)
     for (int i = 0; i < list->n; i++) {
         lt_schema_free(list->tables[i].schema);
         free(list->tables[i].copy_sql);
+        lt_source_table_free_parts(&list->tables[i]);
     }
     free(list->tables);
     list->tables = NULL;
     list->n = 0;
+}
+
+void lt_source_table_free_parts(struct lt_source_table *t)
+{
+    for (int i = 0; i < t->nparts && t->part_sql; i++)
+        free(t->part_sql[i]);
+    free(t->part_sql);
+    t->part_sql = NULL;
+    t->nparts = 0;
+}
+
+int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_bytes)
+{
+    int64_t part_min = (int64_t)cfg->full_load.part_min_mb * 1024 * 1024;
+    int workers = cfg->target.max_full_load_subtasks;
+    if (workers <= 1 || part_min <= 0 || estimated_bytes < 2 * part_min)
+        return 1;
+    int64_t parts = estimated_bytes / part_min;
+    return parts < workers ? (int)parts : workers;
 }

@@ -16,8 +16,21 @@ struct lt_source; /* opaque, owned by the plug-in */
 struct lt_source_table {
     struct lt_table_schema *schema;
     int64_t estimated_rows;  /* -1 when unknown */
-    char *copy_sql;          /* the statement a worker runs to read the table (source-specific) */
+    int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
+    char *copy_sql;          /* the statement a worker runs to read the whole table (source-specific) */
+    int nparts;              /* > 1: the table is read as this many disjoint parts, in parallel */
+    char **part_sql;         /* nparts statements that together read exactly the rows of copy_sql */
 };
+
+/* How many parts a table of estimated_bytes should be read in (1 = whole): big tables are split into parts of at
+ * least full_load.part_min_mb, at most one per worker (MaxFullLoadSubTasks), so several workers read it at once. */
+int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_bytes);
+
+/* The statement that reads part `part` of a table (the whole table when it is not split). */
+static inline const char *lt_source_table_sql(const struct lt_source_table *t, int part)
+{
+    return t->nparts > 1 ? t->part_sql[part] : t->copy_sql;
+}
 
 struct lt_table_list {
     int n;
@@ -25,6 +38,8 @@ struct lt_table_list {
 };
 
 void lt_table_list_free(struct lt_table_list *list);
+/* Frees a table's part statements (it is then read whole). */
+void lt_source_table_free_parts(struct lt_source_table *t);
 
 /* Called for every row a worker reads; a non-zero return stops the copy with that error. */
 typedef int (*lt_row_fn)(void *ctx, const struct lt_row *row, struct lt_error *err);
@@ -71,9 +86,9 @@ struct logtap_source_ops {
     int (*snapshot_begin)(struct lt_source *src, bool for_cdc, struct lt_snapshot_info *info, struct lt_error *err);
     /* Lists the tables the selection rules select, as they are in the snapshot. */
     int (*list_tables)(struct lt_source *src, struct lt_table_list *out, struct lt_error *err);
-    /* Streams one table's rows (op 'I', position = snapshot position) on worker connection `worker`
-     * (0 <= worker < workers given to snapshot_begin's config). Thread-safe across distinct workers. */
-    int (*load_table)(struct lt_source *src, int worker, const struct lt_source_table *t,
+    /* Streams the rows of part `part` of a table (0 when it is not split; op 'I', position = snapshot position) on
+     * worker connection `worker` (0 <= worker < MaxFullLoadSubTasks). Thread-safe across distinct workers. */
+    int (*load_table)(struct lt_source *src, int worker, const struct lt_source_table *t, int part,
                       const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err);
     /* Ends the snapshot and closes the worker connections. */
     void (*snapshot_end)(struct lt_source *src);

@@ -474,6 +474,25 @@ int lt_my_table_info_load(MYSQL *c, const char *db, const char *table, struct my
 
 /* ---- snapshot and table list ---- */
 
+static void format_int128(__int128 v, char out[64])
+{
+    char tmp[64];
+    int n = 0;
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    int k = 0;
+    if (neg)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    out[k] = '\0';
+}
+
+
 /* The SELECT a worker runs: values in a form the canonical text can be made from. */
 static char *build_select(const struct my_table_info *t)
 {
@@ -524,7 +543,7 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
     char *sql = malloc(cap);
     if (!sql)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES"
+    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES"
                                       " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (");
     int ndb = 0;
     for (char **d = s->cfg->source.databases; d && *d; d++) {
@@ -556,6 +575,7 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
         struct lt_source_table *t = &out->tables[out->n];
         t->schema = lt_schema_new(row[0], row[1], 0);
         t->estimated_rows = row[2] ? strtoll(row[2], NULL, 10) : -1;
+        t->estimated_bytes = row[3] ? strtoll(row[3], NULL, 10) : -1;
         out->n++;
         if (!t->schema)
             rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
@@ -594,7 +614,7 @@ static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error
         lt_schema_free(t->schema);
         free(t->copy_sql);
         list->tables[kept] = (struct lt_source_table){.schema = schema, .estimated_rows = t->estimated_rows,
-                                                      .copy_sql = sql};
+                                                      .estimated_bytes = t->estimated_bytes, .copy_sql = sql};
         kept++;
         if (!schema || !sql) {
             for (int j = i + 1; j < list->n; j++) {
@@ -606,6 +626,113 @@ static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error
         }
     }
     list->n = kept;
+    return LT_OK;
+}
+
+/* Parses the decimal text of an integer (MIN/MAX of a key); false when it is not one. */
+static bool parse_int128(const char *v, __int128 *out)
+{
+    bool neg = *v == '-';
+    const char *p = v + (neg || *v == '+');
+    if (!*p || strlen(p) > 20)
+        return false;
+    __int128 n = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        n = n * 10 + (*p - '0');
+    }
+    *out = neg ? -n : n;
+    return true;
+}
+
+/* The index of a table's only key column when it is an integer (BIGINT UNSIGNED travels as DECIMAL(20,0)), else
+ * -1: such a table can be read in ranges of its key. */
+static int integer_key_column(const struct lt_table_schema *t)
+{
+    int key = -1;
+    for (int i = 0; i < t->ncols; i++) {
+        if (!t->cols[i].is_key)
+            continue;
+        if (key >= 0)
+            return -1;
+        key = i;
+    }
+    if (key < 0)
+        return -1;
+    enum lt_type ty = t->cols[key].type;
+    bool integer = ty == LT_TYPE_INT16 || ty == LT_TYPE_INT32 || ty == LT_TYPE_INT64 ||
+                   (ty == LT_TYPE_DECIMAL && t->cols[key].scale == 0 && t->cols[key].precision <= 20);
+    return integer ? key : -1;
+}
+
+/* Splits a big table with an integer key into nparts ranges of equal key width between the snapshot's MIN and MAX
+ * of the key (read on c, a worker inside the snapshot): the first part reads every key below the first bound, the
+ * last every key from the last bound up, so the parts read exactly the rows of the whole-table SELECT. A table
+ * whose key range is too narrow to split stays whole. */
+static int split_by_key_range(MYSQL *c, struct lt_source_table *t, int nparts, struct lt_error *err)
+{
+    int key = integer_key_column(t->schema);
+    if (key < 0)
+        return LT_OK;
+    size_t cap = 64 + 4 * strlen(t->schema->cols[key].name) + 2 * strlen(t->schema->schema_name) +
+                 2 * strlen(t->schema->table_name);
+    char *sql = malloc(cap);
+    if (!sql)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    size_t len = (size_t)sprintf(sql, "SELECT MIN(");
+    append_ident(sql, &len, t->schema->cols[key].name);
+    len += (size_t)sprintf(sql + len, "), MAX(");
+    append_ident(sql, &len, t->schema->cols[key].name);
+    len += (size_t)sprintf(sql + len, ") FROM ");
+    append_ident(sql, &len, t->schema->schema_name);
+    sql[len++] = '.';
+    append_ident(sql, &len, t->schema->table_name);
+    char v[2][MY_FILE_MAX];
+    bool found;
+    int rc = query_row(c, sql, 2, v, &found, err);
+    free(sql);
+    if (rc)
+        return lt_error_prefix(err, "reading the key range of %s.%s: ", t->schema->schema_name,
+                               t->schema->table_name);
+    __int128 lo, hi;
+    if (!found || !parse_int128(v[0], &lo) || !parse_int128(v[1], &hi) || hi - lo + 1 < nparts)
+        return LT_OK;
+    if (!(t->part_sql = calloc((size_t)nparts, sizeof *t->part_sql)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    t->nparts = nparts;
+    size_t base = strlen(t->copy_sql);
+    for (int i = 0; i < nparts; i++) {
+        char from[64], to[64];
+        format_int128(lo + (hi - lo + 1) * i / nparts, from);
+        format_int128(lo + (hi - lo + 1) * (i + 1) / nparts, to);
+        char *p = malloc(base + 2 * strlen(t->schema->cols[key].name) + 160);
+        if (!(t->part_sql[i] = p))
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        len = (size_t)sprintf(p, "%s WHERE ", t->copy_sql);
+        if (i > 0) {
+            append_ident(p, &len, t->schema->cols[key].name);
+            len += (size_t)sprintf(p + len, " >= %s%s", from, i < nparts - 1 ? " AND " : "");
+        }
+        if (i < nparts - 1) {
+            append_ident(p, &len, t->schema->cols[key].name);
+            len += (size_t)sprintf(p + len, " < %s", to);
+        }
+    }
+    return LT_OK;
+}
+
+/* Splits the big tables of the list into parts (lt_load_parts_wanted), reading key ranges on worker 0. */
+static int split_big_tables(struct lt_source *s, struct lt_table_list *list, struct lt_error *err)
+{
+    for (int i = 0; i < list->n; i++) {
+        struct lt_source_table *t = &list->tables[i];
+        int nparts = lt_load_parts_wanted(s->cfg, t->estimated_bytes);
+        if (nparts > 1 && s->nworkers > 1 && split_by_key_range(s->workers[0], t, nparts, err)) {
+            lt_source_table_free_parts(t);
+            return LT_ERR_RUNTIME;
+        }
+    }
     return LT_OK;
 }
 
@@ -623,9 +750,13 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     rc = list_selected_tables(s, s->main, &s->pending_list, err);
     if (!rc)
         s->have_list = true;
+    /* One connection per table or table part, at most MaxFullLoadSubTasks. */
+    int units = 0;
+    for (int i = 0; !rc && i < s->pending_list.n; i++)
+        units += lt_load_parts_wanted(s->cfg, s->pending_list.tables[i].estimated_bytes);
     int want = s->cfg->target.max_full_load_subtasks;
-    if (!rc && want > s->pending_list.n)
-        want = s->pending_list.n;
+    if (!rc && want > units)
+        want = units;
     if (want < 1)
         want = 1;
     if (want > MY_MAX_WORKERS)
@@ -660,6 +791,8 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
         s->locked = false;
     if (!rc && s->have_list)
         rc = complete_tables(s->main, &s->pending_list, err);
+    if (!rc && s->have_list)
+        rc = split_big_tables(s, &s->pending_list, err);
     if (rc)
         return rc;
     lt_my_format_pos(file[0] ? lt_my_file_index(file) : 0, pos, 0, info->pos);
@@ -732,7 +865,7 @@ static int value_text(const struct lt_column *lc, const struct lt_binlog_column 
     }
 }
 
-static int my_load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
+static int my_load_table(struct lt_source *s, int worker, const struct lt_source_table *t, int part,
                          const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
 {
     if (worker < 0 || worker >= s->nworkers || !s->workers[worker])
@@ -761,11 +894,12 @@ static int my_load_table(struct lt_source *s, int worker, const struct lt_source
     memcpy(row.pos, snap->pos, sizeof row.pos);
     int rc = LT_OK;
     MYSQL_RES *r = NULL;
-    if (mysql_query(c, t->copy_sql) || !(r = mysql_use_result(c))) {
+    const char *sql = lt_source_table_sql(t, part);
+    if (mysql_query(c, sql) || !(r = mysql_use_result(c))) {
         rc = lt_my_error(c, err, "reading the table");
     } else {
         if ((int)mysql_num_fields(r) != (ncols ? ncols : 1))
-            rc = lt_fail(err, LT_ERR_RUNTIME, "mysql: unexpected column count from %s", t->copy_sql);
+            rc = lt_fail(err, LT_ERR_RUNTIME, "mysql: unexpected column count from %s", sql);
         MYSQL_ROW mrow;
         while (!rc && (mrow = mysql_fetch_row(r)) != NULL) {
             unsigned long *lens = mysql_fetch_lengths(r);
@@ -811,24 +945,6 @@ static int my_load_table(struct lt_source *s, int worker, const struct lt_source
 }
 
 /* ---- validate and status ---- */
-
-static void format_int128(__int128 v, char out[64])
-{
-    char tmp[64];
-    int n = 0;
-    bool neg = v < 0;
-    unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
-    do {
-        tmp[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u);
-    int k = 0;
-    if (neg)
-        out[k++] = '-';
-    while (n)
-        out[k++] = tmp[--n];
-    out[k] = '\0';
-}
 
 /* Streams the table on the main connection and fingerprints each row's canonical text (the same text the full
  * load writes), so the sum matches what the agent computes from the files. */

@@ -155,8 +155,8 @@ static char *quote_ident(PGconn *c, const char *name)
     return out;
 }
 
-/* Builds the COPY statement for a table; partitioned roots need the query form. */
-static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned)
+/* The table's columns as a quoted, comma-separated list; NULL when out of memory. */
+static char *quoted_column_list(PGconn *c, const struct lt_table_schema *t)
 {
     size_t cap = 256, len = 0;
     char *cols = malloc(cap);
@@ -165,30 +165,41 @@ static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool par
     cols[0] = '\0';
     for (int i = 0; i < t->ncols; i++) {
         char *q = quote_ident(c, t->cols[i].name);
-        if (!q) {
-            free(cols);
-            return NULL;
-        }
-        size_t need = len + strlen(q) + 3;
-        if (need > cap) {
+        size_t need = len + (q ? strlen(q) : 0) + 3;
+        if (q && need > cap) {
             cap = need * 2;
             char *nc = realloc(cols, cap);
             if (!nc) {
                 free(q);
-                free(cols);
-                return NULL;
+                q = NULL;
+            } else {
+                cols = nc;
             }
-            cols = nc;
+        }
+        if (!q) {
+            free(cols);
+            return NULL;
         }
         len += (size_t)sprintf(cols + len, "%s%s", i ? ", " : "", q);
         free(q);
     }
+    return cols;
+}
+
+/* Builds the COPY statement for a table (partitioned roots need the query form); with where != NULL, the query
+ * form over ONLY this table with that condition (a part of the table). */
+static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned, const char *where)
+{
+    char *cols = quoted_column_list(c, t);
     char *qs = quote_ident(c, t->schema_name), *qt = quote_ident(c, t->table_name);
-    size_t n = strlen(cols) + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 64;
-    char *sql = qs && qt ? malloc(n) : NULL;
+    size_t n = (cols ? strlen(cols) : 0) + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) +
+               (where ? strlen(where) : 0) + 64;
+    char *sql = cols && qs && qt ? malloc(n) : NULL;
     if (sql) {
-        if (partitioned || t->ncols == 0)
-            snprintf(sql, n, "COPY (SELECT %s FROM %s.%s) TO STDOUT", t->ncols ? cols : "", qs, qt);
+        if (where)
+            snprintf(sql, n, "COPY (SELECT %s FROM ONLY %s.%s WHERE %s) TO STDOUT", cols, qs, qt, where);
+        else if (partitioned || t->ncols == 0)
+            snprintf(sql, n, "COPY (SELECT %s FROM %s.%s) TO STDOUT", cols, qs, qt);
         else
             snprintf(sql, n, "COPY %s.%s (%s) TO STDOUT", qs, qt, cols);
     }
@@ -198,12 +209,41 @@ static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool par
     return sql;
 }
 
+/* Splits a plain table into nparts ranges of heap pages (TID range scans, PostgreSQL 14+): part i reads the pages
+ * [i * pages / nparts, (i + 1) * pages / nparts), the first part from page 0 and the last one to the end, so the
+ * parts together read every row the snapshot sees even if the table grew since its size was read. */
+static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int64_t pages)
+{
+    t->part_sql = calloc((size_t)nparts, sizeof *t->part_sql);
+    if (!t->part_sql)
+        return -1;
+    t->nparts = nparts;
+    for (int i = 0; i < nparts; i++) {
+        int64_t lo = pages * i / nparts, hi = pages * (i + 1) / nparts;
+        char where[128];
+        if (i == 0)
+            snprintf(where, sizeof where, "ctid < '(%lld,0)'::tid", (long long)hi);
+        else if (i == nparts - 1)
+            snprintf(where, sizeof where, "ctid >= '(%lld,0)'::tid", (long long)lo);
+        else
+            snprintf(where, sizeof where, "ctid >= '(%lld,0)'::tid AND ctid < '(%lld,0)'::tid", (long long)lo,
+                     (long long)hi);
+        if (!(t->part_sql[i] = build_copy_sql(c, t->schema, false, where)))
+            return -1;
+    }
+    return 0;
+}
+
 static const char list_tables_sql[] =
     "SELECT c.oid, n.nspname, c.relname, c.relkind,"
     "  CASE WHEN c.relkind = 'p' THEN"
     "    (SELECT COALESCE(SUM(GREATEST(pc.reltuples, 0)), -1)::bigint FROM pg_partition_tree(c.oid) pt"
     "       JOIN pg_class pc ON pc.oid = pt.relid WHERE pt.isleaf)"
-    "  ELSE c.reltuples::bigint END"
+    "  ELSE c.reltuples::bigint END,"
+    "  CASE WHEN c.relkind = 'p' THEN"
+    "    (SELECT COALESCE(SUM(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)"
+    "  ELSE pg_relation_size(c.oid) END,"
+    "  current_setting('block_size')::bigint"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
     "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
@@ -314,9 +354,18 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
             lt_table_list_free(out);
             return LT_ERR_RUNTIME;
         }
+        bool partitioned = PQgetvalue(r, i, 3)[0] == 'p';
         t->estimated_rows = strtoll(PQgetvalue(r, i, 4), NULL, 10);
-        t->copy_sql = build_copy_sql(s->main, t->schema, PQgetvalue(r, i, 3)[0] == 'p');
+        t->estimated_bytes = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+        t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, NULL);
         out->n++;
+        int nparts = lt_load_parts_wanted(s->cfg, t->estimated_bytes);
+        int64_t block_size = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+        if (t->copy_sql && nparts > 1 && !partitioned && t->schema->ncols > 0 && block_size > 0 &&
+            split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size) != 0) {
+            free(t->copy_sql);
+            t->copy_sql = NULL;
+        }
         if (!t->copy_sql) {
             PQclear(r);
             lt_table_list_free(out);
@@ -348,13 +397,13 @@ static int worker_connection(struct lt_source *s, int worker, PGconn **out, stru
     return LT_OK;
 }
 
-static int pg_load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
+static int pg_load_table(struct lt_source *s, int worker, const struct lt_source_table *t, int part,
                          const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
 {
     PGconn *c = NULL;
     if (worker_connection(s, worker, &c, err))
         return LT_ERR_RUNTIME;
-    PGresult *r = PQexec(c, t->copy_sql);
+    PGresult *r = PQexec(c, lt_source_table_sql(t, part));
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
         char line[512];
         lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));

@@ -78,6 +78,7 @@ static void test_postgres_defaults(void)
     CHECK_INT(cfg.target.compression, LT_COMPRESS_NONE);
     CHECK(!cfg.target.compression_set);
     CHECK(!cfg.target.include_op_for_full_load);
+    CHECK_INT(cfg.full_load.part_min_mb, 32);
     CHECK(cfg.target.timestamp_column == NULL);
     CHECK(!cfg.target.add_column_name);
     CHECK_STR(cfg.target.csv_delimiter, ",");
@@ -125,7 +126,8 @@ static void test_postgres_full(void)
         "        \"filters\": [] },\n"
         "      { \"rule-type\": \"selection\", \"rule-id\": \"3\", \"rule-name\": \"3\",\n"
         "        \"object-locator\": { \"schema-name\": \"audit\", \"table-name\": \"log\" }, \"rule-action\": \"explicit\" } ] },\n"
-        "  \"merge\": { \"path\": \"/snap\", \"keep\": 3, \"memory_limit_mb\": 64 }\n"
+        "  \"merge\": { \"path\": \"/snap\", \"keep\": 3, \"memory_limit_mb\": 64 },\n"
+        "  \"full_load\": { \"part_min_mb\": 0 }\n"
         "}\n";
     struct lt_task_config cfg;
     CHECK_INT(parse(json, &cfg), LT_OK);
@@ -154,6 +156,7 @@ static void test_postgres_full(void)
     CHECK_STR(cfg.merge.path, "/snap");
     CHECK_INT(cfg.merge.keep, 3);
     CHECK_INT(cfg.merge.memory_limit_mb, 64);
+    CHECK_INT(cfg.full_load.part_min_mb, 0);
     CHECK_INT(cfg.nrules, 3);
     CHECK(cfg.rules[0].include && !cfg.rules[0].explicit_only);
     CHECK(!cfg.rules[1].include);
@@ -549,6 +552,11 @@ static void test_bad_values(void)
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, RULES, "\"merge\": {\"keep\": 0}"), "merge.keep", "between");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, RULES, "\"merge\": {\"memory_limit_mb\": 1}"),
                  "merge.memory_limit_mb", "between");
+    EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, RULES, "\"full_load\": {\"part_min_mb\": -1}"),
+                 "full_load.part_min_mb", "between");
+    EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, RULES, "\"full_load\": {\"parts\": 4}"),
+                 "full_load.parts", "unknown");
+    EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, RULES, "\"full_load\": 4"), "full_load", "object");
 }
 
 static void test_bad_rules(void)
