@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "agent/target.h"
 
@@ -27,6 +30,8 @@ struct lt_target_writer {
     const char *null;
     size_t null_len;
     bool special[256]; /* bytes that force quoting */
+    unsigned char special_list[8]; /* the same bytes, for the vector scan, when there are at most 8 */
+    int nspecial;      /* how many; -1 when more than 8 (the table scan is used) */
     char *unchanged;   /* scratch for the _logtap_unchanged list */
     size_t unchanged_cap;
     bool *plain;       /* per column: its canonical text can never need quotes (no scan needed) */
@@ -75,14 +80,36 @@ static int put(struct lt_target_writer *w, const char *p, size_t n, struct lt_er
     return LT_OK;
 }
 
+/* True when one of the n bytes at p is special (text values are scanned 16 bytes at a time where SSE2 exists). */
+static bool has_special_byte(const struct lt_target_writer *w, const char *p, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    if (w->nspecial > 0) {
+        __m128i want[8];
+        for (int k = 0; k < w->nspecial; k++)
+            want[k] = _mm_set1_epi8((char)w->special_list[k]);
+        for (; i + 16 <= n; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i hit = _mm_cmpeq_epi8(v, want[0]);
+            for (int k = 1; k < w->nspecial; k++)
+                hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, want[k]));
+            if (_mm_movemask_epi8(hit))
+                return true;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (w->special[(unsigned char)p[i]])
+            return true;
+    return false;
+}
+
 static bool needs_quotes(const struct lt_target_writer *w, const char *p, size_t n)
 {
     if (n == 0 || (n == w->null_len && memcmp(p, w->null, n) == 0))
         return true;
-    for (size_t i = 0; i < n; i++)
-        if (w->special[(unsigned char)p[i]])
-            return true;
-    return false;
+    return has_special_byte(w, p, n);
 }
 
 static int put_field(struct lt_target_writer *w, const char *p, size_t n, struct lt_error *err)
@@ -205,6 +232,15 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
         w->special[(unsigned char)*p] = true;
     for (const char *p = w->rowdelim; *p; p++)
         w->special[(unsigned char)*p] = true;
+    for (int c = 0; c < 256; c++) {
+        if (!w->special[c])
+            continue;
+        if (w->nspecial < 0 || w->nspecial == (int)sizeof w->special_list) {
+            w->nspecial = -1;
+            continue;
+        }
+        w->special_list[w->nspecial++] = (unsigned char)c;
+    }
     if (!(w->plain = calloc((size_t)layout->schema->ncols + 1, sizeof *w->plain))) {
         free(w->buf);
         free(w);

@@ -132,6 +132,43 @@ static void test_quoting_default_options(void)
     lt_schema_free(s);
 }
 
+/* Long values: a byte that forces quotes anywhere in a 16-byte block or in the tail after the last block. */
+static void test_quoting_long_values(void)
+{
+    struct lt_target_config cfg = config(",", "\n", "NULL", false);
+    struct lt_table_schema *s = schema_of(1, NULL);
+    struct lt_file_layout layout = {s, false, NULL, false};
+    const char specials[] = {',', '"', '\n', '\r'};
+    for (size_t len = 1; len <= 40; len++) {
+        for (size_t at = 0; at <= len; at++) { /* at == len: no special byte */
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char text[48], want[128];
+                memset(text, 'x', len);
+                text[len] = '\0';
+                if (at < len)
+                    text[at] = specials[k];
+                struct lt_value v[1] = {present(text)};
+                struct lt_row r = make_row('I', 0, "P", v, 1);
+                size_t n = 0;
+                if (at < len)
+                    want[n++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    want[n++] = text[i];
+                    if (text[i] == '"')
+                        want[n++] = '"';
+                }
+                if (at < len)
+                    want[n++] = '"';
+                memcpy(want + n, ",P\n", 3);
+                expect_file("long.csv", &cfg, &layout, &r, 1, want, n + 3, __LINE__);
+                if (at == len)
+                    break;
+            }
+        }
+    }
+    lt_schema_free(s);
+}
+
 static void test_several_rows(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", false);
@@ -166,6 +203,14 @@ static void test_custom_delimiters(void)
     struct lt_value w[5] = {present("a:b"), present("\\N"), null_value, present(""), present("plain")};
     struct lt_row r2 = make_row('I', 0, "P", w, 5);
     EXPECT_FILE("multi.csv", &multi, &layout, &r2, 1, "\"a:b\"::\"\\N\"::\\N::\"\"::plain::P\n");
+
+    /* More special bytes than the vector scan takes (9): the table scan finds them in long values too. */
+    struct lt_target_config wide = config("<|;#@!", "\n", "NULL", false);
+    struct lt_value x[5] = {present("0123456789abcdef0123#"), present("0123456789abcdef0123"), null_value,
+                            present("!"), present("plain")};
+    struct lt_row r4 = make_row('I', 0, "P", x, 5);
+    EXPECT_FILE("wide.csv", &wide, &layout, &r4, 1,
+                "\"0123456789abcdef0123#\"<|;#@!0123456789abcdef0123<|;#@!NULL<|;#@!\"!\"<|;#@!plain<|;#@!P\n");
 
     /* A row delimiter other than CR/LF: values holding its bytes are quoted. */
     struct lt_target_config semi = config(",", ";", "NULL", false);
@@ -616,6 +661,7 @@ int main(void)
 {
     tmpdir = unit_tmpdir("csv_writer");
     RUN(test_quoting_default_options);
+    RUN(test_quoting_long_values);
     RUN(test_several_rows);
     RUN(test_custom_delimiters);
     RUN(test_empty_null_value);
