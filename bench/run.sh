@@ -60,8 +60,9 @@ perf_ok=0
 [ $profile -eq 1 ] && command -v perf >/dev/null 2>&1 && perf record -o /dev/null -q true >/dev/null 2>&1 && perf_ok=1
 
 mkdir -p "$logtap_root/build"
-logtap_build "$logtap_root/build/bench" Release
-logtap=$logtap_root/build/bench/logtap
+bench_build=${LOGTAP_BENCH_BUILD_DIR:-$logtap_root/build/bench}
+logtap_build "$bench_build" Release
+logtap=$bench_build/logtap
 
 work=$(mktemp -d /tmp/logtap-bench.XXXXXX)
 chmod 755 "$work"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs logtap's whole test suite on a fresh Debian machine: installs what is missing (apt, npm), builds logtap
 # three times (Release for the suite, ASan+UBSan for the unit tests, clang+libFuzzer for the fuzz targets), starts a throwaway PostgreSQL 15 and MariaDB, runs
-# ctest, and stops the servers by their PID whatever happens. Usage: tests/run.sh [ctest args...]
+# ctest, then a 10x smaller run of the benchmarks (bench/run.sh --quick) so their scripts never rot, and stops the
+# servers by their PID whatever happens. Usage: tests/run.sh [ctest args...] (with ctest args: no benchmark smoke)
 set -euo pipefail
 logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$logtap_root/tests/lib/deps.sh"
@@ -45,4 +46,15 @@ echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-20} s each)"
 ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 || status=1
 echo "== all tests (Release)"
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
+if [ "${LOGTAP_BENCH_SMOKE:-1}" = 1 ] && [ $# -eq 0 ]; then
+  # The benchmark scripts, 10x smaller, end to end (their own servers), so they never rot; numbers not asserted.
+  echo "== benchmark smoke (bench/run.sh --quick --no-profile; LOGTAP_BENCH_SMOKE=0 skips it)"
+  if LOGTAP_BENCH_BUILD_DIR="$build" bash "$logtap_root/bench/run.sh" --quick --no-profile >"$work/bench.log" 2>&1; then
+    sed -n '/^| job/,/^$/p' "$work/bench.log"
+  else
+    tail -40 "$work/bench.log"
+    echo "benchmark smoke FAILED"
+    status=1
+  fi
+fi
 exit $status
