@@ -1,11 +1,11 @@
 /* MySQL/MariaDB row-image values to canonical text: see binlog_types.h for the wire layout of every type and the
  * text forms written. Every read is bounds-checked by the caller through lt_binlog_value_size first, and again
  * here where a value's own bytes say how long it is. */
+#include "agent/digits.h"
 #include "sources/mysql/binlog_types.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,19 +60,55 @@ int lt_binlog_scratch_append(struct lt_binlog_scratch *s, const void *p, size_t 
     return LT_OK;
 }
 
-/* Appends printf output of at most 63 characters. */
-static int append_fmt(struct lt_binlog_scratch *s, struct lt_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int append_fmt(struct lt_binlog_scratch *s, struct lt_error *err, const char *fmt, ...)
+static int append_u64(struct lt_binlog_scratch *s, uint64_t v, struct lt_error *err)
 {
-    char buf[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        return lt_fail(err, LT_ERR_RUNTIME, "internal: formatted value too long");
-    return lt_binlog_scratch_append(s, buf, (size_t)n, err);
+    char buf[LT_DEC_MAX];
+    return lt_binlog_scratch_append(s, buf, lt_dec_u64(v, buf), err);
+}
+
+static int append_i64(struct lt_binlog_scratch *s, int64_t v, struct lt_error *err)
+{
+    char buf[LT_DEC_MAX];
+    return lt_binlog_scratch_append(s, buf, lt_dec_i64(v, buf), err);
+}
+
+/* YYYY-MM-DD (y <= 9999), and with with_time " HH:MM:SS" (h <= 99). */
+static int append_date_time(struct lt_binlog_scratch *s, unsigned y, unsigned m, unsigned d, bool with_time,
+                            unsigned h, unsigned mi, unsigned sec, struct lt_error *err)
+{
+    char buf[19];
+    lt_dec_fixed(y, 4, buf);
+    buf[4] = '-';
+    lt_dec_fixed(m, 2, buf + 5);
+    buf[7] = '-';
+    lt_dec_fixed(d, 2, buf + 8);
+    if (!with_time)
+        return lt_binlog_scratch_append(s, buf, 10, err);
+    buf[10] = ' ';
+    lt_dec_fixed(h, 2, buf + 11);
+    buf[13] = ':';
+    lt_dec_fixed(mi, 2, buf + 14);
+    buf[16] = ':';
+    lt_dec_fixed(sec, 2, buf + 17);
+    return lt_binlog_scratch_append(s, buf, 19, err);
+}
+
+/* [-]HH:MM:SS, the hours with at least two digits (TIME goes up to 838 hours). */
+static int append_hms(struct lt_binlog_scratch *s, bool neg, uint64_t h, unsigned mi, unsigned sec,
+                      struct lt_error *err)
+{
+    char buf[LT_DEC_MAX + 8];
+    size_t n = 0;
+    if (neg)
+        buf[n++] = '-';
+    if (h < 10)
+        buf[n++] = '0';
+    n += lt_dec_u64(h, buf + n);
+    buf[n++] = ':';
+    lt_dec_fixed(mi, 2, buf + n);
+    buf[n + 2] = ':';
+    lt_dec_fixed(sec, 2, buf + n + 3);
+    return lt_binlog_scratch_append(s, buf, n + 5, err);
 }
 
 /* ---- type names and metadata ---- */
@@ -480,14 +516,16 @@ int lt_binlog_decimal_to_text(const uint8_t *p, size_t n, int precision, int sca
         pos += (size_t)nb;
         if (v >= pow10[lead])
             return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): leading group %u", precision, scale, v);
-        ni += (size_t)snprintf(intbuf + ni, sizeof intbuf - ni, "%0*u", lead, v);
+        lt_dec_fixed(v, lead, intbuf + ni);
+        ni += (size_t)lead;
     }
     for (int w = 0; w < intg / 9; w++) {
         uint32_t v = (uint32_t)lt_be_n(b + pos, 4);
         pos += 4;
         if (v >= pow10[9])
             return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): group %u", precision, scale, v);
-        ni += (size_t)snprintf(intbuf + ni, sizeof intbuf - ni, "%09u", v);
+        lt_dec_fixed(v, 9, intbuf + ni);
+        ni += 9;
     }
     char fracbuf[48];
     size_t nf = 0;
@@ -496,7 +534,8 @@ int lt_binlog_decimal_to_text(const uint8_t *p, size_t n, int precision, int sca
         pos += 4;
         if (v >= pow10[9])
             return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): fraction group %u", precision, scale, v);
-        nf += (size_t)snprintf(fracbuf + nf, sizeof fracbuf - nf, "%09u", v);
+        lt_dec_fixed(v, 9, fracbuf + nf);
+        nf += 9;
     }
     int trail = scale % 9;
     if (trail) {
@@ -505,7 +544,8 @@ int lt_binlog_decimal_to_text(const uint8_t *p, size_t n, int precision, int sca
         pos += (size_t)nb;
         if (v >= pow10[trail])
             return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): trailing group %u", precision, scale, v);
-        nf += (size_t)snprintf(fracbuf + nf, sizeof fracbuf - nf, "%0*u", trail, v);
+        lt_dec_fixed(v, trail, fracbuf + nf);
+        nf += (size_t)trail;
     }
     /* strip leading zeros of the integer part, keeping one */
     size_t skip = 0;
@@ -575,7 +615,10 @@ static int append_fraction(struct lt_binlog_scratch *s, unsigned fsp, uint32_t u
         return LT_OK;
     if (usec > 999999)
         return lt_fail(err, LT_ERR_RUNTIME, "fraction %u out of range", usec);
-    return append_fmt(s, err, ".%0*u", (int)fsp, usec / div[fsp]);
+    char buf[7];
+    buf[0] = '.';
+    lt_dec_fixed(usec / div[fsp], (int)fsp, buf + 1);
+    return lt_binlog_scratch_append(s, buf, 1 + fsp, err);
 }
 
 /* Reads the (fsp+1)/2 fraction bytes of a TIMESTAMP2/DATETIME2 as microseconds (non-negative forms). */
@@ -604,8 +647,7 @@ static int append_timestamp(struct lt_binlog_scratch *s, uint32_t secs, unsigned
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    int rc = append_fmt(s, err, "%04" PRId64 "-%02u-%02u %02u:%02u:%02u", y, m, d, rem / 3600, rem / 60 % 60,
-                        rem % 60);
+    int rc = append_date_time(s, (unsigned)y, m, d, true, rem / 3600, rem / 60 % 60, rem % 60, err);
     if (!rc)
         rc = append_fraction(s, fsp, usec, err);
     if (!rc)
@@ -618,7 +660,7 @@ static int append_datetime(struct lt_binlog_scratch *s, unsigned y, unsigned mo,
 {
     if (y > 9999 || mo > 12 || d > 31 || h > 23 || mi > 59 || sec > 59)
         return lt_fail(err, LT_ERR_RUNTIME, "DATETIME %u-%u-%u %u:%u:%u out of range", y, mo, d, h, mi, sec);
-    int rc = append_fmt(s, err, "%04u-%02u-%02u %02u:%02u:%02u", y, mo, d, h, mi, sec);
+    int rc = append_date_time(s, y, mo, d, true, h, mi, sec, err);
     return rc ? rc : append_fraction(s, fsp, usec, err);
 }
 
@@ -660,7 +702,7 @@ static int time2_to_text(const uint8_t *p, unsigned fsp, struct lt_binlog_scratc
     unsigned h = (unsigned)((hms >> 12) % 1024), mi = (unsigned)((hms >> 6) % 64), sec = (unsigned)(hms % 64);
     if (mi > 59 || sec > 59 || usec > 999999)
         return lt_fail(err, LT_ERR_RUNTIME, "TIME2 value %u:%u:%u.%u out of range", h, mi, sec, usec);
-    int rc = append_fmt(s, err, "%s%02u:%02u:%02u", neg ? "-" : "", h, mi, sec);
+    int rc = append_hms(s, neg, h, mi, sec, err);
     return rc ? rc : append_fraction(s, fsp, usec, err);
 }
 
@@ -745,14 +787,14 @@ static int enum_to_text(const struct lt_binlog_column *col, uint64_t v, struct l
         return lt_binlog_scratch_append(s, col->labels[v - 1], col->label_lens[v - 1], err);
     if (col->labels && v == 0)
         return LT_OK; /* the "error" value of an ENUM is the empty string */
-    return append_fmt(s, err, "%" PRIu64, v);
+    return append_u64(s, v, err);
 }
 
 static int set_to_text(const struct lt_binlog_column *col, uint64_t v, struct lt_binlog_scratch *s,
                        struct lt_error *err)
 {
     if (!col->labels || (col->nlabels < 64 && (v >> col->nlabels) != 0))
-        return append_fmt(s, err, "%" PRIu64, v);
+        return append_u64(s, v, err);
     bool first = true;
     for (uint32_t i = 0; i < col->nlabels && i < 64; i++) {
         if (!(v >> i & 1))
@@ -783,22 +825,19 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
     *is_null = false;
     switch (col->type) {
     case LT_MYSQL_TYPE_TINY:
-        return col->is_unsigned ? append_fmt(s, err, "%u", p[0]) : append_fmt(s, err, "%d", (int8_t)p[0]);
+        return col->is_unsigned ? append_u64(s, p[0], err) : append_i64(s, (int8_t)p[0], err);
     case LT_MYSQL_TYPE_SHORT:
-        return col->is_unsigned ? append_fmt(s, err, "%u", lt_le16(p))
-                                : append_fmt(s, err, "%d", (int16_t)lt_le16(p));
+        return col->is_unsigned ? append_u64(s, lt_le16(p), err) : append_i64(s, (int16_t)lt_le16(p), err);
     case LT_MYSQL_TYPE_INT24: {
         uint32_t v = lt_le24(p);
         if (col->is_unsigned)
-            return append_fmt(s, err, "%u", v);
-        return append_fmt(s, err, "%d", (int32_t)(v & 0x800000 ? v | 0xFF000000u : v));
+            return append_u64(s, v, err);
+        return append_i64(s, (int32_t)(v & 0x800000 ? v | 0xFF000000u : v), err);
     }
     case LT_MYSQL_TYPE_LONG:
-        return col->is_unsigned ? append_fmt(s, err, "%u", lt_le32(p))
-                                : append_fmt(s, err, "%d", (int32_t)lt_le32(p));
+        return col->is_unsigned ? append_u64(s, lt_le32(p), err) : append_i64(s, (int32_t)lt_le32(p), err);
     case LT_MYSQL_TYPE_LONGLONG:
-        return col->is_unsigned ? append_fmt(s, err, "%" PRIu64, lt_le64(p))
-                                : append_fmt(s, err, "%" PRId64, (int64_t)lt_le64(p));
+        return col->is_unsigned ? append_u64(s, lt_le64(p), err) : append_i64(s, (int64_t)lt_le64(p), err);
     case LT_MYSQL_TYPE_FLOAT: {
         float f;
         uint32_t u = lt_le32(p);
@@ -816,24 +855,24 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
         return lt_binlog_decimal_to_text(p, size, col->meta >> 8, col->meta & 0xff, s, &used, err);
     }
     case LT_MYSQL_TYPE_YEAR:
-        return p[0] ? append_fmt(s, err, "%04u", 1900u + p[0]) : lt_binlog_scratch_append(s, "0000", 4, err);
+        return p[0] ? append_u64(s, 1900u + p[0], err) : lt_binlog_scratch_append(s, "0000", 4, err);
     case LT_MYSQL_TYPE_BIT:
-        return append_fmt(s, err, "%" PRIu64, lt_be_n(p, size));
+        return append_u64(s, lt_be_n(p, size), err);
     case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_NEWDATE: {
         uint32_t v = lt_le24(p);
         unsigned d = v & 31, m = (v >> 5) & 15, y = v >> 9;
         if (m == 0 || d == 0)
             return zero_date(is_null, notes);
-        if (m > 12)
-            return lt_fail(err, LT_ERR_RUNTIME, "DATE month %u out of range", m);
-        return append_fmt(s, err, "%04u-%02u-%02u", y, m, d);
+        if (m > 12 || y > 9999)
+            return lt_fail(err, LT_ERR_RUNTIME, "DATE %u-%u-%u out of range", y, m, d);
+        return append_date_time(s, y, m, d, false, 0, 0, 0, err);
     }
     case LT_MYSQL_TYPE_TIME: {
         uint32_t u = lt_le24(p);
         int32_t v = (int32_t)(u & 0x800000 ? u | 0xFF000000u : u);
         bool neg = v < 0;
         uint32_t a = neg ? (uint32_t)-v : (uint32_t)v;
-        return append_fmt(s, err, "%s%02u:%02u:%02u", neg ? "-" : "", a / 10000, a / 100 % 100, a % 100);
+        return append_hms(s, neg, a / 10000, a / 100 % 100, a % 100, err);
     }
     case LT_MYSQL_TYPE_DATETIME: {
         uint64_t v = lt_le64(p);

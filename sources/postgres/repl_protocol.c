@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/digits.h"
+
 static uint64_t load_be64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -121,8 +123,13 @@ void lt_pg_lsn_format(uint64_t lsn, char out[LT_PG_LSN_MAX + 1])
 
 void lt_pg_format_pos(uint64_t commit_lsn, uint64_t seq, char out[LT_POS_MAX + 1])
 {
-    snprintf(out, LT_POS_MAX + 1, "%08X/%08X:%020llu", (unsigned)(uint32_t)(commit_lsn >> 32),
-             (unsigned)(uint32_t)commit_lsn, (unsigned long long)seq);
+    /* %08X/%08X:%020llu, once per change: without printf */
+    lt_hex8((uint32_t)(commit_lsn >> 32), out);
+    out[8] = '/';
+    lt_hex8((uint32_t)commit_lsn, out + 9);
+    out[17] = ':';
+    lt_dec_fixed(seq, 20, out + 18);
+    out[38] = '\0';
 }
 
 bool lt_pg_parse_pos(const char *text, uint64_t *commit_lsn, uint64_t *seq)

@@ -1,0 +1,25 @@
+/* Decimal and hexadecimal digits without printf: the per-row formatting of positions and of binlog integers,
+ * dates and times (printf's format parsing was most of the MySQL CDC profile). */
+#ifndef LOGTAP_DIGITS_H
+#define LOGTAP_DIGITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest decimal text of a 64-bit integer, sign included. */
+#define LT_DEC_MAX 20
+
+/* Writes v in decimal ending just before `end` and returns where the digits start (at most 20 of them). */
+char *lt_dec_u64_backwards(uint64_t v, char *end);
+
+/* Writes v in decimal (a '-' first when negative) to out, which has room for LT_DEC_MAX bytes; returns the length. */
+size_t lt_dec_u64(uint64_t v, char *out);
+size_t lt_dec_i64(int64_t v, char *out);
+
+/* Writes the last `width` decimal digits of v, zero-padded, to out (no terminator). */
+void lt_dec_fixed(uint64_t v, int width, char *out);
+
+/* Writes v as 8 upper-case hex digits to out (no terminator). */
+void lt_hex8(uint32_t v, char *out);
+
+#endif
