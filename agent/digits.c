@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+const char lt_two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                     "8081828384858687888990919293949596979899";
 
@@ -14,11 +14,11 @@ char *lt_dec_u64_backwards(uint64_t v, char *end)
         unsigned r = (unsigned)(v % 100);
         v /= 100;
         p -= 2;
-        memcpy(p, two_digits + 2 * r, 2);
+        memcpy(p, lt_two_digits + 2 * r, 2);
     }
     if (v >= 10) {
         p -= 2;
-        memcpy(p, two_digits + 2 * v, 2);
+        memcpy(p, lt_two_digits + 2 * v, 2);
     } else {
         *--p = (char)('0' + v);
     }
@@ -40,18 +40,6 @@ size_t lt_dec_i64(int64_t v, char *out)
         return lt_dec_u64((uint64_t)v, out);
     out[0] = '-';
     return 1 + lt_dec_u64(~(uint64_t)v + 1, out + 1); /* the magnitude, also of INT64_MIN */
-}
-
-void lt_dec_fixed(uint64_t v, int width, char *out)
-{
-    char *p = out + width;
-    while (p - out >= 2) {
-        p -= 2;
-        memcpy(p, two_digits + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (p > out)
-        *--p = (char)('0' + v % 10);
 }
 
 void lt_hex8(uint32_t v, char *out)

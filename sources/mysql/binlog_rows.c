@@ -77,7 +77,8 @@ static int decode_image(struct lt_binlog_row_cursor *c, const uint8_t *present, 
             if (is_null) {
                 v.state = LT_VALUE_NULL;
             } else {
-                struct lt_error sub = {0};
+                struct lt_error sub; /* not zero-filled: its 1 KB message per value was a hot spot */
+                lt_error_clear(&sub);
                 size_t size, start = s->len;
                 bool zero = false;
                 if (lt_binlog_value_size(col, p + c->pos, n - c->pos, &size, &sub) ||
