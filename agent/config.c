@@ -380,8 +380,6 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
         t->compression = LT_COMPRESS_SNAPPY;
     if (t->format == LT_FORMAT_CSV && t->compression != LT_COMPRESS_NONE && t->compression != LT_COMPRESS_GZIP)
         return field_error(err, "target.CompressionType", "CSV files take NONE or GZIP");
-    if (t->format == LT_FORMAT_CSV && t->compression == LT_COMPRESS_GZIP)
-        return field_error(err, "target.CompressionType", "GZIP for CSV files is not supported yet; use NONE");
     if (!strcmp(t->csv_delimiter, t->csv_row_delimiter))
         return field_error(err, "target.CsvDelimiter", "must differ from CsvRowDelimiter");
     if (strpbrk(t->csv_null_value, "\"") || strstr(t->csv_null_value, t->csv_delimiter) ||

@@ -18,7 +18,7 @@ const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg
 {
     switch (cfg->format) {
     case LT_FORMAT_CSV:
-        return &lt_csv_target;
+        return cfg->compression == LT_COMPRESS_GZIP ? &lt_csv_gzip_target : &lt_csv_target;
     case LT_FORMAT_PARQUET:
         return &lt_parquet_target;
     }

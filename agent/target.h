@@ -37,6 +37,7 @@ struct logtap_target_ops {
 };
 
 extern const struct logtap_target_ops lt_csv_target;
+extern const struct logtap_target_ops lt_csv_gzip_target; /* CompressionType GZIP: .csv.gz */
 extern const struct logtap_target_ops lt_parquet_target;
 
 /* The target for a config's DataFormat. */

@@ -1,4 +1,5 @@
-/* The CSV reader (see csv_reader.h): a byte-at-a-time RFC 4180 state machine over a 256 KB read buffer. */
+/* The CSV reader (see csv_reader.h): a byte-at-a-time RFC 4180 state machine over a 256 KB read buffer; files
+ * whose name ends in .gz are inflated on the way in (gzip, several members allowed, as zcat reads them). */
 #include "targets/csv/csv_reader.h"
 
 #include <errno.h>
@@ -7,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define CSV_READ_SIZE (256 * 1024)
+#define CSV_GZIP_IN_SIZE (64 * 1024)
 
 struct field {
     size_t off;
@@ -31,7 +34,68 @@ struct lt_csv_reader {
     char delim[16], rowdelim[16], null[64];
     size_t delim_len, rowdelim_len, null_len;
     int64_t record_no;
+    bool gzip;            /* inflate what is read */
+    z_stream z;
+    unsigned char *zin;
+    bool zin_eof;         /* the compressed file is read to its end */
+    bool member_done;     /* the last inflate ended a gzip member */
 };
+
+static bool ends_with_gz(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+/* Reads up to cap bytes of the file (inflated for .gz): the number read, 0 at its end, -1 with err set. */
+static ssize_t read_some(struct lt_csv_reader *r, char *dst, size_t cap, struct lt_error *err)
+{
+    if (!r->gzip) {
+        for (;;) {
+            ssize_t got = read(r->fd, dst, cap);
+            if (got >= 0 || errno != EINTR) {
+                if (got < 0)
+                    lt_fail(err, LT_ERR_RUNTIME, "reading %s: %s", r->path, strerror(errno));
+                return got;
+            }
+        }
+    }
+    r->z.next_out = (Bytef *)dst;
+    r->z.avail_out = (uInt)cap;
+    while (r->z.avail_out == cap) {
+        if (r->z.avail_in == 0 && !r->zin_eof) {
+            ssize_t got = read(r->fd, r->zin, CSV_GZIP_IN_SIZE);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0) {
+                lt_fail(err, LT_ERR_RUNTIME, "reading %s: %s", r->path, strerror(errno));
+                return -1;
+            }
+            r->zin_eof = got == 0;
+            r->z.next_in = r->zin;
+            r->z.avail_in = (uInt)got;
+        }
+        if (r->z.avail_in == 0 && r->zin_eof) {
+            if (!r->member_done) {
+                lt_fail(err, LT_ERR_RUNTIME, "%s: the gzip data ends early (a truncated file?)", r->path);
+                return -1;
+            }
+            break;
+        }
+        if (r->member_done) { /* another gzip member follows */
+            inflateReset(&r->z);
+            r->member_done = false;
+        }
+        int zrc = inflate(&r->z, Z_NO_FLUSH);
+        if (zrc == Z_STREAM_END) {
+            r->member_done = true;
+        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+            lt_fail(err, LT_ERR_RUNTIME, "%s: not valid gzip data (%s)", r->path, r->z.msg ? r->z.msg : "inflate error");
+            return -1;
+        }
+    }
+    return (ssize_t)(cap - r->z.avail_out);
+}
 
 int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_delimiter, const char *null_value,
                        struct lt_csv_reader **out, struct lt_error *err)
@@ -49,6 +113,17 @@ int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_
         return lt_fail(err, LT_ERR_RUNTIME, "cannot open %s: %s", path, strerror(e));
     }
     snprintf(r->path, sizeof r->path, "%s", path);
+    if (ends_with_gz(path)) {
+        /* windowBits 15 + 16: gzip only */
+        if (!(r->zin = malloc(CSV_GZIP_IN_SIZE)) || inflateInit2(&r->z, 15 + 16) != Z_OK) {
+            close(r->fd);
+            free(r->zin);
+            free(r->in);
+            free(r);
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        r->gzip = true;
+    }
     snprintf(r->delim, sizeof r->delim, "%s", delimiter);
     snprintf(r->rowdelim, sizeof r->rowdelim, "%s", row_delimiter);
     snprintf(r->null, sizeof r->null, "%s", null_value);
@@ -68,12 +143,9 @@ static int fill(struct lt_csv_reader *r, size_t n, struct lt_error *err)
     r->in_len -= r->in_pos;
     r->in_pos = 0;
     while (r->in_len < n && !r->eof) {
-        ssize_t got = read(r->fd, r->in + r->in_len, CSV_READ_SIZE - r->in_len);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return lt_fail(err, LT_ERR_RUNTIME, "reading %s: %s", r->path, strerror(errno));
-        }
+        ssize_t got = read_some(r, r->in + r->in_len, CSV_READ_SIZE - r->in_len, err);
+        if (got < 0)
+            return LT_ERR_RUNTIME;
         if (got == 0)
             r->eof = true;
         r->in_len += (size_t)got;
@@ -205,6 +277,9 @@ void lt_csv_reader_close(struct lt_csv_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    if (r->gzip)
+        inflateEnd(&r->z);
+    free(r->zin);
     free(r->in);
     free(r->rec);
     free(r->fields);

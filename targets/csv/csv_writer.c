@@ -2,7 +2,9 @@
  * AddColumnName). NULL is CsvNullValue unquoted; a value that would read back as NULL (empty, or equal to
  * CsvNullValue) is quoted, as is any value holding the delimiter, a quote, CR, LF or a row-delimiter byte, so
  * PostgreSQL's COPY ... CSV, MySQL's LOAD DATA and DuckDB read every value back exactly.
- * Rows are formatted into one reused buffer and written to the fd in large blocks. */
+ * Rows are formatted into one reused buffer and written to the fd in large blocks; with CompressionType GZIP the
+ * blocks go through a gzip (deflate, level 6 as Java's GZIPOutputStream and the gzip tool) stream into .csv.gz
+ * files, which DuckDB, Spark, Athena and zcat read as they are. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -12,9 +14,12 @@
 #include <emmintrin.h>
 #endif
 
+#include <zlib.h>
+
 #include "agent/target.h"
 
 #define CSV_BUFFER_SIZE (256 * 1024)
+#define CSV_GZIP_OUT_SIZE (64 * 1024)
 
 struct lt_target_writer {
     int fd;
@@ -22,7 +27,10 @@ struct lt_target_writer {
     struct lt_file_layout layout;
     char *buf;
     size_t used;
-    uint64_t flushed;
+    uint64_t flushed;  /* bytes written to fd */
+    bool gzip;
+    z_stream z;        /* with gzip: the deflate stream (initialised) */
+    char *zout;
     const char *delim;
     size_t delim_len;
     const char *rowdelim;
@@ -37,11 +45,11 @@ struct lt_target_writer {
     bool *plain;       /* per column: its canonical text can never need quotes (no scan needed) */
 };
 
-static int flush_buffer(struct lt_target_writer *w, struct lt_error *err)
+static int write_all(struct lt_target_writer *w, const char *p, size_t len, struct lt_error *err)
 {
     size_t off = 0;
-    while (off < w->used) {
-        ssize_t n = write(w->fd, w->buf + off, w->used - off);
+    while (off < len) {
+        ssize_t n = write(w->fd, p + off, len - off);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -49,9 +57,36 @@ static int flush_buffer(struct lt_target_writer *w, struct lt_error *err)
         }
         off += (size_t)n;
     }
-    w->flushed += w->used;
+    w->flushed += len;
+    return LT_OK;
+}
+
+/* Compresses the buffer (mode Z_NO_FLUSH) or it and the stream's end (Z_FINISH), writing what deflate gives. */
+static int deflate_buffer(struct lt_target_writer *w, int mode, struct lt_error *err)
+{
+    w->z.next_in = (Bytef *)w->buf;
+    w->z.avail_in = (uInt)w->used;
+    int zrc;
+    do {
+        w->z.next_out = (Bytef *)w->zout;
+        w->z.avail_out = CSV_GZIP_OUT_SIZE;
+        zrc = deflate(&w->z, mode);
+        if (zrc == Z_STREAM_ERROR)
+            return lt_fail(err, LT_ERR_RUNTIME, "gzip: deflate failed");
+        if (write_all(w, w->zout, CSV_GZIP_OUT_SIZE - w->z.avail_out, err))
+            return LT_ERR_RUNTIME;
+    } while (w->z.avail_out == 0 || (mode == Z_FINISH && zrc != Z_STREAM_END));
     w->used = 0;
     return LT_OK;
+}
+
+static int flush_buffer(struct lt_target_writer *w, struct lt_error *err)
+{
+    if (w->gzip)
+        return deflate_buffer(w, Z_NO_FLUSH, err);
+    int rc = write_all(w, w->buf, w->used, err);
+    w->used = 0;
+    return rc;
 }
 
 /* Appends bytes, flushing when the buffer is full; large values pass straight through. */
@@ -210,6 +245,8 @@ static bool type_text_is_plain(const struct lt_target_writer *w, enum lt_type ty
     }
 }
 
+static void csv_discard(struct lt_target_writer *w);
+
 static int csv_open(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
                     const struct lt_file_layout *layout, struct lt_error *err)
 {
@@ -221,6 +258,17 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
     w->fd = fd;
     w->cfg = cfg;
     w->layout = *layout;
+    if (cfg->compression == LT_COMPRESS_GZIP) {
+        /* windowBits 15 + 16: a gzip header and trailer around the deflate data */
+        if (!(w->zout = malloc(CSV_GZIP_OUT_SIZE)) ||
+            deflateInit2(&w->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            free(w->zout);
+            free(w->buf);
+            free(w);
+            return lt_fail(err, LT_ERR_RUNTIME, "gzip: cannot start a deflate stream (out of memory)");
+        }
+        w->gzip = true;
+    }
     w->delim = cfg->csv_delimiter;
     w->delim_len = strlen(w->delim);
     w->rowdelim = cfg->csv_row_delimiter;
@@ -242,16 +290,13 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
         w->special_list[w->nspecial++] = (unsigned char)c;
     }
     if (!(w->plain = calloc((size_t)layout->schema->ncols + 1, sizeof *w->plain))) {
-        free(w->buf);
-        free(w);
+        csv_discard(w);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
     for (int i = 0; i < layout->schema->ncols; i++)
         w->plain[i] = type_text_is_plain(w, layout->schema->cols[i].type);
     if (cfg->add_column_name && write_header(w, err)) {
-        free(w->plain);
-        free(w->buf);
-        free(w);
+        csv_discard(w);
         return LT_ERR_RUNTIME;
     }
     *out = w;
@@ -323,6 +368,7 @@ static int csv_write_row(struct lt_target_writer *w, const struct lt_row *row, s
     return put(w, w->rowdelim, w->rowdelim_len, err);
 }
 
+/* Bytes in the file so far plus the buffered ones (uncompressed: a file rolls over a little early with gzip). */
 static uint64_t csv_size(const struct lt_target_writer *w)
 {
     return w->flushed + w->used;
@@ -330,6 +376,9 @@ static uint64_t csv_size(const struct lt_target_writer *w)
 
 static void csv_discard(struct lt_target_writer *w)
 {
+    if (w->gzip)
+        deflateEnd(&w->z);
+    free(w->zout);
     free(w->plain);
     free(w->unchanged);
     free(w->buf);
@@ -338,7 +387,7 @@ static void csv_discard(struct lt_target_writer *w)
 
 static int csv_finish(struct lt_target_writer *w, struct lt_error *err)
 {
-    int rc = flush_buffer(w, err);
+    int rc = w->gzip ? deflate_buffer(w, Z_FINISH, err) : flush_buffer(w, err);
     csv_discard(w);
     return rc;
 }
@@ -346,6 +395,17 @@ static int csv_finish(struct lt_target_writer *w, struct lt_error *err)
 const struct logtap_target_ops lt_csv_target = {
     .name = "csv",
     .extension = "csv",
+    .open = csv_open,
+    .write_row = csv_write_row,
+    .size = csv_size,
+    .finish = csv_finish,
+    .discard = csv_discard,
+};
+
+/* The same writer with CompressionType GZIP (csv_open reads it from the config). */
+const struct logtap_target_ops lt_csv_gzip_target = {
+    .name = "csv",
+    .extension = "csv.gz",
     .open = csv_open,
     .write_row = csv_write_row,
     .size = csv_size,
