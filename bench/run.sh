@@ -272,6 +272,7 @@ cols="['Op','id','qty','price','name','created','active','_logtap_pos']"
 for i in $(seq 1 "$runs"); do
   rm -rf "$work/merge_run" "$work/duckdb_merge.csv"
   cp -a "$g" "$work/merge_run"
+  sync # the copy's writeback would otherwise land inside the next measurement (logtap's)
   measure merge.logtap "$logtap" merge --config "$work/merge_run/task.json" -q
   d=$work/merge_run/lake/public/items
   measure merge.duckdb node "$logtap_root/tests/tools/duckdb_query.mjs" "COPY (
