@@ -34,6 +34,7 @@ struct lt_csv_reader {
     char delim[16], rowdelim[16], null[64];
     size_t delim_len, rowdelim_len, null_len;
     int64_t record_no;
+    bool stop[256];       /* bytes that end a run of ordinary bytes: '"' and the delimiters' first bytes */
     bool gzip;            /* inflate what is read */
     z_stream z;
     unsigned char *zin;
@@ -128,6 +129,9 @@ int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_
     snprintf(r->rowdelim, sizeof r->rowdelim, "%s", row_delimiter);
     snprintf(r->null, sizeof r->null, "%s", null_value);
     r->delim_len = strlen(r->delim);
+    r->stop['"'] = true;
+    r->stop[(unsigned char)r->delim[0]] = true;
+    r->stop[(unsigned char)r->rowdelim[0]] = true;
     r->rowdelim_len = strlen(r->rowdelim);
     r->null_len = strlen(r->null);
     *out = r;
@@ -173,6 +177,23 @@ static int put_byte(struct lt_csv_reader *r, char c, struct lt_error *err)
     return LT_OK;
 }
 
+static int put_bytes(struct lt_csv_reader *r, const char *p, size_t n, struct lt_error *err)
+{
+    if (r->rec_cap - r->rec_len < n) {
+        size_t cap = r->rec_cap ? r->rec_cap : 4096;
+        while (cap - r->rec_len < n)
+            cap *= 2;
+        char *q = realloc(r->rec, cap);
+        if (!q)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        r->rec = q;
+        r->rec_cap = cap;
+    }
+    memcpy(r->rec + r->rec_len, p, n);
+    r->rec_len += n;
+    return LT_OK;
+}
+
 static int start_field(struct lt_csv_reader *r, struct lt_error *err)
 {
     if (r->nfields == r->fields_cap) {
@@ -210,6 +231,22 @@ int lt_csv_reader_next(struct lt_csv_reader *r, const struct lt_value **vals, in
             break;
         }
         struct field *f = &r->fields[r->nfields - 1];
+        /* a run of bytes that needs no decision is copied at once */
+        const char *start = r->in + r->in_pos;
+        size_t avail = r->in_len - r->in_pos, run = 0;
+        if (in_quotes) {
+            const char *q = memchr(start, '"', avail);
+            run = q ? (size_t)(q - start) : avail;
+        } else {
+            while (run < avail && !r->stop[(unsigned char)start[run]])
+                run++;
+        }
+        if (run) {
+            if (put_bytes(r, start, run, err))
+                return -1;
+            r->in_pos += run;
+            continue;
+        }
         char c = r->in[r->in_pos];
         if (in_quotes) {
             if (c == '"') {
