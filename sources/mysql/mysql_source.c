@@ -872,6 +872,19 @@ static int value_text(const struct lt_column *lc, const struct lt_binlog_column 
     }
 }
 
+/* True when value_text would copy the server's text unchanged (zero dates aside). */
+static bool value_is_passthrough(const struct lt_binlog_column *col)
+{
+    switch (col->type) {
+    case LT_MYSQL_TYPE_FLOAT: case LT_MYSQL_TYPE_DOUBLE: case LT_MYSQL_TYPE_TIMESTAMP2: case LT_MYSQL_TYPE_GEOMETRY:
+        return false;
+    case LT_MYSQL_TYPE_STRING: case LT_MYSQL_TYPE_VARCHAR: case LT_MYSQL_TYPE_BLOB:
+        return col->charset != LT_MYSQL_CHARSET_BINARY;
+    default:
+        return true;
+    }
+}
+
 static int my_load_table(struct lt_source *s, int worker, const struct lt_source_table *t, int part,
                          const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
 {
@@ -896,6 +909,16 @@ static int my_load_table(struct lt_source *s, int worker, const struct lt_source
         lt_my_table_info_free(info);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
+    /* columns whose text is the server's own bytes: no conversion, no copy */
+    bool *passthrough = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *passthrough);
+    if (!passthrough) {
+        free(vals);
+        free(offs);
+        lt_my_table_info_free(info);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < ncols; i++)
+        passthrough[i] = value_is_passthrough(&info->cols[i]);
     struct lt_binlog_scratch scratch = {0};
     struct lt_row row = {.op = 'I', .commit_ts_us = snap->time_us, .nvals = ncols, .vals = vals};
     memcpy(row.pos, snap->pos, sizeof row.pos);
@@ -912,22 +935,31 @@ static int my_load_table(struct lt_source *s, int worker, const struct lt_source
             unsigned long *lens = mysql_fetch_lengths(r);
             lt_binlog_scratch_reset(&scratch);
             for (int i = 0; i < ncols && !rc; i++) {
-                offs[i] = scratch.len;
+                offs[i] = SIZE_MAX; /* the value is the server's own bytes (or NULL) */
                 if (!mrow[i]) {
                     vals[i].state = LT_VALUE_NULL;
                     continue;
                 }
+                uint8_t type = info->cols[i].type;
+                if (passthrough[i]) {
+                    bool zero = (type == LT_MYSQL_TYPE_DATE || type == LT_MYSQL_TYPE_DATETIME2) &&
+                                is_zero_date(mrow[i], lens[i]);
+                    vals[i].state = zero ? LT_VALUE_NULL : LT_VALUE_PRESENT;
+                    vals[i].data = mrow[i];
+                    vals[i].len = zero ? 0 : (uint32_t)lens[i];
+                    continue;
+                }
+                offs[i] = scratch.len;
                 bool is_null;
                 rc = value_text(&t->schema->cols[i], &info->cols[i], mrow[i], lens[i], &scratch, &is_null, err);
                 vals[i].state = is_null ? LT_VALUE_NULL : LT_VALUE_PRESENT;
+                vals[i].len = is_null ? 0 : (uint32_t)(scratch.len - offs[i]);
             }
             if (rc)
                 break;
-            for (int i = 0; i < ncols; i++) {
-                size_t end = i + 1 < ncols ? offs[i + 1] : scratch.len;
-                vals[i].data = scratch.data ? scratch.data + offs[i] : "";
-                vals[i].len = vals[i].state == LT_VALUE_PRESENT ? (uint32_t)(end - offs[i]) : 0;
-            }
+            for (int i = 0; i < ncols; i++)
+                if (offs[i] != SIZE_MAX)
+                    vals[i].data = scratch.data ? scratch.data + offs[i] : "";
             rc = fn(ctx, &row, err);
         }
         if (!rc && mysql_errno(c))
@@ -945,6 +977,7 @@ static int my_load_table(struct lt_source *s, int worker, const struct lt_source
         }
     }
     lt_binlog_scratch_free(&scratch);
+    free(passthrough);
     free(vals);
     free(offs);
     lt_my_table_info_free(info);
