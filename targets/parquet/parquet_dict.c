@@ -84,7 +84,22 @@ static inline bool same(const struct pq_dict *d, uint32_t idx, const uint8_t *p,
     const uint8_t *q;
     uint32_t qlen;
     pq_dict_entry(d, idx, &q, &qlen);
-    return qlen == len && (len == 0 || memcmp(p, q, len) == 0);
+    if (qlen != len)
+        return false;
+    /* the fixed widths of INT32/FLOAT and INT64/DOUBLE columns, without a call */
+    if (len == 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, q, 4);
+        return a == b;
+    }
+    if (len == 8) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, q, 8);
+        return a == b;
+    }
+    return len == 0 || memcmp(p, q, len) == 0;
 }
 
 int pq_dict_index(struct pq_dict *d, const uint8_t *p, uint32_t len, uint32_t *idx)

@@ -36,6 +36,9 @@
 /* A column chunk decides whether its dictionary pays off after this many values, or this many PLAIN bytes. */
 #define DICT_PROBE_VALUES 20000
 #define DICT_PROBE_BYTES (256 * 1024)
+/* Bytes kept free in front of a page's PLAIN values, so that short definition levels (a page without nulls needs
+ * at most 10 bytes in a v1 page) can be put there and the page compressed without copying its values. */
+#define VALUES_HEADROOM 16
 
 enum col_source { SRC_OP, SRC_TS, SRC_TABLE, SRC_POS, SRC_UNCHANGED };
 enum stat_kind { STAT_INT, STAT_FLOAT, STAT_DEC128, STAT_BYTES };
@@ -51,7 +54,8 @@ struct wcol {
     /* current page */
     struct byte_buffer levels;  /* uint32 definition level per value (OPTIONAL columns), only once the page has
                                  * a null: until then every level is 1 and page_values counts them */
-    struct byte_buffer values;  /* PLAIN-encoded non-null values (plain pages) */
+    struct byte_buffer values;  /* VALUES_HEADROOM free bytes, then the PLAIN-encoded non-null values (plain
+                                 * pages) */
     struct byte_buffer indices; /* uint32 dictionary index per non-null value (dictionary pages) */
     uint32_t page_values, page_nulls, bool_bits;
 
@@ -269,9 +273,19 @@ static void dict_reset(struct wcol *c)
 
 /* ---- pages ---- */
 
+static inline size_t values_len(const struct wcol *c)
+{
+    return c->values.len - VALUES_HEADROOM;
+}
+
+static inline void values_reset(struct wcol *c)
+{
+    c->values.len = VALUES_HEADROOM; /* reserved when the column was added */
+}
+
 static uint64_t page_estimate(const struct wcol *c)
 {
-    uint64_t est = c->values.len + c->page_values / 8;
+    uint64_t est = values_len(c) + c->page_values / 8;
     if (c->dict_on)
         est += (uint64_t)(c->indices.len / 4) * (uint64_t)c->dict_bw / 8;
     return est;
@@ -321,32 +335,45 @@ static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_erro
         def_len = body->len;
     }
     size_t values_start = body->len;
+    const uint8_t *page;  /* the page body: levels then values */
+    size_t page_len;
     if (c->dict_on) {
         int bw = c->dict_bw;
         bb_byte(body, (uint8_t)bw);
         pq_rle_encode((const uint32_t *)c->indices.data, c->indices.len / 4, bw, body);
+        page = body->data;
+        page_len = body->len;
+    } else if (body->len <= VALUES_HEADROOM && !body->oom) {
+        /* the levels fit in front of the values: no copy of the values */
+        uint8_t *at = c->values.data + VALUES_HEADROOM - body->len;
+        if (body->len)
+            memcpy(at, body->data, body->len);
+        page = at;
+        page_len = body->len + values_len(c);
     } else {
-        bb_append(body, c->values.data, c->values.len);
+        bb_append(body, c->values.data + VALUES_HEADROOM, values_len(c));
+        page = body->data;
+        page_len = body->len;
     }
     if (body->oom)
         return oom(err);
     const char *why = "";
     size_t comp_from = w->v2 ? values_start : 0;
-    const uint8_t *payload = body->data + comp_from;
-    size_t payload_len = body->len - comp_from;
+    const uint8_t *payload = page + comp_from;
+    size_t payload_len = page_len - comp_from;
     if (w->codec != PQ_CODEC_UNCOMPRESSED) {
         if (pq_compress(w->compressor, w->codec, payload, payload_len, &w->comp_buf, &why) < 0)
             return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: %s", why);
         payload = w->comp_buf.data;
         payload_len = w->comp_buf.len;
     }
-    if (body->len > INT32_MAX || comp_from + payload_len > INT32_MAX)
+    if (page_len > INT32_MAX || comp_from + payload_len > INT32_MAX)
         return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: page too large");
 
     struct pq_page_header ph;
     memset(&ph, 0, sizeof ph);
     int enc = c->dict_on ? data_page_encoding(w) : PQ_ENC_PLAIN;
-    ph.uncompressed_page_size = (int32_t)body->len;
+    ph.uncompressed_page_size = (int32_t)page_len;
     ph.compressed_page_size = (int32_t)(comp_from + payload_len);
     if (w->v2) {
         ph.type = PQ_PAGE_DATA_V2;
@@ -372,18 +399,18 @@ static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_erro
     pq_encode_page_header(&tw, &ph);
     bb_append(&c->chunk, w->hdr_buf.data, w->hdr_buf.len);
     if (w->v2)
-        bb_append(&c->chunk, body->data, comp_from);
+        bb_append(&c->chunk, page, comp_from);
     bb_append(&c->chunk, payload, payload_len);
     if (c->chunk.oom || w->hdr_buf.oom)
         return oom(err);
-    c->chunk_uncompressed += (int64_t)(w->hdr_buf.len + body->len);
+    c->chunk_uncompressed += (int64_t)(w->hdr_buf.len + page_len);
     c->chunk_values += c->page_values;
     if (c->dict_on)
         c->used_dict_pages = true;
     else
         c->used_plain_pages = true;
     bb_reset(&c->levels);
-    bb_reset(&c->values);
+    values_reset(c);
     bb_reset(&c->indices);
     c->page_values = c->page_nulls = c->bool_bits = 0;
     return LT_OK;
@@ -711,6 +738,9 @@ static bool add_column(struct lt_target_writer *w, const char *name, enum col_so
     c->dict_allowed = w->encoding != LT_ENC_PLAIN && c->t.physical != PQ_BOOLEAN;
     pq_dict_init(&c->dict, c->t.physical == PQ_BYTE_ARRAY);
     dict_reset(c);
+    if (!bb_reserve(&c->values, VALUES_HEADROOM))
+        return false;
+    values_reset(c);
     return true;
 }
 
