@@ -33,7 +33,7 @@ int pq_codec_supported(int codec)
 }
 
 /* zstd level 2 rather than libzstd's default 3 (which DuckDB writes with). Measured on 1 MB Parquet pages of the
- * benchmark table (1M rows; bench/RESULTS.md): level 2 compresses them 1.8x faster and 4 % smaller in total, as
+ * benchmark table (1M rows; bench/RESULTS.md): level 2 compresses them 1.5-1.9x faster and 4 % smaller in total, as
  * level 3's shorter minimum match finds matches in hex and other high-entropy text that cost more than they
  * save (name 18.45 -> 17.31 MB, id 1.32 -> 1.22 MB, price 1.14 -> 1.00 MB), while timestamps come out 13 %
  * larger (created 3.09 -> 3.50 MB). On English prose (the GPL text) level 2 is 4 % larger than level 3. */

@@ -188,12 +188,11 @@ static void stats_update(struct wcol *c, const uint8_t *p, uint32_t len, const s
         if (!c->has_minmax || pv->dec > c->decmax)
             c->decmax = pv->dec;
         break;
-    case STAT_BYTES:
+    case STAT_BYTES: {
         if (len > STATS_MAX_BYTES) {
             c->minmax_too_long = true;
             return;
         }
-    {
         uint64_t k = prefix_key(p, len);
         if (!c->has_minmax ||
             k < c->kmin || (k == c->kmin && bytes_cmp(p, len, c->bmin.data, c->bmin.len) < 0)) {
