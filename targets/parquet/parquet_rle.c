@@ -3,12 +3,7 @@
 
 int pq_bit_width(uint32_t max_value)
 {
-    int w = 0;
-    while (max_value) {
-        w++;
-        max_value >>= 1;
-    }
-    return w;
+    return max_value ? 32 - __builtin_clz(max_value) : 0;
 }
 
 static void put_varint(struct byte_buffer *out, uint64_t v)
@@ -25,6 +20,11 @@ static void emit_rle(struct byte_buffer *out, uint32_t value, size_t count, int 
     put_varint(out, (uint64_t)count << 1);
     for (int i = 0; i < (bw + 7) / 8; i++)
         bb_byte(out, (uint8_t)(value >> (8 * i)));
+}
+
+void pq_rle_encode_run(uint32_t value, size_t count, int bw, struct byte_buffer *out)
+{
+    emit_rle(out, value, count, bw);
 }
 
 /* Bit-packs vals[0..n) as ceil(n/8) groups, padding with zeros. */

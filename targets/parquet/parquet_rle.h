@@ -20,6 +20,8 @@ int pq_bit_width(uint32_t max_value);
 
 /* Appends vals[0..n) encoded with bit width bw (0..32) to out. */
 void pq_rle_encode(const uint32_t *vals, size_t n, int bw, struct byte_buffer *out);
+/* Appends one RLE run: `count` (> 0) times `value`, with bit width bw. */
+void pq_rle_encode_run(uint32_t value, size_t count, int bw, struct byte_buffer *out);
 
 struct pq_rle_decoder {
     const uint8_t *p, *end;

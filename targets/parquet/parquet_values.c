@@ -12,6 +12,14 @@
 #define US_PER_SEC INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
 
+/* 10^0 .. 10^19 */
+static const uint64_t pow10_u64[20] = {
+    UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000), UINT64_C(100000),
+    UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000),
+    UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+    UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+    UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)};
+
 /* ---- calendar ---- */
 
 int64_t pq_days_from_civil(int64_t y, int m, int d)
@@ -383,8 +391,80 @@ static bool parse_hms(const char *s, size_t len, size_t *i, bool allow_long, int
     return true;
 }
 
+/* Two decimal digits at p (both readable), or -1. */
+static inline int two_digits(const char *p)
+{
+    unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+    return a > 9 || b > 9 ? -1 : (int)(a * 10 + b);
+}
+
+/* The fixed-width "YYYY-MM-DD" every date of years 1..9999 AD is printed as: days since 1970-01-01, or false for
+ * anything else (which the general parser then judges). */
+static bool fast_ymd(const char *s, int64_t *days)
+{
+    int yh = two_digits(s), yl = two_digits(s + 2), m = two_digits(s + 5), d = two_digits(s + 8);
+    if (yh < 0 || yl < 0 || m < 1 || m > 12 || d < 1 || s[4] != '-' || s[7] != '-')
+        return false;
+    int y = yh * 100 + yl;
+    if (y < 1 || d > month_days(y, m))
+        return false;
+    *days = pq_days_from_civil(y, m, d);
+    return true;
+}
+
+/* The common shape of timestamps, as PostgreSQL and MySQL print them: "YYYY-MM-DD HH:MM:SS[.f{1,6}]" and with tz
+ * a "±HH[:MM]" offset, year 1..9999 AD, hours 0..23, seconds 0..59. Returns false for anything else, which the
+ * general parser then accepts or refuses; what it accepts it reads exactly as the general parser would. */
+static bool fast_timestamp(const char *s, size_t len, bool tz, int64_t *out)
+{
+    int64_t days;
+    if (len < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' || !fast_ymd(s, &days))
+        return false;
+    int h = two_digits(s + 11), mi = two_digits(s + 14), se = two_digits(s + 17);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59)
+        return false;
+    size_t i = 19;
+    int64_t frac = 0;
+    if (i < len && s[i] == '.') {
+        int n = 0;
+        for (i++; i < len && n < 7; i++, n++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - '0';
+            if (d > 9)
+                break;
+            frac = frac * 10 + d;
+        }
+        if (n == 0 || n > 6)
+            return false;
+        frac *= (int64_t)pow10_u64[6 - n];
+    }
+    int64_t off = 0;
+    if (tz) {
+        if (len - i != 3 && len - i != 6)
+            return false;
+        if (s[i] != '+' && s[i] != '-')
+            return false;
+        int oh = two_digits(s + i + 1), om = 0;
+        if (len - i == 6 && (s[i + 3] != ':' || (om = two_digits(s + i + 4)) < 0))
+            return false;
+        if (oh < 0 || oh > 15 || om > 59)
+            return false;
+        off = (int64_t)(oh * 3600 + om * 60) * US_PER_SEC;
+        if (s[i] == '-')
+            off = -off;
+    } else if (i != len) {
+        return false;
+    }
+    *out = days * US_PER_DAY + ((int64_t)(h * 60 + mi) * 60 + se) * US_PER_SEC + frac - off;
+    return true;
+}
+
 static bool parse_date_text(const char *s, size_t len, int32_t *out)
 {
+    int64_t fast;
+    if (len == 10 && fast_ymd(s, &fast)) {
+        *out = (int32_t)fast;
+        return true;
+    }
     if (eq_nocase(s, len, "infinity")) {
         *out = INT32_MAX;
         return true;
@@ -421,6 +501,8 @@ static bool parse_time_text(const char *s, size_t len, int64_t *out)
 /* A timestamp; with tz, a ±HH[:MM[:SS]] (or ±HHMM) offset is required and applied. */
 static bool parse_timestamp_text(const char *s, size_t len, bool tz, int64_t *out)
 {
+    if (fast_timestamp(s, len, tz, out))
+        return true;
     if (eq_nocase(s, len, "infinity")) {
         *out = INT64_MAX;
         return true;
@@ -517,7 +599,9 @@ static bool parse_uuid_text(const char *s, size_t len, uint8_t out[16])
     return n == 32;
 }
 
-/* Decimal text ("-12.5") scaled to exactly `scale` digits; fails on lost nonzero digits or overflow of p. */
+/* Decimal text ("-12.5") scaled to exactly `scale` digits; fails on lost nonzero digits or overflow of p (<= 38).
+ * The digits kept number at most p, so they fit an int128; the first 19 are gathered in a uint64, which is all a
+ * decimal(18,s) ever needs. */
 static bool parse_decimal_text(const char *s, size_t len, int precision, int scale, __int128 *out)
 {
     size_t i = 0;
@@ -526,53 +610,86 @@ static bool parse_decimal_text(const char *s, size_t len, int precision, int sca
         neg = s[i] == '-';
         i++;
     }
-    __int128 v = 0;
-    int int_digits = 0, frac_digits = 0, any = 0;
-    while (i < len && isdigit((unsigned char)s[i])) {
-        any = 1;
-        if (int_digits > 0 || s[i] != '0') {
-            if (++int_digits > precision - scale)
-                return false;
-            v = v * 10 + (s[i] - '0');
-        }
+    uint64_t lo = 0;            /* the digits kept, while there are at most 19 */
+    unsigned __int128 big = 0;  /* all of them, once there are more */
+    int kept = 0, int_digits = 0, frac_digits = 0;
+    bool any = false;
+    while (i < len && s[i] == '0') { /* leading zeros count as digits but are not kept */
+        any = true;
         i++;
+    }
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            break;
+        any = true;
+        if (++int_digits > precision - scale)
+            return false;
+        if (kept < 19)
+            lo = lo * 10 + d;
+        else
+            big = (kept == 19 ? (unsigned __int128)lo : big) * 10 + d;
+        kept++;
     }
     if (i < len && s[i] == '.') {
         i++;
-        while (i < len && isdigit((unsigned char)s[i])) {
-            any = 1;
+        for (; i < len; i++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - '0';
+            if (d > 9)
+                break;
+            any = true;
             if (frac_digits < scale) {
-                v = v * 10 + (s[i] - '0');
+                if (kept < 19)
+                    lo = lo * 10 + d;
+                else
+                    big = (kept == 19 ? (unsigned __int128)lo : big) * 10 + d;
+                kept++;
                 frac_digits++;
-            } else if (s[i] != '0') {
+            } else if (d != 0) {
                 return false; /* would need rounding */
             }
-            i++;
         }
     }
     if (!any || i != len)
         return false;
-    for (; frac_digits < scale; frac_digits++)
-        v *= 10;
-    *out = neg ? -v : v;
+    int pad = scale - frac_digits; /* kept + pad <= precision <= 38 */
+    unsigned __int128 v;
+    if (kept <= 19 && kept + pad <= 19) {
+        v = (unsigned __int128)lo * pow10_u64[pad];
+    } else {
+        v = kept <= 19 ? (unsigned __int128)lo : big;
+        while (pad > 0) {
+            int step = pad > 19 ? 19 : pad;
+            v *= pow10_u64[step];
+            pad -= step;
+        }
+    }
+    *out = neg ? -(__int128)v : (__int128)v;
     return true;
 }
 
+/* An integer: optional sign, then decimal digits only. */
 static bool parse_int_text(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
-    char buf[32];
-    if (len == 0 || len >= sizeof buf)
+    size_t i = 0;
+    bool neg = false;
+    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == len)
         return false;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    if (isspace((unsigned char)buf[0]))
+    uint64_t v = 0;
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9 || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
+            return false;
+    }
+    /* the magnitude limit of the sign: -(min) as unsigned for negatives */
+    uint64_t limit = neg ? (uint64_t)0 - (uint64_t)min : (uint64_t)max;
+    if (v > limit)
         return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return false;
-    *out = v;
+    *out = neg ? (int64_t)((uint64_t)0 - v) : (int64_t)v;
     return true;
 }
 
@@ -608,7 +725,9 @@ int pq_parse_value(const struct pq_column_type *t, const char *s, size_t len, st
     out->in_ext = out->in_scratch = false;
     switch (t->lt) {
     case LT_TYPE_BOOL:
-        if (eq_nocase(s, len, "t") || eq_nocase(s, len, "true") || eq_nocase(s, len, "1"))
+        if (len == 1 && (s[0] == 't' || s[0] == 'f')) /* PostgreSQL's output */
+            out->b = s[0] == 't';
+        else if (eq_nocase(s, len, "t") || eq_nocase(s, len, "true") || eq_nocase(s, len, "1"))
             out->b = true;
         else if (eq_nocase(s, len, "f") || eq_nocase(s, len, "false") || eq_nocase(s, len, "0"))
             out->b = false;

@@ -4,8 +4,10 @@
  * Each row group holds one column chunk per column, in column order; a chunk is an optional dictionary page
  * (PLAIN-encoded values) followed by data pages (v1, or v2 when ParquetVersion is 2.0). Data pages carry
  * definition levels (RLE hybrid, bit width 1) for OPTIONAL columns, then the values: PLAIN, or dictionary
- * indices (one bit-width byte + RLE hybrid). A column falls back to PLAIN for the rest of a row group when its
- * dictionary grows past dict_page_size_limit.
+ * indices (one bit-width byte + RLE hybrid). A column chunk starts with a dictionary, and drops it (parquet_dict.h)
+ * once its first values show that the dictionary would not be smaller than PLAIN: the values buffered so far are
+ * rewritten PLAIN and no dictionary page is written (so nearly unique columns are not hashed value by value). A
+ * column also falls back to PLAIN for the rest of a row group when its dictionary grows past dict_page_size_limit.
  *
  * Memory: one row group's compressed pages plus each column's current page and dictionary; buffers are reused
  * across pages and row groups, nothing is allocated per value. */
@@ -21,6 +23,7 @@
 #include "agent/version.h"
 #include "targets/parquet/byte_buffer.h"
 #include "targets/parquet/parquet_codec.h"
+#include "targets/parquet/parquet_dict.h"
 #include "targets/parquet/parquet_meta.h"
 #include "targets/parquet/parquet_rle.h"
 #include "targets/parquet/parquet_values.h"
@@ -30,6 +33,12 @@
 #define DEFAULT_PAGE_SIZE (1024 * 1024)
 #define DEFAULT_DICT_LIMIT (1024 * 1024)
 #define STATS_MAX_BYTES 4096
+/* A column chunk decides whether its dictionary pays off after this many values, or this many PLAIN bytes. */
+#define DICT_PROBE_VALUES 20000
+#define DICT_PROBE_BYTES (256 * 1024)
+/* Bytes kept free in front of a page's PLAIN values, so that short definition levels (a page without nulls needs
+ * at most 10 bytes in a v1 page) can be put there and the page compressed without copying its values. */
+#define VALUES_HEADROOM 16
 
 enum col_source { SRC_OP, SRC_TS, SRC_TABLE, SRC_POS, SRC_UNCHANGED };
 enum stat_kind { STAT_INT, STAT_FLOAT, STAT_DEC128, STAT_BYTES };
@@ -43,17 +52,19 @@ struct wcol {
     enum stat_kind stat_kind;
 
     /* current page */
-    struct byte_buffer levels;  /* uint32 definition level per value (OPTIONAL columns) */
-    struct byte_buffer values;  /* PLAIN-encoded non-null values (plain pages) */
+    struct byte_buffer levels;  /* uint32 definition level per value (OPTIONAL columns), only once the page has
+                                 * a null: until then every level is 1 and page_values counts them */
+    struct byte_buffer values;  /* VALUES_HEADROOM free bytes, then the PLAIN-encoded non-null values (plain
+                                 * pages) */
     struct byte_buffer indices; /* uint32 dictionary index per non-null value (dictionary pages) */
     uint32_t page_values, page_nulls, bool_bits;
 
     /* dictionary of the current row group */
     bool dict_allowed, dict_on;
-    struct byte_buffer dict_data; /* PLAIN-encoded dictionary page body */
-    struct byte_buffer dict_ents; /* per entry: uint32 offset of its bytes in dict_data, uint32 length */
-    uint32_t *hash;
-    uint32_t hash_cap, dict_count;
+    bool dict_decided;          /* the probe of this chunk's first values has run */
+    int dict_bw;                /* bit width of the indices, for page size estimates */
+    struct pq_dict dict;
+    uint64_t probe_values, probe_plain_bytes; /* values added while the dictionary was on, their PLAIN size */
 
     /* column chunk of the current row group */
     struct byte_buffer chunk;
@@ -62,6 +73,7 @@ struct wcol {
 
     /* statistics of the current row group */
     bool has_minmax, minmax_too_long;
+    uint64_t kmin, kmax; /* byte arrays: the first 8 bytes of bmin / bmax, big-endian, zero-padded */
     int64_t imin, imax;
     double dmin, dmax;
     __int128 decmin, decmax;
@@ -87,6 +99,7 @@ struct lt_target_writer {
     char **table_names;         /* for _logtap_unchanged */
     int *table_col;             /* table column index -> index in cols */
     struct byte_buffer scratch, page_buf, comp_buf, hdr_buf;
+    struct pq_compressor *compressor;
     uint64_t offset;
     int64_t rg_rows;
     uint64_t rg_bytes;
@@ -138,6 +151,20 @@ static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
+/* The first 8 bytes of a byte string as a big-endian number, zero-padded: when two keys differ they order the
+ * strings as memcmp-then-length does; when they are equal the strings must be compared in full. */
+static inline uint64_t prefix_key(const uint8_t *p, uint32_t len)
+{
+    uint64_t k = 0;
+    if (len >= 8) {
+        memcpy(&k, p, 8);
+        return __builtin_bswap64(k);
+    }
+    for (uint32_t i = 0; i < len; i++)
+        k |= (uint64_t)p[i] << (56 - 8 * i);
+    return k;
+}
+
 static void stats_update(struct wcol *c, const uint8_t *p, uint32_t len, const struct pq_parsed *pv)
 {
     switch (c->stat_kind) {
@@ -161,22 +188,28 @@ static void stats_update(struct wcol *c, const uint8_t *p, uint32_t len, const s
         if (!c->has_minmax || pv->dec > c->decmax)
             c->decmax = pv->dec;
         break;
-    case STAT_BYTES:
+    case STAT_BYTES: {
         if (len > STATS_MAX_BYTES) {
             c->minmax_too_long = true;
             return;
         }
-        if (!c->has_minmax || bytes_cmp(p, len, c->bmin.data, c->bmin.len) < 0) {
+        uint64_t k = prefix_key(p, len);
+        if (!c->has_minmax ||
+            k < c->kmin || (k == c->kmin && bytes_cmp(p, len, c->bmin.data, c->bmin.len) < 0)) {
             bb_reset(&c->bmin);
             bb_append(&c->bmin, p, len);
             bb_reserve(&c->bmin, 1);
+            c->kmin = k;
         }
-        if (!c->has_minmax || bytes_cmp(p, len, c->bmax.data, c->bmax.len) > 0) {
+        if (!c->has_minmax ||
+            k > c->kmax || (k == c->kmax && bytes_cmp(p, len, c->bmax.data, c->bmax.len) > 0)) {
             bb_reset(&c->bmax);
             bb_append(&c->bmax, p, len);
             bb_reserve(&c->bmax, 1);
+            c->kmax = k;
         }
         break;
+    }
     }
     c->has_minmax = true;
 }
@@ -228,97 +261,32 @@ static uint32_t stats_value(const struct wcol *c, int which, uint8_t fixed[16], 
 
 /* ---- dictionary ---- */
 
-static uint32_t hash_bytes(const uint8_t *p, uint32_t len)
-{
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h ^ (h >> 15);
-}
-
 static void dict_reset(struct wcol *c)
 {
-    bb_reset(&c->dict_data);
-    bb_reset(&c->dict_ents);
-    if (c->hash)
-        memset(c->hash, 0, (size_t)c->hash_cap * sizeof *c->hash);
-    c->dict_count = 0;
+    pq_dict_clear(&c->dict);
     c->dict_on = c->dict_allowed;
-}
-
-static bool dict_entry(const struct wcol *c, uint32_t idx, const uint8_t **p, uint32_t *len)
-{
-    uint32_t ent[2];
-    memcpy(ent, c->dict_ents.data + (size_t)idx * 8, 8);
-    *p = c->dict_data.data + ent[0];
-    *len = ent[1];
-    return true;
-}
-
-static bool dict_grow(struct wcol *c)
-{
-    uint32_t cap = c->hash_cap ? c->hash_cap * 2 : 1024;
-    uint32_t *h = calloc(cap, sizeof *h);
-    if (!h)
-        return false;
-    for (uint32_t i = 0; i < c->dict_count; i++) {
-        const uint8_t *p;
-        uint32_t len;
-        dict_entry(c, i, &p, &len);
-        uint32_t slot = hash_bytes(p, len) & (cap - 1);
-        while (h[slot])
-            slot = (slot + 1) & (cap - 1);
-        h[slot] = i + 1;
-    }
-    free(c->hash);
-    c->hash = h;
-    c->hash_cap = cap;
-    return true;
-}
-
-/* The dictionary index of a value, adding it when new. Returns false when out of memory. */
-static bool dict_index(struct wcol *c, const uint8_t *p, uint32_t len, uint32_t *idx)
-{
-    if ((uint64_t)(c->dict_count + 1) * 2 > c->hash_cap && !dict_grow(c))
-        return false;
-    uint32_t slot = hash_bytes(p, len) & (c->hash_cap - 1);
-    while (c->hash[slot]) {
-        const uint8_t *q;
-        uint32_t qlen;
-        dict_entry(c, c->hash[slot] - 1, &q, &qlen);
-        if (qlen == len && (len == 0 || memcmp(p, q, len) == 0)) {
-            *idx = c->hash[slot] - 1;
-            return true;
-        }
-        slot = (slot + 1) & (c->hash_cap - 1);
-    }
-    if (c->t.physical == PQ_BYTE_ARRAY)
-        bb_u32le(&c->dict_data, len);
-    uint32_t ent[2] = {(uint32_t)c->dict_data.len, len};
-    bb_append(&c->dict_data, p, len);
-    bb_append(&c->dict_ents, ent, 8);
-    if (c->dict_data.oom || c->dict_ents.oom)
-        return false;
-    c->hash[slot] = c->dict_count + 1;
-    *idx = c->dict_count++;
-    return true;
+    c->dict_decided = false;
+    c->dict_bw = 1;
+    c->probe_values = c->probe_plain_bytes = 0;
 }
 
 /* ---- pages ---- */
 
-static int dict_bit_width(const struct wcol *c)
+static inline size_t values_len(const struct wcol *c)
 {
-    int bw = pq_bit_width(c->dict_count > 0 ? c->dict_count - 1 : 0);
-    return bw < 1 ? 1 : bw;
+    return c->values.len - VALUES_HEADROOM;
+}
+
+static inline void values_reset(struct wcol *c)
+{
+    c->values.len = VALUES_HEADROOM; /* reserved when the column was added */
 }
 
 static uint64_t page_estimate(const struct wcol *c)
 {
-    uint64_t est = c->values.len + c->page_values / 8;
+    uint64_t est = values_len(c) + c->page_values / 8;
     if (c->dict_on)
-        est += (uint64_t)(c->indices.len / 4) * (uint64_t)dict_bit_width(c) / 8;
+        est += (uint64_t)(c->indices.len / 4) * (uint64_t)c->dict_bw / 8;
     return est;
 }
 
@@ -336,6 +304,15 @@ static int data_page_encoding(const struct lt_target_writer *w)
     return w->encoding == LT_ENC_PLAIN_DICTIONARY ? PQ_ENC_PLAIN_DICTIONARY : PQ_ENC_RLE_DICTIONARY;
 }
 
+/* Appends the current page's definition levels (RLE hybrid, bit width 1): one run of 1s when it has no null. */
+static void encode_levels(const struct wcol *c, struct byte_buffer *out)
+{
+    if (c->page_nulls == 0)
+        pq_rle_encode_run(1, c->page_values, 1, out);
+    else
+        pq_rle_encode((const uint32_t *)c->levels.data, c->levels.len / 4, 1, out);
+}
+
 static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_error *err)
 {
     if (c->page_values == 0)
@@ -348,7 +325,7 @@ static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_erro
         if (!w->v2)
             bb_u32le(body, 0);
         size_t start = body->len;
-        pq_rle_encode((const uint32_t *)c->levels.data, c->levels.len / 4, 1, body);
+        encode_levels(c, body);
         if (!w->v2 && !body->oom) {
             uint32_t n = (uint32_t)(body->len - start);
             for (int i = 0; i < 4; i++)
@@ -357,27 +334,46 @@ static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_erro
         def_len = body->len;
     }
     size_t values_start = body->len;
+    const uint8_t *page;  /* the page body: levels then values */
+    size_t page_len;
     if (c->dict_on) {
-        int bw = dict_bit_width(c);
+        int bw = c->dict_bw;
         bb_byte(body, (uint8_t)bw);
         pq_rle_encode((const uint32_t *)c->indices.data, c->indices.len / 4, bw, body);
+        page = body->data;
+        page_len = body->len;
+    } else if (body->len <= VALUES_HEADROOM && !body->oom) {
+        /* the levels fit in front of the values: no copy of the values */
+        uint8_t *at = c->values.data + VALUES_HEADROOM - body->len;
+        if (body->len)
+            memcpy(at, body->data, body->len);
+        page = at;
+        page_len = body->len + values_len(c);
     } else {
-        bb_append(body, c->values.data, c->values.len);
+        bb_append(body, c->values.data + VALUES_HEADROOM, values_len(c));
+        page = body->data;
+        page_len = body->len;
     }
     if (body->oom)
         return oom(err);
     const char *why = "";
     size_t comp_from = w->v2 ? values_start : 0;
-    if (pq_compress(w->codec, body->data + comp_from, body->len - comp_from, &w->comp_buf, &why) < 0)
-        return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: %s", why);
-    if (body->len > INT32_MAX || w->comp_buf.len > INT32_MAX)
+    const uint8_t *payload = page + comp_from;
+    size_t payload_len = page_len - comp_from;
+    if (w->codec != PQ_CODEC_UNCOMPRESSED) {
+        if (pq_compress(w->compressor, w->codec, payload, payload_len, &w->comp_buf, &why) < 0)
+            return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: %s", why);
+        payload = w->comp_buf.data;
+        payload_len = w->comp_buf.len;
+    }
+    if (page_len > INT32_MAX || comp_from + payload_len > INT32_MAX)
         return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: page too large");
 
     struct pq_page_header ph;
     memset(&ph, 0, sizeof ph);
     int enc = c->dict_on ? data_page_encoding(w) : PQ_ENC_PLAIN;
-    ph.uncompressed_page_size = (int32_t)body->len;
-    ph.compressed_page_size = (int32_t)(comp_from + w->comp_buf.len);
+    ph.uncompressed_page_size = (int32_t)page_len;
+    ph.compressed_page_size = (int32_t)(comp_from + payload_len);
     if (w->v2) {
         ph.type = PQ_PAGE_DATA_V2;
         ph.has_data_v2 = true;
@@ -402,18 +398,18 @@ static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_erro
     pq_encode_page_header(&tw, &ph);
     bb_append(&c->chunk, w->hdr_buf.data, w->hdr_buf.len);
     if (w->v2)
-        bb_append(&c->chunk, body->data, comp_from);
-    bb_append(&c->chunk, w->comp_buf.data, w->comp_buf.len);
+        bb_append(&c->chunk, page, comp_from);
+    bb_append(&c->chunk, payload, payload_len);
     if (c->chunk.oom || w->hdr_buf.oom)
         return oom(err);
-    c->chunk_uncompressed += (int64_t)(w->hdr_buf.len + body->len);
+    c->chunk_uncompressed += (int64_t)(w->hdr_buf.len + page_len);
     c->chunk_values += c->page_values;
     if (c->dict_on)
         c->used_dict_pages = true;
     else
         c->used_plain_pages = true;
     bb_reset(&c->levels);
-    bb_reset(&c->values);
+    values_reset(c);
     bb_reset(&c->indices);
     c->page_values = c->page_nulls = c->bool_bits = 0;
     return LT_OK;
@@ -423,6 +419,15 @@ static int flush_page(struct lt_target_writer *w, struct wcol *c, struct lt_erro
 
 static int append_null(struct lt_target_writer *w, struct wcol *c, struct lt_error *err)
 {
+    if (c->page_nulls == 0 && c->page_values > 0) {
+        /* the page's first null: write out the 1s its levels have been until now */
+        if (!bb_reserve(&c->levels, (size_t)c->page_values * 4))
+            return oom(err);
+        uint32_t *lv = (uint32_t *)(c->levels.data + c->levels.len);
+        for (uint32_t i = 0; i < c->page_values; i++)
+            lv[i] = 1;
+        c->levels.len += (size_t)c->page_values * 4;
+    }
     uint32_t zero = 0;
     bb_append(&c->levels, &zero, 4);
     c->page_values++;
@@ -436,40 +441,95 @@ static int append_null(struct lt_target_writer *w, struct wcol *c, struct lt_err
     return LT_OK;
 }
 
+/* Gives up the dictionary of c's column chunk, which does not pay off. While no dictionary-encoded page of the
+ * chunk has gone out, every value of the chunk is in the current page: its indices are rewritten as PLAIN values
+ * and the chunk gets no dictionary page at all. Otherwise the current page goes out dictionary-encoded, like when
+ * the dictionary overflows, and the rest of the chunk is PLAIN. */
+static int dict_abandon(struct lt_target_writer *w, struct wcol *c, struct lt_error *err)
+{
+    if (c->used_dict_pages) {
+        int rc = flush_page(w, c, err);
+        c->dict_on = false;
+        return rc;
+    }
+    size_t n = c->indices.len / 4;
+    if (!bb_reserve(&c->values, (size_t)c->probe_plain_bytes))
+        return oom(err);
+    bool prefix = c->t.physical == PQ_BYTE_ARRAY;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx;
+        const uint8_t *p;
+        uint32_t len;
+        memcpy(&idx, c->indices.data + i * 4, 4);
+        pq_dict_entry(&c->dict, idx, &p, &len);
+        if (prefix)
+            bb_u32le(&c->values, len);
+        bb_append(&c->values, p, len);
+    }
+    if (c->values.oom)
+        return oom(err);
+    bb_reset(&c->indices);
+    pq_dict_clear(&c->dict);
+    c->dict_on = false;
+    return LT_OK;
+}
+
 static int append_value(struct lt_target_writer *w, struct wcol *c, const uint8_t *p, uint32_t len,
                         const struct pq_parsed *pv, struct lt_error *err)
 {
-    if (c->optional) {
+    if (c->optional && c->page_nulls > 0) {
         uint32_t one = 1;
         bb_append(&c->levels, &one, 4);
     }
-    if (w->stats)
-        stats_update(c, p, len, pv);
     if (c->dict_on) {
         uint32_t idx;
-        if (!dict_index(c, p, len, &idx))
+        int added = pq_dict_index(&c->dict, p, len, &idx);
+        if (added < 0)
             return oom(err);
+        if (added) {
+            /* a dictionary-encoded chunk's statistics are those of its distinct values */
+            if (w->stats)
+                stats_update(c, p, len, pv);
+            c->dict_bw = pq_dict_index_bit_width(c->dict.count);
+        }
         bb_append(&c->indices, &idx, 4);
-    } else if (c->t.physical == PQ_BOOLEAN) {
-        if (c->bool_bits % 8 == 0)
-            bb_byte(&c->values, 0);
-        if (p[0] && !c->values.oom)
-            c->values.data[c->values.len - 1] |= (uint8_t)(1u << (c->bool_bits % 8));
-        c->bool_bits++;
+        c->probe_values++;
+        c->probe_plain_bytes += len + (c->t.physical == PQ_BYTE_ARRAY ? 4 : 0);
     } else {
-        if (c->t.physical == PQ_BYTE_ARRAY)
-            bb_u32le(&c->values, len);
-        bb_append(&c->values, p, len);
+        if (w->stats)
+            stats_update(c, p, len, pv);
+        if (c->t.physical == PQ_BOOLEAN) {
+            if (c->bool_bits % 8 == 0)
+                bb_byte(&c->values, 0);
+            if (p[0] && !c->values.oom)
+                c->values.data[c->values.len - 1] |= (uint8_t)(1u << (c->bool_bits % 8));
+            c->bool_bits++;
+        } else {
+            if (c->t.physical == PQ_BYTE_ARRAY)
+                bb_u32le(&c->values, len);
+            bb_append(&c->values, p, len);
+        }
     }
     if (c->levels.oom || c->values.oom || c->indices.oom)
         return oom(err);
     c->page_values++;
     w->rg_bytes += len + 4;
-    if (c->dict_on && c->dict_data.len > w->dict_limit) {
-        /* The dictionary is full: this page ends as a dictionary page, the rest of the row group is PLAIN. */
-        int rc = flush_page(w, c, err);
-        c->dict_on = false;
-        return rc;
+    if (c->dict_on) {
+        if (c->dict.data.len > w->dict_limit) {
+            /* The dictionary is full: this page ends as a dictionary page, the rest of the row group is PLAIN. */
+            int rc = flush_page(w, c, err);
+            c->dict_on = false;
+            return rc;
+        }
+        if (!c->dict_decided &&
+            (c->probe_values >= DICT_PROBE_VALUES || c->probe_plain_bytes >= DICT_PROBE_BYTES)) {
+            c->dict_decided = true;
+            if (!pq_dict_pays_off(c->probe_values, c->probe_plain_bytes, c->dict.count, c->dict.data.len)) {
+                int rc = dict_abandon(w, c, err);
+                if (rc)
+                    return rc;
+            }
+        }
     }
     if (page_estimate(c) >= w->page_size)
         return flush_page(w, c, err);
@@ -531,17 +591,17 @@ static int flush_row_group(struct lt_target_writer *w, struct lt_error *err)
             note_encoding(m, PQ_ENC_RLE);
         if (c->used_dict_pages) {
             const char *why = "";
-            if (pq_compress(w->codec, c->dict_data.data, c->dict_data.len, &w->comp_buf, &why) < 0)
+            if (pq_compress(w->compressor, w->codec, c->dict.data.data, c->dict.data.len, &w->comp_buf, &why) < 0)
                 return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: %s", why);
-            if (c->dict_data.len > INT32_MAX || w->comp_buf.len > INT32_MAX)
+            if (c->dict.data.len > INT32_MAX || w->comp_buf.len > INT32_MAX)
                 return lt_fail(err, LT_ERR_RUNTIME, "parquet writer: dictionary page too large");
             struct pq_page_header ph;
             memset(&ph, 0, sizeof ph);
             ph.type = PQ_PAGE_DICTIONARY;
-            ph.uncompressed_page_size = (int32_t)c->dict_data.len;
+            ph.uncompressed_page_size = (int32_t)c->dict.data.len;
             ph.compressed_page_size = (int32_t)w->comp_buf.len;
             ph.has_dictionary = true;
-            ph.dictionary.num_values = (int32_t)c->dict_count;
+            ph.dictionary.num_values = (int32_t)c->dict.count;
             ph.dictionary.encoding =
                 w->encoding == LT_ENC_PLAIN_DICTIONARY ? PQ_ENC_PLAIN_DICTIONARY : PQ_ENC_PLAIN;
             struct tc_writer tw;
@@ -557,7 +617,7 @@ static int flush_row_group(struct lt_target_writer *w, struct lt_error *err)
                 rc = write_all(w, w->comp_buf.data, w->comp_buf.len, err);
             if (rc)
                 return rc;
-            total_unc += (int64_t)(w->hdr_buf.len + c->dict_data.len);
+            total_unc += (int64_t)(w->hdr_buf.len + c->dict.data.len);
             total_comp += (int64_t)(w->hdr_buf.len + w->comp_buf.len);
             note_encoding(m, ph.dictionary.encoding);
             note_encoding(m, data_page_encoding(w));
@@ -620,9 +680,7 @@ static void free_writer(struct lt_target_writer *w)
         bb_free(&c->levels);
         bb_free(&c->values);
         bb_free(&c->indices);
-        bb_free(&c->dict_data);
-        bb_free(&c->dict_ents);
-        free(c->hash);
+        pq_dict_free(&c->dict);
         bb_free(&c->chunk);
         bb_free(&c->bmin);
         bb_free(&c->bmax);
@@ -637,6 +695,7 @@ static void free_writer(struct lt_target_writer *w)
     bb_free(&w->page_buf);
     bb_free(&w->comp_buf);
     bb_free(&w->hdr_buf);
+    pq_compressor_free(w->compressor);
     for (int i = 0; i < w->nrgs; i++) {
         free(w->rgs[i].cols);
         free(w->rgs[i].stats_blob);
@@ -676,7 +735,11 @@ static bool add_column(struct lt_target_writer *w, const char *name, enum col_so
     default: c->stat_kind = STAT_INT; break;
     }
     c->dict_allowed = w->encoding != LT_ENC_PLAIN && c->t.physical != PQ_BOOLEAN;
-    c->dict_on = c->dict_allowed;
+    pq_dict_init(&c->dict, c->t.physical == PQ_BYTE_ARRAY);
+    dict_reset(c);
+    if (!bb_reserve(&c->values, VALUES_HEADROOM))
+        return false;
+    values_reset(c);
     return true;
 }
 
@@ -702,7 +765,8 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
     w->parsed = calloc((size_t)ntable + 1, sizeof *w->parsed);
     w->table_names = calloc((size_t)ntable + 1, sizeof *w->table_names);
     w->table_col = calloc((size_t)ntable + 1, sizeof *w->table_col);
-    if (!w->cols || !w->parsed || !w->table_names || !w->table_col) {
+    w->compressor = pq_compressor_new();
+    if (!w->cols || !w->parsed || !w->table_names || !w->table_col || !w->compressor) {
         free_writer(w);
         return oom(err);
     }
@@ -777,10 +841,9 @@ static int parquet_write_row(struct lt_target_writer *w, const struct lt_row *ro
 
     for (int k = 0; k < w->ncols; k++) {
         struct wcol *c = &w->cols[k];
-        struct pq_parsed pv;
+        static const struct pq_parsed pv; /* the extra columns are byte arrays: their statistics need no number */
         int rc;
         char ts[32];
-        memset(&pv, 0, sizeof pv);
         switch (c->src) {
         case SRC_OP:
             rc = append_value(w, c, (const uint8_t *)&row->op, 1, &pv, err);
@@ -823,7 +886,7 @@ static uint64_t parquet_size(const struct lt_target_writer *w)
     uint64_t n = w->offset;
     for (int i = 0; i < w->ncols; i++) {
         const struct wcol *c = &w->cols[i];
-        n += c->chunk.len + c->dict_data.len + page_estimate(c);
+        n += c->chunk.len + c->dict.data.len + page_estimate(c);
     }
     return n;
 }

@@ -1,7 +1,7 @@
 /* The Parquet target: every canonical type written and read back through our reader for every codec, page
  * version and encoding; NULLs, empty strings, unicode, extremes; parse errors that name the column and value and
  * leave the file intact; an empty file; a million rows in several row groups; dictionary fallback; millisecond
- * timestamps; the _logtap_unchanged column. */
+ * timestamps; the _logtap_unchanged column; the dictionary probe that drops dictionaries of nearly unique columns. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -288,6 +288,57 @@ static void test_value_parsing(void)
         {LT_TYPE_UUID, 0, 0, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", NULL},
         {LT_TYPE_UUID, 0, 0, "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", NULL},
         {LT_TYPE_JSON, 0, 0, "{\"a\":[1,2]}", "{\"a\":[1,2]}"}, {LT_TYPE_TEXT, 0, 0, "", ""},
+        /* integers: signs, leading zeros, the limits of each width, overflow of 64 bits */
+        {LT_TYPE_INT64, 0, 0, "-9223372036854775808", "-9223372036854775808"}, {LT_TYPE_INT64, 0, 0, "+42", "42"},
+        {LT_TYPE_INT64, 0, 0, "007", "7"},        {LT_TYPE_INT64, 0, 0, "-", NULL},
+        {LT_TYPE_INT64, 0, 0, "1-", NULL},        {LT_TYPE_INT64, 0, 0, " 1", NULL},
+        {LT_TYPE_INT64, 0, 0, "18446744073709551616", NULL}, {LT_TYPE_INT64, 0, 0, "-9223372036854775809", NULL},
+        {LT_TYPE_INT32, 0, 0, "-2147483649", NULL}, {LT_TYPE_INT16, 0, 0, "-32769", NULL},
+        {LT_TYPE_INT16, 0, 0, "-0", "0"},
+        /* decimals: negatives, scale padding (across 19 digits too), 19/20/38 digits, NaN and infinities refused */
+        {LT_TYPE_DECIMAL, 12, 2, "-0.01", "-0.01"}, {LT_TYPE_DECIMAL, 12, 2, "12", "12.00"},
+        {LT_TYPE_DECIMAL, 12, 2, "+5", "5.00"},   {LT_TYPE_DECIMAL, 12, 2, "-0", "0.00"},
+        {LT_TYPE_DECIMAL, 12, 2, ".5", "0.50"},   {LT_TYPE_DECIMAL, 12, 2, "5.", "5.00"},
+        {LT_TYPE_DECIMAL, 12, 2, ".", NULL},      {LT_TYPE_DECIMAL, 12, 2, "-", NULL},
+        {LT_TYPE_DECIMAL, 12, 2, "1.2.3", NULL},  {LT_TYPE_DECIMAL, 12, 2, "1 ", NULL},
+        {LT_TYPE_DECIMAL, 12, 2, "Infinity", NULL}, {LT_TYPE_DECIMAL, 12, 2, "-Infinity", NULL},
+        {LT_TYPE_DECIMAL, 12, 2, "1e2", NULL},    {LT_TYPE_DECIMAL, 38, 10, "NaN", NULL},
+        {LT_TYPE_DECIMAL, 18, 2, "9999999999999999.99", "9999999999999999.99"},
+        {LT_TYPE_DECIMAL, 18, 2, "-9999999999999999.99", "-9999999999999999.99"},
+        {LT_TYPE_DECIMAL, 18, 2, "10000000000000000", NULL},
+        {LT_TYPE_DECIMAL, 18, 18, "-0.999999999999999999", "-0.999999999999999999"},
+        {LT_TYPE_DECIMAL, 19, 0, "9999999999999999999", "9999999999999999999"},
+        {LT_TYPE_DECIMAL, 20, 0, "18446744073709551616", "18446744073709551616"},
+        {LT_TYPE_DECIMAL, 20, 0, "-99999999999999999999", "-99999999999999999999"},
+        {LT_TYPE_DECIMAL, 38, 20, "1", "1.00000000000000000000"},
+        {LT_TYPE_DECIMAL, 38, 20, "-123456789012345678.5", "-123456789012345678.50000000000000000000"},
+        {LT_TYPE_DECIMAL, 38, 37, "9.9999999999999999999999999999999999999", "9.9999999999999999999999999999999999999"},
+        {LT_TYPE_DECIMAL, 38, 37, "-0.0000000000000000000000000000000000001", "-0.0000000000000000000000000000000000001"},
+        {LT_TYPE_DECIMAL, 38, 0, "-99999999999999999999999999999999999999", "-99999999999999999999999999999999999999"},
+        {LT_TYPE_DECIMAL, 38, 10, "123456789012345678901234567.1", "123456789012345678901234567.1000000000"},
+        {LT_TYPE_DECIMAL, 10, 5, "1.100000000000000000000000000000", "1.10000"},
+        {LT_TYPE_DECIMAL, 10, 5, "0.000001", NULL},
+        {LT_TYPE_DECIMAL, 10, 5, "000000000000000000000000000012.5", "12.50000"},
+        /* timestamps in the common shape (fast path) and around it (general parser) */
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-02-29 23:59:59.999999+00", "2024-02-29 23:59:59.999999+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2023-02-29 00:00:00+00", NULL},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:60+00", "2024-01-01 00:01:00+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 24:00:00+00", "2024-01-02 00:00:00+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:00.+00", NULL},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:00.1234567+00", NULL},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:00+16", NULL},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:00+05:60", NULL},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:00-00:30", "2024-01-01 00:30:00+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "1969-12-31 23:59:59.000001+00", "1969-12-31 23:59:59.000001+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "9999-12-31 23:59:59.999999+00", "9999-12-31 23:59:59.999999+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "0001-01-01 00:00:00+00", "0001-01-01 00:00:00+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 1:00:00+00", "2024-01-01 01:00:00+00"},
+        {LT_TYPE_TIMESTAMPTZ, 0, 0, "2024-01-01 00:00:00+00x", NULL},
+        {LT_TYPE_TIMESTAMP, 0, 0, "2024-01-01 00:00:00.5x", NULL},
+        {LT_TYPE_TIMESTAMP, 0, 0, "2024-01-01 00:00:00+00", NULL},
+        {LT_TYPE_TIMESTAMP, 0, 0, "12345-01-01 00:00:00", "12345-01-01 00:00:00"},
+        {LT_TYPE_DATE, 0, 0, "2024-1-5", "2024-01-05"}, {LT_TYPE_DATE, 0, 0, "2024-01-0x", NULL},
+        {LT_TYPE_BOOL, 0, 0, "T", "t"},           {LT_TYPE_BOOL, 0, 0, "", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct lt_error err = {0};
@@ -437,6 +488,105 @@ static void test_million_rows(void)
     lt_schema_free(s);
 }
 
+/* The dictionary probe: nearly unique columns drop their dictionary after the first values (no dictionary page
+ * when none has gone out yet, dictionary pages then PLAIN when small pages went out before the decision),
+ * repetitive ones keep it; nulls that first appear late in a page; every value and statistic read back. */
+static void test_dictionary_probe(void)
+{
+    struct lt_table_schema *s = lt_schema_new("public", "probe", 3);
+    lt_schema_set_column(s, 0, "id", LT_TYPE_INT64, 0, 0, true, false, NULL);
+    lt_schema_set_column(s, 1, "grp", LT_TYPE_TEXT, 0, 0, false, true, NULL);
+    lt_schema_set_column(s, 2, "u", LT_TYPE_TEXT, 0, 0, false, true, NULL);
+    struct lt_file_layout layout = {.schema = s};
+    const int N = 100000;
+    for (int variant = 0; variant < 3; variant++) {
+        struct lt_target_config cfg;
+        pt_default_config(&cfg);
+        cfg.compression = LT_COMPRESS_ZSTD;
+        cfg.parquet_v2 = variant == 2;
+        if (variant == 1)
+            cfg.data_page_size = 4096; /* pages go out before the probe decides */
+        const char *path = tmp_path("probe.parquet");
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        struct lt_target_writer *w;
+        struct lt_error err = {0};
+        CHECK_INT(lt_parquet_target.open(&w, fd, &cfg, &layout, &err), 0);
+        for (int i = 0; i < N; i++) {
+            char id[32], grp[32], u[48];
+            struct lt_value vals[3];
+            snprintf(id, sizeof id, "%d", i * 3 - 7);
+            snprintf(grp, sizeof grp, "group %d", i % 50);
+            snprintf(u, sizeof u, "unique value %08x-%d", (unsigned)i * 2654435761u, i);
+            vals[0] = (struct lt_value){id, (uint32_t)strlen(id), LT_VALUE_PRESENT};
+            vals[1] = (struct lt_value){grp, (uint32_t)strlen(grp), i % 1000 == 999 ? LT_VALUE_NULL : LT_VALUE_PRESENT};
+            vals[2] = (struct lt_value){u, (uint32_t)strlen(u), i % 7 == 3 ? LT_VALUE_NULL : LT_VALUE_PRESENT};
+            struct lt_row row = {.op = 'I', .nvals = 3, .vals = vals};
+            strcpy(row.pos, "00000001/00000002:00000000000000000000");
+            if (lt_parquet_target.write_row(w, &row, &err)) {
+                CHECK_STR(err.msg, "");
+                break;
+            }
+        }
+        CHECK_INT(lt_parquet_target.finish(w, &err), 0);
+        close(fd);
+
+        size_t flen;
+        unsigned char *file = unit_read_file(path, &flen);
+        struct pq_file_meta fm;
+        if (CHECK(file && read_footer(file, flen, &fm))) {
+            CHECK_INT(fm.nrow_groups, 1);
+            for (int c = 0; c < 4; c++) {
+                const struct pq_column_meta *m = &fm.row_groups[0].columns[c].meta;
+                bool plain = false, dict = false;
+                for (int i = 0; i < m->n_encodings; i++) {
+                    plain |= m->encodings[i] == PQ_ENC_PLAIN;
+                    dict |= m->encodings[i] == PQ_ENC_RLE_DICTIONARY;
+                }
+                if (c == 1 || c == 3) { /* grp, _logtap_pos: repetitive, dictionary kept */
+                    CHECK(dict && m->has_dictionary_page_offset);
+                } else if (variant == 1) { /* unique, small pages: dictionary pages, then PLAIN */
+                    CHECK(dict && plain && m->has_dictionary_page_offset);
+                } else { /* unique: PLAIN only, no dictionary page */
+                    CHECK(plain && !dict && !m->has_dictionary_page_offset);
+                }
+            }
+            const struct pq_column_meta *id = &fm.row_groups[0].columns[0].meta;
+            CHECK_INT(le64(id->stats.min_value), -7);
+            CHECK_INT(le64(id->stats.max_value), (N - 1) * 3 - 7);
+            const struct pq_column_meta *grp = &fm.row_groups[0].columns[1].meta;
+            CHECK_MEM(grp->stats.min_value.p, grp->stats.min_value.len, "group 0", 7);
+            CHECK_MEM(grp->stats.max_value.p, grp->stats.max_value.len, "group 9", 7);
+            CHECK_INT(grp->stats.null_count, N / 1000);
+            const struct pq_column_meta *u = &fm.row_groups[0].columns[2].meta;
+            CHECK_INT(u->stats.null_count, (N - 4) / 7 + 1);
+            CHECK_MEM(u->stats.min_value.p, u->stats.min_value.len, "unique value 00000000-0", 23);
+        }
+        pq_file_meta_free(&fm);
+        free(file);
+
+        struct lt_parquet_reader *r;
+        const struct lt_value *v;
+        CHECK_INT(lt_parquet_reader_open(path, &r, &err), 0);
+        int rows = 0, bad = 0, rc;
+        while ((rc = lt_parquet_reader_next(r, &v, &err)) == 1) {
+            char id[32], grp[32], u[48];
+            snprintf(id, sizeof id, "%d", rows * 3 - 7);
+            snprintf(grp, sizeof grp, "group %d", rows % 50);
+            snprintf(u, sizeof u, "unique value %08x-%d", (unsigned)rows * 2654435761u, rows);
+            if (!value_is(&v[0], id) || !value_is(&v[1], rows % 1000 == 999 ? NULL : grp) ||
+                !value_is(&v[2], rows % 7 == 3 ? NULL : u) ||
+                !value_is(&v[3], "00000001/00000002:00000000000000000000"))
+                bad++;
+            rows++;
+        }
+        CHECK_INT(rc, 0);
+        CHECK_INT(rows, N);
+        CHECK_INT(bad, 0);
+        lt_parquet_reader_close(r);
+    }
+    lt_schema_free(s);
+}
+
 static void test_row_width_mismatch(void)
 {
     struct lt_table_schema *schema = pt_schema();
@@ -467,5 +617,6 @@ int main(void)
     RUN(test_value_parsing);
     RUN(test_row_width_mismatch);
     RUN(test_million_rows);
+    RUN(test_dictionary_probe);
     return unit_report();
 }
