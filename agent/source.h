@@ -92,8 +92,9 @@ struct logtap_source_ops {
      * by tabs), over the given columns. NULL when the source cannot compute it. */
     int (*table_checksum)(struct lt_source *src, const struct lt_table_schema *t, int64_t *rows, char sum[64],
                           struct lt_error *err);
-    /* Bytes of source log between two checkpoints (from earlier than to), for status; NULL when not measurable. */
-    int (*lag_bytes)(const char *from, const char *to, int64_t *bytes);
+    /* Bytes of source log between two checkpoints (from earlier than to), for status; may ask the source (MySQL:
+     * the sizes of the binlog files in between). NULL when not measurable. */
+    int (*lag_bytes)(struct lt_source *src, const char *from, const char *to, int64_t *bytes, struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 };

@@ -111,6 +111,17 @@ void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, cha
 void lt_my_format_checkpoint(const char *file, uint64_t pos, char out[LT_CHECKPOINT_MAX]);
 bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos);
 
+/* A binlog file as SHOW BINARY LOGS lists it. */
+struct lt_my_binlog_file {
+    const char *name;
+    uint64_t size;
+};
+/* Bytes from (from_file, from_pos) to (to_file, to_pos): the rest of from_file, the files listed in between, and
+ * to_pos (files in SHOW BINARY LOGS order). LT_ERR_RUNTIME when from_file is not listed or to_file not after it;
+ * files may be NULL when both positions are in one file. */
+int lt_my_binlog_distance(const struct lt_my_binlog_file *files, size_t n, const char *from_file, uint64_t from_pos,
+                          const char *to_file, uint64_t to_pos, int64_t *bytes);
+
 /* mysql_cdc.c */
 int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
 int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err);

@@ -905,14 +905,60 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
     return LT_OK;
 }
 
-/* Bytes between two checkpoints of the same binlog file (other files: not measurable without the server). */
-static int my_lag_bytes(const char *from, const char *to, int64_t *bytes)
+int lt_my_binlog_distance(const struct lt_my_binlog_file *files, size_t n, const char *from_file, uint64_t from_pos,
+                          const char *to_file, uint64_t to_pos, int64_t *bytes)
+{
+    if (strcmp(from_file, to_file) == 0) {
+        *bytes = to_pos > from_pos ? (int64_t)(to_pos - from_pos) : 0;
+        return LT_OK;
+    }
+    size_t i = 0;
+    while (i < n && strcmp(files[i].name, from_file) != 0)
+        i++;
+    if (i == n)
+        return LT_ERR_RUNTIME; /* purged, or from another server */
+    uint64_t sum = files[i].size > from_pos ? files[i].size - from_pos : 0;
+    for (i++; i < n && strcmp(files[i].name, to_file) != 0; i++)
+        sum += files[i].size;
+    if (i == n)
+        return LT_ERR_RUNTIME; /* `to` is not after `from` */
+    *bytes = (int64_t)(sum + to_pos);
+    return LT_OK;
+}
+
+/* Bytes of binlog between two checkpoints: within one file the difference, across files with the sizes from
+ * SHOW BINARY LOGS of the files in between. */
+static int my_lag_bytes(struct lt_source *s, const char *from, const char *to, int64_t *bytes, struct lt_error *err)
 {
     char fa[MY_FILE_MAX], fb[MY_FILE_MAX];
     uint64_t a, b;
-    if (!lt_my_parse_checkpoint(from, fa, &a) || !lt_my_parse_checkpoint(to, fb, &b) || strcmp(fa, fb) != 0)
-        return LT_ERR_RUNTIME;
-    *bytes = b > a ? (int64_t)(b - a) : 0;
+    if (!lt_my_parse_checkpoint(from, fa, &a) || !lt_my_parse_checkpoint(to, fb, &b))
+        return lt_fail(err, LT_ERR_RUNTIME, "\"%s\" or \"%s\" is not a binlog position", from, to);
+    if (strcmp(fa, fb) == 0)
+        return lt_my_binlog_distance(NULL, 0, fa, a, fb, b, bytes);
+    if (mysql_query(s->main, "SHOW BINARY LOGS"))
+        return lt_my_error(s->main, err, "SHOW BINARY LOGS");
+    MYSQL_RES *r = mysql_store_result(s->main);
+    if (!r)
+        return lt_my_error(s->main, err, "SHOW BINARY LOGS");
+    size_t n = (size_t)mysql_num_rows(r);
+    struct lt_my_binlog_file *files = calloc(n ? n : 1, sizeof *files);
+    if (!files) {
+        mysql_free_result(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    MYSQL_ROW row;
+    size_t k = 0;
+    while (k < n && (row = mysql_fetch_row(r)) != NULL && mysql_num_fields(r) >= 2) {
+        files[k].name = row[0] ? row[0] : "";
+        files[k].size = row[1] ? strtoull(row[1], NULL, 10) : 0;
+        k++;
+    }
+    int rc = lt_my_binlog_distance(files, k, fa, a, fb, b, bytes);
+    free(files);
+    mysql_free_result(r);
+    if (rc)
+        return lt_fail(err, LT_ERR_RUNTIME, "binlog %s is not listed before %s by SHOW BINARY LOGS (purged?)", fa, fb);
     return LT_OK;
 }
 

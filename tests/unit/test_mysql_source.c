@@ -1,5 +1,6 @@
 /* Unit tests for the MySQL source's position and checkpoint strings (sources/mysql/mysql_internal.h): fixed-width
- * positions whose byte order is the change order, and "file:position" checkpoints, including malformed ones. */
+ * positions whose byte order is the change order, and "file:position" checkpoints, including malformed ones; and
+ * the binlog distance behind `status`'s lag. */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,10 +57,38 @@ static void test_file_index(void)
     CHECK_INT(lt_my_file_index("nodot"), 0);
 }
 
+static void test_binlog_distance(void)
+{
+    const struct lt_my_binlog_file files[] = {
+        {"mysql-bin.000007", 5000}, {"mysql-bin.000008", 1000}, {"mysql-bin.000009", 700}, {"mysql-bin.000010", 400},
+    };
+    int64_t b = -1;
+    /* one file: the difference (never negative), no listing needed */
+    CHECK_INT(lt_my_binlog_distance(NULL, 0, "mysql-bin.000003", 100, "mysql-bin.000003", 350, &b), LT_OK);
+    CHECK_INT(b, 250);
+    CHECK_INT(lt_my_binlog_distance(NULL, 0, "mysql-bin.000003", 350, "mysql-bin.000003", 100, &b), LT_OK);
+    CHECK_INT(b, 0);
+    /* next file: the rest of the first, then the position in the second */
+    CHECK_INT(lt_my_binlog_distance(files, 4, "mysql-bin.000007", 4500, "mysql-bin.000008", 300, &b), LT_OK);
+    CHECK_INT(b, 500 + 300);
+    /* files in between count whole */
+    CHECK_INT(lt_my_binlog_distance(files, 4, "mysql-bin.000007", 4500, "mysql-bin.000010", 256, &b), LT_OK);
+    CHECK_INT(b, 500 + 1000 + 700 + 256);
+    /* a checkpoint at the very end of its file */
+    CHECK_INT(lt_my_binlog_distance(files, 4, "mysql-bin.000009", 700, "mysql-bin.000010", 4, &b), LT_OK);
+    CHECK_INT(b, 4);
+    /* purged, unknown, or the wrong way round: not measurable */
+    CHECK(lt_my_binlog_distance(files, 4, "mysql-bin.000006", 10, "mysql-bin.000008", 300, &b) != LT_OK);
+    CHECK(lt_my_binlog_distance(files, 4, "mysql-bin.000009", 10, "mysql-bin.000008", 300, &b) != LT_OK);
+    CHECK(lt_my_binlog_distance(files, 4, "mysql-bin.000009", 10, "other.000011", 300, &b) != LT_OK);
+    CHECK(lt_my_binlog_distance(files, 0, "mysql-bin.000009", 10, "mysql-bin.000010", 300, &b) != LT_OK);
+}
+
 int main(void)
 {
     RUN(test_positions_are_fixed_width_and_ordered);
     RUN(test_checkpoints);
     RUN(test_file_index);
+    RUN(test_binlog_distance);
     return unit_report();
 }
