@@ -29,7 +29,9 @@ void lt_table_list_free(struct lt_table_list *list);
 /* Called for every row a worker reads; a non-zero return stops the copy with that error. */
 typedef int (*lt_row_fn)(void *ctx, const struct lt_row *row, struct lt_error *err);
 
-#define LT_CHECKPOINT_MAX 64
+/* A checkpoint's text, NUL included (MySQL/MariaDB: a binlog file name up to 255 bytes, its position and a GTID
+ * position). */
+#define LT_CHECKPOINT_MAX 512
 
 struct lt_snapshot_info {
     char pos[LT_POS_MAX + 1];    /* position of the snapshot: full-load rows carry it */

@@ -3,8 +3,9 @@
  *
  * Snapshot: the main connection takes FLUSH TABLES WITH READ LOCK; while writes are blocked it lists the tables
  * (one query), opens the worker connections, each running START TRANSACTION WITH CONSISTENT SNAPSHOT, and reads the
- * binlog coordinates (SHOW MASTER STATUS); then it unlocks, and reads the tables' columns. Every worker therefore
- * sees the database exactly as of those coordinates, where the change stream continues.
+ * binlog coordinates (SHOW MASTER STATUS, and on MariaDB the GTID position @@gtid_binlog_pos); then it unlocks, and
+ * reads the tables' columns. Every worker therefore sees the database exactly as of those coordinates, where the
+ * change stream continues.
  *
  * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
  * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
@@ -24,6 +25,8 @@
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
+static char *quote_literal(MYSQL *c, const char *v);
+
 /* ---- positions ---- */
 
 uint32_t lt_my_file_index(const char *file)
@@ -37,24 +40,140 @@ void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, cha
     snprintf(out, LT_POS_MAX + 1, "%010" PRIu32 ":%012" PRIu64 ":%010" PRIu32, file_index, event_pos, row);
 }
 
-void lt_my_format_checkpoint(const char *file, uint64_t pos, char out[LT_CHECKPOINT_MAX])
+void lt_my_format_checkpoint(const char *file, uint64_t pos, const char *gtid, char out[LT_CHECKPOINT_MAX])
 {
-    snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64, file, pos);
+    if (gtid && gtid[0])
+        snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64 "@%s", file, pos, gtid);
+    else
+        snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64, file, pos);
 }
 
-bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos)
+bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos, char *gtid)
 {
-    const char *colon = cp ? strrchr(cp, ':') : NULL;
-    if (!colon || colon == cp || (size_t)(colon - cp) >= MY_FILE_MAX || !colon[1])
+    if (!cp)
         return false;
+    size_t len = strlen(cp);
+    const char *at = strrchr(cp, '@');
+    const char *g = "";
+    size_t glen = 0;
+    /* a suffix that is not a GTID position belongs to the file name */
+    if (at && lt_my_gtid_valid(at + 1, strlen(at + 1))) {
+        g = at + 1;
+        glen = strlen(g);
+        len = (size_t)(at - cp);
+        if (glen >= MY_GTID_MAX)
+            return false;
+    }
+    const char *colon = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (cp[i] == ':')
+            colon = cp + i;
+    if (!colon || colon == cp || (size_t)(colon - cp) >= MY_FILE_MAX || colon + 1 == cp + len)
+        return false;
+    char digits[24];
+    size_t nd = (size_t)(cp + len - colon - 1);
+    if (nd >= sizeof digits || colon[1] == '-' || colon[1] == '+' || colon[1] == ' ')
+        return false;
+    memcpy(digits, colon + 1, nd);
+    digits[nd] = '\0';
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(colon + 1, &end, 10);
-    if (*end || errno || colon[1] == '-')
+    unsigned long long v = strtoull(digits, &end, 10);
+    if (*end || errno)
         return false;
     memcpy(file, cp, (size_t)(colon - cp));
     file[colon - cp] = '\0';
     *pos = v;
+    if (gtid) {
+        memcpy(gtid, g, glen);
+        gtid[glen] = '\0';
+    }
+    return true;
+}
+
+/* ---- GTID positions (MariaDB) ---- */
+
+/* Reads a decimal number of at most max from text[*i..n). */
+static bool gtid_number(const char *text, size_t n, size_t *i, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t start = *i;
+    while (*i < n && text[*i] >= '0' && text[*i] <= '9') {
+        unsigned d = (unsigned)(text[*i] - '0');
+        if (v > (max - d) / 10)
+            return false;
+        v = v * 10 + d;
+        (*i)++;
+    }
+    *out = v;
+    return *i > start && *i - start <= 20;
+}
+
+struct gtid_entry {
+    uint32_t domain, server;
+    uint64_t seq;
+};
+
+/* Parses up to cap entries; false on bad syntax, a repeated domain, or more than cap entries. */
+static bool gtid_parse(const char *text, size_t n, struct gtid_entry *e, size_t cap, size_t *count)
+{
+    *count = 0;
+    size_t i = 0;
+    while (i < n) {
+        uint64_t d, sv, q;
+        if (*count == cap || !gtid_number(text, n, &i, UINT32_MAX, &d) || i >= n || text[i++] != '-' ||
+            !gtid_number(text, n, &i, UINT32_MAX, &sv) || i >= n || text[i++] != '-' ||
+            !gtid_number(text, n, &i, UINT64_MAX, &q))
+            return false;
+        for (size_t k = 0; k < *count; k++)
+            if (e[k].domain == d)
+                return false;
+        e[(*count)++] = (struct gtid_entry){(uint32_t)d, (uint32_t)sv, q};
+        if (i < n && (text[i++] != ',' || i == n))
+            return false;
+    }
+    return true;
+}
+
+#define GTID_ENTRIES_MAX (MY_GTID_MAX / 6)
+
+bool lt_my_gtid_valid(const char *text, size_t n)
+{
+    struct gtid_entry e[GTID_ENTRIES_MAX];
+    size_t count;
+    return n < MY_GTID_MAX && gtid_parse(text, n, e, GTID_ENTRIES_MAX, &count);
+}
+
+bool lt_my_gtid_set(char gtid[MY_GTID_MAX], uint32_t domain, uint32_t server, uint64_t seq)
+{
+    struct gtid_entry e[GTID_ENTRIES_MAX + 1];
+    size_t count;
+    if (!gtid_parse(gtid, strlen(gtid), e, GTID_ENTRIES_MAX, &count))
+        return false;
+    for (size_t i = 1; i < count; i++) /* sorted by domain (a server's list may not be) */
+        for (size_t j = i; j > 0 && e[j - 1].domain > e[j].domain; j--) {
+            struct gtid_entry t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+    size_t k = 0;
+    while (k < count && e[k].domain < domain)
+        k++;
+    if (k == count || e[k].domain != domain) {
+        memmove(e + k + 1, e + k, (count - k) * sizeof *e);
+        count++;
+    }
+    e[k] = (struct gtid_entry){domain, server, seq};
+    char out[MY_GTID_MAX];
+    size_t len = 0;
+    for (size_t i = 0; i < count; i++) {
+        int w = snprintf(out + len, sizeof out - len, "%s%" PRIu32 "-%" PRIu32 "-%" PRIu64, i ? "," : "", e[i].domain,
+                         e[i].server, e[i].seq);
+        if (w < 0 || (size_t)w >= sizeof out - len)
+            return false;
+        len += (size_t)w;
+    }
+    memcpy(gtid, out, len + 1);
     return true;
 }
 
@@ -161,6 +280,36 @@ int lt_my_master_status(MYSQL *c, char file[MY_FILE_MAX], uint64_t *pos, struct 
     return LT_OK;
 }
 
+int lt_my_binlog_gtid_pos(MYSQL *c, const char *file, uint64_t pos, char gtid[MY_GTID_MAX], bool *known,
+                          struct lt_error *err)
+{
+    *known = false;
+    gtid[0] = '\0';
+    char *q = quote_literal(c, file);
+    if (!q)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    char sql[2 * MY_FILE_MAX + 64];
+    snprintf(sql, sizeof sql, "SELECT BINLOG_GTID_POS(%s, %" PRIu64 ")", q, pos);
+    free(q);
+    char v[1][MY_FILE_MAX];
+    bool found;
+    if (mysql_query(c, sql)) /* MySQL has no such function */
+        return LT_OK;
+    MYSQL_RES *r = mysql_store_result(c);
+    MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+    found = row && row[0];
+    if (found)
+        snprintf(v[0], sizeof v[0], "%s", row[0]);
+    mysql_free_result(r);
+    if (!r && mysql_errno(c))
+        return lt_my_error(c, err, "BINLOG_GTID_POS");
+    if (found && lt_my_gtid_valid(v[0], strlen(v[0]))) {
+        snprintf(gtid, MY_GTID_MAX, "%s", v[0]);
+        *known = true;
+    }
+    return LT_OK;
+}
+
 /* The change stream needs a row-based binlog with full row images. */
 static int check_binlog_settings(MYSQL *c, struct lt_error *err)
 {
@@ -190,8 +339,15 @@ static int my_open(struct lt_source **out, const struct lt_task_config *cfg, str
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     s->cfg = cfg;
     int rc = lt_my_connect(cfg, &s->main, err);
+    if (!rc) {
+        const char *v = mysql_get_server_info(s->main);
+        s->is_mariadb = v && strstr(v, "MariaDB") != NULL;
+    }
     if (!rc && cfg->migration_type != LT_MIGRATE_FULL_LOAD)
         rc = check_binlog_settings(s->main, err);
+    if (!rc && cfg->source.use_gtid && cfg->migration_type != LT_MIGRATE_FULL_LOAD && !s->is_mariadb)
+        rc = lt_fail(err, LT_ERR_CONFIG, "source.use_gtid: resuming by GTID needs a MariaDB server; this is MySQL %s "
+                     "(remove use_gtid to resume by binlog file and position)", mysql_get_server_info(s->main));
     if (rc) {
         if (s->main)
             mysql_close(s->main);
@@ -647,6 +803,7 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
         if (!rc)
             info->time_us = strtoll(v[0], NULL, 10);
     }
+    char gtid[MY_GTID_MAX] = "";
     if (!rc) {
         rc = lt_my_master_status(s->main, file, &pos, err);
         if (rc && !for_cdc) { /* a plain full load works without a binlog: position 0 */
@@ -654,6 +811,13 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
             file[0] = '\0';
             pos = 0;
         }
+    }
+    if (!rc && file[0] && s->is_mariadb) { /* under the lock: the GTID position of exactly these coordinates */
+        char v[1][MY_FILE_MAX];
+        bool found;
+        rc = query_row(s->main, "SELECT @@global.gtid_binlog_pos", 1, v, &found, err);
+        if (!rc && found && lt_my_gtid_valid(v[0], strlen(v[0])))
+            snprintf(gtid, sizeof gtid, "%s", v[0]);
     }
     struct lt_error ignored;
     if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
@@ -664,7 +828,7 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
         return rc;
     lt_my_format_pos(file[0] ? lt_my_file_index(file) : 0, pos, 0, info->pos);
     if (file[0])
-        lt_my_format_checkpoint(file, pos, info->checkpoint);
+        lt_my_format_checkpoint(file, pos, gtid, info->checkpoint);
     return LT_OK;
 }
 
@@ -932,7 +1096,7 @@ static int my_lag_bytes(struct lt_source *s, const char *from, const char *to, i
 {
     char fa[MY_FILE_MAX], fb[MY_FILE_MAX];
     uint64_t a, b;
-    if (!lt_my_parse_checkpoint(from, fa, &a) || !lt_my_parse_checkpoint(to, fb, &b))
+    if (!lt_my_parse_checkpoint(from, fa, &a, NULL) || !lt_my_parse_checkpoint(to, fb, &b, NULL))
         return lt_fail(err, LT_ERR_RUNTIME, "\"%s\" or \"%s\" is not a binlog position", from, to);
     if (strcmp(fa, fb) == 0)
         return lt_my_binlog_distance(NULL, 0, fa, a, fb, b, bytes);
