@@ -11,6 +11,7 @@
 #define LOGTAP_MYSQL_INTERNAL_H
 
 #include <mysql.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,10 +38,20 @@ struct my_table_info {
 
 struct my_cdc_table; /* mysql_cdc.c's per-table cache entry */
 
+/* A selected table whose engine has no consistent snapshot (MyISAM, Aria, MEMORY...): it is read while the
+ * snapshot's FLUSH TABLES WITH READ LOCK still holds. */
+struct my_locked_table {
+    char *db, *table;
+    bool done;
+};
+
 struct lt_source {
     const struct lt_task_config *cfg;
     MYSQL *main;
     bool locked;                       /* main holds FLUSH TABLES WITH READ LOCK */
+    pthread_mutex_t lock_mutex;        /* guards the lock fields (and the UNLOCK on main from a load worker) */
+    struct my_locked_table *lock_tables; /* tables read under the lock; the last one done releases it */
+    int n_lock_tables, n_lock_pending;
     MYSQL *workers[MY_MAX_WORKERS];    /* full-load workers, each inside its consistent snapshot */
     int nworkers;
     struct lt_table_list pending_list; /* listed under the lock in snapshot_begin, handed out by list_tables */

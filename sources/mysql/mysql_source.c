@@ -5,7 +5,8 @@
  * (one query), opens the worker connections, each running START TRANSACTION WITH CONSISTENT SNAPSHOT, and reads the
  * binlog coordinates (SHOW MASTER STATUS, and on MariaDB the GTID position @@gtid_binlog_pos); then it unlocks, and
  * reads the tables' columns. Every worker therefore sees the database exactly as of those coordinates, where the
- * change stream continues.
+ * change stream continues. Tables of engines without consistent snapshots (MyISAM, Aria...) are listed first and
+ * the lock holds until the workers have read them (the last one done unlocks).
  *
  * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
  * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
@@ -338,6 +339,7 @@ static int my_open(struct lt_source **out, const struct lt_task_config *cfg, str
     if (!s)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     s->cfg = cfg;
+    pthread_mutex_init(&s->lock_mutex, NULL);
     int rc = lt_my_connect(cfg, &s->main, err);
     if (!rc) {
         const char *v = mysql_get_server_info(s->main);
@@ -351,6 +353,7 @@ static int my_open(struct lt_source **out, const struct lt_task_config *cfg, str
     if (rc) {
         if (s->main)
             mysql_close(s->main);
+        pthread_mutex_destroy(&s->lock_mutex);
         free(s);
         return rc;
     }
@@ -669,9 +672,25 @@ static void free_list(struct lt_table_list *l)
     lt_table_list_free(l);
 }
 
+/* 1 for the engines whose START TRANSACTION WITH CONSISTENT SNAPSHOT covers their tables, 0 for the others. */
+#define SNAPSHOT_ENGINE "COALESCE(UPPER(ENGINE) IN ('INNODB', 'ROCKSDB', 'TOKUDB'), 0)"
+
+static void free_lock_tables(struct lt_source *s)
+{
+    for (int i = 0; i < s->n_lock_tables; i++) {
+        free(s->lock_tables[i].db);
+        free(s->lock_tables[i].table);
+    }
+    free(s->lock_tables);
+    s->lock_tables = NULL;
+    s->n_lock_tables = s->n_lock_pending = 0;
+}
+
 /* Lists the selected base tables of the configured databases (on c): names and row estimates only, the schemas
- * still without columns (complete_tables adds them), so the snapshot's lock is held for one query. */
-static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_list *out, struct lt_error *err)
+ * still without columns (complete_tables adds them), so the snapshot's lock is held for one query. Tables of
+ * engines without consistent snapshots come first; with `note_locked` they are also kept in s->lock_tables. */
+static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked, struct lt_table_list *out,
+                                struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t cap = 256;
@@ -680,7 +699,8 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
     char *sql = malloc(cap);
     if (!sql)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES"
+    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS, " SNAPSHOT_ENGINE
+                                      " FROM information_schema.TABLES"
                                       " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (");
     int ndb = 0;
     for (char **d = s->cfg->source.databases; d && *d; d++) {
@@ -692,7 +712,7 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
         len += (size_t)sprintf(sql + len, "%s%s", ndb++ ? ", " : "", q);
         free(q);
     }
-    len += (size_t)sprintf(sql + len, "%s) ORDER BY TABLE_SCHEMA, TABLE_NAME", ndb ? "" : "NULL");
+    len += (size_t)sprintf(sql + len, "%s) ORDER BY 4, TABLE_SCHEMA, TABLE_NAME", ndb ? "" : "NULL");
     int q = mysql_query(c, sql);
     free(sql);
     MYSQL_RES *r = q ? NULL : mysql_store_result(c);
@@ -715,10 +735,21 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
         out->n++;
         if (!t->schema)
             rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        if (!rc && note_locked && row[3] && strcmp(row[3], "0") == 0) {
+            if (!s->lock_tables && !(s->lock_tables = calloc((size_t)n, sizeof *s->lock_tables)))
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            struct my_locked_table *l = rc ? NULL : &s->lock_tables[s->n_lock_tables];
+            if (l && (!(l->db = strdup(row[0])) || !(l->table = strdup(row[1]))))
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            if (l)
+                s->n_lock_tables++;
+        }
     }
     mysql_free_result(r);
-    if (rc)
+    if (rc) {
         free_list(out);
+        free_lock_tables(s);
+    }
     return rc;
 }
 
@@ -776,7 +807,8 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     if (lt_my_exec(s->main, "FLUSH TABLES WITH READ LOCK", err))
         return lt_error_prefix(err, "taking the snapshot (the user needs the RELOAD privilege): ");
     s->locked = true;
-    rc = list_selected_tables(s, s->main, &s->pending_list, err);
+    free_lock_tables(s);
+    rc = list_selected_tables(s, s->main, true, &s->pending_list, err);
     if (!rc)
         s->have_list = true;
     int want = s->cfg->target.max_full_load_subtasks;
@@ -819,8 +851,11 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
         if (!rc && found && lt_my_gtid_valid(v[0], strlen(v[0])))
             snprintf(gtid, sizeof gtid, "%s", v[0]);
     }
+    /* Tables without consistent snapshots are read under the lock (the load workers take them first, and the
+     * last one done unlocks, see lock_table_done); without such tables the lock ends here. */
+    s->n_lock_pending = rc ? 0 : s->n_lock_tables;
     struct lt_error ignored;
-    if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
+    if (s->n_lock_pending == 0 && lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
         s->locked = false;
     if (!rc && s->have_list)
         rc = complete_tables(s->main, &s->pending_list, err);
@@ -840,7 +875,7 @@ static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct
         s->have_list = false;
         return LT_OK;
     }
-    int rc = list_selected_tables(s, s->main, out, err);
+    int rc = list_selected_tables(s, s->main, false, out, err);
     if (!rc && (rc = complete_tables(s->main, out, err)))
         free_list(out);
     return rc;
@@ -896,8 +931,39 @@ static int value_text(const struct lt_column *lc, const struct lt_binlog_column 
     }
 }
 
+/* A table read under the snapshot's lock is done (loaded or failed): the last one releases the lock. */
+static void lock_table_done(struct lt_source *s, const struct lt_table_schema *t)
+{
+    pthread_mutex_lock(&s->lock_mutex);
+    for (int i = 0; i < s->n_lock_tables; i++) {
+        struct my_locked_table *l = &s->lock_tables[i];
+        if (!l->done && strcmp(l->db, t->schema_name) == 0 && strcmp(l->table, t->table_name) == 0) {
+            l->done = true;
+            if (--s->n_lock_pending == 0 && s->locked) {
+                struct lt_error ignored;
+                if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
+                    s->locked = false;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock_mutex);
+}
+
+static int load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
+                      const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err);
+
 static int my_load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
                          const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
+{
+    int rc = load_table(s, worker, t, snap, fn, ctx, err);
+    if (s->n_lock_tables)
+        lock_table_done(s, t->schema);
+    return rc;
+}
+
+static int load_table(struct lt_source *s, int worker, const struct lt_source_table *t,
+                      const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
 {
     if (worker < 0 || worker >= s->nworkers || !s->workers[worker])
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: worker %d has no snapshot connection", worker);
@@ -1140,6 +1206,7 @@ static void my_snapshot_end(struct lt_source *s)
         lt_my_exec(s->main, "UNLOCK TABLES", &ignored);
         s->locked = false;
     }
+    free_lock_tables(s);
     if (s->have_list) {
         free_list(&s->pending_list);
         s->have_list = false;
@@ -1154,6 +1221,7 @@ static void my_close(struct lt_source *s)
     lt_my_cdc_close(s);
     if (s->main)
         mysql_close(s->main);
+    pthread_mutex_destroy(&s->lock_mutex);
     free(s);
 }
 
