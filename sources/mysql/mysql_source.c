@@ -292,22 +292,18 @@ int lt_my_binlog_gtid_pos(MYSQL *c, const char *file, uint64_t pos, char gtid[MY
     char sql[2 * MY_FILE_MAX + 64];
     snprintf(sql, sizeof sql, "SELECT BINLOG_GTID_POS(%s, %" PRIu64 ")", q, pos);
     free(q);
-    char v[1][MY_FILE_MAX];
-    bool found;
-    if (mysql_query(c, sql)) /* MySQL has no such function */
+    if (mysql_query(c, sql)) /* MySQL has no such function: unknown */
         return LT_OK;
     MYSQL_RES *r = mysql_store_result(c);
-    MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
-    found = row && row[0];
-    if (found)
-        snprintf(v[0], sizeof v[0], "%s", row[0]);
-    mysql_free_result(r);
-    if (!r && mysql_errno(c))
+    if (!r)
         return lt_my_error(c, err, "BINLOG_GTID_POS");
-    if (found && lt_my_gtid_valid(v[0], strlen(v[0]))) {
-        snprintf(gtid, MY_GTID_MAX, "%s", v[0]);
+    MYSQL_ROW row = mysql_fetch_row(r);
+    /* NULL when the server cannot tell (a purged file); too long for a checkpoint: unknown as well */
+    if (row && row[0] && lt_my_gtid_valid(row[0], strlen(row[0]))) {
+        snprintf(gtid, MY_GTID_MAX, "%s", row[0]);
         *known = true;
     }
+    mysql_free_result(r);
     return LT_OK;
 }
 
