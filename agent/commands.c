@@ -376,22 +376,25 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         fprintf(stderr, "logtap status: %s\n", err.msg);
         return LT_ERR_RUNTIME;
     }
-    char snap_pos[64], finished[64], checkpoint[64], cp_time[32], last_commit[32];
+    char snap_pos[64], finished[64], checkpoint[LT_CHECKPOINT_MAX], cp_time[32], last_commit[32];
     lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, &err);
     lt_state_get_meta(st, "full_load_finished", finished, sizeof finished, &err);
     lt_state_get_meta(st, "checkpoint", checkpoint, sizeof checkpoint, &err);
     lt_state_get_meta(st, "checkpoint_time_us", cp_time, sizeof cp_time, &err);
     lt_state_get_meta(st, "last_commit_ts_us", last_commit, sizeof last_commit, &err);
     /* the source's position and the lag, when the source answers */
-    char current[LT_CHECKPOINT_MAX] = "", source_error[300] = "";
+    char current[LT_CHECKPOINT_MAX] = "", source_error[300] = "", lag_error[300] = "";
     int64_t lag_bytes = -1;
     const struct logtap_source_ops *ops = lt_source_for(&cfg->source);
     if (checkpoint[0] && ops && ops->current_position) {
         struct lt_source *src = NULL;
         struct lt_error serr = {0};
         if (ops->open(&src, cfg, &serr) == LT_OK && ops->current_position(src, current, &serr) == LT_OK) {
-            if (ops->lag_bytes && ops->lag_bytes(checkpoint, current, &lag_bytes) != LT_OK)
+            struct lt_error lerr = {0};
+            if (ops->lag_bytes && ops->lag_bytes(src, checkpoint, current, &lag_bytes, &lerr) != LT_OK) {
                 lag_bytes = -1;
+                snprintf(lag_error, sizeof lag_error, "%s", lerr.msg);
+            }
         } else {
             snprintf(source_error, sizeof source_error, "%s", serr.msg);
             current[0] = '\0';
@@ -432,6 +435,8 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
                 cJSON_AddStringToObject(cdc, "source_position", current);
             if (lag_bytes >= 0)
                 cJSON_AddNumberToObject(cdc, "lag_bytes", (double)lag_bytes);
+            else if (*lag_error)
+                cJSON_AddStringToObject(cdc, "lag_bytes_error", lag_error);
             if (lag_s >= 0)
                 cJSON_AddNumberToObject(cdc, "lag_seconds", lag_s);
             if (*source_error)
@@ -457,8 +462,11 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         if (*checkpoint) {
             printf("cdc:       checkpoint %s%s%s\n", checkpoint, *last_commit_text ? ", last commit " : "",
                    last_commit_text);
-            if (*current)
+            if (*current && lag_bytes >= 0)
                 printf("source:    at %s, lag %lld bytes, %.1f s\n", current, (long long)lag_bytes, lag_s);
+            else if (*current)
+                printf("source:    at %s, lag in bytes unknown (%s), %.1f s\n", current,
+                       *lag_error ? lag_error : "not measurable", lag_s);
             else if (*source_error)
                 printf("source:    not reachable (%s)\n", source_error);
         }

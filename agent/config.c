@@ -154,7 +154,7 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     }
     if (strcmp(s->engine, "mysql") == 0 || strcmp(s->engine, "mariadb") == 0) {
         static const char *const keys[] = {"engine", "host", "port", "socket", "user", "password_env",
-                                           "database", "databases", "server_id", NULL};
+                                           "database", "databases", "server_id", "use_gtid", NULL};
         free(s->engine);
         s->engine = xstrdup("mysql");
         if ((rc = check_keys(src, "source.", keys, err)) ||
@@ -177,6 +177,9 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         if ((rc = get_int(v, "source.server_id", 1, 4294967295LL, &n, err)))
             return rc;
         s->server_id = (uint32_t)n;
+        v = cJSON_GetObjectItemCaseSensitive(src, "use_gtid");
+        if (v && (rc = get_bool(v, "source.use_gtid", &s->use_gtid, err)))
+            return rc;
         if (!s->host && !s->socket)
             return field_error(err, "source.host", "missing required field (or give source.socket)");
         const cJSON *db = cJSON_GetObjectItemCaseSensitive(src, "database");

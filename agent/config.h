@@ -29,6 +29,7 @@ struct lt_source_config {
     char *password_env;
     char **databases;     /* NULL-terminated */
     uint32_t server_id;
+    bool use_gtid;        /* resume the binlog stream by GTID (MariaDB) instead of file:position */
 };
 
 struct lt_target_config {

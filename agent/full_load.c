@@ -37,6 +37,7 @@ struct load_unit {
     int table;
     int part;
     int64_t bytes; /* estimated */
+    bool first;    /* the source wants it read before the others */
 };
 
 struct load_job {
@@ -206,10 +207,13 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Biggest units first, so the last ones to finish are small (the load ends sooner); ties keep table order. */
+/* Tables the source wants read first (MySQL: non-transactional tables, read while the snapshot's lock blocks
+ * writers), then the biggest units first, so the last ones to finish are small; ties keep table order. */
 static int compare_units(const void *pa, const void *pb)
 {
     const struct load_unit *a = pa, *b = pb;
+    if (a->first != b->first)
+        return a->first ? -1 : 1;
     if (a->bytes != b->bytes)
         return a->bytes > b->bytes ? -1 : 1;
     if (a->table != b->table)
@@ -237,7 +241,8 @@ static int plan_units(struct load_job *job, struct lt_error *err)
         atomic_init(&tl->parts_left, parts);
         atomic_init(&tl->next_file, 1);
         for (int p = 0; p < parts; p++)
-            job->units[job->nunits++] = (struct load_unit){.table = i, .part = p, .bytes = t->estimated_bytes / parts};
+            job->units[job->nunits++] = (struct load_unit){.table = i, .part = p, .bytes = t->estimated_bytes / parts,
+                                                                .first = t->read_first};
     }
     qsort(job->units, (size_t)job->nunits, sizeof *job->units, compare_units);
     return LT_OK;

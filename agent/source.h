@@ -17,6 +17,7 @@ struct lt_source_table {
     struct lt_table_schema *schema;
     int64_t estimated_rows;  /* -1 when unknown */
     int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
+    bool read_first;         /* start it before the others (MySQL: read under the snapshot's lock), never split */
     char *copy_sql;          /* the statement a worker runs to read the whole table (source-specific) */
     int nparts;              /* > 1: the table is read as this many disjoint parts, in parallel */
     char **part_sql;         /* nparts statements that together read exactly the rows of copy_sql */
@@ -44,7 +45,9 @@ void lt_source_table_free_parts(struct lt_source_table *t);
 /* Called for every row a worker reads; a non-zero return stops the copy with that error. */
 typedef int (*lt_row_fn)(void *ctx, const struct lt_row *row, struct lt_error *err);
 
-#define LT_CHECKPOINT_MAX 64
+/* A checkpoint's text, NUL included (MySQL/MariaDB: a binlog file name up to 255 bytes, its position and a GTID
+ * position). */
+#define LT_CHECKPOINT_MAX 512
 
 struct lt_snapshot_info {
     char pos[LT_POS_MAX + 1];    /* position of the snapshot: full-load rows carry it */
@@ -107,8 +110,9 @@ struct logtap_source_ops {
      * by tabs), over the given columns. NULL when the source cannot compute it. */
     int (*table_checksum)(struct lt_source *src, const struct lt_table_schema *t, int64_t *rows, char sum[64],
                           struct lt_error *err);
-    /* Bytes of source log between two checkpoints (from earlier than to), for status; NULL when not measurable. */
-    int (*lag_bytes)(const char *from, const char *to, int64_t *bytes);
+    /* Bytes of source log between two checkpoints (from earlier than to), for status; may ask the source (MySQL:
+     * the sizes of the binlog files in between). NULL when not measurable. */
+    int (*lag_bytes)(struct lt_source *src, const char *from, const char *to, int64_t *bytes, struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 };

@@ -16,6 +16,13 @@
  * differ from the table's current ones (changes logged before a later ALTER) gives the schema itself when it
  * carries column names (binlog_row_metadata=FULL).
  *
+ * GTIDs (MariaDB): each checkpoint carries the GTID position at its file position (lt_my_format_checkpoint): the
+ * one the stream started from (the checkpoint's, or BINLOG_GTID_POS), moved by the GTID event of every event group
+ * when the group ends. With source.use_gtid the stream opens by that GTID position (@slave_connect_state) instead:
+ * the server skips silently to the first group after it, so the file position is known again only from that
+ * group's GTID event, or from a heartbeat (sent once everything before its position was sent or skipped); until
+ * then no checkpoint is reported.
+ *
  * Waiting: the server sends a HEARTBEAT after 250 ms without events (@master_heartbeat_period), so a blocking
  * fetch returns often enough for --until, IDLE checkpoints and the agent's stop flag; a read timeout (20 s) catches a
  * stream that went silent (a killed dump thread may stop sending without closing), and a lost connection is
@@ -184,28 +191,59 @@ static void complete_table_map(struct lt_binlog_table_map *tm, const struct my_t
 
 /* ---- connection ---- */
 
-int lt_my_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err)
+int lt_my_position(struct lt_source *s, bool exact_gtid, char out[LT_CHECKPOINT_MAX], struct lt_error *err)
 {
-    char file[MY_FILE_MAX];
+    char file[MY_FILE_MAX], gtid[MY_GTID_MAX] = "";
     uint64_t pos;
     if (lt_my_master_status(s->main, file, &pos, err))
         return LT_ERR_RUNTIME;
-    lt_my_format_checkpoint(file, pos, out);
+    if (s->is_mariadb && exact_gtid) {
+        bool known;
+        if (lt_my_binlog_gtid_pos(s->main, file, pos, gtid, &known, err))
+            return LT_ERR_RUNTIME;
+    } else if (s->is_mariadb && mysql_query(s->main, "SELECT @@global.gtid_binlog_pos") == 0) {
+        MYSQL_RES *r = mysql_store_result(s->main);
+        MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+        if (row && row[0] && lt_my_gtid_valid(row[0], strlen(row[0])))
+            snprintf(gtid, sizeof gtid, "%s", row[0]);
+        mysql_free_result(r);
+    }
+    lt_my_format_checkpoint(file, pos, gtid, out);
     return LT_OK;
+}
+
+int lt_my_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err)
+{
+    return lt_my_position(s, false, out, err);
 }
 
 int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err)
 {
-    return lt_my_current_position(s, checkpoint, err);
+    return lt_my_position(s, true, checkpoint, err);
+}
+
+/* The stream resumes by GTID: configured, and the checkpoint has a GTID position. */
+static bool by_gtid(const struct lt_source *s)
+{
+    return s->cfg->source.use_gtid && s->gtid_known && s->gtid[0];
 }
 
 static int purged_error(struct lt_source *s, struct lt_error *err, const char *msg)
 {
+    char cp[LT_CHECKPOINT_MAX];
+    lt_my_format_checkpoint(s->file, s->start_pos, by_gtid(s) ? s->gtid : NULL, cp);
+    if (by_gtid(s))
+        return lt_fail(err, LT_ERR_FATAL,
+                       "mysql: the server cannot send the binlog after GTID position %s (checkpoint %s): %s; its binlog "
+                       "no longer holds that position (purged, or a server that never had these transactions), so "
+                       "changes since the checkpoint are lost; run a new full load (remove the state file %s and run "
+                       "`logtap replicate` again), and keep binlogs longer (binlog_expire_logs_seconds)",
+                       s->gtid, cp, msg, s->cfg->state_path ? s->cfg->state_path : "");
     return lt_fail(err, LT_ERR_FATAL,
-                   "mysql: the binlog from checkpoint %s:%" PRIu64 " is no longer on the server (%s): changes since "
+                   "mysql: the binlog from checkpoint %s is no longer on the server (%s): changes since "
                    "the checkpoint are lost; run a new full load (remove the state file %s and run `logtap replicate` "
                    "again), and keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)",
-                   s->file, s->start_pos, msg, s->cfg->state_path ? s->cfg->state_path : "");
+                   cp, msg, s->cfg->state_path ? s->cfg->state_path : "");
 }
 
 static int open_stream(struct lt_source *s, struct lt_error *err)
@@ -227,22 +265,33 @@ static int open_stream(struct lt_source *s, struct lt_error *err)
         lt_my_exec(s->repl, "SET @mariadb_slave_capability = 4", err) ||
         lt_my_exec(s->repl, "SET @master_heartbeat_period = 250000000", err))
         return lt_error_prefix(err, "binlog stream: ");
+    /* By GTID (MariaDB): the server starts after the GTID position's transactions, in whatever file holds them
+     * (a fake ROTATE names it). The text was validated: digits, '-' and ','. */
+    bool gtid_mode = by_gtid(s);
+    if (gtid_mode) {
+        char sql[MY_GTID_MAX + 128];
+        snprintf(sql, sizeof sql, "SET @slave_connect_state = '%s', @slave_gtid_strict_mode = 0,"
+                 " @slave_gtid_ignore_duplicates = 0", s->gtid);
+        if (lt_my_exec(s->repl, sql, err))
+            return lt_error_prefix(err, "binlog stream by GTID: ");
+    }
+    s->pos_unknown = gtid_mode;
     MARIADB_RPL *rpl = mariadb_rpl_init(s->repl);
     if (!rpl)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: mariadb_rpl_init failed (Connector/C without replication API?)");
     s->rpl = rpl;
     uint32_t server_id = s->cfg->source.server_id;
     if (mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID, server_id) ||
-        mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, s->file, strlen(s->file)) ||
-        mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, (unsigned long)s->start_pos) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, gtid_mode ? "" : s->file, gtid_mode ? 0 : strlen(s->file)) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, gtid_mode ? 4UL : (unsigned long)s->start_pos) ||
         mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, 0))
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: setting up the binlog stream: %s", mariadb_rpl_error(rpl));
     if (mariadb_rpl_open(rpl)) {
         if (mysql_errno(s->repl) == ER_MASTER_FATAL_ERROR_READING_BINLOG)
             return purged_error(s, err, mysql_error(s->repl));
-        return lt_fail(err, LT_ERR_RUNTIME, "mysql: starting the binlog stream at %s:%" PRIu64 ": %s (error %u)",
-                       s->file, s->start_pos, mysql_errno(s->repl) ? mysql_error(s->repl) : mariadb_rpl_error(rpl),
-                       mysql_errno(s->repl));
+        return lt_fail(err, LT_ERR_RUNTIME, "mysql: starting the binlog stream at %s:%" PRIu64 "%s%s: %s (error %u)",
+                       s->file, s->start_pos, gtid_mode ? ", GTID " : "", gtid_mode ? s->gtid : "",
+                       mysql_errno(s->repl) ? mysql_error(s->repl) : mariadb_rpl_error(rpl), mysql_errno(s->repl));
     }
     s->streaming = true;
     return LT_OK;
@@ -264,9 +313,16 @@ static void close_stream(struct lt_source *s)
 
 int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
 {
-    if (!lt_my_parse_checkpoint(opt->checkpoint, s->file, &s->start_pos))
+    if (!lt_my_parse_checkpoint(opt->checkpoint, s->file, &s->start_pos, s->gtid))
         return lt_fail(err, LT_ERR_FATAL, "mysql: checkpoint \"%s\" is not a binlog position (file:position)",
                        opt->checkpoint ? opt->checkpoint : "");
+    /* The GTID position at the checkpoint, so the checkpoints carry it: from the checkpoint, or asked from MariaDB
+     * (a checkpoint written without it); unknown otherwise (MySQL), and then checkpoints are file:position only. */
+    s->gtid_known = s->gtid[0] != '\0';
+    if (!s->gtid_known && s->is_mariadb &&
+        lt_my_binlog_gtid_pos(s->main, s->file, s->start_pos, s->gtid, &s->gtid_known, err))
+        return LT_ERR_RUNTIME;
+    s->have_txn_gtid = false;
     s->file_index = lt_my_file_index(s->file);
     s->next_pos = s->start_pos;
     s->have_until = false;
@@ -278,12 +334,12 @@ int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
                 return LT_ERR_RUNTIME;
             target = now;
         }
-        if (!lt_my_parse_checkpoint(target, s->until_file, &s->until_pos))
+        if (!lt_my_parse_checkpoint(target, s->until_file, &s->until_pos, NULL))
             return lt_fail(err, LT_ERR_CONFIG, "--until: \"%s\" is not a binlog position (like mysql-bin.000003:1234) "
                            "or \"now\"", target);
         s->have_until = true;
     }
-    lt_my_format_checkpoint(s->file, s->start_pos, s->last_checkpoint);
+    lt_my_format_checkpoint(s->file, s->start_pos, s->gtid_known ? s->gtid : NULL, s->last_checkpoint);
     snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
     s->in_txn = false;
     return open_stream(s, err);
@@ -385,13 +441,35 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
     return LT_OK;
 }
 
-static void end_transaction(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_change_event *ev)
+/* The GTID position moves past the transaction that just ended (when it had a GTID and the position is known). */
+static int advance_gtid(struct lt_source *s, struct lt_error *err)
+{
+    if (!s->have_txn_gtid)
+        return LT_OK;
+    s->have_txn_gtid = false;
+    if (!s->gtid_known || lt_my_gtid_set(s->gtid, s->txn_gtid_domain, s->txn_gtid_server, s->txn_gtid_seq))
+        return LT_OK;
+    if (s->cfg->source.use_gtid)
+        return lt_fail(err, LT_ERR_FATAL, "mysql: the GTID position %s plus %" PRIu32 "-%" PRIu32 "-%" PRIu64
+                       " is longer than %d bytes (too many replication domains) for resuming by GTID; remove "
+                       "source.use_gtid", s->gtid, s->txn_gtid_domain, s->txn_gtid_server, s->txn_gtid_seq,
+                       MY_GTID_MAX - 1);
+    s->gtid_known = false; /* too long to carry: checkpoints are file:position only from here on */
+    s->gtid[0] = '\0';
+    return LT_OK;
+}
+
+static int end_transaction(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_change_event *ev,
+                           struct lt_error *err)
 {
     s->in_txn = false;
     s->skip_upto[0] = '\0';
     clear_table_ids(s);
+    if (advance_gtid(s, err))
+        return LT_ERR_FATAL;
     /* inside a MySQL TRANSACTION_PAYLOAD the transaction ends where the payload event ends */
-    lt_my_format_checkpoint(s->file, s->in_payload ? s->payload_ev.h.log_pos : bev->h.log_pos, s->last_checkpoint);
+    lt_my_format_checkpoint(s->file, s->in_payload ? s->payload_ev.h.log_pos : bev->h.log_pos,
+                            s->gtid_known ? s->gtid : NULL, s->last_checkpoint);
     snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
     ev->kind = LT_EV_COMMIT;
     /* A transaction with nothing for us (other tables, other databases) moves the durable checkpoint too, at most
@@ -407,6 +485,7 @@ static void end_transaction(struct lt_source *s, const struct lt_binlog_event *b
     ev->in_transaction = false;
     snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->last_checkpoint);
     ev->row.commit_ts_us = (int64_t)bev->h.timestamp * 1000000;
+    return LT_OK;
 }
 
 /* The whole statement is `word` (BEGIN/COMMIT/ROLLBACK, maybe with spaces or a ';'), not "ROLLBACK TO x". */
@@ -470,7 +549,7 @@ static int start_rows(struct lt_source *s, struct lt_binlog_event *bev, struct l
 /* Compares (file, pos) with the --until position. */
 static bool until_reached(const struct lt_source *s)
 {
-    if (!s->have_until)
+    if (!s->have_until || s->pos_unknown)
         return false;
     uint32_t ui = lt_my_file_index(s->until_file);
     return s->file_index > ui || (s->file_index == ui && s->next_pos >= s->until_pos);
@@ -519,7 +598,12 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
         break;
     }
     /* (the FORMAT_DESCRIPTION and GTID_LIST the server sends first carry positions from the file's start) */
-    if (!artificial && !s->in_payload && bev.h.log_pos > s->next_pos)
+    if (s->pos_unknown && !artificial && bev.h.type == LT_BINLOG_MARIADB_GTID_EVENT) {
+        /* resumed by GTID: the first event group the server sends follows the GTID position */
+        s->pos_unknown = false;
+        s->next_pos = bev.h.log_pos;
+    }
+    if (!artificial && !s->in_payload && !s->pos_unknown && bev.h.log_pos > s->next_pos)
         s->next_pos = bev.h.log_pos;
     switch (bev.h.type) {
     case LT_BINLOG_MARIADB_GTID_EVENT:
@@ -527,6 +611,11 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
             s->in_txn = true;
             s->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
         }
+        /* the GTID of the event group it starts (a transaction, or the DDL that follows) */
+        s->have_txn_gtid = true;
+        s->txn_gtid_domain = bev.u.mariadb_gtid.domain_id;
+        s->txn_gtid_server = bev.h.server_id;
+        s->txn_gtid_seq = bev.u.mariadb_gtid.seq_no;
         return LT_OK;
     case LT_BINLOG_QUERY_EVENT:
     case LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT: {
@@ -543,13 +632,15 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
         if (ends || !s->in_txn) {
             if (!ends)
                 s->schema_stale_gen++; /* DDL: read the schemas again */
-            end_transaction(s, &bev, ev);
+            if (end_transaction(s, &bev, ev, err))
+                return LT_ERR_FATAL;
             *emitted = true;
         }
         return LT_OK;
     }
     case LT_BINLOG_XID_EVENT:
-        end_transaction(s, &bev, ev);
+        if (end_transaction(s, &bev, ev, err))
+            return LT_ERR_FATAL;
         *emitted = true;
         return LT_OK;
     case LT_BINLOG_TABLE_MAP_EVENT:
@@ -581,9 +672,9 @@ static int reconnect(struct lt_source *s, struct lt_error *err)
         nanosleep(&pause, NULL);
         if (s->in_txn || s->in_rows || s->pending_insert)
             memcpy(s->skip_upto, s->last_emitted, sizeof s->skip_upto);
-        s->in_txn = s->in_rows = s->pending_insert = s->in_payload = false;
+        s->in_txn = s->in_rows = s->pending_insert = s->in_payload = s->have_txn_gtid = false;
         clear_table_ids(s);
-        if (!lt_my_parse_checkpoint(s->last_checkpoint, s->file, &s->start_pos))
+        if (!lt_my_parse_checkpoint(s->last_checkpoint, s->file, &s->start_pos, s->gtid))
             return lt_fail(err, LT_ERR_RUNTIME, "mysql: internal: bad checkpoint %s", s->last_checkpoint);
         s->file_index = lt_my_file_index(s->file);
         s->next_pos = s->start_pos;
@@ -596,10 +687,26 @@ static int reconnect(struct lt_source *s, struct lt_error *err)
     }
 }
 
+/* A heartbeat says where the server's dump is: the file it reads (the body) and the position it reached (the
+ * header's log_pos); it comes only when the server has sent everything before that. */
+static bool heartbeat_position(struct lt_source *s, const uint8_t *p, size_t n)
+{
+    struct lt_binlog_event bev;
+    struct lt_error ignored;
+    if (n < LT_BINLOG_HEADER_LEN || lt_binlog_parse_event(&s->reader, p, n, 0, &bev, &ignored) ||
+        bev.u.checkpoint.name_len == 0 || bev.u.checkpoint.name_len >= MY_FILE_MAX || bev.h.log_pos < 4)
+        return false;
+    memcpy(s->file, bev.u.checkpoint.name, bev.u.checkpoint.name_len);
+    s->file[bev.u.checkpoint.name_len] = '\0';
+    s->file_index = lt_my_file_index(s->file);
+    s->next_pos = bev.h.log_pos;
+    return true;
+}
+
 static bool past_reported(const struct lt_source *s)
 {
     char cp[LT_CHECKPOINT_MAX];
-    lt_my_format_checkpoint(s->file, s->next_pos, cp);
+    lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, cp);
     return strcmp(cp, s->reported) != 0;
 }
 
@@ -647,7 +754,7 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
         }
         if (!s->in_txn && until_reached(s)) {
             ev->kind = LT_EV_END;
-            lt_my_format_checkpoint(s->file, s->next_pos, ev->checkpoint);
+            lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, ev->checkpoint);
             ev->in_transaction = false;
             return LT_OK;
         }
@@ -678,14 +785,16 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             n--;
         }
         if (e->event_type == HEARTBEAT_LOG_EVENT) {
-            if (!s->in_txn) {
+            if (s->pos_unknown && !s->in_txn && heartbeat_position(s, p, n))
+                s->pos_unknown = false; /* resumed by GTID, and nothing after the GTID position yet */
+            if (!s->in_txn && !s->pos_unknown && !s->have_txn_gtid) { /* (between a DDL's GTID and its query: wait) */
                 if (until_reached(s)) {
                     ev->kind = LT_EV_END;
-                    lt_my_format_checkpoint(s->file, s->next_pos, ev->checkpoint);
+                    lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, ev->checkpoint);
                     return LT_OK;
                 }
                 if (past_reported(s)) {
-                    lt_my_format_checkpoint(s->file, s->next_pos, s->reported);
+                    lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, s->reported);
                     ev->kind = LT_EV_IDLE;
                     snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->reported);
                     return LT_OK;

@@ -4,11 +4,14 @@
  * Positions (_logtap_pos, LT_POS_MAX wide): "FFFFFFFFFF:PPPPPPPPPPPP:RRRRRRRRRR", the binlog file's index (the
  * number after the last dot of its name), the event's start position in that file, and the row's index inside
  * the event (from 1; full-load rows carry the snapshot's file and position with row 0). Checkpoints are
- * "<binlog file name>:<position>", the end of the last complete transaction. */
+ * "<binlog file name>:<position>", the end of the last complete transaction, followed on MariaDB by
+ * "@<GTID position>": the last GTID of each replication domain ("domain-server-sequence", comma-separated, by
+ * domain) at that point, which the stream can resume from instead of the file position (source.use_gtid). */
 #ifndef LOGTAP_MYSQL_INTERNAL_H
 #define LOGTAP_MYSQL_INTERNAL_H
 
 #include <mysql.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,6 +22,7 @@
 
 #define MY_MAX_WORKERS 64
 #define MY_FILE_MAX 256
+#define MY_GTID_MAX 224 /* a GTID position's text, NUL included (MY_FILE_MAX + 22 + MY_GTID_MAX < LT_CHECKPOINT_MAX) */
 
 /* What information_schema says about a table's columns, kept so the binlog decoder gets what a table map may
  * lack (signedness, charsets, ENUM/SET labels) and so full load and change stream build the same schema. */
@@ -34,14 +38,26 @@ struct my_table_info {
 
 struct my_cdc_table; /* mysql_cdc.c's per-table cache entry */
 
+/* A selected table whose engine has no consistent snapshot (MyISAM, Aria, MEMORY...): it is read while the
+ * snapshot's FLUSH TABLES WITH READ LOCK still holds. */
+struct my_locked_table {
+    char *db, *table;
+    bool done;
+};
+
 struct lt_source {
     const struct lt_task_config *cfg;
     MYSQL *main;
     bool locked;                       /* main holds FLUSH TABLES WITH READ LOCK */
+    pthread_mutex_t lock_mutex;        /* guards the lock fields (and the UNLOCK on main from a load worker) */
+    struct my_locked_table *lock_tables; /* tables read under the lock; the last one done releases it */
+    int n_lock_tables, n_lock_pending;
     MYSQL *workers[MY_MAX_WORKERS];    /* full-load workers, each inside its consistent snapshot */
     int nworkers;
     struct lt_table_list pending_list; /* listed under the lock in snapshot_begin, handed out by list_tables */
     bool have_list;
+
+    bool is_mariadb;                   /* MariaDB (GTIDs are domain-server-sequence), not MySQL */
 
     /* change stream (mysql_cdc.c) */
     MYSQL *repl;
@@ -58,6 +74,13 @@ struct lt_source {
     bool streaming;
     bool in_txn;
     int64_t txn_ts_us;
+    char gtid[MY_GTID_MAX];            /* MariaDB: the GTID position after the last complete transaction */
+    bool gtid_known;                   /* gtid is valid (it may be "": no GTID before this point) */
+    bool have_txn_gtid;                /* the open transaction's GTID (from its GTID event) */
+    uint32_t txn_gtid_domain, txn_gtid_server;
+    uint64_t txn_gtid_seq;
+    bool pos_unknown;                  /* opened by GTID: the file position is known from the first GTID event or
+                                        * heartbeat on (the server skips the events before the GTID silently) */
     char last_checkpoint[LT_CHECKPOINT_MAX]; /* end of the last transaction */
     char reported[LT_CHECKPOINT_MAX];  /* the last checkpoint given to the agent (COMMIT or IDLE) */
     char acked[LT_CHECKPOINT_MAX];    /* the last checkpoint the agent made durable (for messages) */
@@ -107,15 +130,40 @@ void lt_my_table_info_free(struct my_table_info *t);
 /* The index of a binlog file (the digits after its last dot). */
 uint32_t lt_my_file_index(const char *file);
 void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, char out[LT_POS_MAX + 1]);
-/* "file:pos" and back. */
-void lt_my_format_checkpoint(const char *file, uint64_t pos, char out[LT_CHECKPOINT_MAX]);
-bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos);
+/* "file:pos", or "file:pos@gtid" when gtid is not NULL or empty, and back. The parse accepts either; gtid
+ * (MY_GTID_MAX bytes, may be NULL) gets the GTID position or "" when there is none. */
+void lt_my_format_checkpoint(const char *file, uint64_t pos, const char *gtid, char out[LT_CHECKPOINT_MAX]);
+bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos, char *gtid);
+
+/* MariaDB GTID positions: "domain-server-sequence" entries, comma-separated, one per domain ("" is valid: no GTID
+ * yet). lt_my_gtid_valid checks the first n bytes of text; lt_my_gtid_set makes (domain, server, seq) the domain's
+ * entry, keeping the entries sorted by domain, and returns false (gtid unchanged) when the result would not fit. */
+bool lt_my_gtid_valid(const char *text, size_t n);
+bool lt_my_gtid_set(char gtid[MY_GTID_MAX], uint32_t domain, uint32_t server, uint64_t seq);
+/* MariaDB: BINLOG_GTID_POS(file, pos), the GTID position at that binlog position; *known false when the server
+ * cannot tell (the file was purged, or MySQL). */
+int lt_my_binlog_gtid_pos(MYSQL *c, const char *file, uint64_t pos, char gtid[MY_GTID_MAX], bool *known,
+                          struct lt_error *err);
+
+/* A binlog file as SHOW BINARY LOGS lists it. */
+struct lt_my_binlog_file {
+    const char *name;
+    uint64_t size;
+};
+/* Bytes from (from_file, from_pos) to (to_file, to_pos): the rest of from_file, the files listed in between, and
+ * to_pos (files in SHOW BINARY LOGS order). LT_ERR_RUNTIME when from_file is not listed or to_file not after it;
+ * files may be NULL when both positions are in one file. */
+int lt_my_binlog_distance(const struct lt_my_binlog_file *files, size_t n, const char *from_file, uint64_t from_pos,
+                          const char *to_file, uint64_t to_pos, int64_t *bytes);
 
 /* mysql_cdc.c */
 int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
 int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err);
 int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
 int lt_my_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err);
+/* SHOW MASTER STATUS, on MariaDB with the GTID position: exact (BINLOG_GTID_POS of that position) or the cheaper
+ * @@gtid_binlog_pos read right after (for status and --until, which use the file position only). */
+int lt_my_position(struct lt_source *s, bool exact_gtid, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 int lt_my_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 void lt_my_cdc_close(struct lt_source *s);
 

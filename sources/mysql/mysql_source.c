@@ -3,8 +3,10 @@
  *
  * Snapshot: the main connection takes FLUSH TABLES WITH READ LOCK; while writes are blocked it lists the tables
  * (one query), opens the worker connections, each running START TRANSACTION WITH CONSISTENT SNAPSHOT, and reads the
- * binlog coordinates (SHOW MASTER STATUS); then it unlocks, and reads the tables' columns. Every worker therefore
- * sees the database exactly as of those coordinates, where the change stream continues.
+ * binlog coordinates (SHOW MASTER STATUS, and on MariaDB the GTID position @@gtid_binlog_pos); then it unlocks, and
+ * reads the tables' columns. Every worker therefore sees the database exactly as of those coordinates, where the
+ * change stream continues. Tables of engines without consistent snapshots (MyISAM, Aria...) are listed first and
+ * the lock holds until the workers have read them (the last one done unlocks).
  *
  * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
  * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
@@ -25,6 +27,8 @@
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
+static char *quote_literal(MYSQL *c, const char *v);
+
 /* ---- positions ---- */
 
 uint32_t lt_my_file_index(const char *file)
@@ -44,24 +48,140 @@ void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, cha
     out[34] = '\0';
 }
 
-void lt_my_format_checkpoint(const char *file, uint64_t pos, char out[LT_CHECKPOINT_MAX])
+void lt_my_format_checkpoint(const char *file, uint64_t pos, const char *gtid, char out[LT_CHECKPOINT_MAX])
 {
-    snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64, file, pos);
+    if (gtid && gtid[0])
+        snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64 "@%s", file, pos, gtid);
+    else
+        snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64, file, pos);
 }
 
-bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos)
+bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos, char *gtid)
 {
-    const char *colon = cp ? strrchr(cp, ':') : NULL;
-    if (!colon || colon == cp || (size_t)(colon - cp) >= MY_FILE_MAX || !colon[1])
+    if (!cp)
         return false;
+    size_t len = strlen(cp);
+    const char *at = strrchr(cp, '@');
+    const char *g = "";
+    size_t glen = 0;
+    /* a suffix that is not a GTID position belongs to the file name */
+    if (at && lt_my_gtid_valid(at + 1, strlen(at + 1))) {
+        g = at + 1;
+        glen = strlen(g);
+        len = (size_t)(at - cp);
+        if (glen >= MY_GTID_MAX)
+            return false;
+    }
+    const char *colon = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (cp[i] == ':')
+            colon = cp + i;
+    if (!colon || colon == cp || (size_t)(colon - cp) >= MY_FILE_MAX || colon + 1 == cp + len)
+        return false;
+    char digits[24];
+    size_t nd = (size_t)(cp + len - colon - 1);
+    if (nd >= sizeof digits || colon[1] == '-' || colon[1] == '+' || colon[1] == ' ')
+        return false;
+    memcpy(digits, colon + 1, nd);
+    digits[nd] = '\0';
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(colon + 1, &end, 10);
-    if (*end || errno || colon[1] == '-')
+    unsigned long long v = strtoull(digits, &end, 10);
+    if (*end || errno)
         return false;
     memcpy(file, cp, (size_t)(colon - cp));
     file[colon - cp] = '\0';
     *pos = v;
+    if (gtid) {
+        memcpy(gtid, g, glen);
+        gtid[glen] = '\0';
+    }
+    return true;
+}
+
+/* ---- GTID positions (MariaDB) ---- */
+
+/* Reads a decimal number of at most max from text[*i..n). */
+static bool gtid_number(const char *text, size_t n, size_t *i, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t start = *i;
+    while (*i < n && text[*i] >= '0' && text[*i] <= '9') {
+        unsigned d = (unsigned)(text[*i] - '0');
+        if (v > (max - d) / 10)
+            return false;
+        v = v * 10 + d;
+        (*i)++;
+    }
+    *out = v;
+    return *i > start && *i - start <= 20;
+}
+
+struct gtid_entry {
+    uint32_t domain, server;
+    uint64_t seq;
+};
+
+/* Parses up to cap entries; false on bad syntax, a repeated domain, or more than cap entries. */
+static bool gtid_parse(const char *text, size_t n, struct gtid_entry *e, size_t cap, size_t *count)
+{
+    *count = 0;
+    size_t i = 0;
+    while (i < n) {
+        uint64_t d, sv, q;
+        if (*count == cap || !gtid_number(text, n, &i, UINT32_MAX, &d) || i >= n || text[i++] != '-' ||
+            !gtid_number(text, n, &i, UINT32_MAX, &sv) || i >= n || text[i++] != '-' ||
+            !gtid_number(text, n, &i, UINT64_MAX, &q))
+            return false;
+        for (size_t k = 0; k < *count; k++)
+            if (e[k].domain == d)
+                return false;
+        e[(*count)++] = (struct gtid_entry){(uint32_t)d, (uint32_t)sv, q};
+        if (i < n && (text[i++] != ',' || i == n))
+            return false;
+    }
+    return true;
+}
+
+#define GTID_ENTRIES_MAX (MY_GTID_MAX / 6)
+
+bool lt_my_gtid_valid(const char *text, size_t n)
+{
+    struct gtid_entry e[GTID_ENTRIES_MAX];
+    size_t count;
+    return n < MY_GTID_MAX && gtid_parse(text, n, e, GTID_ENTRIES_MAX, &count);
+}
+
+bool lt_my_gtid_set(char gtid[MY_GTID_MAX], uint32_t domain, uint32_t server, uint64_t seq)
+{
+    struct gtid_entry e[GTID_ENTRIES_MAX + 1];
+    size_t count;
+    if (!gtid_parse(gtid, strlen(gtid), e, GTID_ENTRIES_MAX, &count))
+        return false;
+    for (size_t i = 1; i < count; i++) /* sorted by domain (a server's list may not be) */
+        for (size_t j = i; j > 0 && e[j - 1].domain > e[j].domain; j--) {
+            struct gtid_entry t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+    size_t k = 0;
+    while (k < count && e[k].domain < domain)
+        k++;
+    if (k == count || e[k].domain != domain) {
+        memmove(e + k + 1, e + k, (count - k) * sizeof *e);
+        count++;
+    }
+    e[k] = (struct gtid_entry){domain, server, seq};
+    char out[MY_GTID_MAX];
+    size_t len = 0;
+    for (size_t i = 0; i < count; i++) {
+        int w = snprintf(out + len, sizeof out - len, "%s%" PRIu32 "-%" PRIu32 "-%" PRIu64, i ? "," : "", e[i].domain,
+                         e[i].server, e[i].seq);
+        if (w < 0 || (size_t)w >= sizeof out - len)
+            return false;
+        len += (size_t)w;
+    }
+    memcpy(gtid, out, len + 1);
     return true;
 }
 
@@ -168,6 +288,32 @@ int lt_my_master_status(MYSQL *c, char file[MY_FILE_MAX], uint64_t *pos, struct 
     return LT_OK;
 }
 
+int lt_my_binlog_gtid_pos(MYSQL *c, const char *file, uint64_t pos, char gtid[MY_GTID_MAX], bool *known,
+                          struct lt_error *err)
+{
+    *known = false;
+    gtid[0] = '\0';
+    char *q = quote_literal(c, file);
+    if (!q)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    char sql[2 * MY_FILE_MAX + 64];
+    snprintf(sql, sizeof sql, "SELECT BINLOG_GTID_POS(%s, %" PRIu64 ")", q, pos);
+    free(q);
+    if (mysql_query(c, sql)) /* MySQL has no such function: unknown */
+        return LT_OK;
+    MYSQL_RES *r = mysql_store_result(c);
+    if (!r)
+        return lt_my_error(c, err, "BINLOG_GTID_POS");
+    MYSQL_ROW row = mysql_fetch_row(r);
+    /* NULL when the server cannot tell (a purged file); too long for a checkpoint: unknown as well */
+    if (row && row[0] && lt_my_gtid_valid(row[0], strlen(row[0]))) {
+        snprintf(gtid, MY_GTID_MAX, "%s", row[0]);
+        *known = true;
+    }
+    mysql_free_result(r);
+    return LT_OK;
+}
+
 /* The change stream needs a row-based binlog with full row images. */
 static int check_binlog_settings(MYSQL *c, struct lt_error *err)
 {
@@ -196,12 +342,21 @@ static int my_open(struct lt_source **out, const struct lt_task_config *cfg, str
     if (!s)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     s->cfg = cfg;
+    pthread_mutex_init(&s->lock_mutex, NULL);
     int rc = lt_my_connect(cfg, &s->main, err);
+    if (!rc) {
+        const char *v = mysql_get_server_info(s->main);
+        s->is_mariadb = v && strstr(v, "MariaDB") != NULL;
+    }
     if (!rc && cfg->migration_type != LT_MIGRATE_FULL_LOAD)
         rc = check_binlog_settings(s->main, err);
+    if (!rc && cfg->source.use_gtid && cfg->migration_type != LT_MIGRATE_FULL_LOAD && !s->is_mariadb)
+        rc = lt_fail(err, LT_ERR_CONFIG, "source.use_gtid: resuming by GTID needs a MariaDB server; this is MySQL %s "
+                     "(remove use_gtid to resume by binlog file and position)", mysql_get_server_info(s->main));
     if (rc) {
         if (s->main)
             mysql_close(s->main);
+        pthread_mutex_destroy(&s->lock_mutex);
         free(s);
         return rc;
     }
@@ -539,9 +694,25 @@ static void free_list(struct lt_table_list *l)
     lt_table_list_free(l);
 }
 
+/* 1 for the engines whose START TRANSACTION WITH CONSISTENT SNAPSHOT covers their tables, 0 for the others. */
+#define SNAPSHOT_ENGINE "COALESCE(UPPER(ENGINE) IN ('INNODB', 'ROCKSDB', 'TOKUDB'), 0)"
+
+static void free_lock_tables(struct lt_source *s)
+{
+    for (int i = 0; i < s->n_lock_tables; i++) {
+        free(s->lock_tables[i].db);
+        free(s->lock_tables[i].table);
+    }
+    free(s->lock_tables);
+    s->lock_tables = NULL;
+    s->n_lock_tables = s->n_lock_pending = 0;
+}
+
 /* Lists the selected base tables of the configured databases (on c): names and row estimates only, the schemas
- * still without columns (complete_tables adds them), so the snapshot's lock is held for one query. */
-static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_list *out, struct lt_error *err)
+ * still without columns (complete_tables adds them), so the snapshot's lock is held for one query. Tables of
+ * engines without consistent snapshots come first; with `note_locked` they are also kept in s->lock_tables. */
+static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked, struct lt_table_list *out,
+                                struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t cap = 256;
@@ -550,7 +721,8 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
     char *sql = malloc(cap);
     if (!sql)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES"
+    size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS, DATA_LENGTH, " SNAPSHOT_ENGINE
+                                      " FROM information_schema.TABLES"
                                       " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (");
     int ndb = 0;
     for (char **d = s->cfg->source.databases; d && *d; d++) {
@@ -562,7 +734,7 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
         len += (size_t)sprintf(sql + len, "%s%s", ndb++ ? ", " : "", q);
         free(q);
     }
-    len += (size_t)sprintf(sql + len, "%s) ORDER BY TABLE_SCHEMA, TABLE_NAME", ndb ? "" : "NULL");
+    len += (size_t)sprintf(sql + len, "%s) ORDER BY 5, TABLE_SCHEMA, TABLE_NAME", ndb ? "" : "NULL");
     int q = mysql_query(c, sql);
     free(sql);
     MYSQL_RES *r = q ? NULL : mysql_store_result(c);
@@ -586,10 +758,22 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, struct lt_table_l
         out->n++;
         if (!t->schema)
             rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        t->read_first = row[4] && strcmp(row[4], "0") == 0; /* read under the snapshot's lock */
+        if (!rc && note_locked && t->read_first) {
+            if (!s->lock_tables && !(s->lock_tables = calloc((size_t)n, sizeof *s->lock_tables)))
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            struct my_locked_table *l = rc ? NULL : &s->lock_tables[s->n_lock_tables];
+            if (l && (!(l->db = strdup(row[0])) || !(l->table = strdup(row[1]))))
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            if (l)
+                s->n_lock_tables++;
+        }
     }
     mysql_free_result(r);
-    if (rc)
+    if (rc) {
         free_list(out);
+        free_lock_tables(s);
+    }
     return rc;
 }
 
@@ -621,7 +805,8 @@ static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error
         lt_schema_free(t->schema);
         free(t->copy_sql);
         list->tables[kept] = (struct lt_source_table){.schema = schema, .estimated_rows = t->estimated_rows,
-                                                      .estimated_bytes = t->estimated_bytes, .copy_sql = sql};
+                                                      .estimated_bytes = t->estimated_bytes,
+                                                      .read_first = t->read_first, .copy_sql = sql};
         kept++;
         if (!schema || !sql) {
             for (int j = i + 1; j < list->n; j++) {
@@ -734,7 +919,7 @@ static int split_big_tables(struct lt_source *s, struct lt_table_list *list, str
 {
     for (int i = 0; i < list->n; i++) {
         struct lt_source_table *t = &list->tables[i];
-        int nparts = lt_load_parts_wanted(s->cfg, t->estimated_bytes);
+        int nparts = t->read_first ? 1 : lt_load_parts_wanted(s->cfg, t->estimated_bytes);
         if (nparts > 1 && s->nworkers > 1 && split_by_key_range(s->workers[0], t, nparts, err)) {
             lt_source_table_free_parts(t);
             return LT_ERR_RUNTIME;
@@ -754,7 +939,8 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     if (lt_my_exec(s->main, "FLUSH TABLES WITH READ LOCK", err))
         return lt_error_prefix(err, "taking the snapshot (the user needs the RELOAD privilege): ");
     s->locked = true;
-    rc = list_selected_tables(s, s->main, &s->pending_list, err);
+    free_lock_tables(s);
+    rc = list_selected_tables(s, s->main, true, &s->pending_list, err);
     if (!rc)
         s->have_list = true;
     /* One connection per table or table part, at most MaxFullLoadSubTasks. */
@@ -785,6 +971,7 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
         if (!rc)
             info->time_us = strtoll(v[0], NULL, 10);
     }
+    char gtid[MY_GTID_MAX] = "";
     if (!rc) {
         rc = lt_my_master_status(s->main, file, &pos, err);
         if (rc && !for_cdc) { /* a plain full load works without a binlog: position 0 */
@@ -793,8 +980,18 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
             pos = 0;
         }
     }
+    if (!rc && file[0] && s->is_mariadb) { /* under the lock: the GTID position of exactly these coordinates */
+        char v[1][MY_FILE_MAX];
+        bool found;
+        rc = query_row(s->main, "SELECT @@global.gtid_binlog_pos", 1, v, &found, err);
+        if (!rc && found && lt_my_gtid_valid(v[0], strlen(v[0])))
+            snprintf(gtid, sizeof gtid, "%s", v[0]);
+    }
+    /* Tables without consistent snapshots are read under the lock (the load workers take them first, and the
+     * last one done unlocks, see lock_table_done); without such tables the lock ends here. */
+    s->n_lock_pending = rc ? 0 : s->n_lock_tables;
     struct lt_error ignored;
-    if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
+    if (s->n_lock_pending == 0 && lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
         s->locked = false;
     if (!rc && s->have_list)
         rc = complete_tables(s->main, &s->pending_list, err);
@@ -804,7 +1001,7 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
         return rc;
     lt_my_format_pos(file[0] ? lt_my_file_index(file) : 0, pos, 0, info->pos);
     if (file[0])
-        lt_my_format_checkpoint(file, pos, info->checkpoint);
+        lt_my_format_checkpoint(file, pos, gtid, info->checkpoint);
     return LT_OK;
 }
 
@@ -816,7 +1013,7 @@ static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct
         s->have_list = false;
         return LT_OK;
     }
-    int rc = list_selected_tables(s, s->main, out, err);
+    int rc = list_selected_tables(s, s->main, false, out, err);
     if (!rc && (rc = complete_tables(s->main, out, err)))
         free_list(out);
     return rc;
@@ -885,8 +1082,39 @@ static bool value_is_passthrough(const struct lt_binlog_column *col)
     }
 }
 
+/* A table read under the snapshot's lock is done (loaded or failed): the last one releases the lock. */
+static void lock_table_done(struct lt_source *s, const struct lt_table_schema *t)
+{
+    pthread_mutex_lock(&s->lock_mutex);
+    for (int i = 0; i < s->n_lock_tables; i++) {
+        struct my_locked_table *l = &s->lock_tables[i];
+        if (!l->done && strcmp(l->db, t->schema_name) == 0 && strcmp(l->table, t->table_name) == 0) {
+            l->done = true;
+            if (--s->n_lock_pending == 0 && s->locked) {
+                struct lt_error ignored;
+                if (lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
+                    s->locked = false;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock_mutex);
+}
+
+static int load_table(struct lt_source *s, int worker, const struct lt_source_table *t, int part,
+                      const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err);
+
 static int my_load_table(struct lt_source *s, int worker, const struct lt_source_table *t, int part,
                          const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
+{
+    int rc = load_table(s, worker, t, part, snap, fn, ctx, err);
+    if (s->n_lock_tables)
+        lock_table_done(s, t->schema);
+    return rc;
+}
+
+static int load_table(struct lt_source *s, int worker, const struct lt_source_table *t, int part,
+                      const struct lt_snapshot_info *snap, lt_row_fn fn, void *ctx, struct lt_error *err)
 {
     if (worker < 0 || worker >= s->nworkers || !s->workers[worker])
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: worker %d has no snapshot connection", worker);
@@ -1061,14 +1289,60 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
     return LT_OK;
 }
 
-/* Bytes between two checkpoints of the same binlog file (other files: not measurable without the server). */
-static int my_lag_bytes(const char *from, const char *to, int64_t *bytes)
+int lt_my_binlog_distance(const struct lt_my_binlog_file *files, size_t n, const char *from_file, uint64_t from_pos,
+                          const char *to_file, uint64_t to_pos, int64_t *bytes)
+{
+    if (strcmp(from_file, to_file) == 0) {
+        *bytes = to_pos > from_pos ? (int64_t)(to_pos - from_pos) : 0;
+        return LT_OK;
+    }
+    size_t i = 0;
+    while (i < n && strcmp(files[i].name, from_file) != 0)
+        i++;
+    if (i == n)
+        return LT_ERR_RUNTIME; /* purged, or from another server */
+    uint64_t sum = files[i].size > from_pos ? files[i].size - from_pos : 0;
+    for (i++; i < n && strcmp(files[i].name, to_file) != 0; i++)
+        sum += files[i].size;
+    if (i == n)
+        return LT_ERR_RUNTIME; /* `to` is not after `from` */
+    *bytes = (int64_t)(sum + to_pos);
+    return LT_OK;
+}
+
+/* Bytes of binlog between two checkpoints: within one file the difference, across files with the sizes from
+ * SHOW BINARY LOGS of the files in between. */
+static int my_lag_bytes(struct lt_source *s, const char *from, const char *to, int64_t *bytes, struct lt_error *err)
 {
     char fa[MY_FILE_MAX], fb[MY_FILE_MAX];
     uint64_t a, b;
-    if (!lt_my_parse_checkpoint(from, fa, &a) || !lt_my_parse_checkpoint(to, fb, &b) || strcmp(fa, fb) != 0)
-        return LT_ERR_RUNTIME;
-    *bytes = b > a ? (int64_t)(b - a) : 0;
+    if (!lt_my_parse_checkpoint(from, fa, &a, NULL) || !lt_my_parse_checkpoint(to, fb, &b, NULL))
+        return lt_fail(err, LT_ERR_RUNTIME, "\"%s\" or \"%s\" is not a binlog position", from, to);
+    if (strcmp(fa, fb) == 0)
+        return lt_my_binlog_distance(NULL, 0, fa, a, fb, b, bytes);
+    if (mysql_query(s->main, "SHOW BINARY LOGS"))
+        return lt_my_error(s->main, err, "SHOW BINARY LOGS");
+    MYSQL_RES *r = mysql_store_result(s->main);
+    if (!r)
+        return lt_my_error(s->main, err, "SHOW BINARY LOGS");
+    size_t n = (size_t)mysql_num_rows(r);
+    struct lt_my_binlog_file *files = calloc(n ? n : 1, sizeof *files);
+    if (!files) {
+        mysql_free_result(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    MYSQL_ROW row;
+    size_t k = 0;
+    while (k < n && (row = mysql_fetch_row(r)) != NULL && mysql_num_fields(r) >= 2) {
+        files[k].name = row[0] ? row[0] : "";
+        files[k].size = row[1] ? strtoull(row[1], NULL, 10) : 0;
+        k++;
+    }
+    int rc = lt_my_binlog_distance(files, k, fa, a, fb, b, bytes);
+    free(files);
+    mysql_free_result(r);
+    if (rc)
+        return lt_fail(err, LT_ERR_RUNTIME, "binlog %s is not listed before %s by SHOW BINARY LOGS (purged?)", fa, fb);
     return LT_OK;
 }
 
@@ -1086,6 +1360,7 @@ static void my_snapshot_end(struct lt_source *s)
         lt_my_exec(s->main, "UNLOCK TABLES", &ignored);
         s->locked = false;
     }
+    free_lock_tables(s);
     if (s->have_list) {
         free_list(&s->pending_list);
         s->have_list = false;
@@ -1100,6 +1375,7 @@ static void my_close(struct lt_source *s)
     lt_my_cdc_close(s);
     if (s->main)
         mysql_close(s->main);
+    pthread_mutex_destroy(&s->lock_mutex);
     free(s);
 }
 

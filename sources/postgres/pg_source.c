@@ -504,11 +504,12 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
     return LT_OK;
 }
 
-static int pg_lag_bytes(const char *from, const char *to, int64_t *bytes)
+static int pg_lag_bytes(struct lt_source *s, const char *from, const char *to, int64_t *bytes, struct lt_error *err)
 {
+    (void)s;
     uint64_t a, b;
     if (!lt_pg_lsn_parse(from, &a) || !lt_pg_lsn_parse(to, &b))
-        return LT_ERR_RUNTIME;
+        return lt_fail(err, LT_ERR_RUNTIME, "\"%s\" or \"%s\" is not an LSN", from, to);
     *bytes = b > a ? (int64_t)(b - a) : 0;
     return LT_OK;
 }

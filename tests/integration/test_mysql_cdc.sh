@@ -6,6 +6,7 @@
 # new columns; a purged binlog is a clear error. acct is loaded in key ranges by parallel workers.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 source "$LOGTAP_SOURCE_DIR/tests/lib/mariadb_server.sh"
+source "$LOGTAP_SOURCE_DIR/tests/lib/mysql_replay.sh"
 require_mysql
 dir=$(test_dir)
 cd "$dir"
@@ -68,79 +69,15 @@ expect_eq "$rc" 0 "replicate --until now drains and exits 0"
 grep -q "change data capture starts at" replicate.log && ok "CDC started during the killed runs" || fail "no CDC start: $(tail -5 replicate.log)"
 
 # Replay every file on disk in SQL, by position.
-my_sql $db "
-CREATE TABLE ch_acct (op char(1), id int, balance int, note varchar(100), big longtext, pos varchar(40), unch text, KEY (pos));
-CREATE TABLE ch_nk (op char(1), a int, b varchar(200), pos varchar(40), unch text, KEY (pos));
-CREATE TABLE r_acct LIKE acct;
-CREATE TABLE r_nk LIKE nk;"
-load() { # load FILE TABLE COLS
-  my_sql $db "LOAD DATA LOCAL INFILE '$dir/$1' INTO TABLE $2 CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' ($3)"
-}
-for f in $(find lake/$db/acct -name '*.csv' | sort); do
-  case "$f" in */LOAD*) load "$f" ch_acct "op, id, balance, note, big, pos" ;; *) load "$f" ch_acct "op, id, balance, note, big, pos, unch" ;; esac
+my_fresh_db ${db}_replay
+for t in acct nk; do
+  if why=$(my_replay_table $db $t ${db}_replay "$dir/lake" 2>&1); then ok "$t: replay applied every change"; else fail "$t: replay failed: $why"; fi
+  expect_eq "$(my_replay_dup_positions ${db}_replay $t)" 0 "$t: no change appears twice on disk"
+  expect_eq "$(my_diff_tables $db $t ${db}_replay)" 0 "$t: replay equals the source ($(my_sql $db "SELECT COUNT(*) FROM $t") rows, $(my_sql ${db}_replay "SELECT COUNT(*) FROM _ch_$t WHERE RIGHT(_pos, 11) <> ':0000000000'") changes)"
 done
-for f in $(find lake/$db/nk -name '*.csv' | sort); do
-  case "$f" in */LOAD*) load "$f" ch_nk "op, a, b, pos" ;; *) load "$f" ch_nk "op, a, b, pos, unch" ;; esac
-done
-first=$(my_sql $db "SELECT MIN(pos) FROM ch_acct")
-expect_eq "$(my_sql $db "SELECT COUNT(*) FROM (SELECT pos FROM ch_acct WHERE pos > '$first' GROUP BY pos HAVING COUNT(*) > 1) d")" 0 "acct: no change appears twice on disk"
-expect_eq "$(my_sql $db "SELECT COUNT(*) FROM (SELECT pos FROM ch_nk WHERE pos > '$first' GROUP BY pos HAVING COUNT(*) > 1) d")" 0 "nk: no change appears twice on disk"
-[ "$(my_sql $db "SELECT COUNT(*) FROM ch_acct WHERE pos > '$first' AND op = 'D'")" -gt 0 ] && ok "deletes captured" || fail "no deletes"
-[ "$(my_sql $db "SELECT COUNT(*) FROM ch_acct WHERE op = 'I' AND id < 0")" -gt 0 ] && ok "key changes captured (as D + I)" || fail "no key changes"
-mariadb --no-defaults -S "$LOGTAP_MYSQL_SOCKET" -ulogtap -D $db <<'SQL'
-DELIMITER //
-CREATE PROCEDURE replay()
-BEGIN
-  DECLARE done int DEFAULT 0;
-  DECLARE v_op char(1); DECLARE v_id int; DECLARE v_bal int; DECLARE v_note varchar(100); DECLARE v_big longtext;
-  DECLARE v_a int; DECLARE v_b varchar(200); DECLARE v_pos varchar(40);
-  DECLARE c1 CURSOR FOR SELECT op, id, balance, note, big, pos FROM ch_acct ORDER BY pos;
-  DECLARE c2 CURSOR FOR SELECT op, a, b, pos FROM ch_nk ORDER BY pos;
-  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
-  OPEN c1;
-  l1: LOOP
-    FETCH c1 INTO v_op, v_id, v_bal, v_note, v_big, v_pos;
-    IF done THEN LEAVE l1; END IF;
-    IF v_op = 'I' THEN
-      INSERT INTO r_acct VALUES (v_id, v_bal, v_note, v_big);
-    ELSEIF v_op = 'U' THEN
-      IF NOT EXISTS (SELECT 1 FROM r_acct WHERE id = v_id) THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'update of a missing key';
-      END IF;
-      UPDATE r_acct SET balance = v_bal, note = v_note, big = v_big WHERE id = v_id;
-    ELSE
-      IF NOT EXISTS (SELECT 1 FROM r_acct WHERE id = v_id) THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'delete of a missing key';
-      END IF;
-      DELETE FROM r_acct WHERE id = v_id;
-    END IF;
-  END LOOP;
-  CLOSE c1;
-  SET done = 0;
-  OPEN c2;
-  l2: LOOP
-    FETCH c2 INTO v_op, v_a, v_b, v_pos;
-    IF done THEN LEAVE l2; END IF;
-    IF v_op = 'I' THEN
-      INSERT INTO r_nk VALUES (v_a, v_b);
-    ELSEIF v_op = 'D' THEN
-      IF NOT EXISTS (SELECT 1 FROM r_nk WHERE a <=> v_a AND b <=> v_b) THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'delete of a missing row';
-      END IF;
-      DELETE FROM r_nk WHERE a <=> v_a AND b <=> v_b LIMIT 1;
-    ELSE
-      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'an update on a table without key';
-    END IF;
-  END LOOP;
-  CLOSE c2;
-END//
-DELIMITER ;
-SQL
-if my_sql $db "CALL replay()"; then ok "replay applied every change"; else fail "replay failed"; fi
-diff=$(my_sql $db "SELECT COUNT(*) FROM ((SELECT * FROM acct EXCEPT ALL SELECT * FROM r_acct) UNION ALL (SELECT * FROM r_acct EXCEPT ALL SELECT * FROM acct)) d")
-expect_eq "$diff" 0 "acct: replay equals the source ($(my_sql $db 'SELECT COUNT(*) FROM acct') rows, $(my_sql $db "SELECT COUNT(*) FROM ch_acct WHERE pos > '$first'") changes)"
-diff=$(my_sql $db "SELECT COUNT(*) FROM ((SELECT * FROM nk EXCEPT ALL SELECT * FROM r_nk) UNION ALL (SELECT * FROM r_nk EXCEPT ALL SELECT * FROM nk)) d")
-expect_eq "$diff" 0 "nk (no key): replay equals the source ($(my_sql $db 'SELECT COUNT(*) FROM nk') rows)"
+[ "$(my_sql ${db}_replay "SELECT COUNT(*) FROM _ch_acct WHERE RIGHT(_pos, 11) <> ':0000000000' AND _op = 'D'")" -gt 0 ] && ok "deletes captured" || fail "no deletes"
+[ "$(my_sql ${db}_replay "SELECT COUNT(*) FROM _ch_acct WHERE _op = 'I' AND id < 0")" -gt 0 ] && ok "key changes captured (as D + I)" || fail "no key changes"
+my_sql mysql "DROP DATABASE ${db}_replay"
 
 # The merge's snapshots equal the source (logtap validate: row counts and checksums of the canonical text).
 run_logtap merge --config task.json
@@ -150,6 +87,9 @@ run_logtap validate --config task.json
 expect_eq "$rc" 0 "validate: every snapshot equals the source"
 [ "$rc" -eq 0 ] || echo "$out"
 
+load() { # load FILE TABLE COLS: a CSV file as text into TABLE
+  my_sql $db "LOAD DATA LOCAL INFILE '$dir/$1' INTO TABLE $2 CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' ($3)"
+}
 # Text of every column type: CDC rows 101..105 against full-load rows 1..5, byte for byte.
 cols=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\` longtext') ORDER BY ORDINAL_POSITION) FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes'")
 names=$(my_sql information_schema "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION) FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = 'alltypes'")

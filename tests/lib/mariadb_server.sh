@@ -80,24 +80,33 @@ write_mysql_config() { # write_mysql_config FILE DBS "EXTRA_TARGET_JSON" [MIGRAT
 JSON
 }
 
-# The LOAD DATA statement that reads a logtap CSV file of table DB.T (columns, then _logtap_pos; with $5 = op, an
-# Op column first) back into DB2.T: \x-hex values are unhexed, TIMESTAMP loses its "+00:00", BIT gets its number.
-my_load_data_sql() { # my_load_data_sql FILE DB T DB2 [op]
-  local file=$1 db=$2 t=$3 db2=$4 op=${5:-} cols="" sets="" name type dtype cs
-  [ -n "$op" ] && cols="@op"
-  while IFS=$'\t' read -r name dtype cs; do
+# The column list and SET clause of a LOAD DATA that reads the table columns of a logtap CSV file of DB.T: \x-hex
+# values are unhexed, TIMESTAMP loses its "+00:00", BIT gets its number. Sets $my_load_cols and $my_load_sets.
+my_load_columns() { # my_load_columns DB T
+  local db=$1 t=$2 name dtype
+  my_load_cols="" my_load_sets=""
+  while IFS=$'\t' read -r name dtype; do
     case "$dtype" in
       binary|varbinary|tinyblob|blob|mediumblob|longblob|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)
-        cols="$cols${cols:+, }@\`v_$name\`"; sets="$sets${sets:+, }\`$name\` = UNHEX(SUBSTRING(@\`v_$name\`, 3))" ;;
+        my_load_cols="$my_load_cols${my_load_cols:+, }@\`v_$name\`"
+        my_load_sets="$my_load_sets${my_load_sets:+, }\`$name\` = UNHEX(SUBSTRING(@\`v_$name\`, 3))" ;;
       timestamp)
-        cols="$cols${cols:+, }@\`v_$name\`"; sets="$sets${sets:+, }\`$name\` = LEFT(@\`v_$name\`, LENGTH(@\`v_$name\`) - 6)" ;;
+        my_load_cols="$my_load_cols${my_load_cols:+, }@\`v_$name\`"
+        my_load_sets="$my_load_sets${my_load_sets:+, }\`$name\` = LEFT(@\`v_$name\`, LENGTH(@\`v_$name\`) - 6)" ;;
       bit)
-        cols="$cols${cols:+, }@\`v_$name\`"; sets="$sets${sets:+, }\`$name\` = CAST(@\`v_$name\` AS UNSIGNED)" ;;
-      *) cols="$cols${cols:+, }\`$name\`" ;;
+        my_load_cols="$my_load_cols${my_load_cols:+, }@\`v_$name\`"
+        my_load_sets="$my_load_sets${my_load_sets:+, }\`$name\` = CAST(@\`v_$name\` AS UNSIGNED)" ;;
+      *) my_load_cols="$my_load_cols${my_load_cols:+, }\`$name\`" ;;
     esac
-  done < <(my_sql information_schema "SELECT COLUMN_NAME, DATA_TYPE, COALESCE(CHARACTER_SET_NAME, '') FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = '$t' ORDER BY ORDINAL_POSITION")
-  cols="$cols, @pos"
-  echo "SET time_zone = '+00:00'; LOAD DATA LOCAL INFILE '$file' INTO TABLE \`$db2\`.\`$t\` CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' ($cols)${sets:+ SET $sets}"
+  done < <(my_sql information_schema "SELECT COLUMN_NAME, DATA_TYPE FROM COLUMNS WHERE TABLE_SCHEMA = '$db' AND TABLE_NAME = '$t' ORDER BY ORDINAL_POSITION")
+}
+
+# The LOAD DATA statement that reads a logtap CSV file of table DB.T (columns, then _logtap_pos; with $5 = op, an
+# Op column first) back into DB2.T.
+my_load_data_sql() { # my_load_data_sql FILE DB T DB2 [op]
+  local file=$1 db=$2 t=$3 db2=$4 op=${5:-}
+  my_load_columns "$db" "$t"
+  echo "SET time_zone = '+00:00'; LOAD DATA LOCAL INFILE '$file' INTO TABLE \`$db2\`.\`$t\` CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' (${op:+@op, }$my_load_cols, @pos)${my_load_sets:+ SET $my_load_sets}"
 }
 
 # Rows of DB.T missing from DB2.T plus rows of DB2.T missing from DB.T (compared as text, hex for binary and

@@ -232,12 +232,14 @@ static void test_mysql(void)
     if (cfg.source.databases)
         CHECK_STR(cfg.source.databases[0], "shop");
     CHECK_INT(cfg.source.server_id, 42);
+    CHECK(!cfg.source.use_gtid);
     CHECK(cfg.source.conninfo == NULL);
     lt_config_free(&cfg);
 
     CHECK_INT(parse(doc("\"m\"", NULL,
                         "{\"engine\": \"mariadb\", \"socket\": \"/run/mysqld.sock\", \"port\": \"3307\", \"user\": \"u\","
-                        " \"password_env\": \"MY_PW\", \"databases\": [\"a\", \"b\", \"c\"], \"server_id\": 4294967295}",
+                        " \"password_env\": \"MY_PW\", \"databases\": [\"a\", \"b\", \"c\"], \"server_id\": 4294967295,"
+                        " \"use_gtid\": true}",
                         TARGET, RULES, NULL),
                     &cfg),
               LT_OK);
@@ -247,6 +249,7 @@ static void test_mysql(void)
     CHECK_INT(cfg.source.port, 3307);
     CHECK_STR(cfg.source.password_env, "MY_PW");
     CHECK_INT(cfg.source.server_id, 4294967295u);
+    CHECK(cfg.source.use_gtid);
     if (CHECK(cfg.source.databases != NULL)) {
         CHECK_STR(cfg.source.databases[0], "a");
         CHECK_STR(cfg.source.databases[2], "c");
@@ -509,6 +512,14 @@ static void test_missing_fields(void)
                      " \"conninfo\": \"x\"}",
                      TARGET, RULES, NULL),
                  "source.conninfo", "unknown key");
+    EXPECT_ERROR(doc("\"t\"", NULL,
+                     "{\"engine\": \"mysql\", \"host\": \"h\", \"user\": \"u\", \"server_id\": 1, \"database\": \"a\","
+                     " \"use_gtid\": \"yes\"}",
+                     TARGET, RULES, NULL),
+                 "source.use_gtid", "true or false");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"use_gtid\": true}",
+                     TARGET, RULES, NULL),
+                 "source.use_gtid", "unknown key");
 }
 
 static void test_bad_values(void)
