@@ -30,7 +30,6 @@ struct cdc_table {
     struct cdc_table *next;
     int64_t table_id;
     char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
-    const struct lt_table_schema *seen_schema;  /* the source's schema pointer at the last row */
     struct lt_table_schema *schema;             /* the open file's schema */
     char *schema_json;
     struct lt_file_sink *sink;
@@ -130,6 +129,12 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
         if (!json) {
             lt_schema_free(copy);
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        /* a file still open has the old columns: it is closed (durably), never dropped */
+        if (t->sink && lt_sink_is_open(t->sink) && lt_sink_close_file(t->sink, err)) {
+            lt_schema_free(copy);
+            free(json);
+            return LT_ERR_RUNTIME;
         }
         lt_schema_free(t->schema);
         free(t->schema_json);
@@ -277,16 +282,16 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
-    if (ev->schema != t->seen_schema) {
-        t->seen_schema = ev->schema;
-        if (t->schema && !lt_schema_equal(t->schema, ev->schema)) {
-            /* A schema change: the open file keeps its columns; the next rows start a new file. */
-            if (t->sink && lt_sink_close_file(t->sink, err))
-                return LT_ERR_RUNTIME;
-            t->delta.ddls++;
-        }
+    /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
+     * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
+    bool changed = t->schema && !lt_schema_equal(t->schema, ev->schema);
+    if (changed) {
+        /* A schema change: the open file keeps its columns; the next rows start a new file. */
+        if (t->sink && lt_sink_close_file(t->sink, err))
+            return LT_ERR_RUNTIME;
+        t->delta.ddls++;
     }
-    if (!t->sink || !lt_sink_is_open(t->sink) || !lt_schema_equal(t->schema, ev->schema))
+    if (!t->sink || !lt_sink_is_open(t->sink) || changed)
         if (open_table_file(run, t, ev->schema, ev->row.commit_ts_us, err))
             return LT_ERR_RUNTIME;
     if (lt_sink_write_row(t->sink, &ev->row, err))

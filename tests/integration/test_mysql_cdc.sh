@@ -131,7 +131,7 @@ my_sql $db "INSERT INTO nk VALUES (3, 'before drop', 5); ALTER TABLE nk DROP COL
 run_logtap replicate --config task.json --until now
 expect_eq "$rc" 0 "replicate across a later DROP COLUMN exits 0"
 [ "$rc" -eq 0 ] || echo "$out"
-grep -qh '^I,3,before drop,5,' $(find lake/$db/nk -name '2*.csv') && ok "a row logged before DROP COLUMN keeps the column" || fail "before drop: $(tail -3 $(find lake/$db/nk -name '2*.csv' | sort | tail -2))"
+grep -qh '^I,3,before drop,5,' $(find lake/$db/nk -name '2*.csv') && ok "a row logged before DROP COLUMN keeps the column" || fail "before drop: $(tail -n 3 $(find lake/$db/nk -name '2*.csv' | sort | tail -2))"
 grep -q '^I,4,after drop,0' "$(find lake/$db/nk -name '2*.csv' | sort | tail -1)" && ok "the row after DROP COLUMN is in a new file without it" || fail "after drop: $(tail -2 "$(find lake/$db/nk -name '2*.csv' | sort | tail -1)")"
 my_sql $db "ALTER TABLE nk ADD COLUMN c int DEFAULT 0"
 
