@@ -7,7 +7,8 @@ const char lt_two_digits[201] = "00010203040506070809101112131415161718192021222
                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                     "8081828384858687888990919293949596979899";
 
-char *lt_dec_u64_backwards(uint64_t v, char *end)
+/* Writes v in decimal ending just before `end`; returns where the digits start. */
+static char *dec_u64_backwards(uint64_t v, char *end)
 {
     char *p = end;
     while (v >= 100) {
@@ -28,7 +29,7 @@ char *lt_dec_u64_backwards(uint64_t v, char *end)
 size_t lt_dec_u64(uint64_t v, char *out)
 {
     char buf[LT_DEC_MAX];
-    char *start = lt_dec_u64_backwards(v, buf + sizeof buf);
+    char *start = dec_u64_backwards(v, buf + sizeof buf);
     size_t n = (size_t)(buf + sizeof buf - start);
     memcpy(out, start, n);
     return n;

@@ -10,9 +10,6 @@
 /* Longest decimal text of a 64-bit integer, sign included. */
 #define LT_DEC_MAX 20
 
-/* Writes v in decimal ending just before `end` and returns where the digits start (at most 20 of them). */
-char *lt_dec_u64_backwards(uint64_t v, char *end);
-
 /* Writes v in decimal (a '-' first when negative) to out, which has room for LT_DEC_MAX bytes; returns the length. */
 size_t lt_dec_u64(uint64_t v, char *out);
 size_t lt_dec_i64(int64_t v, char *out);

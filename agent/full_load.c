@@ -17,6 +17,16 @@
 #include "agent/target.h"
 #include "state/state_store.h"
 
+int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_bytes)
+{
+    int64_t part_min = (int64_t)cfg->full_load.part_min_mb * 1024 * 1024;
+    int workers = cfg->target.max_full_load_subtasks;
+    if (workers <= 1 || part_min <= 0 || estimated_bytes < 2 * part_min)
+        return 1;
+    int64_t parts = estimated_bytes / part_min;
+    return parts < workers ? (int)parts : workers;
+}
+
 /* One table of the load; its parts may be read by several workers at once. */
 struct table_load {
     const struct lt_source_table *st;

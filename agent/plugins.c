@@ -45,13 +45,3 @@ void lt_source_table_free_parts(struct lt_source_table *t)
     t->part_sql = NULL;
     t->nparts = 0;
 }
-
-int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_bytes)
-{
-    int64_t part_min = (int64_t)cfg->full_load.part_min_mb * 1024 * 1024;
-    int workers = cfg->target.max_full_load_subtasks;
-    if (workers <= 1 || part_min <= 0 || estimated_bytes < 2 * part_min)
-        return 1;
-    int64_t parts = estimated_bytes / part_min;
-    return parts < workers ? (int)parts : workers;
-}

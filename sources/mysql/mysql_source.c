@@ -914,12 +914,18 @@ static int split_by_key_range(MYSQL *c, struct lt_source_table *t, int nparts, s
     return LT_OK;
 }
 
-/* Splits the big tables of the list into parts (lt_load_parts_wanted), reading key ranges on worker 0. */
+/* How many parts a table should be read in: tables read under the snapshot's lock are read whole. */
+static int parts_wanted(const struct lt_source *s, const struct lt_source_table *t)
+{
+    return t->read_first ? 1 : lt_load_parts_wanted(s->cfg, t->estimated_bytes);
+}
+
+/* Splits the big tables of the list into parts (parts_wanted), reading key ranges on worker 0. */
 static int split_big_tables(struct lt_source *s, struct lt_table_list *list, struct lt_error *err)
 {
     for (int i = 0; i < list->n; i++) {
         struct lt_source_table *t = &list->tables[i];
-        int nparts = t->read_first ? 1 : lt_load_parts_wanted(s->cfg, t->estimated_bytes);
+        int nparts = parts_wanted(s, t);
         if (nparts > 1 && s->nworkers > 1 && split_by_key_range(s->workers[0], t, nparts, err)) {
             lt_source_table_free_parts(t);
             return LT_ERR_RUNTIME;
@@ -946,7 +952,7 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     /* One connection per table or table part, at most MaxFullLoadSubTasks. */
     int units = 0;
     for (int i = 0; !rc && i < s->pending_list.n; i++)
-        units += lt_load_parts_wanted(s->cfg, s->pending_list.tables[i].estimated_bytes);
+        units += parts_wanted(s, &s->pending_list.tables[i]);
     int want = s->cfg->target.max_full_load_subtasks;
     if (!rc && want > units)
         want = units;

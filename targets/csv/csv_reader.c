@@ -163,20 +163,6 @@ static bool at(struct lt_csv_reader *r, const char *s, size_t n)
     return r->in_len - r->in_pos >= n && r->in[r->in_pos] == s[0] && (n == 1 || memcmp(r->in + r->in_pos, s, n) == 0);
 }
 
-static int put_byte(struct lt_csv_reader *r, char c, struct lt_error *err)
-{
-    if (r->rec_len == r->rec_cap) {
-        size_t cap = r->rec_cap ? r->rec_cap * 2 : 4096;
-        char *p = realloc(r->rec, cap);
-        if (!p)
-            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        r->rec = p;
-        r->rec_cap = cap;
-    }
-    r->rec[r->rec_len++] = c;
-    return LT_OK;
-}
-
 static int put_bytes(struct lt_csv_reader *r, const char *p, size_t n, struct lt_error *err)
 {
     if (r->rec_cap - r->rec_len < n) {
@@ -192,6 +178,11 @@ static int put_bytes(struct lt_csv_reader *r, const char *p, size_t n, struct lt
     memcpy(r->rec + r->rec_len, p, n);
     r->rec_len += n;
     return LT_OK;
+}
+
+static int put_byte(struct lt_csv_reader *r, char c, struct lt_error *err)
+{
+    return put_bytes(r, &c, 1, err);
 }
 
 static int start_field(struct lt_csv_reader *r, struct lt_error *err)
