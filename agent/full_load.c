@@ -113,7 +113,7 @@ static int begin_table(struct load_job *job, struct table_load *tl, const char *
         struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
                                         .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
         if ((rc = lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err)) ||
-            (rc = lt_state_begin_table_load(job->state, tl->table_id, err)) ||
+            (rc = lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, err)) ||
             (rc = lt_sink_remove_load_files(job->cfg->target.path, table_dir, err)))
             rc = LT_ERR_RUNTIME;
         else if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))

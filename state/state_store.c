@@ -68,6 +68,13 @@ static const char *const migrations[] = {
     "  schema_json TEXT NOT NULL,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
     "  UNIQUE (table_id, name));",
+    /* 4: the task's life: where each table's current load sits in the change order (changes at or before it are
+     * inside the load), what is captured of it, a reload asked for by `logtap reload`, and the source's identity of
+     * the table (PostgreSQL: its OID) so a table dropped and created again is noticed. */
+    "ALTER TABLE tables ADD COLUMN load_pos TEXT;"
+    "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
+    "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tables ADD COLUMN source_id TEXT;",
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
@@ -290,21 +297,60 @@ static int in_transaction(struct lt_state *st, struct lt_error *err, int (*fn)(s
     return rc;
 }
 
+struct begin_load_args {
+    int64_t id;
+    const char *load_pos;
+};
+
 static int begin_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
 {
-    int64_t id = *(int64_t *)arg;
-    int rc = run(st, err, "DELETE FROM files WHERE table_id = ? AND kind = 'load'", "i", id);
+    const struct begin_load_args *a = arg;
+    int rc = run(st, err, "DELETE FROM files WHERE table_id = ? AND kind = 'load'", "i", a->id);
     if (!rc)
         rc = run(st, err,
-                 "UPDATE tables SET state = 'loading', full_load_rows = 0, last_error = NULL,"
-                 " full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), full_load_finished = NULL WHERE id = ?",
-                 "i", id);
+                 "UPDATE tables SET state = 'loading', full_load_rows = 0, last_error = NULL, load_pos = ?,"
+                 " reload_requested = 0, full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),"
+                 " full_load_finished = NULL WHERE id = ?",
+                 "ti", a->load_pos, a->id);
     return rc;
 }
 
-int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, struct lt_error *err)
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, struct lt_error *err)
 {
-    return in_transaction(st, err, begin_load_tx, &table_id);
+    struct begin_load_args a = {table_id, load_pos};
+    return in_transaction(st, err, begin_load_tx, &a);
+}
+
+int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *state, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "UPDATE tables SET state = ? WHERE id = ?", "ti", state, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_set_table_capture(struct lt_state *st, int64_t table_id, const char *capture, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "UPDATE tables SET capture = ? WHERE id = ?", "ti", capture, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_set_table_source_id(struct lt_state *st, int64_t table_id, const char *source_id, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "UPDATE tables SET source_id = ? WHERE id = ?", "ti", source_id, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_request_reload(struct lt_state *st, int64_t table_id, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int rc = run(st, err, "UPDATE tables SET reload_requested = 1 WHERE id = ?", "i", table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
 }
 
 int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err)
@@ -471,7 +517,8 @@ int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct l
     if (sqlite3_prepare_v2(st->db,
                            "SELECT t.id, t.schema_name, t.table_name, t.state, t.full_load_rows, t.inserts, t.updates,"
                            " t.deletes, t.truncates, t.ddls, COUNT(f.id), COALESCE(SUM(f.bytes), 0),"
-                           " t.full_load_started, t.full_load_finished, t.last_error"
+                           " t.full_load_started, t.full_load_finished, t.last_error, t.load_pos, t.capture,"
+                           " t.reload_requested, t.source_id"
                            " FROM tables t LEFT JOIN files f ON f.table_id = t.id"
                            " GROUP BY t.id ORDER BY t.schema_name, t.table_name",
                            -1, &s, NULL) != SQLITE_OK) {
@@ -497,6 +544,10 @@ int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct l
         copy_col(t.full_load_started, sizeof t.full_load_started, s, 12);
         copy_col(t.full_load_finished, sizeof t.full_load_finished, s, 13);
         copy_col(t.last_error, sizeof t.last_error, s, 14);
+        copy_col(t.load_pos, sizeof t.load_pos, s, 15);
+        copy_col(t.capture, sizeof t.capture, s, 16);
+        t.reload_requested = sqlite3_column_int(s, 17) != 0;
+        copy_col(t.source_id, sizeof t.source_id, s, 18);
         if ((rc = fn(ctx, &t)))
             break;
     }

@@ -65,6 +65,11 @@ struct lt_table_status {
     int64_t files, bytes;
     char full_load_started[32], full_load_finished[32];
     char last_error[512];
+    char load_pos[64];       /* the position of its current load: its changes at or before it are in the load
+                              * ("" before the first load) */
+    char capture[16];        /* "all", or "inserts" (a table without a key captured for inserts only) */
+    bool reload_requested;   /* `logtap reload` asked for a new load */
+    char source_id[64];      /* the source's identity of the table (PostgreSQL: its OID), "" when unknown */
 };
 
 /* Opens (creating the file and its directory when missing) and migrates the store. A store made for another
@@ -80,11 +85,20 @@ int lt_state_schema_version(struct lt_state *st);
 /* Finds or creates the table row. */
 int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err);
 
-/* Starts (or restarts) a table's full load: state 'loading', counters reset, its previous load files dropped from
- * the manifest. The caller removes the files themselves afterwards. */
-int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, struct lt_error *err);
+/* Starts (or restarts) a table's full load from a snapshot at load_pos: state 'loading', counters reset, a reload
+ * request cleared, its previous load files dropped from the manifest. The caller removes the files themselves
+ * afterwards. */
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, struct lt_error *err);
 int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err);
 int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err);
+/* Table states: pending (selected, not loaded yet), loading, loaded, failed, cdc (followed without a load:
+ * migration_type cdc), dropped (gone from the source; its files stay). */
+int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *state, struct lt_error *err);
+/* "all" or "inserts". */
+int lt_state_set_table_capture(struct lt_state *st, int64_t table_id, const char *capture, struct lt_error *err);
+int lt_state_set_table_source_id(struct lt_state *st, int64_t table_id, const char *source_id, struct lt_error *err);
+/* Marks a table for a new load (`logtap reload`); the runner clears it when the load begins. */
+int lt_state_request_reload(struct lt_state *st, int64_t table_id, struct lt_error *err);
 
 /* Records a durable file. */
 int lt_state_add_file(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err);

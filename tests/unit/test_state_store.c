@@ -259,13 +259,28 @@ static void test_load_life_cycle(void)
     const struct lt_table_status *s1 = find_table(&ts, t1);
     CHECK(s1 && !strcmp(s1->state, "pending") && s1->full_load_started[0] == '\0');
 
-    CHECK_INT(lt_state_begin_table_load(st, t1, &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
     list_tables(st, &ts);
     s1 = find_table(&ts, t1);
     if (CHECK(s1 != NULL)) {
         CHECK_STR(s1->state, "loading");
         CHECK(s1->full_load_started[0] != '\0');
         CHECK(s1->full_load_finished[0] == '\0');
+        CHECK_STR(s1->load_pos, "00000000/00000001:00000000000000000000");
+        CHECK_STR(s1->capture, "all");
+        CHECK(!s1->reload_requested);
+    }
+    /* a reload request, the capture mode and the source's id are kept; a new load clears the request */
+    CHECK_INT(lt_state_request_reload(st, t1, &err), LT_OK);
+    CHECK_INT(lt_state_set_table_capture(st, t2, "inserts", &err), LT_OK);
+    CHECK_INT(lt_state_set_table_source_id(st, t2, "16384", &err), LT_OK);
+    list_tables(st, &ts);
+    s1 = find_table(&ts, t1);
+    const struct lt_table_status *s2x = find_table(&ts, t2);
+    if (CHECK(s1 && s2x)) {
+        CHECK(s1->reload_requested);
+        CHECK_STR(s2x->capture, "inserts");
+        CHECK_STR(s2x->source_id, "16384");
     }
 
     CHECK_INT(lt_state_finish_table_load(st, t1, 12345, &err), LT_OK);
@@ -283,13 +298,14 @@ static void test_load_life_cycle(void)
     }
 
     /* A restarted load resets the counters and the error. */
-    CHECK_INT(lt_state_begin_table_load(st, t2, &err), LT_OK);
-    CHECK_INT(lt_state_begin_table_load(st, t1, &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t2, "00000000/00000001:00000000000000000000", &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
     list_tables(st, &ts);
     s1 = find_table(&ts, t1);
     s2 = find_table(&ts, t2);
     if (CHECK(s1 && s2)) {
         CHECK_STR(s1->state, "loading");
+        CHECK(!s1->reload_requested);
         CHECK_INT(s1->full_load_rows, 0);
         CHECK(s1->full_load_finished[0] == '\0');
         CHECK_STR(s2->state, "loading");
@@ -318,7 +334,7 @@ static void test_manifest(void)
     int64_t t1, t2;
     CHECK_INT(lt_state_table_id(st, "s", "a", &t1, &err), LT_OK);
     CHECK_INT(lt_state_table_id(st, "s", "b", &t2, &err), LT_OK);
-    CHECK_INT(lt_state_begin_table_load(st, t1, &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
 
     struct lt_manifest_file f1 = load_file(t1, "s/a/LOAD00000001.csv", 10, 100);
     struct lt_manifest_file f2 = load_file(t1, "s/a/LOAD00000002.csv", 20, 250);
@@ -369,7 +385,7 @@ static void test_manifest(void)
     CHECK_STR(last, "");
 
     /* Restarting t1's load drops its load files, keeps its CDC files and the other table's files. */
-    CHECK_INT(lt_state_begin_table_load(st, t1, &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
     list_tables(st, &ts);
     s1 = find_table(&ts, t1);
     s2 = find_table(&ts, t2);
