@@ -129,14 +129,33 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     if ((rc = get_string(src, "engine", "source.", true, &s->engine, err)))
         return rc;
     if (strcmp(s->engine, "postgres") == 0 || strcmp(s->engine, "postgresql") == 0) {
-        static const char *const keys[] = {"engine", "conninfo", "slot", "publication", NULL};
+        static const char *const keys[] = {"engine", "conninfo", "slot", "publication", "tables_without_key",
+                                           "catalog_poll_s", NULL};
         free(s->engine);
         s->engine = xstrdup("postgres");
+        char *nokey = NULL;
         if ((rc = check_keys(src, "source.", keys, err)) || (rc = get_string(src, "conninfo", "source.", true,
                                                                               &s->conninfo, err)) ||
             (rc = get_string(src, "slot", "source.", false, &s->slot, err)) ||
-            (rc = get_string(src, "publication", "source.", false, &s->publication, err)))
+            (rc = get_string(src, "publication", "source.", false, &s->publication, err)) ||
+            (rc = get_string(src, "tables_without_key", "source.", false, &nokey, err)))
             return rc;
+        s->tables_without_key = LT_NOKEY_REFUSE;
+        if (nokey && strcmp(nokey, "inserts-only") == 0)
+            s->tables_without_key = LT_NOKEY_INSERTS_ONLY;
+        else if (nokey && strcmp(nokey, "refuse") != 0)
+            rc = field_error(err, "source.tables_without_key", "must be \"refuse\" or \"inserts-only\"");
+        free(nokey);
+        if (rc)
+            return rc;
+        s->catalog_poll_s = 10;
+        const cJSON *poll = cJSON_GetObjectItemCaseSensitive(src, "catalog_poll_s");
+        if (poll) {
+            long long n;
+            if ((rc = get_int(poll, "source.catalog_poll_s", 1, 86400, &n, err)))
+                return rc;
+            s->catalog_poll_s = (int)n;
+        }
         char def[256];
         snprintf(def, sizeof def, "logtap_%s", task);
         for (char *p = def; *p; p++)

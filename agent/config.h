@@ -15,12 +15,21 @@ enum lt_data_format { LT_FORMAT_CSV, LT_FORMAT_PARQUET };
 enum lt_compression { LT_COMPRESS_NONE, LT_COMPRESS_GZIP, LT_COMPRESS_SNAPPY, LT_COMPRESS_ZSTD };
 enum lt_parquet_encoding { LT_ENC_RLE_DICTIONARY, LT_ENC_PLAIN, LT_ENC_PLAIN_DICTIONARY };
 
+/* What to do with a selected PostgreSQL table that has neither a primary key nor a replica identity: publishing
+ * its updates and deletes would make the application's UPDATE and DELETE on it fail. */
+enum lt_nokey_policy {
+    LT_NOKEY_REFUSE,        /* the task does not start; the message names each table and the fix */
+    LT_NOKEY_INSERTS_ONLY,  /* such tables are published for INSERT and TRUNCATE only (a second publication) */
+};
+
 struct lt_source_config {
     char *engine;         /* "postgres" or "mysql" */
     /* postgres */
     char *conninfo;
     char *slot;
     char *publication;
+    enum lt_nokey_policy tables_without_key;
+    int catalog_poll_s;   /* how often a running task looks for tables that joined the selection */
     /* mysql */
     char *host;
     int port;

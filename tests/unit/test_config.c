@@ -73,6 +73,8 @@ static void test_postgres_defaults(void)
     CHECK_STR(cfg.source.conninfo, "host=127.0.0.1 dbname=shop");
     CHECK_STR(cfg.source.slot, "logtap_shop");
     CHECK_STR(cfg.source.publication, "logtap_shop");
+    CHECK_INT(cfg.source.tables_without_key, LT_NOKEY_REFUSE);
+    CHECK_INT(cfg.source.catalog_poll_s, 10);
     CHECK_STR(cfg.target.path, "/data/lake");
     CHECK_INT(cfg.target.format, LT_FORMAT_CSV);
     CHECK_INT(cfg.target.compression, LT_COMPRESS_NONE);
@@ -522,6 +524,26 @@ static void test_missing_fields(void)
                  "source.use_gtid", "unknown key");
 }
 
+static void test_postgres_lifecycle_settings(void)
+{
+    struct lt_task_config cfg;
+    CHECK_INT(parse(doc("\"t\"", NULL,
+                        "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"tables_without_key\": \"inserts-only\","
+                        " \"catalog_poll_s\": 3}",
+                        TARGET, RULES, NULL),
+                    &cfg),
+              LT_OK);
+    CHECK_INT(cfg.source.tables_without_key, LT_NOKEY_INSERTS_ONLY);
+    CHECK_INT(cfg.source.catalog_poll_s, 3);
+    lt_config_free(&cfg);
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"tables_without_key\": \"skip\"}",
+                     TARGET, RULES, NULL),
+                 "source.tables_without_key", "inserts-only");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"catalog_poll_s\": 0}",
+                     TARGET, RULES, NULL),
+                 "source.catalog_poll_s", "between");
+}
+
 static void test_bad_values(void)
 {
     EXPECT_ERROR(doc("\"t\"", "\"full\"", PG_SOURCE, TARGET, RULES, NULL), "migration_type", "full-load");
@@ -640,6 +662,7 @@ int main(void)
     RUN(test_ignored_dms_keys);
     RUN(test_wrong_types);
     RUN(test_missing_fields);
+    RUN(test_postgres_lifecycle_settings);
     RUN(test_bad_values);
     RUN(test_bad_rules);
     RUN(test_broken_json_exact_buffer);
