@@ -16,6 +16,7 @@
 #include "agent/progress.h"
 #include "agent/signals.h"
 #include "agent/source.h"
+#include "agent/task_lock.h"
 #include "agent/validate.h"
 #include "agent/version.h"
 #include "state/state_store.h"
@@ -198,7 +199,13 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
         return LT_ERR_CONFIG;
     struct lt_full_load_options opt = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10};
     struct lt_error err = {0};
+    struct lt_task_lock *lock;
+    if (lt_task_lock_acquire(cfg, "full-load", &lock, &err)) {
+        lt_log_error("%s", err.msg);
+        return LT_ERR_RUNTIME;
+    }
     int rc = lt_run_full_load(cfg, &opt, &err);
+    lt_task_lock_release(lock);
     if (rc) {
         lt_log_error("full load failed: %s", err.msg);
         return rc;
@@ -221,7 +228,13 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
         }
     }
     struct lt_error err = {0};
+    struct lt_task_lock *lock;
+    if (lt_task_lock_acquire(cfg, "replicate", &lock, &err)) {
+        lt_log_error("%s", err.msg);
+        return LT_ERR_RUNTIME;
+    }
     int rc = lt_run_replicate(cfg, &opt, &err);
+    lt_task_lock_release(lock);
     if (rc) {
         lt_log_error("replicate failed: %s", err.msg);
         return rc;
