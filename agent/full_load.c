@@ -117,13 +117,13 @@ static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_err
     lt_path_table_dir(schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
     struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
                                     .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
+    if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
-        lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, err) ||
+        lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
         (tl->st->source_id[0] && lt_state_set_table_source_id(job->state, tl->table_id, tl->st->source_id, err)) ||
         lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
         return LT_ERR_RUNTIME;
-    if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     tl->begun = true;
     return LT_OK;
 }

@@ -350,6 +350,22 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
                        const char *upto, int64_t until_us, bool *wrote, struct lt_error *err)
 {
     *wrote = false;
+    /* only a table whose load is complete has a base; its changes count after its load's position */
+    if (strcmp(t->state, "loaded") != 0) {
+        const char *why = !strcmp(t->state, "cdc")       ? "followed without a full load (migration_type cdc)"
+                          : !strcmp(t->state, "dropped") ? "dropped at the source (or no longer selected)"
+                                                         : "its load is not complete";
+        lt_log_info("%s.%s: no snapshot: %s (state %s)", t->schema_name, t->table_name, why, t->state);
+        printf("%s.%s: skipped, %s (state %s)\n", t->schema_name, t->table_name, why, t->state);
+        return LT_OK;
+    }
+    const char *load_pos = t->load_pos[0] ? t->load_pos : NULL;
+    if (load_pos && upto && strcmp(upto, load_pos) < 0) {
+        lt_log_info("%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
+                    t->table_name, load_pos);
+        printf("%s.%s: skipped, loaded at %s, after the --as-of point\n", t->schema_name, t->table_name, load_pos);
+        return LT_OK;
+    }
     const struct logtap_target_ops *target = lt_target_for(&cfg->target);
     struct table_plan p;
     memset(&p, 0, sizeof p);
@@ -362,22 +378,6 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     snprintf(table_snap_dir, sizeof table_snap_dir, "%s/%s", cfg->merge.path, p.table_dir);
     remove_stale_folders(table_snap_dir);
     int rc = LT_OK;
-    /* only a table whose load is complete has a base; its changes count after its load's position */
-    if (strcmp(t->state, "loaded") != 0) {
-        const char *why = !strcmp(t->state, "cdc")       ? "followed without a full load (migration_type cdc)"
-                          : !strcmp(t->state, "dropped") ? "dropped at the source (or no longer selected)"
-                                                         : "its load is not complete";
-        lt_log_info("%s.%s: no snapshot: %s (state %s)", t->schema_name, t->table_name, why, t->state);
-        printf("%s.%s: skipped, %s (state %s)\n", t->schema_name, t->table_name, why, t->state);
-        goto out;
-    }
-    const char *load_pos = t->load_pos[0] ? t->load_pos : NULL;
-    if (load_pos && upto && strcmp(upto, load_pos) < 0) {
-        lt_log_info("%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
-                    t->table_name, load_pos);
-        printf("%s.%s: skipped, loaded at %s, after the --as-of point\n", t->schema_name, t->table_name, load_pos);
-        goto out;
-    }
     /* the newest columns: the newest file of the table */
     struct plan_ctx pc = {.plan = &p};
     if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, pick_newest_schema, &pc, err)) ||
@@ -388,6 +388,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         goto out;
     if (!pc.newest_json && sp.schema_json)
         pc.newest_json = strdup(sp.schema_json);
+    if (!pc.newest_json && (rc = lt_state_get_load_schema(st, t->id, &pc.newest_json, err)))
+        goto out; /* an empty table: no file, but its load recorded the columns */
     if (!pc.newest_json) {
         lt_log_info("%s.%s: no files yet, nothing to merge", t->schema_name, t->table_name);
         goto out;

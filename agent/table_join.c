@@ -78,16 +78,45 @@ static void *copy_main(void *arg)
     return NULL;
 }
 
-/* Tables left loading by an earlier run have lost their snapshot: they wait for a new load. */
-static int mark_unfinished(void *arg, const struct lt_table_status *t)
+/* The ids of the tables left loading by an earlier run (collected first: the store is locked during the walk). */
+struct unfinished {
+    int64_t *ids;
+    int n, cap;
+    bool oom;
+};
+
+static int collect_unfinished(void *arg, const struct lt_table_status *t)
 {
-    struct lt_joins *j = arg;
-    struct lt_error err;
-    if (strcmp(t->state, "loading") == 0 &&
-        lt_state_set_table_state(j->state, t->id, "pending", "its load was interrupted; loading it again", &err) == LT_OK)
-        lt_log_info("table %s.%s: its load did not finish in an earlier run; it is loaded again", t->schema_name,
-                    t->table_name);
+    struct unfinished *u = arg;
+    if (strcmp(t->state, "loading") != 0)
+        return 0;
+    if (u->n == u->cap) {
+        int cap = u->cap ? u->cap * 2 : 16;
+        int64_t *ids = realloc(u->ids, (size_t)cap * sizeof *ids);
+        if (!ids) {
+            u->oom = true;
+            return 1;
+        }
+        u->ids = ids;
+        u->cap = cap;
+    }
+    u->ids[u->n++] = t->id;
+    lt_log_info("table %s.%s: its load did not finish in an earlier run; it is loaded again", t->schema_name,
+                t->table_name);
     return 0;
+}
+
+/* Tables left loading by an earlier run have lost their snapshot: they wait for a new load. */
+static int mark_unfinished(struct lt_state *state, struct lt_error *err)
+{
+    struct unfinished u = {0};
+    int rc = lt_state_each_table_to_load(state, collect_unfinished, &u, err);
+    if (!rc && u.oom)
+        rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (int i = 0; !rc && i < u.n; i++)
+        rc = lt_state_set_table_state(state, u.ids[i], "pending", "its load was interrupted; loading it again", err);
+    free(u.ids);
+    return rc;
 }
 
 int lt_joins_open(struct lt_joins **out, const struct lt_task_config *cfg, const struct logtap_source_ops *source,
@@ -104,7 +133,7 @@ int lt_joins_open(struct lt_joins **out, const struct lt_task_config *cfg, const
     j->backfill = backfill;
     j->on_change = on_change;
     j->ctx = ctx;
-    if (lt_state_each_table_to_load(state, mark_unfinished, j, err)) {
+    if (mark_unfinished(state, err)) {
         free(j);
         return LT_ERR_RUNTIME;
     }

@@ -69,12 +69,14 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
     "  UNIQUE (table_id, name));",
     /* 4: the task's life: where each table's current load sits in the change order (changes at or before it are
-     * inside the load), what is captured of it, a reload asked for by `logtap reload`, and the source's identity of
-     * the table (PostgreSQL: its OID) so a table dropped and created again is noticed. */
+     * inside the load), what is captured of it, a reload asked for by `logtap reload`, the source's identity of
+     * the table (PostgreSQL: its OID) so a table dropped and created again is noticed, and the columns of its
+     * load (an empty table has no file to tell them). */
     "ALTER TABLE tables ADD COLUMN load_pos TEXT;"
     "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
     "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tables ADD COLUMN source_id TEXT;",
+    "ALTER TABLE tables ADD COLUMN source_id TEXT;"
+    "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;",
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
@@ -300,6 +302,7 @@ static int in_transaction(struct lt_state *st, struct lt_error *err, int (*fn)(s
 struct begin_load_args {
     int64_t id;
     const char *load_pos;
+    const char *schema_json;
 };
 
 static int begin_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
@@ -309,15 +312,16 @@ static int begin_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
     if (!rc)
         rc = run(st, err,
                  "UPDATE tables SET state = 'loading', full_load_rows = 0, last_error = NULL, load_pos = ?,"
-                 " reload_requested = 0, full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),"
-                 " full_load_finished = NULL WHERE id = ?",
-                 "ti", a->load_pos, a->id);
+                 " load_schema_json = ?, reload_requested = 0,"
+                 " full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), full_load_finished = NULL WHERE id = ?",
+                 "tti", a->load_pos, a->schema_json, a->id);
     return rc;
 }
 
-int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, struct lt_error *err)
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, const char *schema_json,
+                              struct lt_error *err)
 {
-    struct begin_load_args a = {table_id, load_pos};
+    struct begin_load_args a = {table_id, load_pos, schema_json};
     return in_transaction(st, err, begin_load_tx, &a);
 }
 
@@ -326,6 +330,25 @@ int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *
 {
     pthread_mutex_lock(&st->lock);
     int rc = run(st, err, "UPDATE tables SET state = ?, last_error = ? WHERE id = ?", "tti", state, note, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_get_load_schema(struct lt_state *st, int64_t table_id, char **out, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    *out = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT load_schema_json FROM tables WHERE id = ?", -1, &s, NULL) != SQLITE_OK) {
+        rc = db_error(st, err, "prepare");
+    } else {
+        sqlite3_bind_int64(s, 1, table_id);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) &&
+            !(*out = strdup((const char *)sqlite3_column_text(s, 0))))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        sqlite3_finalize(s);
+    }
     pthread_mutex_unlock(&st->lock);
     return rc;
 }

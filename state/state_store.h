@@ -85,10 +85,13 @@ int lt_state_schema_version(struct lt_state *st);
 /* Finds or creates the table row. */
 int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err);
 
-/* Starts (or restarts) a table's full load from a snapshot at load_pos: state 'loading', counters reset, a reload
- * request cleared, its previous load files dropped from the manifest. The caller removes the files themselves
- * afterwards. */
-int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, struct lt_error *err);
+/* Starts (or restarts) a table's full load from a snapshot at load_pos with the load files' columns (schema_json):
+ * state 'loading', counters reset, a reload request cleared, its previous load files dropped from the manifest.
+ * The caller removes the files themselves afterwards. */
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, const char *schema_json,
+                              struct lt_error *err);
+/* The columns of a table's current load (a malloc'd JSON text, NULL when none was recorded). */
+int lt_state_get_load_schema(struct lt_state *st, int64_t table_id, char **out, struct lt_error *err);
 int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err);
 int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err);
 /* Table states: pending (selected, not loaded yet), loading, loaded, failed, cdc (followed without a load:
