@@ -574,7 +574,14 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return lt_error_prefix(err, "target path: ");
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
         return LT_ERR_RUNTIME;
+    char retired[32] = "";
     int rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    if (!rc)
+        rc = lt_state_get_meta(run.state, "retired", retired, sizeof retired, err);
+    if (!rc && retired[0])
+        rc = lt_fail(err, LT_ERR_RUNTIME,
+                     "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
+                     cfg->task, retired);
     bool first_run = !rc && !run.checkpoint[0];
     int backoff = 1;
     /* Connection losses and other transient failures reconnect with a capped exponential backoff and resume from

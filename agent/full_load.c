@@ -461,6 +461,31 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
     return rc;
 }
 
+int lt_load_named_tables(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                         const struct logtap_source_ops *source, struct lt_state *state,
+                         const struct lt_selection_rule *names, int nnames, enum lt_snapshot_kind kind,
+                         struct lt_error *err)
+{
+    struct lt_task_config only = *cfg;
+    only.rules = (struct lt_selection_rule *)names;
+    only.nrules = nnames;
+    struct lt_source *src;
+    int rc = source->open(&src, &only, err);
+    if (rc)
+        return rc;
+    struct lt_load *job;
+    if (!(rc = lt_load_prepare(&job, &only, opt, source, src, state, kind, err))) {
+        if (lt_load_table_count(job) == 0)
+            rc = lt_fail(err, LT_ERR_CONFIG, "%s.%s is not a table of the source (or not one logtap can read)",
+                         names[0].schema_pattern, names[0].table_pattern);
+        else
+            rc = lt_load_run(job, err);
+        lt_load_free(job);
+    }
+    source->close(src);
+    return rc;
+}
+
 int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load_options *opt, struct lt_error *err)
 {
     const struct logtap_source_ops *source = lt_source_for(&cfg->source);
@@ -473,10 +498,26 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
     struct lt_state *state;
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
         return LT_ERR_RUNTIME;
+    /* A task whose change stream has started: the new load is taken at a position of that stream (as tables
+     * joining it are), so replicate goes on exactly, writing each table's changes after its new load. */
+    char checkpoint[LT_CHECKPOINT_MAX] = "";
+    enum lt_snapshot_kind kind = LT_SNAPSHOT_PLAIN;
+    int rc = lt_state_get_meta(state, "checkpoint", checkpoint, sizeof checkpoint, err);
+    if (!rc && cfg->migration_type != LT_MIGRATE_FULL_LOAD && checkpoint[0]) {
+        kind = LT_SNAPSHOT_JOIN;
+        lt_log_info("task \"%s\" has a change stream (checkpoint %s): the new load is taken at a position of that "
+                    "stream; `logtap replicate` then writes each table's changes after its new load",
+                    cfg->task, checkpoint);
+    } else if (!rc && cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
+        lt_log_info("task \"%s\" is full-load-and-cdc and has not started its change stream: this load is a "
+                    "one-off; `logtap replicate` loads every table again from its replication slot's snapshot",
+                    cfg->task);
+    }
     struct lt_source *src;
-    int rc = source->open(&src, cfg, err);
+    if (!rc)
+        rc = source->open(&src, cfg, err);
     if (!rc) {
-        rc = lt_full_load_from_source(cfg, opt, source, src, state, LT_SNAPSHOT_PLAIN, NULL, err);
+        rc = lt_full_load_from_source(cfg, opt, source, src, state, kind, NULL, err);
         source->close(src);
     }
     lt_state_close(state);

@@ -48,4 +48,11 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
                              const struct logtap_source_ops *source, struct lt_source *src, struct lt_state *state,
                              enum lt_snapshot_kind kind, struct lt_snapshot_info *snap_out, struct lt_error *err);
 
+/* Loads the tables named by `names` (explicit include rules) on a connection of their own, from a snapshot of
+ * `kind`: a reload (PLAIN for a task without change stream, JOIN for one with). */
+int lt_load_named_tables(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                         const struct logtap_source_ops *source, struct lt_state *state,
+                         const struct lt_selection_rule *names, int nnames, enum lt_snapshot_kind kind,
+                         struct lt_error *err);
+
 #endif

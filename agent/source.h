@@ -145,6 +145,11 @@ struct logtap_source_ops {
     /* Bytes of source log between two checkpoints (from earlier than to), for status; may ask the source (MySQL:
      * the sizes of the binlog files in between). NULL when not measurable. */
     int (*lag_bytes)(struct lt_source *src, const char *from, const char *to, int64_t *bytes, struct lt_error *err);
+    /* Retiring a task: removes what the task holds on the source (PostgreSQL: its replication slot, which pins WAL,
+     * and its publications), calling fn with a line for each thing removed (or, with dry_run, that would be). NULL
+     * when the source holds nothing for a task. */
+    int (*retire)(struct lt_source *src, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
+                  struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 };

@@ -180,6 +180,52 @@ int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], str
     return LT_OK;
 }
 
+int lt_pg_retire(struct lt_source *s, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
+                 struct lt_error *err)
+{
+    char plugin[64], line[400];
+    if (slot_plugin(s, plugin, sizeof plugin, err))
+        return LT_ERR_RUNTIME;
+    if (plugin[0]) {
+        const char *params[1] = {s->cfg->source.slot};
+        char active[16];
+        if (query_one(s, "SELECT COALESCE(active_pid::text, '') FROM pg_replication_slots WHERE slot_name = $1", 1,
+                      params, active, sizeof active, err))
+            return LT_ERR_RUNTIME;
+        if (active[0])
+            return lt_fail(err, LT_ERR_RUNTIME,
+                           "replication slot %s is in use by server process %s (a replicate still running "
+                           "elsewhere?): stop it first",
+                           s->cfg->source.slot, active);
+        if (!dry_run && drop_slot(s, err))
+            return lt_error_prefix(err, "dropping replication slot %s: ", s->cfg->source.slot);
+        snprintf(line, sizeof line, "replication slot %s (plugin %s)", s->cfg->source.slot, plugin);
+        fn(ctx, line);
+    }
+    char ins[128];
+    lt_pg_inserts_publication(s, ins);
+    const char *pubs[2] = {s->cfg->source.publication, ins};
+    for (int i = 0; i < 2; i++) {
+        const char *params[1] = {pubs[i]};
+        char found[8];
+        if (query_one(s, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1, params, found, sizeof found, err))
+            return LT_ERR_RUNTIME;
+        if (!found[0])
+            continue;
+        if (!dry_run) {
+            char *q = PQescapeIdentifier(s->main, pubs[i], strlen(pubs[i]));
+            char sql[300];
+            snprintf(sql, sizeof sql, "DROP PUBLICATION %s", q ? q : "\"\"");
+            PQfreemem(q);
+            if (lt_pg_exec(s->main, sql, err))
+                return lt_error_prefix(err, "dropping publication %s: ", pubs[i]);
+        }
+        snprintf(line, sizeof line, "publication %s", pubs[i]);
+        fn(ctx, line);
+    }
+    return LT_OK;
+}
+
 /* The insert position: pg_current_wal_lsn() is where WAL is written up to, which lags commits that already
  * returned when synchronous_commit is off. */
 int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err)

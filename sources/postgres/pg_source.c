@@ -577,6 +577,7 @@ const struct logtap_source_ops lt_postgres_source = {
     .stream_next = lt_pg_stream_next,
     .stream_ack = lt_pg_stream_ack,
     .current_position = lt_pg_current_position,
+    .retire = lt_pg_retire,
     .table_checksum = pg_table_checksum,
     .lag_bytes = pg_lag_bytes,
 };
