@@ -504,9 +504,13 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
             expr = n;
         }
         /* format('%s') is the type's output function, as COPY writes it (a cast to text is not: bool gives
-         * "true", inet adds /32) */
-        len += (size_t)sprintf(expr + len, "%sCASE WHEN %s IS NULL THEN E'\\\\N' ELSE format('%%s', %s) END",
-                               i ? ", E'\\t', " : "", q ? q : "\"\"", q ? q : "\"\"");
+         * "true", inet adds /32); Parquet files in milliseconds hold timestamps cut to the millisecond (floor, as
+         * date_trunc does) */
+        bool ms = s->cfg->target.format == LT_FORMAT_PARQUET && s->cfg->target.parquet_timestamp_ms &&
+                  (t->cols[i].type == LT_TYPE_TIMESTAMP || t->cols[i].type == LT_TYPE_TIMESTAMPTZ);
+        len += (size_t)sprintf(expr + len, "%sCASE WHEN %s IS NULL THEN E'\\\\N' ELSE format('%%s', %s%s%s) END",
+                               i ? ", E'\\t', " : "", q ? q : "\"\"", ms ? "date_trunc('milliseconds', " : "",
+                               q ? q : "\"\"", ms ? ")" : "");
         free(q);
     }
     char *qs = quote_ident(s->main, t->schema_name), *qt = quote_ident(s->main, t->table_name);
