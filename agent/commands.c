@@ -378,6 +378,11 @@ static int status_row(void *arg, const struct lt_table_status *t)
             cJSON_AddStringToObject(o, "full_load_finished", t->full_load_finished);
         if (*t->last_error)
             cJSON_AddStringToObject(o, "last_error", t->last_error);
+        cJSON_AddStringToObject(o, "capture", t->capture[0] ? t->capture : "all");
+        if (*t->load_pos)
+            cJSON_AddStringToObject(o, "load_logtap_pos", t->load_pos);
+        if (t->reload_requested)
+            cJSON_AddBoolToObject(o, "reload_requested", true);
         cJSON_AddItemToArray(c->tables, o);
         return 0;
     }
@@ -386,8 +391,12 @@ static int status_row(void *arg, const struct lt_table_status *t)
     printf("%-40s %-8s %14lld %10lld %10lld %10lld %6lld %14lld\n", name, t->state, (long long)t->full_load_rows,
            (long long)t->inserts, (long long)t->updates, (long long)t->deletes, (long long)t->files,
            (long long)t->bytes);
+    if (!strcmp(t->capture, "inserts"))
+        printf("    captured for INSERT and TRUNCATE only (no key or replica identity; source.tables_without_key)\n");
+    if (t->reload_requested)
+        printf("    reload requested\n");
     if (*t->last_error)
-        printf("    error: %s\n", t->last_error);
+        printf("    %s: %s\n", !strcmp(t->state, "failed") ? "error" : "note", t->last_error);
     return 0;
 }
 

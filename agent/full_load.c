@@ -122,6 +122,7 @@ static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_err
     if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
         lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
         (tl->st->source_id[0] && lt_state_set_table_source_id(job->state, tl->table_id, tl->st->source_id, err)) ||
+        lt_state_set_table_capture(job->state, tl->table_id, tl->st->inserts_only ? "inserts" : "all", err) ||
         lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
         return LT_ERR_RUNTIME;
     tl->begun = true;

@@ -527,9 +527,12 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (rc)
         goto out;
     *wrote = true;
-    lt_log_info("%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s",
+    lt_log_info("%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s%s",
                 t->schema_name, t->table_name, name, ms.rows_out, ms.base_rows, ms.changes, ms.partitions,
-                ms.unresolved ? " (some unchanged values had no earlier value: written as NULL)" : "");
+                ms.unresolved ? " (some unchanged values had no earlier value: written as NULL)" : "",
+                !strcmp(t->capture, "inserts") ? " (its INSERTs only: the table has no key, UPDATE and DELETE are not "
+                                                 "captured)"
+                                               : "");
     /* keep the newest merge.keep snapshots */
     struct keep_ctx *k = calloc(1, sizeof *k);
     if (k) {

@@ -16,6 +16,7 @@ struct lt_source; /* opaque, owned by the plug-in */
 struct lt_source_table {
     struct lt_table_schema *schema;
     char source_id[32];      /* the source's identity of the table (PostgreSQL: its OID), "" when it has none */
+    bool inserts_only;       /* only its INSERTs are captured (a table without a key, source.tables_without_key) */
     int64_t estimated_rows;  /* -1 when unknown */
     int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
     bool read_first;         /* start it before the others (MySQL: read under the snapshot's lock), never split */

@@ -333,7 +333,37 @@ int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error 
     return LT_OK;
 }
 
+static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err);
+
+/* Marks the listed tables that the task's inserts-only publication lists (source.tables_without_key). */
+static int mark_inserts_only(struct lt_source *s, struct lt_table_list *list, struct lt_error *err)
+{
+    char ins[128];
+    lt_pg_inserts_publication(s, ins);
+    const char *params[1] = {ins};
+    PGresult *r = lt_pg_query(s->main,
+                              "SELECT pr.prrelid::text FROM pg_publication_rel pr JOIN pg_publication p"
+                              " ON p.oid = pr.prpubid WHERE p.pubname = $1",
+                              1, params, err);
+    if (!r)
+        return lt_error_prefix(err, "reading publication %s: ", ins);
+    for (int i = 0; i < PQntuples(r); i++)
+        for (int k = 0; k < list->n; k++)
+            if (strcmp(list->tables[k].source_id, PQgetvalue(r, i, 0)) == 0)
+                list->tables[k].inserts_only = true;
+    PQclear(r);
+    return LT_OK;
+}
+
 static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
+{
+    int rc = list_tables(s, out, err);
+    if (!rc && (rc = mark_inserts_only(s, out, err)))
+        lt_table_list_free(out);
+    return rc;
+}
+
+static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
     PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);

@@ -125,6 +125,11 @@ SQL
 expect_eq "$?" 0 "acct's changes after its load apply"
 expect_eq "$(sql $db "SELECT count(*) FROM ((SELECT * FROM acct EXCEPT ALL SELECT * FROM scratch.r) UNION ALL (SELECT * FROM scratch.r EXCEPT ALL SELECT * FROM acct)) x")" 0 \
   "acct: load + changes after it equal the source"
+run_logtap status --config task.json --json
+echo "$out" | grep -q '"table":"events","state":"loaded".*"capture":"inserts"' && ok "status: events is captured for inserts only" \
+  || fail "status capture: $out"
+run_logtap status --config task.json
+echo "$out" | grep -q "captured for INSERT and TRUNCATE only" && ok "status text says so" || fail "status: $out"
 ins=$(cat $(find lake-life/public/events -name '2*.csv') | cut -c1 | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
 expect_eq "$ins" " 2 I " "events (inserts only): its two INSERTs are captured, its UPDATE and DELETE are not"
 
