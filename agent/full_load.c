@@ -293,6 +293,7 @@ int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_f
     snprintf(snap_time, sizeof snap_time, "%lld", (long long)job.snap.time_us);
     if ((rc = lt_state_set_meta(job.state, "full_load_snapshot_pos", job.snap.pos, err)) ||
         (rc = lt_state_set_meta(job.state, "full_load_snapshot_time_us", snap_time, err)) ||
+        (rc = lt_state_set_meta(job.state, "full_load_snapshot_checkpoint", job.snap.checkpoint, err)) ||
         (rc = lt_state_set_meta(job.state, "full_load_finished", "", err)))
         goto out_tables;
     job.progress = calloc((size_t)job.tables.n, sizeof *job.progress);
