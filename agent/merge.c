@@ -208,6 +208,7 @@ static int add_truncate(void *arg, const char *pos, int64_t ts)
 }
 
 struct snap_pick {
+    const char *load_pos;      /* snapshots built before the table's current load are not a base */
     const char *upto;
     int64_t until_us;
     char *pos;
@@ -221,7 +222,8 @@ static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
     struct snap_pick *s = arg;
     if (s->pos)
         return 0;
-    if ((s->upto && strcmp(r->pos, s->upto) > 0) || (s->until_us && r->commit_ts_us > s->until_us))
+    if ((s->upto && strcmp(r->pos, s->upto) > 0) || (s->until_us && r->commit_ts_us > s->until_us) ||
+        (s->load_pos && strcmp(r->pos, s->load_pos) < 0))
         return 0;
     s->pos = strdup(r->pos);
     s->path = strdup(r->path);
@@ -323,11 +325,50 @@ static void remove_stale_folders(const char *dir)
     closedir(d);
 }
 
+/* When a table's load was taken: the task's full-load snapshot time, or for a table that joined later (its load
+ * at another position) the time its load started, "YYYY-MM-DDTHH:MM:SS.fffZ" in the state store. */
+static int64_t table_load_time_us(struct lt_state *st, const struct lt_table_status *t, struct lt_error *err)
+{
+    char pos[LT_POS_MAX + 1], ts[32];
+    int64_t us = 0;
+    if (!lt_state_get_meta(st, "full_load_snapshot_pos", pos, sizeof pos, err) &&
+        (!t->load_pos[0] || strcmp(pos, t->load_pos) == 0)) {
+        if (!lt_state_get_meta(st, "full_load_snapshot_time_us", ts, sizeof ts, err))
+            us = strtoll(ts, NULL, 10);
+        return us;
+    }
+    char text[32];
+    snprintf(text, sizeof text, "%s", t->full_load_started);
+    size_t n = strlen(text);
+    if (n > 10 && text[10] == 'T')
+        text[10] = ' ';
+    if (n && text[n - 1] == 'Z')
+        text[--n] = '\0';
+    return lt_parse_timestamp_us(text, n, &us) ? us : 0;
+}
+
 /* Merges one table; *wrote tells whether a new snapshot was written. */
 static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, const struct lt_table_status *t,
                        const char *upto, int64_t until_us, bool explicit_point, bool *wrote, struct lt_error *err)
 {
     *wrote = false;
+    /* only a table whose load is complete has a base; its changes count after its load's position */
+    if (strcmp(t->state, "loaded") != 0) {
+        const char *why = !strcmp(t->state, "cdc")       ? "followed without a full load (migration_type cdc)"
+                          : !strcmp(t->state, "dropped") ? "dropped at the source (or no longer selected)"
+                                                         : "its load is not complete";
+        lt_log_info("%s.%s: no snapshot: %s (state %s)", t->schema_name, t->table_name, why, t->state);
+        printf("%s.%s: skipped, %s (state %s)\n", t->schema_name, t->table_name, why, t->state);
+        return LT_OK;
+    }
+    const char *load_pos = t->load_pos[0] ? t->load_pos : NULL;
+    if (load_pos && upto && strcmp(upto, load_pos) < 0) {
+        lt_log_info("%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
+                    t->table_name, load_pos);
+        printf("%s.%s: skipped, loaded at %s, after the %s point\n", t->schema_name, t->table_name, load_pos,
+               explicit_point ? "--as-of" : "checkpoint's");
+        return LT_OK;
+    }
     const struct logtap_target_ops *target = lt_target_for(&cfg->target);
     struct table_plan p;
     memset(&p, 0, sizeof p);
@@ -345,11 +386,13 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, pick_newest_schema, &pc, err)) ||
         (rc = lt_state_each_file(st, t->id, LT_FILE_CDC, NULL, pick_newest_schema, &pc, err)))
         goto out;
-    struct snap_pick sp = {.upto = upto, .until_us = until_us};
+    struct snap_pick sp = {.load_pos = load_pos, .upto = upto, .until_us = until_us};
     if ((rc = lt_state_each_snapshot(st, t->id, pick_snapshot, &sp, err)))
         goto out;
     if (!pc.newest_json && sp.schema_json)
         pc.newest_json = strdup(sp.schema_json);
+    if (!pc.newest_json && (rc = lt_state_get_load_schema(st, t->id, &pc.newest_json, err)))
+        goto out; /* an empty table: no file, but its load recorded the columns */
     if (!pc.newest_json) {
         lt_log_info("%s.%s: no files yet, nothing to merge", t->schema_name, t->table_name);
         goto out;
@@ -365,20 +408,15 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         p.base_ts_us = sp.ts;
         if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, err)))
             goto out;
-    } else if (!strcmp(t->state, "loaded")) {
-        if (explicit_point && upto && t->load_pos[0] && strcmp(upto, t->load_pos) < 0) {
-            rc = lt_fail(err, LT_ERR_CONFIG, "%s.%s: --as-of is before the table's load (at _logtap_pos %s) and "
-                         "there is no earlier snapshot of it", t->schema_name, t->table_name, t->load_pos);
-            goto out;
-        }
+    } else {
         if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
             goto out;
-        char ts[32];
-        if (!lt_state_get_meta(st, "full_load_snapshot_time_us", ts, sizeof ts, err))
-            p.base_ts_us = strtoll(ts, NULL, 10);
+        p.base_ts_us = table_load_time_us(st, t, err);
     }
-    if ((rc = lt_state_each_file(st, t->id, LT_FILE_CDC, p.base_snapshot_pos, add_cdc_file, &p, err)) ||
-        (rc = lt_state_each_event(st, t->id, p.base_snapshot_pos, add_truncate, &p, err)))
+    /* changes after the base: after the snapshot, else after the load's position (the load holds the ones before) */
+    const char *after = p.base_snapshot_pos ? p.base_snapshot_pos : load_pos;
+    if ((rc = lt_state_each_file(st, t->id, LT_FILE_CDC, after, add_cdc_file, &p, err)) ||
+        (rc = lt_state_each_event(st, t->id, after, add_truncate, &p, err)))
         goto out;
     if (p.time_needs_rows) {
         rc = lt_fail(err, LT_ERR_CONFIG,
@@ -391,7 +429,7 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         lt_log_info("%s.%s: snapshot at %s is up to date", t->schema_name, t->table_name, sp.pos);
         goto out;
     }
-    p.changes.after = p.base_snapshot_pos;
+    p.changes.after = after;
     p.changes.upto = upto;
     p.changes.until_us = until_us;
 
@@ -444,7 +482,9 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     for (int i = 0; i < p.ntruncates; i++)
         if (strcmp(p.truncates[i], last_pos) > 0)
             snprintf(last_pos, sizeof last_pos, "%s", p.truncates[i]);
-    if (!last_pos[0]) {
+    if (!last_pos[0] && load_pos)
+        snprintf(last_pos, sizeof last_pos, "%s", load_pos);
+    if (!last_pos[0]) { /* a load recorded before tables had their own position */
         char snap_pos[LT_POS_MAX + 1];
         lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, err);
         snprintf(last_pos, sizeof last_pos, "%s", snap_pos);
@@ -537,33 +577,29 @@ static void checkpoint_form(const struct logtap_source_ops *source, struct lt_st
         out[0] = '\0';
 }
 
-/* An --as-of before the task's first load (or, for a cdc task, before change data capture started) has no table
- * content to start from: LT_ERR_CONFIG saying when that was. */
-static int check_not_before_start(const struct logtap_source_ops *source, struct lt_state *st, const char *text,
-                                  const struct lt_as_of *as_of, struct lt_error *err)
+/* An --as-of before the task's full load has no table content to start from (tables are merged only from their
+ * load on): LT_ERR_CONFIG saying when that load's snapshot was. A task without a load (migration_type cdc) has no
+ * snapshots to write either. */
+static int check_not_before_load(const struct logtap_source_ops *source, struct lt_state *st, const char *text,
+                                 const struct lt_as_of *as_of, struct lt_error *err)
 {
     char pos[LT_POS_MAX + 1] = "", time_text[32] = "", cp[LT_CHECKPOINT_MAX], when[LT_UTC_TIME_MAX] = "";
-    const char *what = "the first load's snapshot";
-    lt_state_get_meta(st, "full_load_snapshot_pos", pos, sizeof pos, err);
-    lt_state_get_meta(st, "full_load_snapshot_time_us", time_text, sizeof time_text, err);
-    if (pos[0]) {
-        checkpoint_form(source, st, "full_load_snapshot_checkpoint", pos, cp);
-    } else {
-        what = "the start of change data capture";
-        lt_state_get_meta(st, "cdc_start", cp, sizeof cp, err);
-        lt_state_get_meta(st, "cdc_start_time_us", time_text, sizeof time_text, err);
-        if (!cp[0] || source->position_bound(cp, pos, err) != LT_OK)
-            return LT_OK; /* nothing captured yet: nothing to merge either */
-    }
-    int64_t start_us = time_text[0] ? strtoll(time_text, NULL, 10) : 0;
-    if (start_us > 0)
-        lt_utc_time_format(start_us, when);
-    bool before = as_of->pos[0] ? strcmp(as_of->pos, pos) < 0 : start_us > 0 && as_of->time_us < start_us;
+    int rc;
+    if ((rc = lt_state_get_meta(st, "full_load_snapshot_pos", pos, sizeof pos, err)) ||
+        (rc = lt_state_get_meta(st, "full_load_snapshot_time_us", time_text, sizeof time_text, err)))
+        return rc;
+    if (!pos[0])
+        return LT_OK;
+    int64_t load_us = time_text[0] ? strtoll(time_text, NULL, 10) : 0;
+    bool before = as_of->pos[0] ? strcmp(as_of->pos, pos) < 0 : load_us > 0 && as_of->time_us < load_us;
     if (!before)
         return LT_OK;
-    return lt_fail(err, LT_ERR_CONFIG, "--as-of %s is before %s, at %s%s%s%s: there is no table content to start "
-                   "from before it; give a point at or after it", text, what, cp[0] ? cp : pos, when[0] ? " (" : "",
-                   when, when[0] ? ")" : "");
+    checkpoint_form(source, st, "full_load_snapshot_checkpoint", pos, cp);
+    if (load_us > 0)
+        lt_utc_time_format(load_us, when);
+    return lt_fail(err, LT_ERR_CONFIG, "--as-of %s is before the task's full load, whose snapshot is at %s%s%s%s: "
+                   "there is no table content before it; give a point at or after it", text, cp[0] ? cp : pos,
+                   when[0] ? " (" : "", when, when[0] ? ")" : "");
 }
 
 int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options *opt, struct lt_error *err)
@@ -602,7 +638,7 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         rc = lt_fail(err, LT_ERR_RUNTIME, "the state store's checkpoint \"%s\" is not a %s checkpoint", checkpoint,
                      source->name);
     if (!rc && opt->as_of)
-        rc = check_not_before_start(source, st, opt->as_of, &as_of, err);
+        rc = check_not_before_load(source, st, opt->as_of, &as_of, err);
     if (!rc && !opt->as_of)
         snprintf(as_of.pos, sizeof as_of.pos, "%s", durable);
     else if (!rc && as_of.pos[0] && durable[0] && strcmp(as_of.pos, durable) > 0)

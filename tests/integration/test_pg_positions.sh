@@ -136,10 +136,10 @@ echo "$out" | grep -qE "^public.acct +[0-9]{8}T[0-9]{6}Z +[0-9]+ +3  $lsn_re$" \
 
 # before the first load
 run_fast 2 "--as-of a time before the first load" merge --config $task --as-of 2000-01-01
-echo "$out" | grep -q "before the first load's snapshot, at $load_cp (" && ok "and says when the first load was" \
+echo "$out" | grep -q "before the task's full load, whose snapshot is at $load_cp (" && ok "and says when the first load was" \
   || fail "message: $out"
 run_fast 2 "--as-of an LSN before the first load" merge --config $task --as-of 0/1
-echo "$out" | grep -q "before the first load" && ok "and says so" || fail "message: $out"
+echo "$out" | grep -q "before the task's full load" && ok "and says so" || fail "message: $out"
 
 # --until already durable, and bad arguments: decided before anything connects (the server never answers)
 unreachable_start
