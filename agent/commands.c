@@ -88,7 +88,7 @@ static const struct command commands[] = {
      "2024-01-31 12:00:00.5+00, 2024-01-31T14:00:00+02:00; a date alone is midnight UTC; no offset means UTC);\n"
      "or a checkpoint as `logtap status` prints it (an LSN like 0/16B3748, mysql-bin.000003:1234): transactions\n"
      "that ended at or before it; or a _logtap_pos value: changes up to and including it. A point before the\n"
-     "first load, or one that does not parse, exits 2. Running it again with nothing new writes nothing.\n"
+     "task's full load, or one that does not parse, exits 2. Running it again with nothing new writes nothing.\n"
      "Safe while `replicate` runs; a second concurrent merge exits with an error. Memory stays within\n"
      "merge.memory_limit_mb (default 256): larger tables spill to partition files beside the snapshots.\n",
      run_merge},

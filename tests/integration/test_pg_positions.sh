@@ -164,5 +164,15 @@ run_fast 2 "--as-of a named zone" merge --config run/unreachable.json --as-of "2
 expect_eq "$(sql $db "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'logtap_pgpos'")" \
   "$checkpoint_before" "the slot did not move"
 
+# a first run with --until already passed: the full load, then nothing to stream
+mkdir run0
+sed 's/"pgpos"/"pgpos0"/; s/logtap_pgpos/logtap_pgpos0/g' $task >run0/task.json
+run_logtap replicate --config run0/task.json --until 0/0
+expect_eq "$rc" 0 "first run with --until 0/0"
+echo "$out" | grep -q "already durable" && ok "loads, then says --until 0/0 is already durable" || fail "first run: $out"
+ls run0/lake/public/acct/LOAD00000001.csv >/dev/null 2>&1 && ok "the full load was written" || fail "no load files"
+echo "$out" | grep -q "resuming change data capture\|reached the --until" && fail "it streamed: $out" || ok "without streaming"
+
 sql $db "SELECT pg_drop_replication_slot('logtap_pgpos')" >/dev/null
+sql $db "SELECT pg_drop_replication_slot('logtap_pgpos0')" >/dev/null
 finish
