@@ -177,8 +177,10 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
                            int64_t commit_ts_us, struct lt_error *err)
 {
     if (!t->schema || !lt_schema_equal(t->schema, schema)) {
-        struct lt_table_schema *copy = lt_schema_copy(schema);
         struct lt_file_columns extra = {.op = true, .ts_column = run->cfg->target.timestamp_column, .unchanged = true};
+        if (lt_file_columns_check(schema, &extra, NULL, err))
+            return err->code;
+        struct lt_table_schema *copy = lt_schema_copy(schema);
         char *json = copy ? lt_schema_to_json(copy, &extra) : NULL;
         if (!json) {
             lt_schema_free(copy);

@@ -351,6 +351,15 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
                  t->schema->table_name);
         job->progress[i].estimated_rows = t->estimated_rows;
     }
+    for (int i = 0; i < job->tables.n; i++) {
+        /* the names of the columns logtap adds, in the load files and in the CDC files that follow */
+        struct lt_file_columns extra = {.op = true, .ts_column = cfg->target.timestamp_column, .unchanged = true};
+        char warning[256];
+        if ((rc = lt_file_columns_check(job->tables.tables[i].schema, &extra, warning, err)))
+            goto fail;
+        if (warning[0])
+            lt_log_warn("%s", warning);
+    }
     if ((rc = plan_units(job, err)))
         goto fail;
     for (int i = 0; i < job->tables.n; i++)

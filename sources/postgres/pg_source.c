@@ -445,6 +445,7 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
     struct lt_row row = {.op = 'I', .commit_ts_us = snap->time_us, .nvals = ncols, .vals = vals};
     memcpy(row.pos, snap->pos, sizeof row.pos);
     int rc = LT_OK;
+    bool cancelled = false;
     char *buf;
     int len;
     while ((len = PQgetCopyData(c, &buf, 0)) > 0) {
@@ -453,8 +454,9 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
         if (!rc)
             rc = fn(ctx, &row, err);
         PQfreemem(buf);
-        if (rc) {
-            /* Stop the server sending: cancel, then drain what is in flight. */
+        if (rc && !cancelled) {
+            /* Stop the server sending: one cancel request, then drain what is in flight. */
+            cancelled = true;
             PGcancel *cancel = PQgetCancel(c);
             char ebuf[256];
             if (cancel) {

@@ -79,6 +79,16 @@ run_logtap status --config perm.json --json
 echo "$out" | grep -q '"table":"secret","state":"failed"' && ok "status shows the failed table" || fail "status: $out"
 rm -rf lake
 
+# --- a column with the name of one logtap adds (here TimestampColumnName): exit 2 naming both, no file
+write_pg_config tscol.json $db '"TimestampColumnName": "v"' '[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"public","table-name":"t"},"rule-action":"include"}]'
+sed -i 's/"task": "[^"]*"/"task": "tscol"/' tscol.json
+run_logtap full-load --config tscol.json
+expect_eq "$rc" 2 "TimestampColumnName equal to a column: exit 2"
+echo "$out" | grep -q 'public.t has a column named "v".*TimestampColumnName' && ok "it names the table, the column and the setting" \
+  || fail "TimestampColumnName clash: $out"
+expect_eq "$(find lake -name 'LOAD*' 2>/dev/null | wc -l)" 0 "no file written"
+rm -rf lake
+
 # --- re-run replaces the previous load: small MaxFileSize makes many files, the default makes one
 write_pg_config small.json $db '"MaxFileSize": 16' '[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"public","table-name":"t"},"rule-action":"include"}]'
 run_logtap full-load --config small.json
