@@ -337,6 +337,7 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         snprintf(snap_time, sizeof snap_time, "%lld", (long long)job->snap.time_us);
         if ((rc = lt_state_set_meta(state, "full_load_snapshot_pos", job->snap.pos, err)) ||
             (rc = lt_state_set_meta(state, "full_load_snapshot_time_us", snap_time, err)) ||
+            (rc = lt_state_set_meta(state, "full_load_snapshot_checkpoint", job->snap.checkpoint, err)) ||
             (rc = lt_state_set_meta(state, "full_load_finished", "", err)))
             goto fail;
     }

@@ -15,6 +15,7 @@
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
 #include "sources/postgres/pg_internal.h"
+#include "sources/postgres/pg_position.h"
 #include "sources/postgres/pg_types.h"
 #include "sources/postgres/repl_protocol.h"
 
@@ -616,4 +617,8 @@ const struct logtap_source_ops lt_postgres_source = {
     .retire = lt_pg_retire,
     .table_checksum = pg_table_checksum,
     .lag_bytes = pg_lag_bytes,
+    .checkpoint_check = lt_pg_checkpoint_check,
+    .checkpoint_compare = lt_pg_checkpoint_compare,
+    .position_bound = lt_pg_position_bound,
+    .position_checkpoint = lt_pg_position_checkpoint,
 };
