@@ -547,13 +547,18 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
     if (!snap_cp[0])
         status_checkpoint_of(ctx, snap_pos, snap_cp);
     /* the source's position and the lag, when the source answers */
-    char current[LT_CHECKPOINT_MAX] = "", source_error[300] = "", lag_error[300] = "";
+    char current[LT_CHECKPOINT_MAX] = "", source_error[300] = "", lag_error[300] = "", slot_error[300] = "";
     int64_t lag_bytes = -1;
+    struct lt_slot_status slot = {.retained_bytes = -1};
+    char runner[128] = "";
+    bool running = lt_task_lock_held(cfg, runner, sizeof runner);
     if (checkpoint[0] && ops && ops->current_position) {
         struct lt_source *src = NULL;
         struct lt_error serr = {0};
         if (ops->open(&src, cfg, &serr) == LT_OK && ops->current_position(src, current, &serr) == LT_OK) {
             struct lt_error lerr = {0};
+            if (ops->slot_status && ops->slot_status(src, &slot, &lerr) != LT_OK)
+                snprintf(slot_error, sizeof slot_error, "%s", lerr.msg);
             if (ops->lag_bytes && ops->lag_bytes(src, checkpoint, current, &lag_bytes, &lerr) != LT_OK) {
                 lag_bytes = -1;
                 snprintf(lag_error, sizeof lag_error, "%s", lerr.msg);
@@ -602,7 +607,22 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
             if (lag_s >= 0)
                 cJSON_AddNumberToObject(cdc, "lag_seconds", lag_s);
             add_string_if(cdc, "source_error", source_error);
+            if (slot.exists) {
+                cJSON *so = cJSON_AddObjectToObject(cdc, "slot");
+                cJSON_AddStringToObject(so, "name", cfg->source.slot);
+                cJSON_AddBoolToObject(so, "active", slot.active);
+                if (slot.active_pid)
+                    cJSON_AddNumberToObject(so, "active_pid", slot.active_pid);
+                if (slot.retained_bytes >= 0)
+                    cJSON_AddNumberToObject(so, "retained_wal_bytes", (double)slot.retained_bytes);
+                add_string_if(so, "confirmed_flush_position", slot.confirmed);
+                add_string_if(so, "wal_status", slot.wal_status);
+            } else if (ops && ops->slot_status && *current) {
+                cJSON_AddStringToObject(cdc, "slot_error", *slot_error ? slot_error : "the replication slot does not exist");
+            }
         }
+        if (running)
+            cJSON_AddStringToObject(root, "runner", runner);
         ctx->tables = cJSON_AddArrayToObject(root, "tables");
         rc = lt_state_each_table(st, status_row, ctx, &err);
         if (!rc)
@@ -631,7 +651,14 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
                        *lag_error ? lag_error : "not measurable", lag_s);
             else if (*source_error)
                 printf("source:    not reachable (%s)\n", source_error);
+            if (slot.exists)
+                printf("slot:      %s, %s, keeps %.1f MB of WAL%s%s\n", cfg->source.slot,
+                       slot.active ? "active" : "inactive", slot.retained_bytes >= 0 ? slot.retained_bytes / 1048576.0 : 0,
+                       *slot.wal_status ? ", wal_status " : "", slot.wal_status);
+            else if (ops && ops->slot_status && *current)
+                printf("slot:      %s\n", *slot_error ? slot_error : "MISSING: the replication slot does not exist");
         }
+        printf("runner:    %s\n", running ? runner : "none (no replicate, full-load or reload runs)");
         printf("\n%-40s %-8s %14s %10s %10s %10s %6s %14s\n", "table", "state", "full-load rows", "inserts",
                "updates", "deletes", "files", "bytes");
         rc = lt_state_each_table(st, status_row, ctx, &err);

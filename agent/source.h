@@ -111,6 +111,16 @@ struct lt_stream_options {
     void *ctx;
 };
 
+/* What the task holds on the source to keep its change stream (PostgreSQL: the replication slot), for status. */
+struct lt_slot_status {
+    bool exists;
+    bool active;              /* a connection streams from it now */
+    int active_pid;           /* the server process doing so, 0 when none */
+    int64_t retained_bytes;   /* log the source keeps for it (current position - the slot's restart point), -1 unknown */
+    char confirmed[LT_CHECKPOINT_MAX]; /* the position it was last told is durable */
+    char wal_status[32];      /* PostgreSQL's wal_status: reserved, extended, unreserved, lost */
+};
+
 struct logtap_source_ops {
     const char *name;
     /* Connects and checks the source; does not start a snapshot. */
@@ -152,6 +162,8 @@ struct logtap_source_ops {
      * when the source holds nothing for a task. */
     int (*retire)(struct lt_source *src, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
                   struct lt_error *err);
+    /* The state of the task's slot, for status. NULL when the source keeps no slot. */
+    int (*slot_status)(struct lt_source *src, struct lt_slot_status *out, struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 

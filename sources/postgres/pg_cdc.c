@@ -180,6 +180,30 @@ int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], str
     return LT_OK;
 }
 
+int lt_pg_slot_status(struct lt_source *s, struct lt_slot_status *out, struct lt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->retained_bytes = -1;
+    const char *params[1] = {s->cfg->source.slot};
+    PGresult *r = lt_pg_query(s->main,
+                              "SELECT active, COALESCE(active_pid, 0), COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(),"
+                              " restart_lsn)::bigint, -1), COALESCE(confirmed_flush_lsn::text, ''),"
+                              " COALESCE(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1",
+                              1, params, err);
+    if (!r)
+        return lt_error_prefix(err, "reading replication slot %s: ", s->cfg->source.slot);
+    if (PQntuples(r) == 1) {
+        out->exists = true;
+        out->active = PQgetvalue(r, 0, 0)[0] == 't';
+        out->active_pid = atoi(PQgetvalue(r, 0, 1));
+        out->retained_bytes = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+        snprintf(out->confirmed, sizeof out->confirmed, "%s", PQgetvalue(r, 0, 3));
+        snprintf(out->wal_status, sizeof out->wal_status, "%s", PQgetvalue(r, 0, 4));
+    }
+    PQclear(r);
+    return LT_OK;
+}
+
 int lt_pg_retire(struct lt_source *s, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
                  struct lt_error *err)
 {

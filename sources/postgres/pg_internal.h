@@ -87,6 +87,7 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
 int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err);
 int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 void lt_pg_cdc_close(struct lt_source *s);
+int lt_pg_slot_status(struct lt_source *s, struct lt_slot_status *out, struct lt_error *err);
 int lt_pg_retire(struct lt_source *s, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
                  struct lt_error *err);
 

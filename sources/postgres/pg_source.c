@@ -615,6 +615,7 @@ const struct logtap_source_ops lt_postgres_source = {
     .stream_ack = lt_pg_stream_ack,
     .current_position = lt_pg_current_position,
     .retire = lt_pg_retire,
+    .slot_status = lt_pg_slot_status,
     .table_checksum = pg_table_checksum,
     .lag_bytes = pg_lag_bytes,
     .checkpoint_check = lt_pg_checkpoint_check,

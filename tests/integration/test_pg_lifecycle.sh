@@ -65,6 +65,10 @@ expect_eq "$rc" 1 "a second replicate exits 1"
 echo "$out" | grep -q "already being run by pid $pid (replicate)" && ok "it names the runner" || fail "second runner: $out"
 run_logtap drop --config task.json --confirm
 expect_eq "$rc" 1 "drop is refused while replicate runs"
+run_logtap status --config task.json --json
+echo "$out" | grep -q "\"runner\":\"pid $pid (replicate)\"" && ok "status names the runner" || fail "status runner: $out"
+echo "$out" | grep -q '"slot":{"name":"logtap_life","active":true,"active_pid":[0-9]*,"retained_wal_bytes":[0-9]*' \
+  && ok "status shows the slot, active, and the WAL it retains" || fail "status slot: $out"
 
 # reload under writes, through the running replicate
 pgbench=$(pg_bin_dir)/pgbench
@@ -144,4 +148,6 @@ expect_eq "$(sql $db "SELECT count(*) FROM pg_replication_slots WHERE slot_name 
 expect_eq "$(sql $db "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'logtap_life%'")" 0 "the publications are gone"
 run_logtap replicate --config task.json --until now
 expect_eq "$rc" 1 "the retired task does not resume"
+run_logtap status --config task.json
+echo "$out" | grep -q "slot: .*MISSING" && ok "status says the slot is missing" || fail "status after drop: $out"
 finish
