@@ -81,8 +81,17 @@ for t in a b; do
     || my_sql $rdb "SELECT (SELECT COUNT(*) FROM $db.$t s LEFT JOIN $rdb.$t r USING (id) WHERE NOT (s.id <=> r.id AND s.$( [ $t = a ] && echo v || echo note) <=> r.$( [ $t = a ] && echo v || echo note))) + (SELECT COUNT(*) FROM $rdb.$t r LEFT JOIN $db.$t s USING (id) WHERE s.id IS NULL)")
   expect_eq "$diff" 0 "$t: load + changes after it equal the source ($(my_sql $db "SELECT COUNT(*) FROM $t") rows)"
 done
+# a table dropped at the source stops being followed; its files stay; merge and validate skip it
+my_sql $db "CREATE TABLE gone (id int PRIMARY KEY) ENGINE=InnoDB; INSERT INTO gone VALUES (1), (2)"
+run_logtap replicate --config task.json --until now
+expect_eq "$(state state gone)" loaded "a new table joins at --until now (loaded)"
+my_sql $db "DROP TABLE gone"
+run_logtap replicate --config task.json --until now
+expect_eq "$(state state gone)" dropped "a table dropped at the source is marked dropped"
+[ -n "$(ls lake/$db/gone/LOAD* 2>/dev/null)" ] && ok "its files stay" || fail "gone's files are gone"
 run_logtap merge --config task.json
 expect_eq "$rc" 0 "merge exits 0"
+echo "$out" | grep -q "$db.gone: skipped, dropped at the source" && ok "merge skips the dropped table" || fail "merge: $out"
 run_logtap validate --config task.json
 expect_eq "$rc" 0 "validate exits 0"
 [ "$(echo "$out" | grep -cE "^$db\.(a|b) .* OK$")" -eq 2 ] && ok "validate: a and b equal the source" || fail "validate: $out"

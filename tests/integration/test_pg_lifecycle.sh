@@ -13,6 +13,7 @@ fresh_db $db
 psql -d $db -q -v ON_ERROR_STOP=1 <<'SQL'
 CREATE TABLE acct (id int PRIMARY KEY, balance int NOT NULL, note text);
 INSERT INTO acct SELECT g, g, 'n' || g FROM generate_series(1, 20000) g;
+CREATE TABLE empty_t (id int PRIMARY KEY, v text);                        -- loaded empty: no file
 CREATE TABLE events (at timestamptz NOT NULL DEFAULT now(), what text);   -- no key, default replica identity
 INSERT INTO events (what) SELECT 'e' || g FROM generate_series(1, 100) g;
 SQL
@@ -49,8 +50,8 @@ config task.json life inserts-only
 pid=$!
 for _ in $(seq 1 100); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
 grep -q "change data capture starts" replicate.log && ok "replicate running" || { cat replicate.log; fail "replicate did not start"; }
-expect_eq "$(sql $db "SELECT string_agg(pubname || ':' || tablename, ' ' ORDER BY pubname) FROM pg_publication_tables")" \
-  "logtap_life:acct logtap_life_inserts:events" "acct is in the task's publication, events in its inserts-only one"
+expect_eq "$(sql $db "SELECT string_agg(pubname || ':' || tablename, ' ' ORDER BY pubname, tablename) FROM pg_publication_tables")" \
+  "logtap_life:acct logtap_life:empty_t logtap_life_inserts:events" "acct and empty_t are in the task's publication, events in its inserts-only one"
 set +e
 app=$(psql -d $db -qAt -v ON_ERROR_STOP=1 -c "UPDATE events SET what = what || '+' WHERE what = 'e3'" \
         -c "DELETE FROM events WHERE what = 'e4'" -c "INSERT INTO events (what) VALUES ('new')" 2>&1)
@@ -136,6 +137,19 @@ run_logtap status --config task.json
 echo "$out" | grep -q "captured for INSERT and TRUNCATE only" && ok "status text says so" || fail "status: $out"
 ins=$(cat $(find lake-life/public/events -name '2*.csv') | cut -c1 | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
 expect_eq "$ins" " 2 I " "events (inserts only): its two INSERTs are captured, its UPDATE and DELETE are not"
+
+# merge and validate: the empty table gets an empty snapshot (its load recorded its columns); events, captured
+# for inserts only, is skipped by validate, saying why
+run_logtap merge --config task.json
+expect_eq "$rc" 0 "merge exits 0"
+snapdir=$(ls -d lake-life/_snapshots/public/empty_t/snapshot=* 2>/dev/null | head -1)
+[ -n "$snapdir" ] && [ "$(cat "$snapdir"/part-00000.csv | wc -l)" -eq 0 ] && ok "the empty table has an empty snapshot" \
+  || fail "empty table snapshot: $(find lake-life/_snapshots -path '*empty_t*')"
+run_logtap validate --config task.json
+expect_eq "$rc" 0 "validate exits 0"
+echo "$out" | grep -q "^public.empty_t .* OK" && ok "validate: the empty table is OK (not 'no snapshot yet')" || fail "validate: $out"
+echo "$out" | grep -q "^public.acct .* OK" && ok "validate: acct is OK" || fail "validate: $out"
+echo "$out" | grep -q "^public.events .*skipped: captured for INSERT only" && ok "validate skips events, saying why" || fail "validate: $out"
 
 # drop: lists without --confirm, removes with it
 run_logtap drop --config task.json
