@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/unchanged_list.h"
 #include "targets/csv/csv_reader.h"
 #include "targets/parquet/parquet_reader.h"
 
@@ -120,20 +121,20 @@ bool lt_parse_timestamp_us(const char *s, size_t len, int64_t *us)
     return true;
 }
 
-/* Marks the columns named in a _logtap_unchanged list. */
-static void mark_unchanged(struct lt_data_file *f, const struct lt_value *list)
+/* Marks the columns named in a _logtap_unchanged list (agent/unchanged_list.h); false when it is malformed. */
+static bool mark_unchanged(struct lt_data_file *f, const struct lt_value *list)
 {
     if (list->state != LT_VALUE_PRESENT || list->len == 0)
-        return;
+        return true;
     const char *p = list->data, *end = list->data + list->len;
-    while (p < end) {
-        const char *comma = memchr(p, ',', (size_t)(end - p));
-        size_t n = (size_t)((comma ? comma : end) - p);
+    char name[1024];
+    size_t n;
+    int got;
+    while ((got = lt_unchanged_next(&p, end, name, sizeof name, &n)) == 1)
         for (int i = 0; i < f->out->ncols; i++)
-            if (strlen(f->out->cols[i].name) == n && memcmp(f->out->cols[i].name, p, n) == 0)
+            if (strlen(f->out->cols[i].name) == n && memcmp(f->out->cols[i].name, name, n) == 0)
                 f->vals[i].state = LT_VALUE_UNCHANGED;
-        p += n + 1;
-    }
+    return got == 0;
 }
 
 int lt_data_file_next(struct lt_data_file *f, struct lt_row *row, struct lt_error *err)
@@ -166,8 +167,10 @@ int lt_data_file_next(struct lt_data_file *f, struct lt_row *row, struct lt_erro
         else
             f->vals[i] = (struct lt_value){.state = LT_VALUE_NULL};
     }
-    if (f->unch_col >= 0)
-        mark_unchanged(f, &in[f->unch_col]);
+    if (f->unch_col >= 0 && !mark_unchanged(f, &in[f->unch_col])) {
+        lt_fail(err, LT_ERR_RUNTIME, "%s: a malformed %s value", f->path, "_logtap_unchanged");
+        return -1;
+    }
     row->op = 'I';
     if (f->op_col >= 0 && in[f->op_col].state == LT_VALUE_PRESENT && in[f->op_col].len == 1)
         row->op = in[f->op_col].data[0];

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "agent/target.h"
+#include "agent/unchanged_list.h"
 
 #define CSV_BUFFER_SIZE (256 * 1024)
 #define CSV_GZIP_OUT_SIZE (64 * 1024)
@@ -303,7 +304,7 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
     return LT_OK;
 }
 
-/* Comma-separated names of the columns whose value is "unchanged"; empty when none. */
+/* The _logtap_unchanged list of the row (agent/unchanged_list.h); empty when none. */
 static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, size_t *len, struct lt_error *err)
 {
     size_t n = 0;
@@ -311,7 +312,7 @@ static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, 
         if (row->vals[i].state != LT_VALUE_UNCHANGED)
             continue;
         const char *name = w->layout.schema->cols[i].name;
-        size_t need = n + strlen(name) + 2;
+        size_t need = n + lt_unchanged_item(NULL, name, n == 0) + 1;
         if (need > w->unchanged_cap) {
             size_t cap = need * 2 + 64;
             char *p = realloc(w->unchanged, cap);
@@ -320,10 +321,7 @@ static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, 
             w->unchanged = p;
             w->unchanged_cap = cap;
         }
-        if (n)
-            w->unchanged[n++] = ',';
-        memcpy(w->unchanged + n, name, strlen(name));
-        n += strlen(name);
+        n += lt_unchanged_item(w->unchanged + n, name, n == 0);
     }
     *len = n;
     return LT_OK;

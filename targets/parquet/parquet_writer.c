@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent/target.h"
+#include "agent/unchanged_list.h"
 #include "agent/version.h"
 #include "targets/parquet/byte_buffer.h"
 #include "targets/parquet/parquet_codec.h"
@@ -830,9 +831,11 @@ static int parquet_write_row(struct lt_target_writer *w, const struct lt_row *ro
     for (int i = 0; i < w->ntable; i++) {
         if (row->vals[i].state != LT_VALUE_UNCHANGED)
             continue;
-        if (!first)
-            bb_byte(&w->scratch, ',');
-        bb_append(&w->scratch, w->table_names[i], strlen(w->table_names[i]));
+        size_t n = lt_unchanged_item(NULL, w->table_names[i], first);
+        if (bb_reserve(&w->scratch, n)) {
+            lt_unchanged_item((char *)w->scratch.data + w->scratch.len, w->table_names[i], first);
+            w->scratch.len += n;
+        }
         first = false;
     }
     if (w->scratch.oom)
