@@ -566,15 +566,14 @@ int lt_state_get_table(struct lt_state *st, int64_t table_id, struct lt_table_st
     return rc;
 }
 
-int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
-                        struct lt_error *err)
+/* Calls fn for the tables a query of TABLE_STATUS_SQL's columns returns. */
+static int each_table_of(struct lt_state *st, const char *sql, int (*fn)(void *ctx, const struct lt_table_status *t),
+                         void *ctx, struct lt_error *err)
 {
     pthread_mutex_lock(&st->lock);
     sqlite3_stmt *s;
     int rc = LT_OK;
-    if (sqlite3_prepare_v2(st->db,
-                           TABLE_STATUS_SQL " GROUP BY t.id ORDER BY t.schema_name, t.table_name",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         pthread_mutex_unlock(&st->lock);
         return db_error(st, err, "prepare");
     }
@@ -590,6 +589,12 @@ int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct l
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->lock);
     return rc;
+}
+
+int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
+                        struct lt_error *err)
+{
+    return each_table_of(st, TABLE_STATUS_SQL " GROUP BY t.id ORDER BY t.schema_name, t.table_name", fn, ctx, err);
 }
 
 static void fill_table_status(sqlite3_stmt *s, struct lt_table_status *t)
@@ -619,36 +624,10 @@ static void fill_table_status(sqlite3_stmt *s, struct lt_table_status *t)
 int lt_state_each_table_to_load(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
                                 struct lt_error *err)
 {
-    pthread_mutex_lock(&st->lock);
-    sqlite3_stmt *s;
-    int rc = LT_OK;
-    /* no files join: this runs every second in a running task */
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, schema_name, table_name, state, reload_requested, source_id, load_pos FROM tables"
-                           " WHERE state IN ('pending', 'failed', 'loading') OR reload_requested ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK) {
-        pthread_mutex_unlock(&st->lock);
-        return db_error(st, err, "prepare");
-    }
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct lt_table_status t;
-        memset(&t, 0, sizeof t);
-        t.id = sqlite3_column_int64(s, 0);
-        copy_col(t.schema_name, sizeof t.schema_name, s, 1);
-        copy_col(t.table_name, sizeof t.table_name, s, 2);
-        copy_col(t.state, sizeof t.state, s, 3);
-        t.reload_requested = sqlite3_column_int(s, 4) != 0;
-        copy_col(t.source_id, sizeof t.source_id, s, 5);
-        copy_col(t.load_pos, sizeof t.load_pos, s, 6);
-        if ((rc = fn(ctx, &t)))
-            break;
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_error(st, err, "reading tables");
-    sqlite3_finalize(s);
-    pthread_mutex_unlock(&st->lock);
-    return rc;
+    return each_table_of(st,
+                         TABLE_STATUS_SQL " WHERE t.state IN ('pending', 'failed', 'loading') OR t.reload_requested"
+                                          " GROUP BY t.id ORDER BY t.id",
+                         fn, ctx, err);
 }
 
 static void fill_file_row(sqlite3_stmt *s, struct lt_manifest_file *f)

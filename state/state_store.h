@@ -151,8 +151,7 @@ int lt_state_list_tables(struct lt_state *st, struct lt_table_status **out, int 
 /* One table's row. */
 int lt_state_get_table(struct lt_state *st, int64_t table_id, struct lt_table_status *out, struct lt_error *err);
 
-/* Calls fn for each table that waits for a load (pending, failed, loading, or a reload requested); only the
- * identifying fields, the state and the flags are filled (cheap: a running task calls it every second). */
+/* Calls fn for each table that waits for a load (pending, failed, loading, or a reload requested). */
 int lt_state_each_table_to_load(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
                                 struct lt_error *err);
 
