@@ -284,6 +284,21 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     if (strcmp(plugin, "pgoutput") != 0)
         return lt_fail(err, LT_ERR_CONFIG, "replication slot \"%s\" uses plugin \"%s\", not pgoutput",
                        s->cfg->source.slot, plugin);
+    /* logtap tells the slot a position only after it is durable in the state store, so a slot that is past the
+     * checkpoint was moved by someone else, or created again, or the state store is older than the slot (restored
+     * from a backup): the changes in between are in no file */
+    const char *params[1] = {s->cfg->source.slot};
+    char confirmed[LT_CHECKPOINT_MAX];
+    uint64_t confirmed_lsn;
+    if (query_one(s, "SELECT COALESCE(confirmed_flush_lsn::text, '') FROM pg_replication_slots WHERE slot_name = $1", 1,
+                  params, confirmed, sizeof confirmed, err))
+        return LT_ERR_RUNTIME;
+    if (confirmed[0] && lt_pg_lsn_parse(confirmed, &confirmed_lsn) && confirmed_lsn > s->start_lsn)
+        return lt_fail(err, LT_ERR_FATAL,
+                       "replication slot \"%s\" is at %s, past this task's checkpoint %s: it was advanced by another "
+                       "consumer, or created again, or the state store %s is older than the slot (restored from a "
+                       "backup?). The changes in between are in no file: start over with a new full load",
+                       s->cfg->source.slot, confirmed, opt->checkpoint, s->cfg->state_path);
     if (lt_pg_publication_sync(s, true, opt->on_table_added, opt->ctx, err))
         return err->code;
     s->until_lsn = 0;

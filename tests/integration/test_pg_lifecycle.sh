@@ -151,6 +151,19 @@ echo "$out" | grep -q "^public.empty_t .* OK" && ok "validate: the empty table i
 echo "$out" | grep -q "^public.acct .* OK" && ok "validate: acct is OK" || fail "validate: $out"
 echo "$out" | grep -q "^public.events .*skipped: captured for INSERT only" && ok "validate skips events, saying why" || fail "validate: $out"
 
+# a slot created again (or moved past the checkpoint by someone else) is refused, not accepted silently
+sed 's/"task": "life"/"task": "again"/; s/"lake-life"/"lake-again"/' task.json >again.json
+run_logtap replicate --config again.json --until now
+expect_eq "$rc" 0 "a second task starts"
+sql $db "SELECT pg_drop_replication_slot('logtap_again')" >/dev/null
+sql $db "INSERT INTO acct VALUES (-999999, 1, 'lost while the slot was gone')" >/dev/null
+sql $db "SELECT pg_create_logical_replication_slot('logtap_again', 'pgoutput')" >/dev/null
+run_logtap replicate --config again.json --until now
+expect_eq "$rc" 1 "a slot created again is refused (exit 1)"
+echo "$out" | grep -q "past this task's checkpoint" && ok "it says the slot is past the checkpoint and changes are lost" \
+  || fail "re-created slot: $out"
+sql $db "DELETE FROM acct WHERE id = -999999; SELECT pg_drop_replication_slot('logtap_again')" >/dev/null
+
 # drop: lists without --confirm, removes with it
 run_logtap drop --config task.json
 expect_eq "$rc" 2 "drop without --confirm exits 2"
