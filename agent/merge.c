@@ -28,10 +28,12 @@
 #include "agent/utc_time.h"
 #include "state/state_store.h"
 
-/* One file of a chain: the path and the manifest's record of its columns. */
+/* One file of a chain: the path, the manifest's record of its columns, and of its size and rows (the file is
+ * checked against them: a file cut short or replaced is refused, never merged). */
 struct chain_file {
     char *path;
     char *schema_json;
+    int64_t rows, bytes;
 };
 
 /* Rows of several files in order, optionally limited to positions in (after, upto] and commit times <= ts. */
@@ -39,6 +41,7 @@ struct file_chain {
     struct chain_file *files;
     int n, cap, next;
     struct lt_data_file *cur;
+    int64_t cur_rows;          /* rows read from the current file */
     const struct lt_table_schema *schema;
     const struct lt_target_config *cfg;
     const char *after;
@@ -51,7 +54,7 @@ struct file_chain {
 };
 
 static int chain_add(struct file_chain *c, const char *root, const char *rel, const char *schema_json,
-                     struct lt_error *err)
+                     int64_t rows, int64_t bytes, struct lt_error *err)
 {
     if (c->n == c->cap) {
         int cap = c->cap ? c->cap * 2 : 16;
@@ -70,7 +73,7 @@ static int chain_add(struct file_chain *c, const char *root, const char *rel, co
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
     snprintf(path, n, "%s/%s", root, rel);
-    c->files[c->n++] = (struct chain_file){.path = path, .schema_json = json};
+    c->files[c->n++] = (struct chain_file){.path = path, .schema_json = json, .rows = rows, .bytes = bytes};
     return LT_OK;
 }
 
@@ -93,17 +96,38 @@ static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
             if (c->next >= c->n)
                 return 0;
             struct chain_file *f = &c->files[c->next++];
+            struct stat sb;
+            if (stat(f->path, &sb) != 0) {
+                lt_fail(err, LT_ERR_RUNTIME, "%s: %s (the manifest records it)", f->path, strerror(errno));
+                return -1;
+            }
+            if (f->bytes > 0 && sb.st_size != f->bytes) {
+                lt_fail(err, LT_ERR_RUNTIME,
+                        "%s is %lld bytes, the manifest recorded %lld when it was written: it was cut short or "
+                        "replaced; refusing to merge it",
+                        f->path, (long long)sb.st_size, (long long)f->bytes);
+                return -1;
+            }
             if (lt_data_file_open(f->path, f->schema_json, c->schema, c->cfg, &c->cur, err))
                 return -1;
+            c->cur_rows = 0;
         }
         int got = lt_data_file_next(c->cur, row, err);
         if (got < 0)
             return -1;
         if (got == 0) {
+            const struct chain_file *f = &c->files[c->next - 1];
             lt_data_file_close(c->cur);
             c->cur = NULL;
+            if (f->rows >= 0 && c->cur_rows != f->rows) {
+                lt_fail(err, LT_ERR_RUNTIME,
+                        "%s holds %lld rows, the manifest recorded %lld when it was written: refusing to merge it",
+                        f->path, (long long)c->cur_rows, (long long)f->rows);
+                return -1;
+            }
             continue;
         }
+        c->cur_rows++;
         if (c->after && strcmp(row->pos, c->after) <= 0)
             continue;
         if (c->upto && strcmp(row->pos, c->upto) > 0)
@@ -162,7 +186,7 @@ static int add_load_file(void *arg, const struct lt_manifest_file *f)
 {
     struct table_plan *p = arg;
     struct lt_error err;
-    return chain_add(&p->base, p->cfg->target.path, f->path, f->schema_json, &err);
+    return chain_add(&p->base, p->cfg->target.path, f->path, f->schema_json, f->rows, f->bytes, &err);
 }
 
 static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
@@ -185,7 +209,7 @@ static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
     }
     if (f->commit_ts_last_us > p->max_file_ts_us)
         p->max_file_ts_us = f->commit_ts_last_us;
-    return chain_add(&p->changes, p->cfg->target.path, f->path, f->schema_json, &err);
+    return chain_add(&p->changes, p->cfg->target.path, f->path, f->schema_json, f->rows, f->bytes, &err);
 }
 
 static int add_truncate(void *arg, const char *pos, int64_t ts)
@@ -215,6 +239,7 @@ struct snap_pick {
     char *path;
     char *schema_json;
     int64_t ts;
+    int64_t rows, bytes;
 };
 
 static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
@@ -229,6 +254,8 @@ static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
     s->path = strdup(r->path);
     s->schema_json = strdup(r->schema_json);
     s->ts = r->commit_ts_us;
+    s->rows = r->rows;
+    s->bytes = r->bytes;
     return 0;
 }
 
@@ -406,7 +433,7 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (sp.pos) {
         p.base_snapshot_pos = sp.pos;
         p.base_ts_us = sp.ts;
-        if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, err)))
+        if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, sp.rows, sp.bytes, err)))
             goto out;
     } else {
         if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
