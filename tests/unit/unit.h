@@ -24,7 +24,8 @@ bool unit_check_mem(const void *a, size_t alen, const void *b, size_t blen, cons
 #define RUN(fn) unit_run(#fn, fn)
 void unit_run(const char *name, void (*fn)(void));
 
-/* Prints "N passed, N failed" and returns the process exit code. */
+/* Prints "N passed, N failed" and returns the process exit code: 1 on a failure, else 77 (skipped) when a
+ * dataset the test needs was absent, else 0. */
 int unit_report(void);
 
 /* A fresh empty directory for this test (under LOGTAP_TEST_TMP or /tmp); the caller must not free it. */
