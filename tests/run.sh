@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs logtap's whole test suite on a fresh Debian machine: installs what is missing (apt, npm), builds logtap
 # three times (Release for the suite, ASan+UBSan for the unit tests, clang+libFuzzer for the fuzz targets), starts a throwaway PostgreSQL 15 and MariaDB, runs
-# ctest, then a 10x smaller run of the benchmarks (bench/run.sh --quick) so their scripts never rot, and stops the
+# ctest, the change-stream tests once more under the sanitizers, then a 10x smaller run of the benchmarks (bench/run.sh --quick) so their scripts never rot, and stops the
 # servers by their PID whatever happens. Usage: tests/run.sh [ctest args...] (with ctest args: no benchmark smoke)
 set -euo pipefail
 logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,6 +46,13 @@ echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-20} s each)"
 ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 || status=1
 echo "== all tests (Release)"
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
+if [ $# -eq 0 ]; then
+  # The change-stream paths once more under the sanitizers: a seam under kill -9, tables joining a running task
+  # (threads: the copy beside the stream), and a MariaDB task's life.
+  echo "== change data capture under ASan + UBSan"
+  ctest --test-dir "$asan" -R '^integration\.(test_pg_cdc_replay|test_pg_table_join|test_mysql_lifecycle)$' \
+    --output-on-failure -j2 || status=1
+fi
 if [ "${LOGTAP_BENCH_SMOKE:-1}" = 1 ] && [ $# -eq 0 ]; then
   # The benchmark scripts, 10x smaller, end to end (their own servers), so they never rot; numbers not asserted.
   echo "== benchmark smoke (bench/run.sh --quick --no-profile; LOGTAP_BENCH_SMOKE=0 skips it)"
