@@ -173,6 +173,12 @@ static int load_one_part(struct lt_load *job, int worker, struct table_load *tl,
 }
 
 /* Records the end of a table's last part: loaded, or failed with the first part's error. */
+/* A stop (SIGINT/SIGTERM) or a cancel: tables not finished are left pending, not failed. */
+static bool load_cancelled(const struct lt_load *job)
+{
+    return lt_stop_requested() || (job->opt->cancel && atomic_load(job->opt->cancel));
+}
+
 static void finish_table(struct lt_load *job, struct table_load *tl)
 {
     const struct lt_table_schema *s = tl->st->schema;
@@ -187,9 +193,15 @@ static void finish_table(struct lt_load *job, struct table_load *tl)
     if (atomic_load(&tl->failed)) {
         atomic_store(&prog->state, LT_PROGRESS_FAILED);
         struct lt_error ignored;
+        atomic_fetch_add(&job->failed_tables, 1);
+        if (load_cancelled(job)) {
+            if (tl->begun)
+                lt_state_set_table_state(job->state, tl->table_id, "pending", "its load was interrupted", &ignored);
+            lt_log_info("table %s.%s: load interrupted; it stays pending", s->schema_name, s->table_name);
+            return;
+        }
         if (tl->begun)
             lt_state_fail_table_load(job->state, tl->table_id, tl->error.msg, &ignored);
-        atomic_fetch_add(&job->failed_tables, 1);
         lt_log_error("table %s.%s failed: %s", s->schema_name, s->table_name, tl->error.msg);
         pthread_mutex_lock(&job->first_error_lock);
         if (!job->first_error.code)
@@ -426,13 +438,13 @@ int lt_load_run(struct lt_load *job, struct lt_error *err)
         struct table_load *tl = &job->loads[i];
         if (atomic_load(&tl->parts_left) > 0) {
             struct lt_error ignored;
-            lt_state_fail_table_load(job->state, tl->table_id, "interrupted before it was read", &ignored);
+            lt_state_set_table_state(job->state, tl->table_id, "pending", "its load was interrupted", &ignored);
         }
     }
 
     int failed = atomic_load(&job->failed_tables);
-    bool cancelled = lt_stop_requested() || (job->opt->cancel && atomic_load(job->opt->cancel));
-    if (cancelled && !failed) {
+    bool cancelled = load_cancelled(job);
+    if (cancelled) {
         rc = lt_fail(err, LT_ERR_RUNTIME, "interrupted; the tables not finished will be reloaded by the next run");
     } else if (failed) {
         if (failed == 1)

@@ -79,6 +79,20 @@ expect_eq "$rc" 1 "a write error during the copy: exit 1"
 echo "$out" | grep -q "public.big" && ok "the error names the table" || fail "write error: $out"
 [ "$elapsed_ms" -lt 10000 ] && ok "it fails promptly (${elapsed_ms} ms: one cancel request, not one per buffered row)" \
   || fail "the write error took ${elapsed_ms} ms"
+rm -rf lake
+
+# --- SIGTERM in the middle of a load: exits promptly (exit 1, interrupted), the table is left pending
+"$LOGTAP_BIN" full-load --config bigfail.json >term.log 2>&1 &
+lpid=$!
+for _ in $(seq 1 100); do [ -n "$(ls lake/public/big/.LOAD* 2>/dev/null)" ] && break; sleep 0.05; done
+start=$(date +%s%N)
+kill -TERM $lpid
+set +e; wait $lpid; trc=$?; set -e
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "$trc" 1 "SIGTERM during a load: exit 1"
+[ "$elapsed_ms" -lt 5000 ] && ok "it stops promptly (${elapsed_ms} ms)" || fail "SIGTERM took ${elapsed_ms} ms"
+grep -q "interrupted" term.log && ok "it says the load was interrupted" || fail "SIGTERM: $(cat term.log)"
+expect_eq "$(sqlite3 lake/_state/bigfail.db "SELECT state FROM tables WHERE table_name = 'big'")" pending "the table is left pending"
 sql $db "DROP TABLE big" >/dev/null
 rm -rf lake
 
