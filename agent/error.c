@@ -1,6 +1,7 @@
 /* Filling and prefixing struct lt_error messages. */
 #include "agent/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,34 @@ int lt_fail(struct lt_error *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+int lt_fail_errno(struct lt_error *err, int errnum, const char *fmt, ...)
+{
+    int code;
+    switch (errnum) {
+    case ENOSPC:
+    case EDQUOT:
+    case EROFS:
+    case EACCES:
+    case EPERM:
+    case EMFILE:
+    case ENFILE:
+        code = LT_ERR_PERSISTENT;
+        break;
+    default:
+        code = LT_ERR_RUNTIME;
+    }
+    if (err) {
+        char what[sizeof err->msg];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(err->msg, sizeof err->msg, "%s: %s", what, strerror(errnum));
         err->code = code;
     }
     return code;

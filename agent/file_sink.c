@@ -35,7 +35,7 @@ int lt_mkdir_p(const char *path, struct lt_error *err)
             char c = *p;
             *p = '\0';
             if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return lt_fail(err, LT_ERR_RUNTIME, "cannot create directory %s: %s", buf, strerror(errno));
+                return lt_fail_errno(err, errno, "cannot create directory %s",  buf);
             *p = c;
             if (!c)
                 break;
@@ -48,12 +48,12 @@ int lt_fsync_dir(const char *dir, struct lt_error *err)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0)
-        return lt_fail(err, LT_ERR_RUNTIME, "cannot open directory %s: %s", dir, strerror(errno));
+        return lt_fail_errno(err, errno, "cannot open directory %s",  dir);
     int rc = fsync(fd);
     int e = errno;
     close(fd);
     if (rc != 0)
-        return lt_fail(err, LT_ERR_RUNTIME, "cannot fsync directory %s: %s", dir, strerror(e));
+        return lt_fail_errno(err, e, "cannot fsync directory %s",  dir);
     return LT_OK;
 }
 
@@ -84,7 +84,7 @@ static int open_file(struct lt_file_sink *s, const char *final_name, struct lt_e
     snprintf(s->tmp_path, sizeof s->tmp_path, "%s/.%s.tmp", s->file_dir, base);
     s->fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (s->fd < 0)
-        return lt_fail(err, LT_ERR_RUNTIME, "cannot create %s: %s", s->tmp_path, strerror(errno));
+        return lt_fail_errno(err, errno, "cannot create %s",  s->tmp_path);
     if (s->opt.target->open(&s->writer, s->fd, s->opt.cfg, &s->opt.layout, err)) {
         close(s->fd);
         unlink(s->tmp_path);
@@ -105,24 +105,24 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
     if (s->opt.target->finish(w, err))
         goto fail;
     if (fsync(s->fd) != 0) {
-        lt_fail(err, LT_ERR_RUNTIME, "cannot fsync %s: %s", s->tmp_path, strerror(errno));
+        lt_fail_errno(err, errno, "cannot fsync %s",  s->tmp_path);
         goto fail;
     }
     struct stat sb;
     if (fstat(s->fd, &sb) != 0) {
-        lt_fail(err, LT_ERR_RUNTIME, "cannot stat %s: %s", s->tmp_path, strerror(errno));
+        lt_fail_errno(err, errno, "cannot stat %s",  s->tmp_path);
         goto fail;
     }
     if (close(s->fd) != 0) {
         s->fd = -1;
-        lt_fail(err, LT_ERR_RUNTIME, "cannot close %s: %s", s->tmp_path, strerror(errno));
+        lt_fail_errno(err, errno, "cannot close %s",  s->tmp_path);
         goto fail;
     }
     s->fd = -1;
     char final_path[4200];
     snprintf(final_path, sizeof final_path, "%s/%s", s->dir, s->final_name);
     if (rename(s->tmp_path, final_path) != 0) {
-        lt_fail(err, LT_ERR_RUNTIME, "cannot rename %s to %s: %s", s->tmp_path, final_path, strerror(errno));
+        lt_fail_errno(err, errno, "cannot rename %s to %s",  s->tmp_path, final_path);
         goto fail;
     }
     if (lt_fsync_dir(s->file_dir, err))
@@ -228,7 +228,7 @@ static int remove_matching(const char *root, const char *table_dir, int (*match)
     snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
     DIR *d = opendir(dir);
     if (!d)
-        return errno == ENOENT ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "cannot list %s: %s", dir, strerror(errno));
+        return errno == ENOENT ? LT_OK : lt_fail_errno(err, errno, "cannot list %s",  dir);
     struct dirent *e;
     int rc = LT_OK;
     while ((e = readdir(d))) {
@@ -237,7 +237,7 @@ static int remove_matching(const char *root, const char *table_dir, int (*match)
         char path[4500];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (unlink(path) != 0 && errno != ENOENT) {
-            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot remove %s: %s", path, strerror(errno));
+            rc = lt_fail_errno(err, errno, "cannot remove %s",  path);
             break;
         }
     }

@@ -5,5 +5,5 @@
 int main(int argc, char **argv)
 {
     int rc = lt_main(argc, argv);
-    return rc == LT_ERR_FATAL ? LT_ERR_RUNTIME : rc;
+    return lt_exit_code(rc);
 }

@@ -54,7 +54,7 @@ static int write_all(struct lt_target_writer *w, const char *p, size_t len, stru
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return lt_fail(err, LT_ERR_RUNTIME, "writing CSV: %s", strerror(errno));
+            return lt_fail_errno(err, errno, "writing CSV");
         }
         off += (size_t)n;
     }

@@ -119,7 +119,7 @@ static int write_all(struct lt_target_writer *w, const void *p, size_t n, struct
         if (k < 0) {
             if (errno == EINTR)
                 continue;
-            return lt_fail(err, LT_ERR_RUNTIME, "writing parquet file: %s", strerror(errno));
+            return lt_fail_errno(err, errno, "writing parquet file");
         }
         b += k;
         n -= (size_t)k;
