@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/check.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
@@ -467,6 +468,10 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no change stream in this build", cfg->source.engine);
     if (!run.target)
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    /* before the publication, the slot, the state store or any file: a task that cannot run (or would make the
+     * application's writes fail) stops here, leaving everything as it was */
+    if (lt_preflight(cfg, lt_check_scope_of(cfg), err))
+        return err->code;
     if (lt_mkdir_p(cfg->target.path, err))
         return lt_error_prefix(err, "target path: ");
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/cdc.h"
+#include "agent/check.h"
 #include "agent/config.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
@@ -48,8 +49,23 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_merge(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_validate(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_check(const struct lt_task_config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
+    {"check", "pre-flight: every problem that would stop or harm the task, changing nothing",
+     "usage: logtap check --config task.json [--json]\n"
+     "\n"
+     "Connects to the source and reports every problem that would stop the task or harm the source, for the\n"
+     "task's migration_type, without changing anything (no publication, no slot, no state file, no files):\n"
+     "source settings (PostgreSQL wal_level; MySQL/MariaDB log_bin, binlog_format, binlog_row_image), the\n"
+     "user's privileges (REPLICATION, SELECT, table ownership for the publication; RELOAD, REPLICATION CLIENT,\n"
+     "REPLICATION SLAVE), the replication slot, server_id, and the selected tables: tables without a primary key\n"
+     "or replica identity (source.tables_without_key), unlogged tables, views, partitions named instead of their\n"
+     "root, databases that do not exist. Each finding is an error, a warning or an info line naming the object\n"
+     "and the fix. `replicate` and `full-load` run the same checks first and stop on an error.\n"
+     "Exit 0 when the task can run (warnings allowed), 2 when it cannot run as configured, 1 when the source\n"
+     "cannot be reached. --json prints the findings as one JSON document.\n",
+     run_check},
     {"full-load", "load every selected table from one consistent snapshot, then exit",
      "usage: logtap full-load --config task.json [--quiet]\n"
      "\n"
@@ -205,6 +221,24 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
     }
     printf("full load complete: files under %s, state in %s\n", cfg->target.path, cfg->state_path);
     return LT_OK;
+}
+
+static int run_check(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else {
+            fprintf(stderr, "logtap check: unexpected argument \"%s\"\nTry `logtap check --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    struct lt_error err = {0};
+    int rc = lt_run_check(cfg, json, &err);
+    if (rc && err.msg[0])
+        lt_log_error("check failed: %s", err.msg);
+    return rc;
 }
 
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv)

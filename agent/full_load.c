@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/check.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
@@ -377,13 +378,17 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
     if (!lt_target_for(&cfg->target))
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    /* before anything is written or created: a task that cannot run stops here, leaving everything as it was */
+    int rc = lt_preflight(cfg, (struct lt_check_scope){.full_load = true}, err);
+    if (rc)
+        return rc;
     if (lt_mkdir_p(cfg->target.path, err))
         return lt_error_prefix(err, "target path: ");
     struct lt_state *state;
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
         return LT_ERR_RUNTIME;
     struct lt_source *src;
-    int rc = source->open(&src, cfg, err);
+    rc = source->open(&src, cfg, err);
     if (!rc) {
         rc = lt_full_load_from_source(cfg, opt, source, src, state, false, NULL, err);
         source->close(src);
