@@ -270,9 +270,9 @@ void lt_pg_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
                 snprintf(fix, sizeof fix, "for every change: ALTER TABLE %s REPLICA IDENTITY FULL, or add a primary key",
                          partitioned ? r->leaves_without_identity : r->qname);
                 lt_findings_add(out, LT_SEV_INFO, object, fix,
-                                "%s no primary key and no replica identity: captured for INSERT and TRUNCATE only "
-                                "(publication %s); UPDATE and DELETE will not be in the files "
-                                "(source.tables_without_key = inserts-only)", which, ins_pub);
+                                "%s no primary key and no replica identity: captured for INSERT and TRUNCATE only; "
+                                "UPDATE and DELETE will not be in the files (source.tables_without_key = inserts-only: "
+                                "published in %s)", which, ins_pub);
             } else {
                 snprintf(fix, sizeof fix,
                          "ALTER TABLE %s REPLICA IDENTITY FULL%s; or add a primary key; or exclude the table in "
