@@ -71,7 +71,8 @@ static const struct command commands[] = {
      "\n"
      "Reads every table the task's table_mappings select from one consistent snapshot of the source and writes\n"
      "<target.path>/<schema>/<table>/LOAD00000001.<csv|parquet>, ... A re-run replaces the previous load of each\n"
-     "table. Progress goes to stderr (redrawn in place on a terminal).\n",
+     "table. Progress goes to stderr (redrawn in place on a terminal). It first runs the checks of `logtap check`\n"
+     "that concern a full load, and stops (exit 2) before writing anything when one finds an error.\n",
      run_full_load},
     {"replicate", "run the task: full load and/or change data capture, until stopped",
      "usage: logtap replicate --config task.json [--until now|POSITION] [--quiet]\n"
@@ -84,7 +85,9 @@ static const struct command commands[] = {
      "a file closing every CdcMaxBatchInterval seconds or CdcMinFileSize KB. Every flush is durable before the\n"
      "checkpoint moves and before the source is told; a restart resumes from the checkpoint.\n"
      "Runs until SIGINT/SIGTERM (flushes, exits 0), or with --until: `now` (the source's position when the\n"
-     "command started) or a position (PostgreSQL LSN like 0/16B3748), then exits 0 once all of it is durable.\n",
+     "command started) or a position (PostgreSQL LSN like 0/16B3748), then exits 0 once all of it is durable.\n"
+     "It first runs the checks of `logtap check` and stops (exit 2) before creating a publication or a slot or\n"
+     "writing anything when one finds an error; warnings are logged.\n",
      run_replicate},
     {"merge", "write point-in-time snapshots of every table from the load and the changes",
      "usage: logtap merge --config task.json [--as-of TIME|POSITION] [--quiet]\n"

@@ -34,7 +34,7 @@ run_logtap replicate --config norepl.json --until now
 expect_eq "$rc" 2 "no REPLICATION SLAVE: replicate exits 2"
 echo "$out" | grep -q "ERROR check: user 'lt_norepl'@'localhost': has no REPLICATION SLAVE privilege" \
   && ok "replicate prints the report" || fail "replicate: $out"
-[ ! -e lake ] && ok "no REPLICATION SLAVE: no full load was written" || fail "written: $(find lake)"
+expect_eq "$(files_written lake)" "" "no REPLICATION SLAVE: no full load and no state written"
 # a full load needs no replication privilege
 sed 's/"migration_type": "full-load-and-cdc"/"migration_type": "full-load"/' norepl.json >norepl_fl.json
 run_logtap check --config norepl_fl.json
@@ -61,7 +61,7 @@ expect_eq "$rc" 2 "missing database: check exits 2"
 echo "$out" | grep -q "^error *database lt_my_check_nonexistent: does not exist" && ok "missing database: named" || fail "missing: $out"
 run_logtap full-load --config missing.json
 expect_eq "$rc" 2 "missing database: full-load exits 2"
-[ ! -e lake ] && ok "missing database: nothing written" || fail "written: $(find lake)"
+expect_eq "$(files_written lake)" "" "missing database: nothing written"
 
 # --- a view the selection matches
 my_sql $db "CREATE VIEW order_view AS SELECT * FROM orders"

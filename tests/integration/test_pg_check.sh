@@ -67,7 +67,7 @@ echo "$out" | grep -q "ERROR check: public.nokey: has no primary key and no repl
   && ok "no key: replicate prints the report" || fail "replicate refusal: $out"
 expect_eq "$(pubs clean)" 0 "no key: no publication after the refusal"
 expect_eq "$(slots clean)" 0 "no key: no replication slot after the refusal"
-[ ! -e lake_clean ] && ok "no key: no file and no state file written" || fail "files after the refusal: $(find lake_clean)"
+expect_eq "$(files_written lake_clean)" "" "no key: no file and no state file written"
 sql $db "UPDATE nokey SET b = 'z' WHERE a = 1; DELETE FROM nokey WHERE a = 2;" >/dev/null 2>upd.err \
   && ok "the application's UPDATE and DELETE on nokey still work" || fail "UPDATE/DELETE failed: $(cat upd.err)"
 run_logtap full-load --config clean.json
@@ -138,7 +138,7 @@ echo "$out" | grep -q "^error *public.events_eu: is a partition of public.events
   && ok "partition named: names the root" || fail "leaf: $out"
 run_logtap full-load --config leaf.json
 expect_eq "$rc" 2 "partition named directly: full-load exits 2"
-[ ! -e lake_leaf ] && ok "partition named: nothing written" || fail "leaf wrote $(find lake_leaf)"
+expect_eq "$(files_written lake_leaf)" "" "partition named: nothing written"
 sql $db "DROP VIEW order_view; DROP MATERIALIZED VIEW order_mv" >/dev/null
 
 # --- a role without REPLICATION, without SELECT on one table, owning none of them

@@ -76,7 +76,7 @@ run_logtap full-load --config perm.json
 expect_eq "$rc" 2 "no SELECT on a table: exit 2"
 echo "$out" | grep -q "public.secret: lt_reader has no SELECT privilege on it.*GRANT SELECT ON public.secret TO lt_reader" \
   && ok "no SELECT: the check names the table and the fix" || fail "permission message: $out"
-[ ! -e lake ] && ok "no SELECT: nothing written (no file, no state)" || fail "written: $(find lake)"
+expect_eq "$(files_written lake)" "" "no SELECT: nothing written (no file, no state)"
 
 # --- a table whose read fails at run time (a row-level security policy raising an error): that table fails with
 # PostgreSQL's whole message (DETAIL and HINT kept), the others load, exit 1
