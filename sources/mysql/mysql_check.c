@@ -354,7 +354,9 @@ void lt_my_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
         bool db_select = lt_my_grants_select_db(g, db), table_grants = false;
         for (int k = 0; k < g->ntables; k++)
             table_grants |= strcmp(g->table_dbs[k], db) == 0;
-        if (scope.full_load && !db_select && !table_grants) {
+        /* SELECT for the full load; for the change stream too, since information_schema shows a table's columns
+         * (which the binlog decoder reads) only to users with a privilege on it */
+        if (!db_select && !table_grants) {
             snprintf(fix, sizeof fix, "GRANT SELECT ON %s.* TO %s", qdb, f->user_q);
             lt_findings_add(out, missing, object, fix, "%s has no SELECT privilege on it%s: its tables cannot be read",
                             f->user_q, unless);
@@ -371,7 +373,7 @@ void lt_my_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
                 continue;
             }
             captured++;
-            if (scope.full_load && !db_select && table_grants && !lt_my_grants_select_table(g, t->db, t->name)) {
+            if (!db_select && table_grants && !lt_my_grants_select_table(g, t->db, t->name)) {
                 char qt[300];
                 backquote(t->name, qt, sizeof qt);
                 snprintf(fix, sizeof fix, "GRANT SELECT ON %s.%s TO %s; or exclude it in table_mappings", qdb, qt,
