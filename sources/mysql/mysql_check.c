@@ -155,11 +155,12 @@ bool lt_my_grants_add_line(struct my_grants *g, const char *line)
         return true;
     if (strcmp(table, "*") == 0)
         return push(&g->db_patterns, &g->ndb, db);
-    int before = g->ntables;
-    if (!push(&g->table_dbs, &before, db))
+    /* table_dbs and table_names grow together: ntables counts the pairs both hold */
+    int ndbs = g->ntables;
+    if (!push(&g->table_dbs, &ndbs, db))
         return false;
     if (!push(&g->table_names, &g->ntables, table)) {
-        free(g->table_dbs[before - 1]);
+        free(g->table_dbs[ndbs - 1]);
         return false;
     }
     return true;
