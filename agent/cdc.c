@@ -24,12 +24,19 @@
 #include "agent/schema_json.h"
 #include "agent/signals.h"
 #include "agent/source.h"
+#include "agent/table_join.h"
 #include "agent/target.h"
 #include "state/state_store.h"
+
+/* Whether the stream writes a table's changes: after the position of its load, or not at all while it waits to
+ * join (a snapshot taken later holds them). */
+enum follow_mode { FOLLOW_WRITE, FOLLOW_DROP };
 
 struct cdc_table {
     struct cdc_table *next;
     int64_t table_id;
+    enum follow_mode follow;
+    char load_pos[LT_POS_MAX + 1];              /* changes at or before it are in the table's load ("" none) */
     char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
     struct lt_table_schema *schema;             /* the open file's schema */
     char *schema_json;
@@ -58,6 +65,8 @@ struct cdc_run {
     int64_t last_commit_ts_us;
     char checkpoint[LT_CHECKPOINT_MAX];
     int64_t rows_since_log;
+    struct lt_joins *joins;     /* tables joining the running task */
+    int64_t last_tick_us;
 };
 
 static int64_t parse_name_ms(const char *path)
@@ -92,6 +101,46 @@ static void format_name(const struct cdc_run *run, int64_t ms, char *out, size_t
 
 static int remember_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err);
 
+/* How the stream treats a table it meets, from the table's state: loaded or loading (its load's position is
+ * known) or followed without a load: its changes after that position; otherwise it waits for its join, and the
+ * stream drops its changes until then. */
+static int decide_follow(struct cdc_run *run, struct cdc_table *t, struct lt_error *err)
+{
+    struct lt_table_status st;
+    if (lt_state_get_table(run->state, t->table_id, &st, err))
+        return LT_ERR_RUNTIME;
+    snprintf(t->load_pos, sizeof t->load_pos, "%s", st.load_pos);
+    if (!strcmp(st.state, "loaded") || !strcmp(st.state, "loading") || !strcmp(st.state, "cdc")) {
+        t->follow = FOLLOW_WRITE;
+        return LT_OK;
+    }
+    t->follow = FOLLOW_DROP;
+    if (!strcmp(st.state, "dropped") &&
+        lt_state_set_table_state(run->state, t->table_id, "pending", "changes arrive again: it joins the task again",
+                                 err))
+        return LT_ERR_RUNTIME;
+    if (run->joins)
+        lt_joins_wake(run->joins);
+    return LT_OK;
+}
+
+/* A table's state changed (see lt_join_change_fn): the cached table follows it. */
+static void on_table_change(void *arg, int64_t table_id, const char *state, const char *load_pos)
+{
+    struct cdc_run *run = arg;
+    for (struct cdc_table *t = run->tables; t; t = t->next) {
+        if (t->table_id != table_id)
+            continue;
+        if (!strcmp(state, "loaded") || !strcmp(state, "loading") || !strcmp(state, "cdc")) {
+            t->follow = FOLLOW_WRITE;
+            if (load_pos && *load_pos)
+                snprintf(t->load_pos, sizeof t->load_pos, "%s", load_pos);
+        } else {
+            t->follow = FOLLOW_DROP;
+        }
+    }
+}
+
 static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_event *ev, struct lt_error *err)
 {
     struct cdc_table *t = *ev->agent_slot;
@@ -107,12 +156,16 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
-        lt_sink_remove_temp_files(run->cfg->target.path, t->table_dir, err)) {
+        lt_sink_remove_cdc_temp_files(run->cfg->target.path, t->table_dir, err)) {
         free(t);
         return NULL;
     }
     t->last_name_ms = parse_name_ms(last);
     t->delta.table_id = t->table_id;
+    if (decide_follow(run, t, err)) {
+        free(t);
+        return NULL;
+    }
     t->next = run->tables;
     run->tables = t;
     *ev->agent_slot = t;
@@ -278,6 +331,9 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     struct cdc_table *t = table_for(run, ev, err);
     if (!t)
         return LT_ERR_RUNTIME;
+    /* a table waiting to join, or a change its load already holds */
+    if (t->follow == FOLLOW_DROP || (t->load_pos[0] && strcmp(ev->row.pos, t->load_pos) <= 0))
+        return LT_OK;
     if (!run->have_data)
         run->batch_started_us = lt_now_us();
     run->have_data = true;
@@ -343,6 +399,11 @@ static int stream_loop(struct cdc_run *run, struct lt_error *err)
             }
             return run->have_data ? flush(run, run->last_commit, err) : LT_OK;
         }
+        if (run->joins && now - run->last_tick_us >= 200000) {
+            run->last_tick_us = now;
+            if (lt_joins_tick(run->joins, run->src, err))
+                return LT_ERR_RUNTIME;
+        }
         /* wait no longer than until the open batch is due, so files close on time */
         int wait_ms = 200;
         if (run->have_data) {
@@ -378,7 +439,9 @@ static int stream_loop(struct cdc_run *run, struct lt_error *err)
             break;
         case LT_EV_END:
             lt_log_info("reached the --until position (%s)", ev.checkpoint);
-            return flush(run, ev.checkpoint, err);
+            if (flush(run, ev.checkpoint, err))
+                return LT_ERR_RUNTIME;
+            return run->joins ? lt_joins_settle(run->joins, run->src, err) : LT_OK;
         case LT_EV_NONE:
             if (!in_txn && flush_due(run) && flush(run, run->last_commit, err))
                 return LT_ERR_RUNTIME;
@@ -432,17 +495,57 @@ static void backoff_sleep(int seconds)
     }
 }
 
+/* The source starts streaming a table only now (PostgreSQL: it was missing from the publication): its changes
+ * since the checkpoint are not in the stream, so it joins again (loaded again, or followed from now on). */
+static void on_table_added(void *arg, const char *schema, const char *table)
+{
+    struct cdc_run *run = arg;
+    int64_t id;
+    struct lt_table_status t;
+    struct lt_error err = {0};
+    if (lt_state_table_id(run->state, schema, table, &id, &err) || lt_state_get_table(run->state, id, &t, &err)) {
+        lt_log_warn("table %s.%s: %s", schema, table, err.msg);
+        return;
+    }
+    if (!strcmp(t.state, "pending"))
+        return; /* new: it joins anyway */
+    lt_log_warn("table %s.%s was not in the publication: its changes since checkpoint %s were not streamed; %s",
+                schema, table, run->checkpoint,
+                run->cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC ? "it is loaded again"
+                                                                           : "it is followed from now on");
+    if (lt_state_set_table_state(run->state, id, "pending", "was missing from the publication; joins again", &err))
+        lt_log_warn("table %s.%s: %s", schema, table, err.msg);
+    else
+        on_table_change(run, id, "pending", "");
+}
+
 /* Sets up CDC on a first run: the full load in the slot's snapshot, or just the slot; records the start. */
 static int begin_first_run(struct cdc_run *run, const struct lt_replicate_options *opt, struct lt_error *err)
 {
     char start[LT_CHECKPOINT_MAX];
     if (run->cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
         struct lt_snapshot_info snap;
-        if (lt_full_load_from_source(run->cfg, &opt->load, run->source, run->src, run->state, true, &snap, err))
+        if (lt_full_load_from_source(run->cfg, &opt->load, run->source, run->src, run->state,
+                                     LT_SNAPSHOT_CDC_START, &snap, err))
             return err->code ? err->code : LT_ERR_RUNTIME;
         snprintf(start, sizeof start, "%s", snap.checkpoint);
-    } else if (run->source->cdc_begin(run->src, start, err)) {
-        return err->code ? err->code : LT_ERR_RUNTIME;
+    } else {
+        if (run->source->cdc_begin(run->src, start, err))
+            return err->code ? err->code : LT_ERR_RUNTIME;
+        /* migration_type cdc: the tables selected now are followed from the stream's start, without a load */
+        struct lt_table_refs refs;
+        if (run->source->selected_tables(run->src, &refs, err))
+            return err->code ? err->code : LT_ERR_RUNTIME;
+        int rc = LT_OK;
+        for (int i = 0; !rc && i < refs.n; i++) {
+            int64_t id;
+            if (!(rc = lt_state_table_id(run->state, refs.t[i].schema, refs.t[i].table, &id, err)) &&
+                !(rc = lt_state_set_table_state(run->state, id, "cdc", NULL, err)) && refs.t[i].source_id[0])
+                rc = lt_state_set_table_source_id(run->state, id, refs.t[i].source_id, err);
+        }
+        lt_table_refs_free(&refs);
+        if (rc)
+            return rc;
     }
     struct lt_cdc_batch first = {.checkpoint = start, .checkpoint_time_us = lt_now_us()};
     int rc = lt_state_commit_cdc_batch(run->state, &first, err);
@@ -476,7 +579,14 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return lt_error_prefix(err, "target path: ");
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
         return LT_ERR_RUNTIME;
+    char retired[32] = "";
     int rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    if (!rc)
+        rc = lt_state_get_meta(run.state, "retired", retired, sizeof retired, err);
+    if (!rc && retired[0])
+        rc = lt_fail(err, LT_ERR_RUNTIME,
+                     "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
+                     cfg->task, retired);
     bool first_run = !rc && !run.checkpoint[0];
     int backoff = 1;
     /* Connection losses and other transient failures reconnect with a capped exponential backoff and resume from
@@ -497,7 +607,13 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         }
         if (!rc) {
             snprintf(run.last_commit, sizeof run.last_commit, "%s", run.checkpoint);
-            struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = opt->until};
+            if (!run.joins)
+                rc = lt_joins_open(&run.joins, cfg, run.source, run.state,
+                                   cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC, on_table_change, &run, err);
+        }
+        if (!rc) {
+            struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = opt->until,
+                                           .on_table_added = on_table_added, .ctx = &run};
             rc = run.source->stream_start(run.src, &so, err);
             if (!rc)
                 rc = stream_loop(&run, err);
@@ -528,6 +644,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         lt_error_clear(err);
         rc = LT_OK;
     }
+    lt_joins_close(run.joins);
     free_run(&run);
     lt_state_close(run.state);
     return rc;

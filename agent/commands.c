@@ -15,8 +15,11 @@
 #include "agent/log.h"
 #include "agent/merge.h"
 #include "agent/progress.h"
+#include "agent/reload.h"
+#include "agent/retire.h"
 #include "agent/signals.h"
 #include "agent/source.h"
+#include "agent/task_lock.h"
 #include "agent/validate.h"
 #include "agent/version.h"
 #include "state/state_store.h"
@@ -50,6 +53,8 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
 static int run_merge(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_validate(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_check(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_reload(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_drop(const struct lt_task_config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"check", "pre-flight: every problem that would stop or harm the task, changing nothing",
@@ -108,6 +113,22 @@ static const struct command commands[] = {
      "Prints one line per table; exits 1 on any mismatch. Changes made since the snapshot count as differences:\n"
      "validate a quiet source right after `logtap replicate --until now` and `logtap merge`.\n",
      run_validate},
+    {"reload", "load one table again while the change stream goes on",
+     "usage: logtap reload --config task.json --table SCHEMA.TABLE [--no-wait] [--quiet]\n"
+     "\n"
+     "Loads the table again (DMS's \"reload table\"), exactly at its seam with the change stream: its new LOAD\n"
+     "files come from a snapshot at a position of the stream, and only its changes after that position count.\n"
+     "When `logtap replicate` runs, it does the load while its stream goes on and reload waits for it\n"
+     "(--no-wait: just ask); otherwise reload loads the table itself. SCHEMA is the database for MySQL/MariaDB;\n"
+     "quote a name holding a dot: \"my.schema\".orders. The table must be selected by table_mappings.\n",
+     run_reload},
+    {"drop", "retire the task: remove its replication slot and publications",
+     "usage: logtap drop --config task.json --confirm\n"
+     "\n"
+     "Removes what the task holds on the source (PostgreSQL: its replication slot, which keeps the server's WAL\n"
+     "for as long as it exists, and its publications). Without --confirm it only lists them. The task's files\n"
+     "and state store stay; the task cannot resume afterwards. Refused while a runner of the task is active.\n",
+     run_drop},
     {"status", "show the task's tables, their state and statistics",
      "usage: logtap status --config task.json [--json]\n"
      "\n"
@@ -217,7 +238,13 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
         return LT_ERR_CONFIG;
     struct lt_full_load_options opt = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10};
     struct lt_error err = {0};
+    struct lt_task_lock *lock;
+    if (lt_task_lock_acquire(cfg, "full-load", &lock, &err)) {
+        lt_log_error("%s", err.msg);
+        return LT_ERR_RUNTIME;
+    }
     int rc = lt_run_full_load(cfg, &opt, &err);
+    lt_task_lock_release(lock);
     if (rc) {
         lt_log_error("full load failed: %s", err.msg);
         return rc;
@@ -258,7 +285,13 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
         }
     }
     struct lt_error err = {0};
+    struct lt_task_lock *lock;
+    if (lt_task_lock_acquire(cfg, "replicate", &lock, &err)) {
+        lt_log_error("%s", err.msg);
+        return LT_ERR_RUNTIME;
+    }
     int rc = lt_run_replicate(cfg, &opt, &err);
+    lt_task_lock_release(lock);
     if (rc) {
         lt_log_error("replicate failed: %s", err.msg);
         return rc;
@@ -284,6 +317,51 @@ static int run_merge(const struct lt_task_config *cfg, int argc, char **argv)
     if (rc)
         lt_log_error("merge failed: %s", err.msg);
     return rc;
+}
+
+static int run_reload(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    const char *table = NULL;
+    bool wait = true;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--table") && i + 1 < argc) {
+            table = argv[++i];
+        } else if (!strncmp(argv[i], "--table=", 8)) {
+            table = argv[i] + 8;
+        } else if (!strcmp(argv[i], "--no-wait")) {
+            wait = false;
+        } else {
+            fprintf(stderr, "logtap reload: unexpected argument \"%s\"\nTry `logtap reload --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    if (!table) {
+        fprintf(stderr, "logtap reload: --table SCHEMA.TABLE is required\nTry `logtap reload --help`.\n");
+        return LT_ERR_CONFIG;
+    }
+    struct lt_error err = {0};
+    int rc = lt_run_reload(cfg, table, wait, &err);
+    if (rc)
+        lt_log_error("reload failed: %s", err.msg);
+    return rc ? (err.code == LT_ERR_CONFIG ? LT_ERR_CONFIG : LT_ERR_RUNTIME) : LT_OK;
+}
+
+static int run_drop(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    bool confirm = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--confirm")) {
+            confirm = true;
+        } else {
+            fprintf(stderr, "logtap drop: unexpected argument \"%s\"\nTry `logtap drop --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    struct lt_error err = {0};
+    int rc = lt_run_drop(cfg, confirm, &err);
+    if (rc)
+        lt_log_error("drop: %s", err.msg);
+    return rc ? (err.code == LT_ERR_CONFIG ? LT_ERR_CONFIG : LT_ERR_RUNTIME) : LT_OK;
 }
 
 static int run_validate(const struct lt_task_config *cfg, int argc, char **argv)

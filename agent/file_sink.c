@@ -212,10 +212,12 @@ void lt_sink_free(struct lt_file_sink *s)
     free(s);
 }
 
-static int is_temp_file(const char *name)
+/* A temp file of a CDC file (not of a LOAD file: a table joining a running task is loaded while its CDC files
+ * are written beside). */
+static int is_cdc_temp_file(const char *name)
 {
     size_t n = strlen(name);
-    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
+    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) != 0;
 }
 
 /* Removes the files of a table folder whose names match; fsyncs the folder when asked. */
@@ -245,9 +247,9 @@ static int remove_matching(const char *root, const char *table_dir, int (*match)
     return rc;
 }
 
-int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt_error *err)
+int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struct lt_error *err)
 {
-    return remove_matching(root, table_dir, is_temp_file, false, err);
+    return remove_matching(root, table_dir, is_cdc_temp_file, false, err);
 }
 
 static int is_load_or_temp_file(const char *name)

@@ -66,8 +66,9 @@ int lt_mkdir_p(const char *path, struct lt_error *err);
 /* fsyncs a directory so a rename inside it is durable. */
 int lt_fsync_dir(const char *dir, struct lt_error *err);
 
-/* Removes leftover temp files (".<name>.tmp") of an interrupted run from a table folder. */
-int lt_sink_remove_temp_files(const char *root, const char *table_dir, struct lt_error *err);
+/* Removes leftover temp files (".<name>.tmp") of CDC files of an interrupted run from a table folder (a load's
+ * temp files are left to lt_sink_remove_load_files: a table's load may run beside its change stream). */
+int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struct lt_error *err);
 
 /* Removes LOAD* files and leftover temp files of earlier runs from a table directory. */
 int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err);

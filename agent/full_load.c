@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "agent/check.h"
 #include "agent/file_sink.h"
@@ -32,8 +33,9 @@ int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_byt
 struct table_load {
     const struct lt_source_table *st;
     struct lt_progress_table *progress;
-    pthread_mutex_t lock;          /* held while the first part to start prepares the table */
+    pthread_mutex_t lock;          /* guards started and error */
     bool begun;                    /* the state store and folder are ready for this load */
+    bool started;                  /* a part has started */
     int64_t table_id;
     char *schema_json;
     _Atomic int parts_left;
@@ -51,8 +53,10 @@ struct load_unit {
     bool first;    /* the source wants it read before the others */
 };
 
-struct load_job {
+struct lt_load {
     const struct lt_task_config *cfg;
+    const struct lt_full_load_options *opt;
+    enum lt_snapshot_kind kind;
     const struct logtap_source_ops *source;
     const struct logtap_target_ops *target;
     struct lt_source *src;
@@ -67,11 +71,12 @@ struct load_job {
     _Atomic int failed_tables;
     pthread_mutex_t first_error_lock;
     struct lt_error first_error;
+    bool snapshot_open;
 };
 
 /* Per-part context for the row callback and the file callback. */
 struct part_ctx {
-    struct load_job *job;
+    struct lt_load *job;
     struct table_load *tl;
     struct lt_file_sink *sink;
     int64_t rows, rows_reported;
@@ -80,7 +85,7 @@ struct part_ctx {
 static int on_row(void *arg, const struct lt_row *row, struct lt_error *err)
 {
     struct part_ctx *p = arg;
-    if (lt_stop_requested())
+    if (lt_stop_requested() || (p->job->opt->cancel && atomic_load(p->job->opt->cancel)))
         return lt_fail(err, LT_ERR_RUNTIME, "interrupted");
     if (lt_sink_write_load_row(p->sink, row, err))
         return LT_ERR_RUNTIME;
@@ -104,38 +109,49 @@ static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_er
     return lt_state_add_file(p->job->state, &f, err);
 }
 
-/* Prepares a table for its load once, whichever part starts first: its state row, no files of an earlier load. */
-static int begin_table(struct load_job *job, struct table_load *tl, const char *table_dir, struct lt_error *err)
+/* Records the start of a table's load from the snapshot (state 'loading' at the snapshot's position, its earlier
+ * load files gone), before any part is read: a table joining a running stream is followed from that position on
+ * as soon as the snapshot is taken. */
+static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_error *err)
+{
+    const struct lt_table_schema *schema = tl->st->schema;
+    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
+    lt_path_table_dir(schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
+                                    .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
+    if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
+        lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
+        (tl->st->source_id[0] && lt_state_set_table_source_id(job->state, tl->table_id, tl->st->source_id, err)) ||
+        lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
+        return LT_ERR_RUNTIME;
+    tl->begun = true;
+    return LT_OK;
+}
+
+/* Marks the table running when its first part starts. */
+static int start_table(struct table_load *tl, struct lt_error *err)
 {
     pthread_mutex_lock(&tl->lock);
     int rc = LT_OK;
-    if (!tl->begun && !atomic_load(&tl->failed)) {
-        const struct lt_table_schema *schema = tl->st->schema;
-        struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
-                                        .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
-        if ((rc = lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err)) ||
-            (rc = lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, err)) ||
-            (rc = lt_sink_remove_load_files(job->cfg->target.path, table_dir, err)))
-            rc = LT_ERR_RUNTIME;
-        else if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
-            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        else
-            tl->begun = true;
+    if (atomic_load(&tl->failed)) {
+        rc = lt_fail(err, LT_ERR_RUNTIME, "stopped: another part of the table failed");
+    } else if (!tl->started) {
+        tl->started = true;
         atomic_store(&tl->progress->started_us, lt_now_us());
         atomic_store(&tl->progress->state, LT_PROGRESS_RUNNING);
-    } else if (!tl->begun) {
-        rc = lt_fail(err, LT_ERR_RUNTIME, "stopped: another part of the table failed");
     }
     pthread_mutex_unlock(&tl->lock);
     return rc;
 }
 
-static int load_one_part(struct load_job *job, int worker, struct table_load *tl, int part, struct lt_error *err)
+static int load_one_part(struct lt_load *job, int worker, struct table_load *tl, int part, struct lt_error *err)
 {
     const struct lt_table_schema *schema = tl->st->schema;
     char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
     lt_path_table_dir(schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
-    if (begin_table(job, tl, table_dir, err))
+    if (start_table(tl, err))
         return LT_ERR_RUNTIME;
     struct part_ctx p = {.job = job, .tl = tl};
     struct lt_sink_options so = {
@@ -158,7 +174,7 @@ static int load_one_part(struct load_job *job, int worker, struct table_load *tl
 }
 
 /* Records the end of a table's last part: loaded, or failed with the first part's error. */
-static void finish_table(struct load_job *job, struct table_load *tl)
+static void finish_table(struct lt_load *job, struct table_load *tl)
 {
     const struct lt_table_schema *s = tl->st->schema;
     struct lt_progress_table *prog = tl->progress;
@@ -190,17 +206,17 @@ static void finish_table(struct load_job *job, struct table_load *tl)
 }
 
 struct worker_arg {
-    struct load_job *job;
+    struct lt_load *job;
     int worker;
 };
 
 static void *worker_main(void *arg)
 {
     struct worker_arg *wa = arg;
-    struct load_job *job = wa->job;
+    struct lt_load *job = wa->job;
     for (;;) {
         int u = atomic_fetch_add(&job->next_unit, 1);
-        if (u >= job->nunits || lt_stop_requested())
+        if (u >= job->nunits || lt_stop_requested() || (job->opt->cancel && atomic_load(job->opt->cancel)))
             break;
         struct table_load *tl = &job->loads[job->units[u].table];
         struct lt_error err = {0};
@@ -233,7 +249,7 @@ static int compare_units(const void *pa, const void *pb)
 }
 
 /* The work list: every part of every table, and each table's bookkeeping. */
-static int plan_units(struct load_job *job, struct lt_error *err)
+static int plan_units(struct lt_load *job, struct lt_error *err)
 {
     int n = job->tables.n, nunits = 0;
     for (int i = 0; i < n; i++)
@@ -259,7 +275,7 @@ static int plan_units(struct load_job *job, struct lt_error *err)
     return LT_OK;
 }
 
-static void free_units(struct load_job *job)
+static void free_units(struct lt_load *job)
 {
     for (int i = 0; job->loads && i < job->tables.n; i++) {
         pthread_mutex_destroy(&job->loads[i].lock);
@@ -269,105 +285,206 @@ static void free_units(struct load_job *job)
     free(job->units);
 }
 
-int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
-                             const struct logtap_source_ops *source, struct lt_source *src, struct lt_state *state,
-                             bool for_cdc, struct lt_snapshot_info *snap_out, struct lt_error *err)
+void lt_load_free(struct lt_load *job)
 {
-    struct load_job job;
-    memset(&job, 0, sizeof job);
-    job.cfg = cfg;
-    job.source = source;
-    job.src = src;
-    job.state = state;
-    job.target = lt_target_for(&cfg->target);
-    if (!job.target)
-        return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
-    int rc;
-    if ((rc = job.source->snapshot_begin(job.src, for_cdc, &job.snap, err)) ||
-        (rc = job.source->list_tables(job.src, &job.tables, err)))
-        goto out_snapshot;
-    if (job.tables.n == 0) {
-        rc = lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
-        goto out_tables;
-    }
-    char snap_time[32];
-    snprintf(snap_time, sizeof snap_time, "%lld", (long long)job.snap.time_us);
-    if ((rc = lt_state_set_meta(job.state, "full_load_snapshot_pos", job.snap.pos, err)) ||
-        (rc = lt_state_set_meta(job.state, "full_load_snapshot_time_us", snap_time, err)) ||
-        (rc = lt_state_set_meta(job.state, "full_load_finished", "", err)))
-        goto out_tables;
-    job.progress = calloc((size_t)job.tables.n, sizeof *job.progress);
-    if (!job.progress) {
-        rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        goto out_tables;
-    }
-    for (int i = 0; i < job.tables.n; i++) {
-        const struct lt_source_table *t = &job.tables.tables[i];
-        snprintf(job.progress[i].name, sizeof job.progress[i].name, "%s.%s", t->schema->schema_name,
-                 t->schema->table_name);
-        job.progress[i].estimated_rows = t->estimated_rows;
-    }
-    if ((rc = plan_units(&job, err))) {
-        free_units(&job);
-        free(job.progress);
-        goto out_tables;
-    }
-    pthread_mutex_init(&job.first_error_lock, NULL);
-    struct lt_progress *prog = lt_progress_start(job.progress, job.tables.n, opt->progress_tty, opt->log_interval_s);
+    if (!job)
+        return;
+    free_units(job);
+    free(job->progress);
+    lt_table_list_free(&job->tables);
+    if (job->snapshot_open)
+        job->source->snapshot_end(job->src);
+    free(job);
+}
 
-    int nworkers = cfg->target.max_full_load_subtasks;
-    if (nworkers > job.nunits)
-        nworkers = job.nunits;
+/* Whether a snapshot kind is the task's own load (its position and finish time go into the task's facts), not
+ * a table joining a running stream. */
+static bool is_task_load(enum lt_snapshot_kind kind)
+{
+    return kind != LT_SNAPSHOT_JOIN;
+}
+
+int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                    const struct logtap_source_ops *source, struct lt_source *src, struct lt_state *state,
+                    enum lt_snapshot_kind kind, struct lt_error *err)
+{
+    *out = NULL;
+    struct lt_load *job = calloc(1, sizeof *job);
+    if (!job)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    job->cfg = cfg;
+    job->opt = opt;
+    job->kind = kind;
+    job->source = source;
+    job->src = src;
+    job->state = state;
+    job->target = lt_target_for(&cfg->target);
+    int rc;
+    if (!job->target) {
+        rc = lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+        goto fail;
+    }
+    if ((rc = source->snapshot_begin(src, kind, &job->snap, err)))
+        goto fail;
+    job->snapshot_open = true;
+    if ((rc = source->list_tables(src, &job->tables, err)))
+        goto fail;
+    if (job->tables.n == 0 && is_task_load(kind)) {
+        rc = lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
+        goto fail;
+    }
+    if (is_task_load(kind)) {
+        char snap_time[32];
+        snprintf(snap_time, sizeof snap_time, "%lld", (long long)job->snap.time_us);
+        if ((rc = lt_state_set_meta(state, "full_load_snapshot_pos", job->snap.pos, err)) ||
+            (rc = lt_state_set_meta(state, "full_load_snapshot_time_us", snap_time, err)) ||
+            (rc = lt_state_set_meta(state, "full_load_finished", "", err)))
+            goto fail;
+    }
+    job->progress = calloc(job->tables.n > 0 ? (size_t)job->tables.n : 1, sizeof *job->progress);
+    if (!job->progress) {
+        rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < job->tables.n; i++) {
+        const struct lt_source_table *t = &job->tables.tables[i];
+        snprintf(job->progress[i].name, sizeof job->progress[i].name, "%s.%s", t->schema->schema_name,
+                 t->schema->table_name);
+        job->progress[i].estimated_rows = t->estimated_rows;
+    }
+    if ((rc = plan_units(job, err)))
+        goto fail;
+    for (int i = 0; i < job->tables.n; i++)
+        if ((rc = begin_table(job, &job->loads[i], err)))
+            goto fail;
+    *out = job;
+    return LT_OK;
+fail:
+    lt_load_free(job);
+    return rc ? rc : LT_ERR_RUNTIME;
+}
+
+const struct lt_snapshot_info *lt_load_snapshot(const struct lt_load *job)
+{
+    return &job->snap;
+}
+
+int lt_load_table_count(const struct lt_load *job)
+{
+    return job->tables.n;
+}
+
+const struct lt_table_schema *lt_load_table(const struct lt_load *job, int i)
+{
+    return job->tables.tables[i].schema;
+}
+
+int lt_load_run(struct lt_load *job, struct lt_error *err)
+{
+    int rc = LT_OK;
+    pthread_mutex_init(&job->first_error_lock, NULL);
+    struct lt_progress *prog =
+        lt_progress_start(job->progress, job->tables.n, job->opt->progress_tty, job->opt->log_interval_s);
+    int nworkers = job->cfg->target.max_full_load_subtasks;
+    if (nworkers > job->nunits)
+        nworkers = job->nunits;
     if (nworkers > 64)
         nworkers = 64;
-    if (job.nunits > job.tables.n)
-        lt_log_info("full load of %d tables (%d parts: big tables are read in parts) from snapshot at %s, %d in "
-                    "parallel", job.tables.n, job.nunits, job.snap.pos, nworkers);
+    const char *what = is_task_load(job->kind) ? "full load" : "load of joining tables:";
+    if (job->nunits > job->tables.n)
+        lt_log_info("%s %d tables (%d parts: big tables are read in parts) from snapshot at %s, %d in parallel",
+                    what, job->tables.n, job->nunits, job->snap.pos, nworkers);
     else
-        lt_log_info("full load of %d tables from snapshot at %s, %d in parallel", job.tables.n, job.snap.pos,
+        lt_log_info("%s %d tables from snapshot at %s, %d in parallel", what, job->tables.n, job->snap.pos,
                     nworkers);
     pthread_t threads[64];
     struct worker_arg args[64];
     int started = 0;
     for (int i = 0; i < nworkers && i < 64; i++) {
-        args[i] = (struct worker_arg){.job = &job, .worker = i};
+        args[i] = (struct worker_arg){.job = job, .worker = i};
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0)
             break;
         started++;
     }
-    if (started == 0)
-        worker_main(&(struct worker_arg){.job = &job, .worker = 0});
+    if (started == 0 && job->nunits > 0)
+        worker_main(&(struct worker_arg){.job = job, .worker = 0});
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     lt_progress_stop(prog);
-    pthread_mutex_destroy(&job.first_error_lock);
+    pthread_mutex_destroy(&job->first_error_lock);
+    /* parts never started (a stop): their tables are not loaded */
+    for (int i = 0; i < job->tables.n; i++) {
+        struct table_load *tl = &job->loads[i];
+        if (atomic_load(&tl->parts_left) > 0) {
+            struct lt_error ignored;
+            lt_state_fail_table_load(job->state, tl->table_id, "interrupted before it was read", &ignored);
+        }
+    }
 
-    int failed = atomic_load(&job.failed_tables);
-    if (lt_stop_requested() && !failed) {
+    int failed = atomic_load(&job->failed_tables);
+    bool cancelled = lt_stop_requested() || (job->opt->cancel && atomic_load(job->opt->cancel));
+    if (cancelled && !failed) {
         rc = lt_fail(err, LT_ERR_RUNTIME, "interrupted; the tables not finished will be reloaded by the next run");
     } else if (failed) {
         if (failed == 1)
-            rc = lt_fail(err, LT_ERR_RUNTIME, "%s", job.first_error.msg);
+            rc = lt_fail(err, job->first_error.code ? job->first_error.code : LT_ERR_RUNTIME, "%s",
+                         job->first_error.msg);
         else
-            rc = lt_fail(err, LT_ERR_RUNTIME, "%d tables failed; first: %s", failed, job.first_error.msg);
+            rc = lt_fail(err, LT_ERR_RUNTIME, "%d tables failed; first: %s", failed, job->first_error.msg);
     } else {
-        char now[32];
-        lt_format_timestamp_us(lt_now_us(), now);
-        if ((rc = lt_state_set_meta(job.state, "full_load_finished", now, err)) == LT_OK) {
-            int64_t total = 0;
-            for (int i = 0; i < job.tables.n; i++)
-                total += atomic_load(&job.progress[i].rows);
-            lt_log_info("full load finished: %d tables, %lld rows", job.tables.n, (long long)total);
+        int64_t total = 0;
+        for (int i = 0; i < job->tables.n; i++)
+            total += atomic_load(&job->progress[i].rows);
+        if (is_task_load(job->kind)) {
+            char now[32];
+            lt_format_timestamp_us(lt_now_us(), now);
+            if ((rc = lt_state_set_meta(job->state, "full_load_finished", now, err)) == LT_OK)
+                lt_log_info("full load finished: %d tables, %lld rows", job->tables.n, (long long)total);
+        } else {
+            lt_log_info("load of joining tables finished: %d tables, %lld rows, from snapshot at %s",
+                        job->tables.n, (long long)total, job->snap.pos);
         }
     }
-    free_units(&job);
-    free(job.progress);
+    return rc;
+}
+
+int lt_full_load_from_source(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                             const struct logtap_source_ops *source, struct lt_source *src, struct lt_state *state,
+                             enum lt_snapshot_kind kind, struct lt_snapshot_info *snap_out, struct lt_error *err)
+{
+    struct lt_load *job;
+    int rc = lt_load_prepare(&job, cfg, opt, source, src, state, kind, err);
+    if (rc)
+        return rc;
+    rc = lt_load_run(job, err);
     if (!rc && snap_out)
-        *snap_out = job.snap;
-out_tables:
-    lt_table_list_free(&job.tables);
-out_snapshot:
-    job.source->snapshot_end(job.src);
+        *snap_out = job->snap;
+    lt_load_free(job);
+    return rc;
+}
+
+int lt_load_named_tables(const struct lt_task_config *cfg, const struct lt_full_load_options *opt,
+                         const struct logtap_source_ops *source, struct lt_state *state,
+                         const struct lt_selection_rule *names, int nnames, enum lt_snapshot_kind kind,
+                         struct lt_error *err)
+{
+    struct lt_task_config only = *cfg;
+    only.rules = (struct lt_selection_rule *)names;
+    only.nrules = nnames;
+    struct lt_source *src;
+    int rc = source->open(&src, &only, err);
+    if (rc)
+        return rc;
+    struct lt_load *job;
+    if (!(rc = lt_load_prepare(&job, &only, opt, source, src, state, kind, err))) {
+        if (lt_load_table_count(job) == 0)
+            rc = lt_fail(err, LT_ERR_CONFIG, "%s.%s is not a table of the source (or not one logtap can read)",
+                         names[0].schema_pattern, names[0].table_pattern);
+        else
+            rc = lt_load_run(job, err);
+        lt_load_free(job);
+    }
+    source->close(src);
     return rc;
 }
 
@@ -378,8 +495,24 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
     if (!lt_target_for(&cfg->target))
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    /* A task whose change stream has started: the new load is taken at a position of that stream (as tables
+     * joining it are), so replicate goes on exactly, writing each table's changes after its new load. Such a load
+     * puts its tables in the publication and takes a temporary slot, so the pre-flight checks what the change
+     * stream needs too; it reads the checkpoint without creating the state store. */
+    char checkpoint[LT_CHECKPOINT_MAX] = "";
+    struct stat sb;
+    if (cfg->migration_type != LT_MIGRATE_FULL_LOAD && stat(cfg->state_path, &sb) == 0) {
+        struct lt_state *existing = NULL;
+        int mrc = lt_state_open_existing(cfg->state_path, &existing, err);
+        if (!mrc)
+            mrc = lt_state_get_meta(existing, "checkpoint", checkpoint, sizeof checkpoint, err);
+        lt_state_close(existing);
+        if (mrc)
+            return LT_ERR_RUNTIME;
+    }
+    bool joins_stream = checkpoint[0] != '\0';
     /* before anything is written or created: a task that cannot run stops here, leaving everything as it was */
-    int rc = lt_preflight(cfg, (struct lt_check_scope){.full_load = true}, err);
+    int rc = lt_preflight(cfg, (struct lt_check_scope){.full_load = true, .cdc = joins_stream}, err);
     if (rc)
         return rc;
     if (lt_mkdir_p(cfg->target.path, err))
@@ -387,10 +520,19 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
     struct lt_state *state;
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
         return LT_ERR_RUNTIME;
+    enum lt_snapshot_kind kind = joins_stream ? LT_SNAPSHOT_JOIN : LT_SNAPSHOT_PLAIN;
+    if (joins_stream)
+        lt_log_info("task \"%s\" has a change stream (checkpoint %s): the new load is taken at a position of that "
+                    "stream; `logtap replicate` then writes each table's changes after its new load",
+                    cfg->task, checkpoint);
+    else if (cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC)
+        lt_log_info("task \"%s\" is full-load-and-cdc and has not started its change stream: this load is a "
+                    "one-off; `logtap replicate` loads every table again from its replication slot's snapshot",
+                    cfg->task);
     struct lt_source *src;
     rc = source->open(&src, cfg, err);
     if (!rc) {
-        rc = lt_full_load_from_source(cfg, opt, source, src, state, false, NULL, err);
+        rc = lt_full_load_from_source(cfg, opt, source, src, state, kind, NULL, err);
         source->close(src);
     }
     lt_state_close(state);

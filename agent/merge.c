@@ -206,6 +206,7 @@ static int add_truncate(void *arg, const char *pos, int64_t ts)
 }
 
 struct snap_pick {
+    const char *load_pos;      /* snapshots built before the table's current load are not a base */
     const char *upto;
     int64_t until_us;
     char *pos;
@@ -219,7 +220,8 @@ static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
     struct snap_pick *s = arg;
     if (s->pos)
         return 0;
-    if ((s->upto && strcmp(r->pos, s->upto) > 0) || (s->until_us && r->commit_ts_us > s->until_us))
+    if ((s->upto && strcmp(r->pos, s->upto) > 0) || (s->until_us && r->commit_ts_us > s->until_us) ||
+        (s->load_pos && strcmp(r->pos, s->load_pos) < 0))
         return 0;
     s->pos = strdup(r->pos);
     s->path = strdup(r->path);
@@ -321,11 +323,49 @@ static void remove_stale_folders(const char *dir)
     closedir(d);
 }
 
+/* When a table's load was taken: the task's full-load snapshot time, or for a table that joined later (its load
+ * at another position) the time its load started, "YYYY-MM-DDTHH:MM:SS.fffZ" in the state store. */
+static int64_t table_load_time_us(struct lt_state *st, const struct lt_table_status *t, struct lt_error *err)
+{
+    char pos[LT_POS_MAX + 1], ts[32];
+    int64_t us = 0;
+    if (!lt_state_get_meta(st, "full_load_snapshot_pos", pos, sizeof pos, err) &&
+        (!t->load_pos[0] || strcmp(pos, t->load_pos) == 0)) {
+        if (!lt_state_get_meta(st, "full_load_snapshot_time_us", ts, sizeof ts, err))
+            us = strtoll(ts, NULL, 10);
+        return us;
+    }
+    char text[32];
+    snprintf(text, sizeof text, "%s", t->full_load_started);
+    size_t n = strlen(text);
+    if (n > 10 && text[10] == 'T')
+        text[10] = ' ';
+    if (n && text[n - 1] == 'Z')
+        text[--n] = '\0';
+    return lt_parse_timestamp_us(text, n, &us) ? us : 0;
+}
+
 /* Merges one table; *wrote tells whether a new snapshot was written. */
 static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, const struct lt_table_status *t,
                        const char *upto, int64_t until_us, bool *wrote, struct lt_error *err)
 {
     *wrote = false;
+    /* only a table whose load is complete has a base; its changes count after its load's position */
+    if (strcmp(t->state, "loaded") != 0) {
+        const char *why = !strcmp(t->state, "cdc")       ? "followed without a full load (migration_type cdc)"
+                          : !strcmp(t->state, "dropped") ? "dropped at the source (or no longer selected)"
+                                                         : "its load is not complete";
+        lt_log_info("%s.%s: no snapshot: %s (state %s)", t->schema_name, t->table_name, why, t->state);
+        printf("%s.%s: skipped, %s (state %s)\n", t->schema_name, t->table_name, why, t->state);
+        return LT_OK;
+    }
+    const char *load_pos = t->load_pos[0] ? t->load_pos : NULL;
+    if (load_pos && upto && strcmp(upto, load_pos) < 0) {
+        lt_log_info("%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
+                    t->table_name, load_pos);
+        printf("%s.%s: skipped, loaded at %s, after the --as-of point\n", t->schema_name, t->table_name, load_pos);
+        return LT_OK;
+    }
     const struct logtap_target_ops *target = lt_target_for(&cfg->target);
     struct table_plan p;
     memset(&p, 0, sizeof p);
@@ -343,11 +383,13 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, pick_newest_schema, &pc, err)) ||
         (rc = lt_state_each_file(st, t->id, LT_FILE_CDC, NULL, pick_newest_schema, &pc, err)))
         goto out;
-    struct snap_pick sp = {.upto = upto, .until_us = until_us};
+    struct snap_pick sp = {.load_pos = load_pos, .upto = upto, .until_us = until_us};
     if ((rc = lt_state_each_snapshot(st, t->id, pick_snapshot, &sp, err)))
         goto out;
     if (!pc.newest_json && sp.schema_json)
         pc.newest_json = strdup(sp.schema_json);
+    if (!pc.newest_json && (rc = lt_state_get_load_schema(st, t->id, &pc.newest_json, err)))
+        goto out; /* an empty table: no file, but its load recorded the columns */
     if (!pc.newest_json) {
         lt_log_info("%s.%s: no files yet, nothing to merge", t->schema_name, t->table_name);
         goto out;
@@ -363,15 +405,15 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         p.base_ts_us = sp.ts;
         if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, err)))
             goto out;
-    } else if (!strcmp(t->state, "loaded")) {
+    } else {
         if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
             goto out;
-        char ts[32];
-        if (!lt_state_get_meta(st, "full_load_snapshot_time_us", ts, sizeof ts, err))
-            p.base_ts_us = strtoll(ts, NULL, 10);
+        p.base_ts_us = table_load_time_us(st, t, err);
     }
-    if ((rc = lt_state_each_file(st, t->id, LT_FILE_CDC, p.base_snapshot_pos, add_cdc_file, &p, err)) ||
-        (rc = lt_state_each_event(st, t->id, p.base_snapshot_pos, add_truncate, &p, err)))
+    /* changes after the base: after the snapshot, else after the load's position (the load holds the ones before) */
+    const char *after = p.base_snapshot_pos ? p.base_snapshot_pos : load_pos;
+    if ((rc = lt_state_each_file(st, t->id, LT_FILE_CDC, after, add_cdc_file, &p, err)) ||
+        (rc = lt_state_each_event(st, t->id, after, add_truncate, &p, err)))
         goto out;
     if (p.time_needs_rows) {
         rc = lt_fail(err, LT_ERR_CONFIG,
@@ -384,7 +426,7 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         lt_log_info("%s.%s: snapshot at %s is up to date", t->schema_name, t->table_name, sp.pos);
         goto out;
     }
-    p.changes.after = p.base_snapshot_pos;
+    p.changes.after = after;
     p.changes.upto = upto;
     p.changes.until_us = until_us;
 
@@ -437,7 +479,9 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     for (int i = 0; i < p.ntruncates; i++)
         if (strcmp(p.truncates[i], last_pos) > 0)
             snprintf(last_pos, sizeof last_pos, "%s", p.truncates[i]);
-    if (!last_pos[0]) {
+    if (!last_pos[0] && load_pos)
+        snprintf(last_pos, sizeof last_pos, "%s", load_pos);
+    if (!last_pos[0]) { /* a load recorded before tables had their own position */
         char snap_pos[LT_POS_MAX + 1];
         lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, err);
         snprintf(last_pos, sizeof last_pos, "%s", snap_pos);

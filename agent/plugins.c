@@ -1,5 +1,6 @@
 /* The registry of source and target plug-ins: maps config values to their ops tables. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agent/source.h"
@@ -44,4 +45,38 @@ void lt_source_table_free_parts(struct lt_source_table *t)
     free(t->part_sql);
     t->part_sql = NULL;
     t->nparts = 0;
+}
+
+int lt_table_refs_add(struct lt_table_refs *refs, const char *schema, const char *table, const char *source_id,
+                      struct lt_error *err)
+{
+    if (refs->n == refs->cap) {
+        int cap = refs->cap ? refs->cap * 2 : 16;
+        struct lt_table_ref *t = realloc(refs->t, (size_t)cap * sizeof *t);
+        if (!t)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        refs->t = t;
+        refs->cap = cap;
+    }
+    struct lt_table_ref *r = &refs->t[refs->n];
+    r->schema = strdup(schema);
+    r->table = strdup(table);
+    snprintf(r->source_id, sizeof r->source_id, "%s", source_id ? source_id : "");
+    if (!r->schema || !r->table) {
+        free(r->schema);
+        free(r->table);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    refs->n++;
+    return LT_OK;
+}
+
+void lt_table_refs_free(struct lt_table_refs *refs)
+{
+    for (int i = 0; i < refs->n; i++) {
+        free(refs->t[i].schema);
+        free(refs->t[i].table);
+    }
+    free(refs->t);
+    memset(refs, 0, sizeof *refs);
 }

@@ -16,6 +16,7 @@ struct lt_source; /* opaque, owned by the plug-in */
 
 struct lt_source_table {
     struct lt_table_schema *schema;
+    char source_id[32];      /* the source's identity of the table (PostgreSQL: its OID), "" when it has none */
     int64_t estimated_rows;  /* -1 when unknown */
     int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
     bool read_first;         /* start it before the others (MySQL: read under the snapshot's lock), never split */
@@ -40,6 +41,20 @@ struct lt_table_list {
 };
 
 void lt_table_list_free(struct lt_table_list *list);
+
+/* A selected table by name, as a running task polls for tables that joined or left its selection. */
+struct lt_table_ref {
+    char *schema, *table;
+    char source_id[32];      /* as in lt_source_table */
+};
+struct lt_table_refs {
+    int n, cap;
+    struct lt_table_ref *t;
+};
+/* Appends a copy of the names; LT_ERR_RUNTIME when out of memory. */
+int lt_table_refs_add(struct lt_table_refs *refs, const char *schema, const char *table, const char *source_id,
+                      struct lt_error *err);
+void lt_table_refs_free(struct lt_table_refs *refs);
 /* Frees a table's part statements (it is then read whole). */
 void lt_source_table_free_parts(struct lt_source_table *t);
 
@@ -49,6 +64,16 @@ typedef int (*lt_row_fn)(void *ctx, const struct lt_row *row, struct lt_error *e
 /* A checkpoint's text, NUL included (MySQL/MariaDB: a binlog file name up to 255 bytes, its position and a GTID
  * position). */
 #define LT_CHECKPOINT_MAX 512
+
+/* What a snapshot is for. */
+enum lt_snapshot_kind {
+    LT_SNAPSHOT_PLAIN,      /* a full load and nothing else */
+    LT_SNAPSHOT_CDC_START,  /* the task's first load: the change stream starts exactly where it ends (PostgreSQL: the
+                             * replication slot's exported snapshot) */
+    LT_SNAPSHOT_JOIN,       /* tables joining a running change stream: a snapshot at a position P of that stream,
+                             * holding exactly the changes at or before P (PostgreSQL: a temporary slot's exported
+                             * snapshot, the tables first added to the publication) */
+};
 
 struct lt_snapshot_info {
     char pos[LT_POS_MAX + 1];    /* position of the snapshot: full-load rows carry it */
@@ -79,6 +104,10 @@ struct lt_change_event {
 struct lt_stream_options {
     const char *checkpoint;   /* resume point (from the state store or the snapshot) */
     const char *until;        /* NULL, "now" (the source's position when the stream started) or a position */
+    /* Called for each selected table the source starts streaming only now (PostgreSQL: added to the publication at
+     * this start): its changes since the checkpoint are not in the stream, so it must be loaded again. */
+    void (*on_table_added)(void *ctx, const char *schema, const char *table);
+    void *ctx;
 };
 
 /* What a run will do, so that a pre-flight check asks only for what that needs. */
@@ -100,9 +129,12 @@ struct logtap_source_ops {
                  struct lt_error *err);
     /* Connects and checks the source; does not start a snapshot. */
     int (*open)(struct lt_source **out, const struct lt_task_config *cfg, struct lt_error *err);
-    /* Takes the consistent snapshot every load worker will share. With for_cdc, the snapshot is the one the change
-     * stream continues from exactly (PostgreSQL: the replication slot's exported snapshot). */
-    int (*snapshot_begin)(struct lt_source *src, bool for_cdc, struct lt_snapshot_info *info, struct lt_error *err);
+    /* Takes the consistent snapshot every load worker will share (see enum lt_snapshot_kind). */
+    int (*snapshot_begin)(struct lt_source *src, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,
+                          struct lt_error *err);
+    /* The tables the selection rules select now, names only (a cheap catalog query, no snapshot): a running task
+     * compares them with its state store to notice tables that joined or left. */
+    int (*selected_tables)(struct lt_source *src, struct lt_table_refs *out, struct lt_error *err);
     /* Lists the tables the selection rules select, as they are in the snapshot. */
     int (*list_tables)(struct lt_source *src, struct lt_table_list *out, struct lt_error *err);
     /* Streams the rows of part `part` of a table (0 when it is not split; op 'I', position = snapshot position) on
@@ -129,6 +161,11 @@ struct logtap_source_ops {
     /* Bytes of source log between two checkpoints (from earlier than to), for status; may ask the source (MySQL:
      * the sizes of the binlog files in between). NULL when not measurable. */
     int (*lag_bytes)(struct lt_source *src, const char *from, const char *to, int64_t *bytes, struct lt_error *err);
+    /* Retiring a task: removes what the task holds on the source (PostgreSQL: its replication slot, which pins WAL,
+     * and its publications), calling fn with a line for each thing removed (or, with dry_run, that would be). NULL
+     * when the source holds nothing for a task. */
+    int (*retire)(struct lt_source *src, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
+                  struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 };

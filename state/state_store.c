@@ -69,12 +69,14 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
     "  UNIQUE (table_id, name));",
     /* 4: the task's life: where each table's current load sits in the change order (changes at or before it are
-     * inside the load), what is captured of it, a reload asked for by `logtap reload`, and the source's identity of
-     * the table (PostgreSQL: its OID) so a table dropped and created again is noticed. */
+     * inside the load), what is captured of it, a reload asked for by `logtap reload`, the source's identity of
+     * the table (PostgreSQL: its OID) so a table dropped and created again is noticed, and the columns of its
+     * load (an empty table has no file to tell them). */
     "ALTER TABLE tables ADD COLUMN load_pos TEXT;"
     "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
     "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tables ADD COLUMN source_id TEXT;",
+    "ALTER TABLE tables ADD COLUMN source_id TEXT;"
+    "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;",
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
@@ -300,6 +302,7 @@ static int in_transaction(struct lt_state *st, struct lt_error *err, int (*fn)(s
 struct begin_load_args {
     int64_t id;
     const char *load_pos;
+    const char *schema_json;
 };
 
 static int begin_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
@@ -309,22 +312,43 @@ static int begin_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
     if (!rc)
         rc = run(st, err,
                  "UPDATE tables SET state = 'loading', full_load_rows = 0, last_error = NULL, load_pos = ?,"
-                 " reload_requested = 0, full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),"
-                 " full_load_finished = NULL WHERE id = ?",
-                 "ti", a->load_pos, a->id);
+                 " load_schema_json = ?, reload_requested = 0,"
+                 " full_load_started = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), full_load_finished = NULL WHERE id = ?",
+                 "tti", a->load_pos, a->schema_json, a->id);
     return rc;
 }
 
-int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, struct lt_error *err)
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, const char *schema_json,
+                              struct lt_error *err)
 {
-    struct begin_load_args a = {table_id, load_pos};
+    struct begin_load_args a = {table_id, load_pos, schema_json};
     return in_transaction(st, err, begin_load_tx, &a);
 }
 
-int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *state, struct lt_error *err)
+int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *state, const char *note,
+                             struct lt_error *err)
 {
     pthread_mutex_lock(&st->lock);
-    int rc = run(st, err, "UPDATE tables SET state = ? WHERE id = ?", "ti", state, table_id);
+    int rc = run(st, err, "UPDATE tables SET state = ?, last_error = ? WHERE id = ?", "tti", state, note, table_id);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+int lt_state_get_load_schema(struct lt_state *st, int64_t table_id, char **out, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    *out = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT load_schema_json FROM tables WHERE id = ?", -1, &s, NULL) != SQLITE_OK) {
+        rc = db_error(st, err, "prepare");
+    } else {
+        sqlite3_bind_int64(s, 1, table_id);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) &&
+            !(*out = strdup((const char *)sqlite3_column_text(s, 0))))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        sqlite3_finalize(s);
+    }
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
@@ -508,6 +532,36 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
     snprintf(dst, n, "%s", v ? (const char *)v : "");
 }
 
+#define TABLE_STATUS_SQL                                                                                           \
+    "SELECT t.id, t.schema_name, t.table_name, t.state, t.full_load_rows, t.inserts, t.updates,"                   \
+    " t.deletes, t.truncates, t.ddls, COUNT(f.id), COALESCE(SUM(f.bytes), 0),"                                     \
+    " t.full_load_started, t.full_load_finished, t.last_error, t.load_pos, t.capture,"                             \
+    " t.reload_requested, t.source_id"                                                                             \
+    " FROM tables t LEFT JOIN files f ON f.table_id = t.id"
+
+static void fill_table_status(sqlite3_stmt *s, struct lt_table_status *t);
+
+int lt_state_get_table(struct lt_state *st, int64_t table_id, struct lt_table_status *out, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    if (sqlite3_prepare_v2(st->db, TABLE_STATUS_SQL " WHERE t.id = ? GROUP BY t.id", -1, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_error(st, err, "prepare");
+    }
+    sqlite3_bind_int64(s, 1, table_id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        fill_table_status(s, out);
+    else
+        rc = step == SQLITE_DONE ? lt_fail(err, LT_ERR_RUNTIME, "state store: no table %lld", (long long)table_id)
+                                 : db_error(st, err, "reading a table");
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
                         struct lt_error *err)
 {
@@ -515,12 +569,59 @@ int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct l
     sqlite3_stmt *s;
     int rc = LT_OK;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT t.id, t.schema_name, t.table_name, t.state, t.full_load_rows, t.inserts, t.updates,"
-                           " t.deletes, t.truncates, t.ddls, COUNT(f.id), COALESCE(SUM(f.bytes), 0),"
-                           " t.full_load_started, t.full_load_finished, t.last_error, t.load_pos, t.capture,"
-                           " t.reload_requested, t.source_id"
-                           " FROM tables t LEFT JOIN files f ON f.table_id = t.id"
-                           " GROUP BY t.id ORDER BY t.schema_name, t.table_name",
+                           TABLE_STATUS_SQL " GROUP BY t.id ORDER BY t.schema_name, t.table_name",
+                           -1, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_error(st, err, "prepare");
+    }
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct lt_table_status t;
+        fill_table_status(s, &t);
+        if ((rc = fn(ctx, &t)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(st, err, "reading tables");
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static void fill_table_status(sqlite3_stmt *s, struct lt_table_status *t)
+{
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(s, 0);
+    copy_col(t->schema_name, sizeof t->schema_name, s, 1);
+    copy_col(t->table_name, sizeof t->table_name, s, 2);
+    copy_col(t->state, sizeof t->state, s, 3);
+    t->full_load_rows = sqlite3_column_int64(s, 4);
+    t->inserts = sqlite3_column_int64(s, 5);
+    t->updates = sqlite3_column_int64(s, 6);
+    t->deletes = sqlite3_column_int64(s, 7);
+    t->truncates = sqlite3_column_int64(s, 8);
+    t->ddls = sqlite3_column_int64(s, 9);
+    t->files = sqlite3_column_int64(s, 10);
+    t->bytes = sqlite3_column_int64(s, 11);
+    copy_col(t->full_load_started, sizeof t->full_load_started, s, 12);
+    copy_col(t->full_load_finished, sizeof t->full_load_finished, s, 13);
+    copy_col(t->last_error, sizeof t->last_error, s, 14);
+    copy_col(t->load_pos, sizeof t->load_pos, s, 15);
+    copy_col(t->capture, sizeof t->capture, s, 16);
+    t->reload_requested = sqlite3_column_int(s, 17) != 0;
+    copy_col(t->source_id, sizeof t->source_id, s, 18);
+}
+
+int lt_state_each_table_to_load(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
+                                struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s;
+    int rc = LT_OK;
+    /* no files join: this runs every second in a running task */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, schema_name, table_name, state, reload_requested, source_id, load_pos FROM tables"
+                           " WHERE state IN ('pending', 'failed', 'loading') OR reload_requested ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
         pthread_mutex_unlock(&st->lock);
         return db_error(st, err, "prepare");
@@ -533,21 +634,9 @@ int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct l
         copy_col(t.schema_name, sizeof t.schema_name, s, 1);
         copy_col(t.table_name, sizeof t.table_name, s, 2);
         copy_col(t.state, sizeof t.state, s, 3);
-        t.full_load_rows = sqlite3_column_int64(s, 4);
-        t.inserts = sqlite3_column_int64(s, 5);
-        t.updates = sqlite3_column_int64(s, 6);
-        t.deletes = sqlite3_column_int64(s, 7);
-        t.truncates = sqlite3_column_int64(s, 8);
-        t.ddls = sqlite3_column_int64(s, 9);
-        t.files = sqlite3_column_int64(s, 10);
-        t.bytes = sqlite3_column_int64(s, 11);
-        copy_col(t.full_load_started, sizeof t.full_load_started, s, 12);
-        copy_col(t.full_load_finished, sizeof t.full_load_finished, s, 13);
-        copy_col(t.last_error, sizeof t.last_error, s, 14);
-        copy_col(t.load_pos, sizeof t.load_pos, s, 15);
-        copy_col(t.capture, sizeof t.capture, s, 16);
-        t.reload_requested = sqlite3_column_int(s, 17) != 0;
-        copy_col(t.source_id, sizeof t.source_id, s, 18);
+        t.reload_requested = sqlite3_column_int(s, 4) != 0;
+        copy_col(t.source_id, sizeof t.source_id, s, 5);
+        copy_col(t.load_pos, sizeof t.load_pos, s, 6);
         if ((rc = fn(ctx, &t)))
             break;
     }

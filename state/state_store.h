@@ -85,15 +85,20 @@ int lt_state_schema_version(struct lt_state *st);
 /* Finds or creates the table row. */
 int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err);
 
-/* Starts (or restarts) a table's full load from a snapshot at load_pos: state 'loading', counters reset, a reload
- * request cleared, its previous load files dropped from the manifest. The caller removes the files themselves
- * afterwards. */
-int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, struct lt_error *err);
+/* Starts (or restarts) a table's full load from a snapshot at load_pos with the load files' columns (schema_json):
+ * state 'loading', counters reset, a reload request cleared, its previous load files dropped from the manifest.
+ * The caller removes the files themselves afterwards. */
+int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char *load_pos, const char *schema_json,
+                              struct lt_error *err);
+/* The columns of a table's current load (a malloc'd JSON text, NULL when none was recorded). */
+int lt_state_get_load_schema(struct lt_state *st, int64_t table_id, char **out, struct lt_error *err);
 int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err);
 int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err);
 /* Table states: pending (selected, not loaded yet), loading, loaded, failed, cdc (followed without a load:
- * migration_type cdc), dropped (gone from the source; its files stay). */
-int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *state, struct lt_error *err);
+ * migration_type cdc), dropped (gone from the source or from the selection; its files stay). The note (may be
+ * NULL) is shown as the table's last message. */
+int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *state, const char *note,
+                             struct lt_error *err);
 /* "all" or "inserts". */
 int lt_state_set_table_capture(struct lt_state *st, int64_t table_id, const char *capture, struct lt_error *err);
 int lt_state_set_table_source_id(struct lt_state *st, int64_t table_id, const char *source_id, struct lt_error *err);
@@ -142,6 +147,14 @@ int lt_state_get_meta(struct lt_state *st, const char *key, char *out, size_t ou
 /* Every table, ordered by schema and name, in a malloc'd array (the caller frees it); for callers that query the
  * store again per table, which they cannot do inside lt_state_each_table. */
 int lt_state_list_tables(struct lt_state *st, struct lt_table_status **out, int *n, struct lt_error *err);
+
+/* One table's row. */
+int lt_state_get_table(struct lt_state *st, int64_t table_id, struct lt_table_status *out, struct lt_error *err);
+
+/* Calls fn for each table that waits for a load (pending, failed, loading, or a reload requested); only the
+ * identifying fields, the state and the flags are filled (cheap: a running task calls it every second). */
+int lt_state_each_table_to_load(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,
+                                struct lt_error *err);
 
 /* Calls fn for each table, ordered by schema and name. */
 int lt_state_each_table(struct lt_state *st, int (*fn)(void *ctx, const struct lt_table_status *t), void *ctx,

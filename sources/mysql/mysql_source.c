@@ -937,9 +937,12 @@ static int split_big_tables(struct lt_source *s, struct lt_table_list *list, str
     return LT_OK;
 }
 
-static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapshot_info *info,
+static int my_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,
                              struct lt_error *err)
 {
+    /* The task's first load and a table joining the running stream both need the binlog coordinates of exactly
+     * this snapshot (taken under the lock); a plain full load works without a binlog. */
+    bool for_cdc = kind != LT_SNAPSHOT_PLAIN;
     memset(info, 0, sizeof *info);
     int rc;
     /* Writers wait at most this long on the lock; FTWRL itself gives up after lock_wait_timeout. */
@@ -1012,6 +1015,21 @@ static int my_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapsh
     if (file[0])
         lt_my_format_checkpoint(file, pos, gtid, info->checkpoint);
     return LT_OK;
+}
+
+static int my_selected_tables(struct lt_source *s, struct lt_table_refs *out, struct lt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct lt_table_list list;
+    int rc = list_selected_tables(s, s->main, false, &list, err);
+    if (rc)
+        return rc;
+    for (int i = 0; !rc && i < list.n; i++)
+        rc = lt_table_refs_add(out, list.tables[i].schema->schema_name, list.tables[i].schema->table_name, "", err);
+    free_list(&list);
+    if (rc)
+        lt_table_refs_free(out);
+    return rc;
 }
 
 static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
@@ -1393,6 +1411,7 @@ const struct logtap_source_ops lt_mysql_source = {
     .check = lt_my_check,
     .open = my_open,
     .snapshot_begin = my_snapshot_begin,
+    .selected_tables = my_selected_tables,
     .list_tables = my_list_tables,
     .load_table = my_load_table,
     .snapshot_end = my_snapshot_end,

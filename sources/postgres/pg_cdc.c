@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_internal.h"
@@ -65,37 +66,6 @@ static int query_one(struct lt_source *s, const char *sql, int nparams, const ch
     return LT_OK;
 }
 
-/* Creates the publication for the selected tables when it does not exist; reuses it otherwise. */
-static int ensure_publication(struct lt_source *s, struct lt_error *err)
-{
-    const char *pub = s->cfg->source.publication;
-    const char *params[1] = {pub};
-    char found[8];
-    if (query_one(s, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1, params, found, sizeof found, err))
-        return LT_ERR_RUNTIME;
-    if (found[0])
-        return LT_OK;
-    char *names;
-    if (lt_pg_selected_table_names(s, &names, err))
-        return LT_ERR_RUNTIME;
-    if (!names)
-        return lt_fail(err, LT_ERR_CONFIG, "no table matches the selection rules of table_mappings");
-    char *qpub = PQescapeIdentifier(s->main, pub, strlen(pub));
-    size_t n = strlen(names) + strlen(qpub) + 128;
-    char *sql = malloc(n);
-    if (!sql) {
-        PQfreemem(qpub);
-        free(names);
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    }
-    snprintf(sql, n, "CREATE PUBLICATION %s FOR TABLE %s WITH (publish_via_partition_root = true)", qpub, names);
-    int rc = lt_pg_exec(s->main, sql, err);
-    free(sql);
-    free(names);
-    PQfreemem(qpub);
-    return rc ? lt_error_prefix(err, "creating publication %s: ", pub) : LT_OK;
-}
-
 /* Checks the slot: "" when missing, its plugin otherwise. */
 static int slot_plugin(struct lt_source *s, char *plugin, size_t n, struct lt_error *err)
 {
@@ -112,31 +82,40 @@ static int drop_slot(struct lt_source *s, struct lt_error *err)
                      1, params, ignored, sizeof ignored, err);
 }
 
-/* CREATE_REPLICATION_SLOT on the replication connection; fills the consistent point and snapshot name. */
-static int create_slot(struct lt_source *s, bool export_snapshot, uint64_t *consistent, struct lt_error *err)
+/* CREATE_REPLICATION_SLOT on the replication connection; fills the consistent point and snapshot name. A temporary
+ * slot (a table joining the task) has a name of its own and disappears with the connection. */
+static int create_slot(struct lt_source *s, bool export_snapshot, bool temporary, uint64_t *consistent,
+                       struct lt_error *err)
 {
-    char plugin[64];
-    if (slot_plugin(s, plugin, sizeof plugin, err))
-        return LT_ERR_RUNTIME;
-    if (plugin[0]) {
-        if (strcmp(plugin, "pgoutput") != 0)
-            return lt_fail(err, LT_ERR_CONFIG,
-                           "replication slot \"%s\" exists with plugin \"%s\"; logtap needs pgoutput: choose another "
-                           "source.slot or drop that slot",
-                           s->cfg->source.slot, plugin);
-        /* A slot left by a full load that did not finish: its snapshot is gone, start over. */
-        if (drop_slot(s, err))
-            return lt_error_prefix(err, "dropping the unfinished slot %s: ", s->cfg->source.slot);
+    char name[64];
+    static unsigned joins;
+    if (temporary) {
+        snprintf(name, sizeof name, "logtap_join_%d_%u", (int)getpid(), ++joins);
+    } else {
+        snprintf(name, sizeof name, "%s", s->cfg->source.slot);
+        char plugin[64];
+        if (slot_plugin(s, plugin, sizeof plugin, err))
+            return LT_ERR_RUNTIME;
+        if (plugin[0]) {
+            if (strcmp(plugin, "pgoutput") != 0)
+                return lt_fail(err, LT_ERR_CONFIG,
+                               "replication slot \"%s\" exists with plugin \"%s\"; logtap needs pgoutput: choose "
+                               "another source.slot or drop that slot",
+                               s->cfg->source.slot, plugin);
+            /* A slot left by a full load that did not finish: its snapshot is gone, start over. */
+            if (drop_slot(s, err))
+                return lt_error_prefix(err, "dropping the unfinished slot %s: ", s->cfg->source.slot);
+        }
     }
     if (connect_replication(s, err))
         return LT_ERR_RUNTIME;
     char sql[256];
-    snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT \"%s\" LOGICAL pgoutput (SNAPSHOT '%s')", s->cfg->source.slot,
-             export_snapshot ? "export" : "nothing");
+    snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT \"%s\"%s LOGICAL pgoutput (SNAPSHOT '%s')", name,
+             temporary ? " TEMPORARY" : "", export_snapshot ? "export" : "nothing");
     PGresult *r = PQexec(s->repl, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: creating replication slot %s: %s", s->cfg->source.slot,
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: creating replication slot %s: %s", name,
                 lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
@@ -151,10 +130,13 @@ static int create_slot(struct lt_source *s, bool export_snapshot, uint64_t *cons
     return LT_OK;
 }
 
-int lt_pg_create_slot_with_snapshot(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err)
+int lt_pg_create_slot_with_snapshot(struct lt_source *s, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,
+                                    struct lt_error *err)
 {
     uint64_t consistent;
-    if (ensure_publication(s, err) || create_slot(s, true, &consistent, err))
+    bool join = kind == LT_SNAPSHOT_JOIN;
+    /* the tables are published before the slot's consistent point, so every change after it is streamed */
+    if (lt_pg_publication_sync(s, !join, NULL, NULL, err) || create_slot(s, true, join, &consistent, err))
         return LT_ERR_RUNTIME;
     lt_pg_format_pos(consistent, 0, info->pos);
     lt_pg_lsn_format(consistent, info->checkpoint);
@@ -165,9 +147,55 @@ int lt_pg_create_slot_with_snapshot(struct lt_source *s, struct lt_snapshot_info
 int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err)
 {
     uint64_t consistent;
-    if (ensure_publication(s, err) || create_slot(s, false, &consistent, err))
+    if (lt_pg_publication_sync(s, true, NULL, NULL, err) || create_slot(s, false, false, &consistent, err))
         return LT_ERR_RUNTIME;
     lt_pg_lsn_format(consistent, checkpoint);
+    return LT_OK;
+}
+
+int lt_pg_retire(struct lt_source *s, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
+                 struct lt_error *err)
+{
+    char plugin[64], line[400];
+    if (slot_plugin(s, plugin, sizeof plugin, err))
+        return LT_ERR_RUNTIME;
+    if (plugin[0]) {
+        const char *params[1] = {s->cfg->source.slot};
+        char active[16];
+        if (query_one(s, "SELECT COALESCE(active_pid::text, '') FROM pg_replication_slots WHERE slot_name = $1", 1,
+                      params, active, sizeof active, err))
+            return LT_ERR_RUNTIME;
+        if (active[0])
+            return lt_fail(err, LT_ERR_RUNTIME,
+                           "replication slot %s is in use by server process %s (a replicate still running "
+                           "elsewhere?): stop it first",
+                           s->cfg->source.slot, active);
+        if (!dry_run && drop_slot(s, err))
+            return lt_error_prefix(err, "dropping replication slot %s: ", s->cfg->source.slot);
+        snprintf(line, sizeof line, "replication slot %s (plugin %s)", s->cfg->source.slot, plugin);
+        fn(ctx, line);
+    }
+    char ins[128];
+    lt_pg_inserts_publication(s, ins);
+    const char *pubs[2] = {s->cfg->source.publication, ins};
+    for (int i = 0; i < 2; i++) {
+        const char *params[1] = {pubs[i]};
+        char found[8];
+        if (query_one(s, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1, params, found, sizeof found, err))
+            return LT_ERR_RUNTIME;
+        if (!found[0])
+            continue;
+        if (!dry_run) {
+            char *q = PQescapeIdentifier(s->main, pubs[i], strlen(pubs[i]));
+            char sql[300];
+            snprintf(sql, sizeof sql, "DROP PUBLICATION %s", q ? q : "\"\"");
+            PQfreemem(q);
+            if (lt_pg_exec(s->main, sql, err))
+                return lt_error_prefix(err, "dropping publication %s: ", pubs[i]);
+        }
+        snprintf(line, sizeof line, "publication %s", pubs[i]);
+        fn(ctx, line);
+    }
     return LT_OK;
 }
 
@@ -205,8 +233,8 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     if (strcmp(plugin, "pgoutput") != 0)
         return lt_fail(err, LT_ERR_CONFIG, "replication slot \"%s\" uses plugin \"%s\", not pgoutput",
                        s->cfg->source.slot, plugin);
-    if (ensure_publication(s, err))
-        return LT_ERR_RUNTIME;
+    if (lt_pg_publication_sync(s, true, opt->on_table_added, opt->ctx, err))
+        return err->code;
     s->until_lsn = 0;
     if (opt->until) {
         char now[LT_CHECKPOINT_MAX];
@@ -221,12 +249,12 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     }
     if (connect_replication(s, err))
         return LT_ERR_RUNTIME;
-    char pub[256];
-    snprintf(pub, sizeof pub, "%s", s->cfg->source.publication);
+    char pubs[300];
+    if (lt_pg_publication_names(s, pubs, sizeof pubs, err))
+        return LT_ERR_RUNTIME;
     char sql[1024];
-    snprintf(sql, sizeof sql,
-             "START_REPLICATION SLOT \"%s\" LOGICAL %s (proto_version '1', publication_names '\"%s\"')",
-             s->cfg->source.slot, opt->checkpoint, pub);
+    snprintf(sql, sizeof sql, "START_REPLICATION SLOT \"%s\" LOGICAL %s (proto_version '1', publication_names '%s')",
+             s->cfg->source.slot, opt->checkpoint, pubs);
     PGresult *r = PQexec(s->repl, sql);
     if (PQresultStatus(r) != PGRES_COPY_BOTH) {
         char line[512];

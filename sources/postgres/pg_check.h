@@ -47,7 +47,4 @@ void lt_pg_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
                           const struct pg_check_settings *s, const struct pg_check_relation *rels, int n,
                           struct lt_findings *out);
 
-/* The name of the publication that holds tables captured for inserts only: "<publication>_inserts". */
-void lt_pg_inserts_publication(const struct lt_task_config *cfg, char *out, size_t n);
-
 #endif

@@ -79,13 +79,29 @@ int64_t lt_pg_parse_utc_timestamp(const char *s);
 int lt_pg_check(const struct lt_task_config *cfg, struct lt_check_scope scope, struct lt_findings *out,
                 struct lt_error *err);
 
+/* pg_publication.c */
+/* Called for each table the sync added to a publication (its changes before now were not published). */
+typedef void (*lt_pg_table_added_fn)(void *ctx, const char *schema, const char *table);
+/* Makes the task's publications list exactly the selected tables (only adds, with remove_others false: a table
+ * joining a running task); refuses (LT_ERR_CONFIG, before changing anything) selected tables without a key or
+ * replica identity unless source.tables_without_key is inserts-only. */
+int lt_pg_publication_sync(struct lt_source *s, bool remove_others, lt_pg_table_added_fn on_added, void *ctx,
+                           struct lt_error *err);
+/* The value of START_REPLICATION's publication_names option: the task's publication(s), quoted. */
+int lt_pg_publication_names(struct lt_source *s, char *out, size_t n, struct lt_error *err);
+void lt_pg_inserts_publication(const struct lt_source *s, char out[128]);
+
 /* pg_cdc.c */
-int lt_pg_create_slot_with_snapshot(struct lt_source *s, struct lt_snapshot_info *info, struct lt_error *err);
+/* The task's slot (kind CDC_START) or a temporary one (kind JOIN), with an exported snapshot. */
+int lt_pg_create_slot_with_snapshot(struct lt_source *s, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,
+                                    struct lt_error *err);
 int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
 int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err);
 int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
 int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err);
 int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 void lt_pg_cdc_close(struct lt_source *s);
+int lt_pg_retire(struct lt_source *s, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
+                 struct lt_error *err);
 
 #endif

@@ -211,14 +211,15 @@ int64_t lt_pg_parse_utc_timestamp(const char *s)
     return lt_parse_timestamp_us(s, strlen(s), &us) ? us : 0;
 }
 
-static int pg_snapshot_begin(struct lt_source *s, bool for_cdc, struct lt_snapshot_info *info,
+static int pg_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,
                              struct lt_error *err)
 {
-    s->snapshot_for_cdc = for_cdc;
-    if (for_cdc) {
-        /* The slot's exported snapshot: the main connection joins it so listing sees the same catalog. */
-        if (lt_pg_create_slot_with_snapshot(s, info, err))
-            return LT_ERR_RUNTIME;
+    s->snapshot_for_cdc = kind != LT_SNAPSHOT_PLAIN;
+    if (kind != LT_SNAPSHOT_PLAIN) {
+        /* A slot's exported snapshot (the task's slot, or a temporary one for tables joining the running stream):
+         * the main connection joins it so listing sees the same catalog. */
+        if (lt_pg_create_slot_with_snapshot(s, kind, info, err))
+            return err->code ? err->code : LT_ERR_RUNTIME;
         char sql[256];
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '%s'",
                  s->snapshot_name);
@@ -459,6 +460,7 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
             return LT_ERR_RUNTIME;
         }
         bool partitioned = PQgetvalue(r, i, 3)[0] == 'p';
+        snprintf(t->source_id, sizeof t->source_id, "%s", PQgetvalue(r, i, 0));
         t->estimated_rows = strtoll(PQgetvalue(r, i, 4), NULL, 10);
         t->estimated_bytes = strtoll(PQgetvalue(r, i, 5), NULL, 10);
         t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, NULL);
@@ -478,6 +480,30 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
     }
     PQclear(r);
     return LT_OK;
+}
+
+/* Logged tables and partitioned roots outside the system schemas, by name (no sizes: cheap enough to poll). */
+static const char table_names_sql[] =
+    "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence = 'p'"
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    "   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+    " ORDER BY n.nspname, c.relname";
+
+static int pg_selected_tables(struct lt_source *s, struct lt_table_refs *out, struct lt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    PGresult *r = lt_pg_query(s->main, table_names_sql, 0, NULL, err);
+    if (!r)
+        return lt_error_prefix(err, "listing tables: ");
+    int rc = LT_OK;
+    for (int i = 0; !rc && i < PQntuples(r); i++)
+        if (lt_rules_select(s->cfg->rules, s->cfg->nrules, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)))
+            rc = lt_table_refs_add(out, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 0), err);
+    PQclear(r);
+    if (rc)
+        lt_table_refs_free(out);
+    return rc;
 }
 
 static int worker_connection(struct lt_source *s, int worker, PGconn **out, struct lt_error *err)
@@ -646,6 +672,7 @@ const struct logtap_source_ops lt_postgres_source = {
     .check = lt_pg_check,
     .open = pg_open,
     .snapshot_begin = pg_snapshot_begin,
+    .selected_tables = pg_selected_tables,
     .list_tables = pg_list_tables,
     .load_table = pg_load_table,
     .snapshot_end = pg_snapshot_end,
@@ -655,6 +682,7 @@ const struct logtap_source_ops lt_postgres_source = {
     .stream_next = lt_pg_stream_next,
     .stream_ack = lt_pg_stream_ack,
     .current_position = lt_pg_current_position,
+    .retire = lt_pg_retire,
     .table_checksum = pg_table_checksum,
     .lag_bytes = pg_lag_bytes,
 };

@@ -176,7 +176,12 @@ expect_eq "$(find cdconly/lake -name 'LOAD*' | wc -l)" 0 "no full-load files"
 expect_eq "$(cat $(find cdconly/lake -name '2*.csv') | grep -c -e '^I,77,cdc only,1,' -e '^U,.*,-77,')" 2 "exactly the two new changes"
 
 # Bounded memory: one 1,000,000-row transaction streams through in a flat memory budget.
-my_sql $db "CREATE TABLE bigtx (id int PRIMARY KEY, pad varchar(200)); INSERT INTO bigtx SELECT seq, REPEAT('x', 150) FROM seq_1_to_1000000"
+# (the table joins the task first, empty: rows of a table new to the task would go into its joining load)
+my_sql $db "CREATE TABLE bigtx (id int PRIMARY KEY, pad varchar(200))"
+run_logtap replicate --config task.json --until now
+expect_eq "$rc" 0 "the new table bigtx joins the task"
+expect_eq "$(sqlite3 lake/_state/*.db "SELECT state FROM tables WHERE table_name = 'bigtx'")" loaded "bigtx is loaded (empty)"
+my_sql $db "INSERT INTO bigtx SELECT seq, REPEAT('x', 150) FROM seq_1_to_1000000"
 run_measuring_rss bigtx.log "$LOGTAP_BIN" replicate --config task.json --until now
 expect_eq "$rc" 0 "a 1,000,000-row transaction replicates"
 expect_eq "$(cat $(find lake/$db/bigtx -name '2*.csv') | wc -l)" 1000000 "all its rows are written"

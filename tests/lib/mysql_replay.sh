@@ -6,6 +6,8 @@
 #                                  returns 0 when every change applied; otherwise prints why and returns 1
 #   my_replay_dup_positions RDB T  CDC positions of RDB.T's change table that appear more than once
 #
+# Changes at or before the load's position are inside the load (a table that joined a running task may have
+# some from before it was loaded again), so only the changes after it are applied.
 # The change table RDB.`_ch_T` has the table's columns plus _op, _pos and _unch. Applying checks that an insert
 # finds no row with its key, that an update or a delete finds its row (by
 # primary key; by every column for tables without one), that no update reaches a table without a key, and that no
@@ -58,7 +60,8 @@ my_replay_table() { # my_replay_table DB T RDB DIR
       DECLARE done int DEFAULT 0;
       DECLARE r__op char(1); DECLARE r__pos varchar(40); DECLARE r__unch text; DECLARE r__msg varchar(300);
       $decls
-      DECLARE c CURSOR FOR SELECT _op, _pos, _unch, $cols FROM \`$ch\` WHERE RIGHT(_pos, 11) <> ':0000000000' ORDER BY _pos;
+      DECLARE c CURSOR FOR SELECT _op, _pos, _unch, $cols FROM \`$ch\` WHERE RIGHT(_pos, 11) <> ':0000000000'
+        AND _pos > COALESCE((SELECT MIN(_pos) FROM \`$ch\` WHERE RIGHT(_pos, 11) = ':0000000000'), '') ORDER BY _pos;
       DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
       IF EXISTS (SELECT 1 FROM \`$ch\` WHERE RIGHT(_pos, 11) = ':0000000000' AND NOT _op <=> 'I') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a full-load row that is not an insert';
@@ -92,5 +95,6 @@ SQL
 }
 
 my_replay_dup_positions() { # my_replay_dup_positions RDB T
-  my_sql "$1" "SELECT COUNT(*) FROM (SELECT _pos FROM \`_ch_$2\` WHERE RIGHT(_pos, 11) <> ':0000000000' GROUP BY _pos HAVING COUNT(*) > 1) d"
+  my_sql "$1" "SELECT COUNT(*) FROM (SELECT _pos FROM \`_ch_$2\` WHERE RIGHT(_pos, 11) <> ':0000000000'
+    AND _pos > COALESCE((SELECT MIN(_pos) FROM \`_ch_$2\` WHERE RIGHT(_pos, 11) = ':0000000000'), '') GROUP BY _pos HAVING COUNT(*) > 1) d"
 }

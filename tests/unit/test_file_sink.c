@@ -398,15 +398,16 @@ static void test_remove_files(void)
     CHECK_STR(listing(dir), ".20240131-120000000.csv.tmp .LOAD00000003.csv 20240131-120000000.csv LOAD00000001 "
                             "LOAD0000000g.csv LOADME.txt XLOAD00000001.csv load00000001.csv notes.tmp");
 
-    /* Temp files of any name go with remove_temp_files; nothing else does. */
+    /* CDC temp files go with remove_cdc_temp_files; a load's temp file (a load running beside the stream) and
+     * everything else stay. */
     touch(dir, ".LOAD00000004.csv.tmp");
-    CHECK_INT(lt_sink_remove_temp_files(root, "public/orders", &err), LT_OK);
-    CHECK_STR(listing(dir), ".LOAD00000003.csv 20240131-120000000.csv LOAD00000001 LOAD0000000g.csv LOADME.txt "
-                            "XLOAD00000001.csv load00000001.csv notes.tmp");
+    CHECK_INT(lt_sink_remove_cdc_temp_files(root, "public/orders", &err), LT_OK);
+    CHECK_STR(listing(dir), ".LOAD00000003.csv .LOAD00000004.csv.tmp 20240131-120000000.csv LOAD00000001 "
+                            "LOAD0000000g.csv LOADME.txt XLOAD00000001.csv load00000001.csv notes.tmp");
 
     /* A table folder that does not exist yet has nothing to remove. */
     CHECK_INT(lt_sink_remove_load_files(root, "public/nothing", &err), LT_OK);
-    CHECK_INT(lt_sink_remove_temp_files(root, "nowhere/at_all", &err), LT_OK);
+    CHECK_INT(lt_sink_remove_cdc_temp_files(root, "nowhere/at_all", &err), LT_OK);
 
     CHECK_INT(lt_fsync_dir(dir, &err), LT_OK);
     lt_error_clear(&err);

@@ -259,7 +259,7 @@ static void test_load_life_cycle(void)
     const struct lt_table_status *s1 = find_table(&ts, t1);
     CHECK(s1 && !strcmp(s1->state, "pending") && s1->full_load_started[0] == '\0');
 
-    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
     list_tables(st, &ts);
     s1 = find_table(&ts, t1);
     if (CHECK(s1 != NULL)) {
@@ -298,8 +298,8 @@ static void test_load_life_cycle(void)
     }
 
     /* A restarted load resets the counters and the error. */
-    CHECK_INT(lt_state_begin_table_load(st, t2, "00000000/00000001:00000000000000000000", &err), LT_OK);
-    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t2, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
     list_tables(st, &ts);
     s1 = find_table(&ts, t1);
     s2 = find_table(&ts, t2);
@@ -334,7 +334,7 @@ static void test_manifest(void)
     int64_t t1, t2;
     CHECK_INT(lt_state_table_id(st, "s", "a", &t1, &err), LT_OK);
     CHECK_INT(lt_state_table_id(st, "s", "b", &t2, &err), LT_OK);
-    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
 
     struct lt_manifest_file f1 = load_file(t1, "s/a/LOAD00000001.csv", 10, 100);
     struct lt_manifest_file f2 = load_file(t1, "s/a/LOAD00000002.csv", 20, 250);
@@ -385,7 +385,7 @@ static void test_manifest(void)
     CHECK_STR(last, "");
 
     /* Restarting t1's load drops its load files, keeps its CDC files and the other table's files. */
-    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", &err), LT_OK);
+    CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
     list_tables(st, &ts);
     s1 = find_table(&ts, t1);
     s2 = find_table(&ts, t2);
