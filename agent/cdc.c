@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "agent/check.h"
+#include "agent/cli_position.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
@@ -177,8 +179,10 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
                            int64_t commit_ts_us, struct lt_error *err)
 {
     if (!t->schema || !lt_schema_equal(t->schema, schema)) {
-        struct lt_table_schema *copy = lt_schema_copy(schema);
         struct lt_file_columns extra = {.op = true, .ts_column = run->cfg->target.timestamp_column, .unchanged = true};
+        if (lt_file_columns_check(schema, &extra, NULL, err))
+            return err->code;
+        struct lt_table_schema *copy = lt_schema_copy(schema);
         char *json = copy ? lt_schema_to_json(copy, &extra) : NULL;
         if (!json) {
             lt_schema_free(copy);
@@ -558,29 +562,63 @@ static int begin_first_run(struct cdc_run *run, const struct lt_replicate_option
     return LT_OK;
 }
 
+/* --until at or before the checkpoint: all of it is durable already, nothing to stream. */
+static bool until_durable(const struct cdc_run *run, const char *until, struct lt_error *err)
+{
+    int cmp;
+    if (!until || !strcmp(until, "now") || !run->checkpoint[0] ||
+        run->source->checkpoint_compare(until, run->checkpoint, &cmp, err) != LT_OK || cmp > 0)
+        return false;
+    lt_log_info("--until %s is already durable (checkpoint %s): nothing to stream", until, run->checkpoint);
+    return true;
+}
+
+int lt_replicate_check_options(const struct lt_task_config *cfg, const struct lt_replicate_options *opt,
+                               char until[LT_CHECKPOINT_MAX], struct lt_error *err)
+{
+    const struct logtap_source_ops *source = lt_source_for(&cfg->source);
+    until[0] = '\0';
+    if (!opt->until)
+        return LT_OK;
+    if (cfg->migration_type == LT_MIGRATE_FULL_LOAD)
+        return lt_fail(err, LT_ERR_CONFIG, "--until: this task's migration_type is full-load, which has no change "
+                       "stream to stop (use cdc or full-load-and-cdc)");
+    if (!source)
+        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
+    return lt_cli_parse_until(source, opt->until, until, err);
+}
+
 int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate_options *opt, struct lt_error *err)
 {
+    const struct logtap_source_ops *source = lt_source_for(&cfg->source);
+    char until[LT_CHECKPOINT_MAX];
+    int rc = lt_replicate_check_options(cfg, opt, until, err);
+    if (rc)
+        return rc;
     if (cfg->migration_type == LT_MIGRATE_FULL_LOAD)
         return lt_run_full_load(cfg, &opt->load, err);
     struct cdc_run run;
     memset(&run, 0, sizeof run);
     run.cfg = cfg;
-    run.source = lt_source_for(&cfg->source);
+    run.source = source;
     run.target = lt_target_for(&cfg->target);
     if (!run.source || !run.source->stream_start)
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no change stream in this build", cfg->source.engine);
     if (!run.target)
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
-    /* before the publication, the slot, the state store or any file: a task that cannot run (or would make the
-     * application's writes fail) stops here, leaving everything as it was */
-    if (lt_preflight(cfg, lt_check_scope_of(cfg), err))
+    /* The pre-flight: a task that cannot run (or would make the application's writes fail) stops before the
+     * publication, the slot or any file. A new task runs it before its state store is created; a task that has one
+     * runs it after reading its checkpoint, so that an --until already durable exits at once, connecting nowhere. */
+    struct stat sb;
+    bool fresh = stat(cfg->state_path, &sb) != 0;
+    if (fresh && lt_preflight(cfg, lt_check_scope_of(cfg), err))
         return err->code;
     if (lt_mkdir_p(cfg->target.path, err))
         return lt_error_prefix(err, "target path: ");
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
         return LT_ERR_RUNTIME;
     char retired[32] = "";
-    int rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
     if (!rc)
         rc = lt_state_get_meta(run.state, "retired", retired, sizeof retired, err);
     if (!rc && retired[0])
@@ -588,6 +626,12 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                      "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
                      cfg->task, retired);
     bool first_run = !rc && !run.checkpoint[0];
+    if (!rc && until_durable(&run, until, err)) {
+        lt_state_close(run.state);
+        return LT_OK;
+    }
+    if (!rc && !fresh)
+        rc = lt_preflight(cfg, lt_check_scope_of(cfg), err);
     int backoff = 1;
     /* Connection losses and other transient failures reconnect with a capped exponential backoff and resume from
      * the checkpoint; configuration errors and fatal ones (slot dropped, WAL gone) end the run. */
@@ -602,6 +646,11 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                 break;
             }
             first_run = false;
+            if (until_durable(&run, until, err)) {
+                run.source->close(run.src);
+                run.src = NULL;
+                break;
+            }
         } else if (!rc) {
             lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
         }
@@ -612,7 +661,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                                    cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC, on_table_change, &run, err);
         }
         if (!rc) {
-            struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = opt->until,
+            struct lt_stream_options so = {.checkpoint = run.checkpoint, .until = until[0] ? until : NULL,
                                            .on_table_added = on_table_added, .ctx = &run};
             rc = run.source->stream_start(run.src, &so, err);
             if (!rc)

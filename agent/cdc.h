@@ -6,6 +6,7 @@
 #include "agent/config.h"
 #include "agent/error.h"
 #include "agent/full_load.h"
+#include "agent/source.h"
 
 struct lt_replicate_options {
     struct lt_full_load_options load;
@@ -13,5 +14,11 @@ struct lt_replicate_options {
 };
 
 int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate_options *opt, struct lt_error *err);
+
+/* Checks the options before anything connects or locks (lt_run_replicate checks them too): --until is "now" or a
+ * checkpoint of the task's source (until gets it canonical, "" without --until), and only with a change stream.
+ * LT_ERR_CONFIG otherwise. */
+int lt_replicate_check_options(const struct lt_task_config *cfg, const struct lt_replicate_options *opt,
+                               char until[LT_CHECKPOINT_MAX], struct lt_error *err);
 
 #endif

@@ -20,6 +20,7 @@
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/task_lock.h"
+#include "agent/utc_time.h"
 #include "agent/validate.h"
 #include "agent/version.h"
 #include "state/state_store.h"
@@ -90,7 +91,9 @@ static const struct command commands[] = {
      "a file closing every CdcMaxBatchInterval seconds or CdcMinFileSize KB. Every flush is durable before the\n"
      "checkpoint moves and before the source is told; a restart resumes from the checkpoint.\n"
      "Runs until SIGINT/SIGTERM (flushes, exits 0), or with --until: `now` (the source's position when the\n"
-     "command started) or a position (PostgreSQL LSN like 0/16B3748), then exits 0 once all of it is durable.\n"
+     "command started) or a checkpoint as `logtap status` prints it (PostgreSQL: an LSN like 0/16B3748;\n"
+     "MySQL/MariaDB: file:position like mysql-bin.000003:1234), then exits 0 once all of it is durable, at once\n"
+     "when it already is. A position that does not parse exits 2 before anything connects.\n"
      "It first runs the checks of `logtap check` and stops (exit 2) before creating a publication or a slot or\n"
      "writing anything when one finds an error; warnings are logged.\n",
      run_replicate},
@@ -100,8 +103,11 @@ static const struct command commands[] = {
      "For every table, applies the CDC files recorded after its newest snapshot (or its full load) and writes\n"
      "<merge.path>/<schema>/<table>/snapshot=<YYYYMMDDTHHMMSSZ>/part-00000.<ext>, named after the commit time of\n"
      "its newest change, atomically; older snapshots beyond merge.keep are removed. Default: everything up to the\n"
-     "last checkpoint. --as-of takes a UTC time (2024-01-31T12:00:00Z: transactions committed at or before it)\n"
-     "or a position (a PostgreSQL LSN, or a _logtap_pos value). Running it again with nothing new writes nothing.\n"
+     "last checkpoint. --as-of takes a UTC time: transactions committed at or before it (2024-01-31T12:00:00Z,\n"
+     "2024-01-31 12:00:00.5+00, 2024-01-31T14:00:00+02:00; a date alone is midnight UTC; no offset means UTC);\n"
+     "or a checkpoint as `logtap status` prints it (an LSN like 0/16B3748, mysql-bin.000003:1234): transactions\n"
+     "that ended at or before it; or a _logtap_pos value: changes up to and including it. A point before the\n"
+     "task's full load, or one that does not parse, exits 2. Running it again with nothing new writes nothing.\n"
      "Safe while `replicate` runs; a second concurrent merge exits with an error. Memory stays within\n"
      "merge.memory_limit_mb (default 256): larger tables spill to partition files beside the snapshots.\n",
      run_merge},
@@ -133,7 +139,10 @@ static const struct command commands[] = {
      "usage: logtap status --config task.json [--json]\n"
      "\n"
      "Prints, from the task's state store, each table's state (pending, loading, loaded, failed), full-load rows,\n"
-     "inserts, updates, deletes, files and bytes. --json prints the same as one JSON document.\n",
+     "inserts, updates, deletes, files and bytes; the CDC checkpoint, the source's position and the lag; the\n"
+     "snapshots. --json prints the same as one JSON document: times in RFC 3339 UTC (2024-01-31T12:00:00.123456Z),\n"
+     "positions as checkpoints (what --until and --as-of take), _logtap_pos values under keys ending in\n"
+     "logtap_pos (README.md lists the fields).\n",
      run_status},
 };
 
@@ -285,6 +294,11 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
         }
     }
     struct lt_error err = {0};
+    char until[LT_CHECKPOINT_MAX];
+    if (lt_replicate_check_options(cfg, &opt, until, &err)) { /* bad input: exit 2 before taking the lock */
+        lt_log_error("replicate: %s", err.msg);
+        return LT_ERR_CONFIG;
+    }
     struct lt_task_lock *lock;
     if (lt_task_lock_acquire(cfg, "replicate", &lock, &err)) {
         lt_log_error("%s", err.msg);
@@ -377,6 +391,8 @@ static int run_validate(const struct lt_task_config *cfg, int argc, char **argv)
 
 struct status_ctx {
     bool json;
+    const struct logtap_source_ops *source;
+    const char *reference;  /* a checkpoint of the task, to name positions in checkpoint form */
     cJSON *tables;
     int count;
     /* for the snapshots pass, which cannot run inside the table iteration */
@@ -384,6 +400,39 @@ struct status_ctx {
     char names[4096][96];
     cJSON *objs[4096];
 };
+
+/* A time the state store keeps as text ("2024-01-31T12:00:00.123Z", "2024-01-31 12:00:00.123456") in the one form
+ * status prints, RFC 3339 UTC with microseconds; "" when there is none. */
+static void status_time_text(const char *text, char out[LT_UTC_TIME_MAX])
+{
+    int64_t us;
+    out[0] = '\0';
+    if (text && text[0] && lt_utc_time_parse(text, &us, NULL) == LT_OK)
+        lt_utc_time_format(us, out);
+}
+
+/* The same for microseconds since 1970 (as text, from the meta table). */
+static void status_time_us(const char *us_text, char out[LT_UTC_TIME_MAX])
+{
+    long long us = us_text && us_text[0] ? strtoll(us_text, NULL, 10) : 0;
+    out[0] = '\0';
+    if (us > 0)
+        lt_utc_time_format(us, out);
+}
+
+/* A _logtap_pos in the form the CLI takes (a checkpoint); "" when the source cannot name it. */
+static void status_checkpoint_of(const struct status_ctx *c, const char *pos, char out[LT_CHECKPOINT_MAX])
+{
+    out[0] = '\0';
+    if (pos && pos[0] && c->source && c->source->position_checkpoint(pos, c->reference, out, NULL) != LT_OK)
+        out[0] = '\0';
+}
+
+static void add_string_if(cJSON *o, const char *key, const char *value)
+{
+    if (value && value[0])
+        cJSON_AddStringToObject(o, key, value);
+}
 
 static int status_row(void *arg, const struct lt_table_status *t)
 {
@@ -409,12 +458,18 @@ static int status_row(void *arg, const struct lt_table_status *t)
         cJSON_AddNumberToObject(o, "ddls", (double)t->ddls);
         cJSON_AddNumberToObject(o, "files", (double)t->files);
         cJSON_AddNumberToObject(o, "bytes", (double)t->bytes);
-        if (*t->full_load_started)
-            cJSON_AddStringToObject(o, "full_load_started", t->full_load_started);
-        if (*t->full_load_finished)
-            cJSON_AddStringToObject(o, "full_load_finished", t->full_load_finished);
-        if (*t->last_error)
-            cJSON_AddStringToObject(o, "last_error", t->last_error);
+        char when[LT_UTC_TIME_MAX], cp[LT_CHECKPOINT_MAX];
+        status_time_text(t->full_load_started, when);
+        add_string_if(o, "full_load_started", when);
+        status_time_text(t->full_load_finished, when);
+        add_string_if(o, "full_load_finished", when);
+        status_checkpoint_of(c, t->load_pos, cp);
+        add_string_if(o, "load_position", cp);
+        add_string_if(o, "load_logtap_pos", t->load_pos);
+        add_string_if(o, "last_error", t->last_error);
+        cJSON_AddStringToObject(o, "capture", t->capture[0] ? t->capture : "all");
+        if (t->reload_requested)
+            cJSON_AddBoolToObject(o, "reload_requested", true);
         cJSON_AddItemToArray(c->tables, o);
         return 0;
     }
@@ -423,14 +478,20 @@ static int status_row(void *arg, const struct lt_table_status *t)
     printf("%-40s %-8s %14lld %10lld %10lld %10lld %6lld %14lld\n", name, t->state, (long long)t->full_load_rows,
            (long long)t->inserts, (long long)t->updates, (long long)t->deletes, (long long)t->files,
            (long long)t->bytes);
+    if (!strcmp(t->capture, "inserts"))
+        printf("    captured for INSERT and TRUNCATE only (no key or replica identity; source.tables_without_key)\n");
+    if (t->reload_requested)
+        printf("    reload requested\n");
     if (*t->last_error)
-        printf("    error: %s\n", t->last_error);
+        printf("    %s: %s\n", !strcmp(t->state, "failed") ? "error" : "note", t->last_error);
     return 0;
 }
 
 struct snap_list {
+    const struct status_ctx *ctx;
     cJSON *array;   /* JSON: every snapshot */
     char newest[32];
+    char newest_position[LT_CHECKPOINT_MAX];
     int64_t rows;
     int n;
 };
@@ -438,15 +499,23 @@ struct snap_list {
 static int status_snapshot(void *arg, const struct lt_snapshot_record *r)
 {
     struct snap_list *l = arg;
+    char cp[LT_CHECKPOINT_MAX];
+    status_checkpoint_of(l->ctx, r->pos, cp);
     if (l->n++ == 0) {
         snprintf(l->newest, sizeof l->newest, "%s", r->name);
+        snprintf(l->newest_position, sizeof l->newest_position, "%s", cp[0] ? cp : r->pos);
         l->rows = r->rows;
     }
     if (l->array) {
         cJSON *o = cJSON_CreateObject();
+        char when[LT_UTC_TIME_MAX] = "";
+        if (r->commit_ts_us > 0)
+            lt_utc_time_format(r->commit_ts_us, when);
         cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddStringToObject(o, "path", r->path);
-        cJSON_AddStringToObject(o, "position", r->pos);
+        add_string_if(o, "time", when);
+        add_string_if(o, "position", cp);
+        cJSON_AddStringToObject(o, "last_change_logtap_pos", r->pos);
         cJSON_AddNumberToObject(o, "rows", (double)r->rows);
         cJSON_AddNumberToObject(o, "bytes", (double)r->bytes);
         cJSON_AddItemToArray(l->array, o);
@@ -459,16 +528,17 @@ static int status_snapshots(struct lt_state *st, struct status_ctx *c, struct lt
 {
     bool header = false;
     for (int i = 0; i < c->count && i < 4096; i++) {
-        struct snap_list l = {0};
+        struct snap_list l = {.ctx = c};
         if (c->json && c->objs[i])
             l.array = cJSON_AddArrayToObject(c->objs[i], "snapshots");
         if (lt_state_each_snapshot(st, c->ids[i], status_snapshot, &l, err))
             return LT_ERR_RUNTIME;
         if (!c->json && l.n) {
             if (!header)
-                printf("\n%-40s %-18s %12s %10s\n", "table", "newest snapshot", "rows", "snapshots");
+                printf("\n%-40s %-18s %12s %10s  %s\n", "table", "newest snapshot", "rows", "snapshots", "as of");
             header = true;
-            printf("%-40s %-18s %12lld %10d\n", c->names[i], l.newest, (long long)l.rows, l.n);
+            printf("%-40s %-18s %12lld %10d  %s\n", c->names[i], l.newest, (long long)l.rows, l.n,
+                   l.newest_position);
         }
     }
     return LT_OK;
@@ -491,16 +561,31 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         fprintf(stderr, "logtap status: %s\n", err.msg);
         return LT_ERR_RUNTIME;
     }
-    char snap_pos[64], finished[64], checkpoint[LT_CHECKPOINT_MAX], cp_time[32], last_commit[32];
+    char snap_pos[64], snap_cp[LT_CHECKPOINT_MAX], snap_time[32], finished[64], checkpoint[LT_CHECKPOINT_MAX],
+        cp_time[32], last_commit[32], cdc_start[LT_CHECKPOINT_MAX];
     lt_state_get_meta(st, "full_load_snapshot_pos", snap_pos, sizeof snap_pos, &err);
+    lt_state_get_meta(st, "full_load_snapshot_checkpoint", snap_cp, sizeof snap_cp, &err);
+    lt_state_get_meta(st, "full_load_snapshot_time_us", snap_time, sizeof snap_time, &err);
     lt_state_get_meta(st, "full_load_finished", finished, sizeof finished, &err);
     lt_state_get_meta(st, "checkpoint", checkpoint, sizeof checkpoint, &err);
     lt_state_get_meta(st, "checkpoint_time_us", cp_time, sizeof cp_time, &err);
     lt_state_get_meta(st, "last_commit_ts_us", last_commit, sizeof last_commit, &err);
+    lt_state_get_meta(st, "cdc_start", cdc_start, sizeof cdc_start, &err);
+    const struct logtap_source_ops *ops = lt_source_for(&cfg->source);
+    struct status_ctx *ctx = calloc(1, sizeof *ctx); /* large: holds the table list for the snapshots pass */
+    if (!ctx) {
+        lt_state_close(st);
+        return LT_ERR_RUNTIME;
+    }
+    ctx->json = json;
+    ctx->source = ops;
+    ctx->reference = checkpoint[0] ? checkpoint : snap_cp[0] ? snap_cp : cdc_start;
+    /* the full load's snapshot as a checkpoint (stores from before it was recorded: named from its position) */
+    if (!snap_cp[0])
+        status_checkpoint_of(ctx, snap_pos, snap_cp);
     /* the source's position and the lag, when the source answers */
     char current[LT_CHECKPOINT_MAX] = "", source_error[300] = "", lag_error[300] = "";
     int64_t lag_bytes = -1;
-    const struct logtap_source_ops *ops = lt_source_for(&cfg->source);
     if (checkpoint[0] && ops && ops->current_position) {
         struct lt_source *src = NULL;
         struct lt_error serr = {0};
@@ -520,15 +605,12 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
     double lag_s = -1;
     if (checkpoint[0] && current[0])
         lag_s = lag_bytes == 0 ? 0 : (double)(lt_now_us() - strtoll(cp_time, NULL, 10)) / 1e6;
-    char last_commit_text[32] = "";
-    if (last_commit[0] && strtoll(last_commit, NULL, 10) > 0)
-        lt_format_timestamp_us(strtoll(last_commit, NULL, 10), last_commit_text);
-    struct status_ctx *ctx = calloc(1, sizeof *ctx); /* large: holds the table list for the snapshots pass */
-    if (!ctx) {
-        lt_state_close(st);
-        return LT_ERR_RUNTIME;
-    }
-    ctx->json = json;
+    char last_commit_text[LT_UTC_TIME_MAX], cp_time_text[LT_UTC_TIME_MAX], snap_time_text[LT_UTC_TIME_MAX],
+        finished_text[LT_UTC_TIME_MAX];
+    status_time_us(last_commit, last_commit_text);
+    status_time_us(cp_time, cp_time_text);
+    status_time_us(snap_time, snap_time_text);
+    status_time_text(finished, finished_text);
     int rc;
     if (json) {
         cJSON *root = cJSON_CreateObject();
@@ -537,25 +619,26 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         cJSON_AddStringToObject(root, "migration_type", lt_migration_type_name(cfg->migration_type));
         cJSON_AddStringToObject(root, "target_path", cfg->target.path);
         cJSON_AddStringToObject(root, "state", cfg->state_path);
-        if (*snap_pos)
-            cJSON_AddStringToObject(root, "full_load_snapshot_position", snap_pos);
-        if (*finished)
-            cJSON_AddStringToObject(root, "full_load_finished", finished);
+        if (*snap_pos) {
+            add_string_if(root, "full_load_snapshot_position", snap_cp);
+            cJSON_AddStringToObject(root, "full_load_snapshot_logtap_pos", snap_pos);
+            add_string_if(root, "full_load_snapshot_time", snap_time_text);
+            add_string_if(root, "full_load_finished", finished_text);
+        }
         if (*checkpoint) {
             cJSON *cdc = cJSON_AddObjectToObject(root, "cdc");
             cJSON_AddStringToObject(cdc, "checkpoint", checkpoint);
-            if (*last_commit_text)
-                cJSON_AddStringToObject(cdc, "last_commit_time", last_commit_text);
-            if (*current)
-                cJSON_AddStringToObject(cdc, "source_position", current);
+            add_string_if(cdc, "checkpoint_time", cp_time_text);
+            add_string_if(cdc, "start_position", cdc_start);
+            add_string_if(cdc, "last_commit_time", last_commit_text);
+            add_string_if(cdc, "source_position", current);
             if (lag_bytes >= 0)
                 cJSON_AddNumberToObject(cdc, "lag_bytes", (double)lag_bytes);
             else if (*lag_error)
                 cJSON_AddStringToObject(cdc, "lag_bytes_error", lag_error);
             if (lag_s >= 0)
                 cJSON_AddNumberToObject(cdc, "lag_seconds", lag_s);
-            if (*source_error)
-                cJSON_AddStringToObject(cdc, "source_error", source_error);
+            add_string_if(cdc, "source_error", source_error);
         }
         ctx->tables = cJSON_AddArrayToObject(root, "tables");
         rc = lt_state_each_table(st, status_row, ctx, &err);
@@ -572,8 +655,9 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         printf("target:    %s (%s)\n", cfg->target.path, cfg->target.format == LT_FORMAT_CSV ? "csv" : "parquet");
         printf("state:     %s\n", cfg->state_path);
         if (*snap_pos)
-            printf("full load: snapshot at %s%s%s\n", snap_pos, *finished ? ", finished " : ", not finished",
-                   *finished ? finished : "");
+            printf("full load: snapshot at %s%s%s%s, %s%s\n", snap_cp[0] ? snap_cp : snap_pos,
+                   *snap_time_text ? " (" : "", snap_time_text, *snap_time_text ? ")" : "",
+                   *finished_text ? "finished " : "not finished", finished_text);
         if (*checkpoint) {
             printf("cdc:       checkpoint %s%s%s\n", checkpoint, *last_commit_text ? ", last commit " : "",
                    last_commit_text);

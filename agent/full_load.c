@@ -124,6 +124,7 @@ static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_err
     if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
         lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
         (tl->st->source_id[0] && lt_state_set_table_source_id(job->state, tl->table_id, tl->st->source_id, err)) ||
+        lt_state_set_table_capture(job->state, tl->table_id, tl->st->inserts_only ? "inserts" : "all", err) ||
         lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
         return LT_ERR_RUNTIME;
     tl->begun = true;
@@ -338,6 +339,7 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         snprintf(snap_time, sizeof snap_time, "%lld", (long long)job->snap.time_us);
         if ((rc = lt_state_set_meta(state, "full_load_snapshot_pos", job->snap.pos, err)) ||
             (rc = lt_state_set_meta(state, "full_load_snapshot_time_us", snap_time, err)) ||
+            (rc = lt_state_set_meta(state, "full_load_snapshot_checkpoint", job->snap.checkpoint, err)) ||
             (rc = lt_state_set_meta(state, "full_load_finished", "", err)))
             goto fail;
     }
@@ -351,6 +353,15 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         snprintf(job->progress[i].name, sizeof job->progress[i].name, "%s.%s", t->schema->schema_name,
                  t->schema->table_name);
         job->progress[i].estimated_rows = t->estimated_rows;
+    }
+    for (int i = 0; i < job->tables.n; i++) {
+        /* the names of the columns logtap adds, in the load files and in the CDC files that follow */
+        struct lt_file_columns extra = {.op = true, .ts_column = cfg->target.timestamp_column, .unchanged = true};
+        char warning[256];
+        if ((rc = lt_file_columns_check(job->tables.tables[i].schema, &extra, warning, err)))
+            goto fail;
+        if (warning[0])
+            lt_log_warn("%s", warning);
     }
     if ((rc = plan_units(job, err)))
         goto fail;

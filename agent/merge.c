@@ -16,14 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/cli_position.h"
 #include "agent/data_file.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/merge_engine.h"
 #include "agent/path_escape.h"
 #include "agent/schema_json.h"
+#include "agent/source.h"
 #include "agent/target.h"
-#include "sources/postgres/repl_protocol.h"
+#include "agent/utc_time.h"
 #include "state/state_store.h"
 
 /* One file of a chain: the path and the manifest's record of its columns. */
@@ -347,7 +349,7 @@ static int64_t table_load_time_us(struct lt_state *st, const struct lt_table_sta
 
 /* Merges one table; *wrote tells whether a new snapshot was written. */
 static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, const struct lt_table_status *t,
-                       const char *upto, int64_t until_us, bool *wrote, struct lt_error *err)
+                       const char *upto, int64_t until_us, bool explicit_point, bool *wrote, struct lt_error *err)
 {
     *wrote = false;
     /* only a table whose load is complete has a base; its changes count after its load's position */
@@ -363,7 +365,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (load_pos && upto && strcmp(upto, load_pos) < 0) {
         lt_log_info("%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
                     t->table_name, load_pos);
-        printf("%s.%s: skipped, loaded at %s, after the --as-of point\n", t->schema_name, t->table_name, load_pos);
+        printf("%s.%s: skipped, loaded at %s, after the %s point\n", t->schema_name, t->table_name, load_pos,
+               explicit_point ? "--as-of" : "checkpoint's");
         return LT_OK;
     }
     const struct logtap_target_ops *target = lt_target_for(&cfg->target);
@@ -527,9 +530,12 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (rc)
         goto out;
     *wrote = true;
-    lt_log_info("%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s",
+    lt_log_info("%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s%s",
                 t->schema_name, t->table_name, name, ms.rows_out, ms.base_rows, ms.changes, ms.partitions,
-                ms.unresolved ? " (some unchanged values had no earlier value: written as NULL)" : "");
+                ms.unresolved ? " (some unchanged values had no earlier value: written as NULL)" : "",
+                !strcmp(t->capture, "inserts") ? " (its INSERTs only: the table has no key, UPDATE and DELETE are not "
+                                                 "captured)"
+                                               : "");
     /* keep the newest merge.keep snapshots */
     struct keep_ctx *k = calloc(1, sizeof *k);
     if (k) {
@@ -559,54 +565,57 @@ out:
 }
 
 
-/* --as-of: a time ("2024-01-31T12:00:00Z", "2024-01-31 12:00:00.5+00") or a position (PostgreSQL LSN, or a
- * _logtap_pos value). */
-static int parse_as_of(const char *engine, const char *s, char upto[LT_POS_MAX + 1], int64_t *until_us)
+/* A task-level fact as a checkpoint (the form users give back): the meta key holding it, else the checkpoint form
+ * of a _logtap_pos (named like the task's checkpoint). "" when neither is known. */
+static void checkpoint_form(const struct logtap_source_ops *source, struct lt_state *st, const char *key,
+                            const char *pos, char out[LT_CHECKPOINT_MAX])
 {
-    upto[0] = '\0';
-    *until_us = 0;
-    int y, mo, d;
-    if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) == 3) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%s", s);
-        for (char *c = buf; *c; c++)
-            if (*c == 'T')
-                *c = ' ';
-        size_t n = strlen(buf);
-        if (n && (buf[n - 1] == 'Z'))
-            buf[--n] = '\0';
-        char *plus = strchr(buf + 10, '+');
-        if (plus && (!strcmp(plus, "+00") || !strcmp(plus, "+00:00")))
-            *plus = '\0';
-        else if (plus)
-            return -1;
-        if (strlen(buf) == 10)
-            strcat(buf, " 00:00:00");
-        if (!lt_parse_timestamp_us(buf, strlen(buf), until_us))
-            return -1;
-        return 0;
-    }
-    uint64_t lsn;
-    if (!strcmp(engine, "postgres") && lt_pg_lsn_parse(s, &lsn)) {
-        /* every change of transactions committed at or before this LSN */
-        lt_pg_format_pos(lsn, UINT64_MAX, upto);
-        return 0;
-    }
-    if (strlen(s) > LT_POS_MAX)
-        return -1;
-    snprintf(upto, LT_POS_MAX + 1, "%s", s);
-    return 0;
+    struct lt_error err = {0};
+    out[0] = '\0';
+    if (key && lt_state_get_meta(st, key, out, LT_CHECKPOINT_MAX, &err) == LT_OK && out[0])
+        return;
+    char reference[LT_CHECKPOINT_MAX] = "";
+    lt_state_get_meta(st, "checkpoint", reference, sizeof reference, &err);
+    if (pos && pos[0] && source->position_checkpoint(pos, reference, out, &err) != LT_OK)
+        out[0] = '\0';
+}
+
+/* An --as-of before the task's full load has no table content to start from (tables are merged only from their
+ * load on): LT_ERR_CONFIG saying when that load's snapshot was. A task without a load (migration_type cdc) has no
+ * snapshots to write either. */
+static int check_not_before_load(const struct logtap_source_ops *source, struct lt_state *st, const char *text,
+                                 const struct lt_as_of *as_of, struct lt_error *err)
+{
+    char pos[LT_POS_MAX + 1] = "", time_text[32] = "", cp[LT_CHECKPOINT_MAX], when[LT_UTC_TIME_MAX] = "";
+    int rc;
+    if ((rc = lt_state_get_meta(st, "full_load_snapshot_pos", pos, sizeof pos, err)) ||
+        (rc = lt_state_get_meta(st, "full_load_snapshot_time_us", time_text, sizeof time_text, err)))
+        return rc;
+    if (!pos[0])
+        return LT_OK;
+    int64_t load_us = time_text[0] ? strtoll(time_text, NULL, 10) : 0;
+    bool before = as_of->pos[0] ? strcmp(as_of->pos, pos) < 0 : load_us > 0 && as_of->time_us < load_us;
+    if (!before)
+        return LT_OK;
+    checkpoint_form(source, st, "full_load_snapshot_checkpoint", pos, cp);
+    if (load_us > 0)
+        lt_utc_time_format(load_us, when);
+    return lt_fail(err, LT_ERR_CONFIG, "--as-of %s is before the task's full load, whose snapshot is at %s%s%s%s: "
+                   "there is no table content before it; give a point at or after it", text, cp[0] ? cp : pos,
+                   when[0] ? " (" : "", when, when[0] ? ")" : "");
 }
 
 int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options *opt, struct lt_error *err)
 {
+    const struct logtap_source_ops *source = lt_source_for(&cfg->source);
+    if (!source)
+        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
     if (!lt_target_for(&cfg->target))
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
-    char upto[LT_POS_MAX + 1] = "";
-    int64_t until_us = 0;
-    if (opt->as_of && parse_as_of(cfg->source.engine, opt->as_of, upto, &until_us) != 0)
-        return lt_fail(err, LT_ERR_CONFIG, "--as-of \"%s\" is neither a UTC time (2024-01-31T12:00:00Z) nor a position",
-                       opt->as_of);
+    struct lt_as_of as_of = {0};
+    int rc;
+    if (opt->as_of && (rc = lt_cli_parse_as_of(source, opt->as_of, &as_of, err)))
+        return rc;
     if (lt_mkdir_p(cfg->merge.path, err))
         return lt_error_prefix(err, "merge.path: ");
     char lock_path[4200];
@@ -619,19 +628,35 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         return lt_fail(err, LT_ERR_RUNTIME, "another merge of this task is running (%s is locked)", lock_path);
     }
     struct lt_state *st;
-    int rc = lt_state_open_existing(cfg->state_path, &st, err);
+    rc = lt_state_open_existing(cfg->state_path, &st, err);
     if (rc) {
         close(lock);
         return rc;
     }
+    /* The point: --as-of, else the checkpoint as it is now (every table of this run merged to the same point,
+     * whatever `replicate` commits meanwhile). */
+    char checkpoint[LT_CHECKPOINT_MAX] = "", durable[LT_POS_MAX + 1] = "";
+    rc = lt_state_get_meta(st, "checkpoint", checkpoint, sizeof checkpoint, err);
+    if (!rc && checkpoint[0] && (rc = source->position_bound(checkpoint, durable, err)))
+        rc = lt_fail(err, LT_ERR_RUNTIME, "the state store's checkpoint \"%s\" is not a %s checkpoint", checkpoint,
+                     source->name);
+    if (!rc && opt->as_of)
+        rc = check_not_before_load(source, st, opt->as_of, &as_of, err);
+    if (!rc && !opt->as_of)
+        snprintf(as_of.pos, sizeof as_of.pos, "%s", durable);
+    else if (!rc && as_of.pos[0] && durable[0] && strcmp(as_of.pos, durable) > 0)
+        lt_log_warn("--as-of %s is past the checkpoint %s: the snapshots hold what is durable so far", opt->as_of,
+                    checkpoint);
     struct lt_table_status *tables = NULL;
     int ntables = 0;
-    rc = lt_state_list_tables(st, &tables, &ntables, err);
+    if (!rc)
+        rc = lt_state_list_tables(st, &tables, &ntables, err);
     int written = 0, failed = 0;
     for (int i = 0; !rc && i < ntables; i++) {
         bool wrote;
         struct lt_error terr = {0};
-        if (merge_table(cfg, st, &tables[i], upto[0] ? upto : NULL, until_us, &wrote, &terr)) {
+        if (merge_table(cfg, st, &tables[i], as_of.pos[0] ? as_of.pos : NULL, as_of.time_us, opt->as_of != NULL,
+                        &wrote, &terr)) {
             lt_log_error("%s", terr.msg);
             if (!failed)
                 *err = terr;

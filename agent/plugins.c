@@ -15,6 +15,12 @@ const struct logtap_source_ops *lt_source_for(const struct lt_source_config *cfg
     return NULL;
 }
 
+const struct logtap_source_ops *lt_source_at(int i)
+{
+    static const struct logtap_source_ops *const sources[] = {&lt_postgres_source, &lt_mysql_source};
+    return i >= 0 && i < (int)(sizeof sources / sizeof *sources) ? sources[i] : NULL;
+}
+
 const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg)
 {
     switch (cfg->format) {

@@ -166,6 +166,30 @@ static int reload_here(const struct lt_task_config *cfg, const char *schema, con
     return rc;
 }
 
+/* The table must be one the source has now (a cheap catalog query). */
+static int check_table_exists(const struct lt_task_config *cfg, const char *schema, const char *table,
+                              struct lt_error *err)
+{
+    const struct logtap_source_ops *source = lt_source_for(&cfg->source);
+    if (!source)
+        return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
+    struct lt_source *src;
+    struct lt_table_refs refs;
+    int rc = source->open(&src, cfg, err);
+    if (rc)
+        return rc;
+    if (!(rc = source->selected_tables(src, &refs, err))) {
+        bool found = false;
+        for (int i = 0; i < refs.n; i++)
+            found |= !strcmp(refs.t[i].schema, schema) && !strcmp(refs.t[i].table, table);
+        lt_table_refs_free(&refs);
+        if (!found)
+            rc = lt_fail(err, LT_ERR_CONFIG, "the source has no table %s.%s (that logtap can read)", schema, table);
+    }
+    source->close(src);
+    return rc;
+}
+
 int lt_run_reload(const struct lt_task_config *cfg, const char *name, bool wait, struct lt_error *err)
 {
     char *schema, *table;
@@ -193,6 +217,8 @@ int lt_run_reload(const struct lt_task_config *cfg, const char *name, bool wait,
             rc = lt_fail(err, LT_ERR_CONFIG,
                          "task \"%s\" has not started yet: `logtap replicate` loads every table first", cfg->task);
     }
+    if (!rc)
+        rc = check_table_exists(cfg, schema, table, err);
     char holder[128];
     if (!rc && lt_task_lock_held(cfg, holder, sizeof holder)) {
         if (!strstr(holder, "replicate"))

@@ -2,8 +2,10 @@
 #include "agent/schema_json.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_file_columns *extra)
 {
@@ -96,4 +98,32 @@ void lt_file_columns_free(struct lt_file_columns *extra)
 {
     free(extra->ts_column);
     extra->ts_column = NULL;
+}
+
+int lt_file_columns_check(const struct lt_table_schema *schema, const struct lt_file_columns *extra,
+                          char warning[256], struct lt_error *err)
+{
+    const char *added[4] = {"_logtap_pos", "_logtap_unchanged", extra->op ? "Op" : NULL, extra->ts_column};
+    const char *why[4] = {"the change-order column", "the unchanged-columns column", "the operation column",
+                          "target.TimestampColumnName"};
+    if (warning)
+        warning[0] = '\0';
+    for (int i = 0; i < schema->ncols; i++) {
+        for (int k = 0; k < 4; k++) {
+            if (!added[k])
+                continue;
+            if (strcmp(schema->cols[i].name, added[k]) == 0)
+                return lt_fail(err, LT_ERR_CONFIG,
+                               "table %s.%s has a column named \"%s\", the name of %s logtap adds to its files: "
+                               "%s, or exclude the table in table_mappings",
+                               schema->schema_name, schema->table_name, added[k], why[k],
+                               k == 3 ? "choose another TimestampColumnName" : "rename the column");
+            if (warning && !warning[0] && strcasecmp(schema->cols[i].name, added[k]) == 0)
+                snprintf(warning, 256,
+                         "table %s.%s: column \"%s\" and %s \"%s\" differ only in case; readers that ignore "
+                         "case (Athena, Hive) see two columns of one name",
+                         schema->schema_name, schema->table_name, schema->cols[i].name, why[k], added[k]);
+        }
+    }
+    return LT_OK;
 }

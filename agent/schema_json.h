@@ -24,4 +24,11 @@ int lt_schema_from_json(const char *json, struct lt_table_schema **schema, struc
                         struct lt_error *err);
 void lt_file_columns_free(struct lt_file_columns *extra);
 
+/* LT_ERR_CONFIG when a table column has the name of a column logtap adds to its files (Op, the commit-time
+ * column, _logtap_pos, _logtap_unchanged): the file would have two columns of one name. A name that differs only
+ * in case is allowed (case-insensitive readers such as Athena see them as one: the message of *warning says so,
+ * when warning is not NULL). */
+int lt_file_columns_check(const struct lt_table_schema *schema, const struct lt_file_columns *extra,
+                          char warning[256], struct lt_error *err);
+
 #endif

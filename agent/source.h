@@ -1,6 +1,7 @@
 /* The source plug-in interface: a table of function pointers per database engine (PostgreSQL, MySQL/MariaDB).
  * The agent drives a full load through it: take one consistent snapshot, list the selected tables inside it,
- * then copy tables in parallel, each worker on its own connection inside the same snapshot. */
+ * then copy tables in parallel, each worker on its own connection inside the same snapshot; then the change
+ * stream. The source also owns its positions: the agent parses, compares and formats them only through it. */
 #ifndef LOGTAP_SOURCE_H
 #define LOGTAP_SOURCE_H
 
@@ -17,6 +18,7 @@ struct lt_source; /* opaque, owned by the plug-in */
 struct lt_source_table {
     struct lt_table_schema *schema;
     char source_id[32];      /* the source's identity of the table (PostgreSQL: its OID), "" when it has none */
+    bool inserts_only;       /* only its INSERTs are captured (a table without a key, source.tables_without_key) */
     int64_t estimated_rows;  /* -1 when unknown */
     int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
     bool read_first;         /* start it before the others (MySQL: read under the snapshot's lock), never split */
@@ -168,6 +170,26 @@ struct logtap_source_ops {
                   struct lt_error *err);
     /* The source's current position, for status and lag. */
     int (*current_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
+
+    /* ---- Positions, without a connection ----
+     * A source owns two forms of position: its checkpoints (what `status` prints, what `replicate --until` and
+     * `merge --as-of` take: a PostgreSQL LSN like 0/16B3748, a MySQL/MariaDB file:position[@gtid]) and _logtap_pos
+     * (record.h: fixed width, byte order = change order). These are pure functions: they never connect and need no
+     * `open`. Bad input is LT_ERR_CONFIG, with a message naming the forms the source takes. */
+    /* Checks a checkpoint; out (may be NULL) gets it in canonical form. */
+    int (*checkpoint_check)(const char *text, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
+    /* *cmp < 0, 0 or > 0 as checkpoint a is before, at or after checkpoint b. */
+    int (*checkpoint_compare)(const char *a, const char *b, int *cmp, struct lt_error *err);
+    /* The _logtap_pos of the last change a point includes: rows whose pos is <= it (strcmp) are the ones the point
+     * includes. For a checkpoint, every change of the transactions that ended at or before it, and the rows of a
+     * full load whose snapshot is exactly there, so `merge --as-of` a checkpoint `status` printed keeps exactly
+     * what was durable then; a _logtap_pos value stands for itself. */
+    int (*position_bound)(const char *text, char pos[LT_POS_MAX + 1], struct lt_error *err);
+    /* The smallest checkpoint whose position_bound includes the change at pos (`merge --as-of` it reproduces a
+     * snapshot whose last change is pos). reference: a checkpoint of the same task, for a source whose checkpoints
+     * name what its positions only number (MySQL: the binlog file); may be NULL otherwise. */
+    int (*position_checkpoint)(const char *pos, const char *reference, char out[LT_CHECKPOINT_MAX],
+                               struct lt_error *err);
 };
 
 extern const struct logtap_source_ops lt_postgres_source;
@@ -175,5 +197,7 @@ extern const struct logtap_source_ops lt_mysql_source;
 
 /* The source for a config's engine, or NULL. */
 const struct logtap_source_ops *lt_source_for(const struct lt_source_config *cfg);
+/* The i-th source of this build (0, 1, ...), NULL past the last. */
+const struct logtap_source_ops *lt_source_at(int i);
 
 #endif

@@ -112,7 +112,10 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
         struct newest n = {0};
         if ((rc = lt_state_each_snapshot(st, t->id, take_newest, &n, err)))
             break;
-        if (!n.path && !strcmp(t->state, "dropped")) {
+        if (!strcmp(t->capture, "inserts")) {
+            printf("%-40s %-18s %12s %12s  %s\n", name, n.name ? n.name : "-", "-", "-",
+                   "skipped: captured for INSERT only (no key; source.tables_without_key), cannot equal the source");
+        } else if (!n.path && !strcmp(t->state, "dropped")) {
             printf("%-40s %-18s %12s %12s  %s\n", name, "-", "-", "-", "skipped: dropped at the source (or no longer selected)");
         } else if (!n.path) {
             /* no snapshot: right only when the source table is empty too */

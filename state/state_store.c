@@ -329,7 +329,11 @@ int lt_state_set_table_state(struct lt_state *st, int64_t table_id, const char *
                              struct lt_error *err)
 {
     pthread_mutex_lock(&st->lock);
-    int rc = run(st, err, "UPDATE tables SET state = ?, last_error = ? WHERE id = ?", "tti", state, note, table_id);
+    /* a table gone from the source has nothing to reload */
+    int rc = run(st, err,
+                 "UPDATE tables SET state = ?1, last_error = ?2,"
+                 " reload_requested = CASE WHEN ?1 = 'dropped' THEN 0 ELSE reload_requested END WHERE id = ?3",
+                 "tti", state, note, table_id);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }

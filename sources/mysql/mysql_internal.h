@@ -1,12 +1,7 @@
 /* State and helpers shared by the MySQL/MariaDB source's files (mysql_source.c: connections, snapshot, table
  * list and full load; mysql_cdc.c: the binlog change stream). Private to sources/mysql/.
  *
- * Positions (_logtap_pos, LT_POS_MAX wide): "FFFFFFFFFF:PPPPPPPPPPPP:RRRRRRRRRR", the binlog file's index (the
- * number after the last dot of its name), the event's start position in that file, and the row's index inside
- * the event (from 1; full-load rows carry the snapshot's file and position with row 0). Checkpoints are
- * "<binlog file name>:<position>", the end of the last complete transaction, followed on MariaDB by
- * "@<GTID position>": the last GTID of each replication domain ("domain-server-sequence", comma-separated, by
- * domain) at that point, which the stream can resume from instead of the file position (source.use_gtid). */
+ * Positions and checkpoints as text: mysql_position.h. */
 #ifndef LOGTAP_MYSQL_INTERNAL_H
 #define LOGTAP_MYSQL_INTERNAL_H
 
@@ -19,10 +14,9 @@
 #include "sources/mysql/binlog_event.h"
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/binlog_types.h"
+#include "sources/mysql/mysql_position.h"
 
 #define MY_MAX_WORKERS 64
-#define MY_FILE_MAX 256
-#define MY_GTID_MAX 224 /* a GTID position's text, NUL included (MY_FILE_MAX + 22 + MY_GTID_MAX < LT_CHECKPOINT_MAX) */
 
 /* What information_schema says about a table's columns, kept so the binlog decoder gets what a table map may
  * lack (signedness, charsets, ENUM/SET labels) and so full load and change stream build the same schema. */
@@ -129,34 +123,10 @@ int lt_my_table_info_load(MYSQL *c, const char *db, const char *table, struct my
                           struct lt_error *err);
 void lt_my_table_info_free(struct my_table_info *t);
 
-/* The index of a binlog file (the digits after its last dot). */
-uint32_t lt_my_file_index(const char *file);
-void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, char out[LT_POS_MAX + 1]);
-/* "file:pos", or "file:pos@gtid" when gtid is not NULL or empty, and back. The parse accepts either; gtid
- * (MY_GTID_MAX bytes, may be NULL) gets the GTID position or "" when there is none. */
-void lt_my_format_checkpoint(const char *file, uint64_t pos, const char *gtid, char out[LT_CHECKPOINT_MAX]);
-bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos, char *gtid);
-
-/* MariaDB GTID positions: "domain-server-sequence" entries, comma-separated, one per domain ("" is valid: no GTID
- * yet). lt_my_gtid_valid checks the first n bytes of text; lt_my_gtid_set makes (domain, server, seq) the domain's
- * entry, keeping the entries sorted by domain, and returns false (gtid unchanged) when the result would not fit. */
-bool lt_my_gtid_valid(const char *text, size_t n);
-bool lt_my_gtid_set(char gtid[MY_GTID_MAX], uint32_t domain, uint32_t server, uint64_t seq);
 /* MariaDB: BINLOG_GTID_POS(file, pos), the GTID position at that binlog position; *known false when the server
  * cannot tell (the file was purged, or MySQL). */
 int lt_my_binlog_gtid_pos(MYSQL *c, const char *file, uint64_t pos, char gtid[MY_GTID_MAX], bool *known,
                           struct lt_error *err);
-
-/* A binlog file as SHOW BINARY LOGS lists it. */
-struct lt_my_binlog_file {
-    const char *name;
-    uint64_t size;
-};
-/* Bytes from (from_file, from_pos) to (to_file, to_pos): the rest of from_file, the files listed in between, and
- * to_pos (files in SHOW BINARY LOGS order). LT_ERR_RUNTIME when from_file is not listed or to_file not after it;
- * files may be NULL when both positions are in one file. */
-int lt_my_binlog_distance(const struct lt_my_binlog_file *files, size_t n, const char *from_file, uint64_t from_pos,
-                          const char *to_file, uint64_t to_pos, int64_t *bytes);
 
 /* mysql_check.c: the `check` source op */
 int lt_my_check(const struct lt_task_config *cfg, struct lt_check_scope scope, struct lt_findings *out,

@@ -29,162 +29,6 @@
 
 static char *quote_literal(MYSQL *c, const char *v);
 
-/* ---- positions ---- */
-
-uint32_t lt_my_file_index(const char *file)
-{
-    const char *dot = strrchr(file, '.');
-    return dot ? (uint32_t)strtoul(dot + 1, NULL, 10) : 0;
-}
-
-void lt_my_format_pos(uint32_t file_index, uint64_t event_pos, uint32_t row, char out[LT_POS_MAX + 1])
-{
-    /* %010u:%012llu:%010u, once per row: without printf (event positions stay below 10^12) */
-    lt_dec_fixed(file_index, 10, out);
-    out[10] = ':';
-    lt_dec_fixed(event_pos, 12, out + 11);
-    out[23] = ':';
-    lt_dec_fixed(row, 10, out + 24);
-    out[34] = '\0';
-}
-
-void lt_my_format_checkpoint(const char *file, uint64_t pos, const char *gtid, char out[LT_CHECKPOINT_MAX])
-{
-    if (gtid && gtid[0])
-        snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64 "@%s", file, pos, gtid);
-    else
-        snprintf(out, LT_CHECKPOINT_MAX, "%s:%" PRIu64, file, pos);
-}
-
-bool lt_my_parse_checkpoint(const char *cp, char file[MY_FILE_MAX], uint64_t *pos, char *gtid)
-{
-    if (!cp)
-        return false;
-    size_t len = strlen(cp);
-    const char *at = strrchr(cp, '@');
-    const char *g = "";
-    size_t glen = 0;
-    /* a suffix that is not a GTID position belongs to the file name */
-    if (at && lt_my_gtid_valid(at + 1, strlen(at + 1))) {
-        g = at + 1;
-        glen = strlen(g);
-        len = (size_t)(at - cp);
-        if (glen >= MY_GTID_MAX)
-            return false;
-    }
-    const char *colon = NULL;
-    for (size_t i = 0; i < len; i++)
-        if (cp[i] == ':')
-            colon = cp + i;
-    if (!colon || colon == cp || (size_t)(colon - cp) >= MY_FILE_MAX || colon + 1 == cp + len)
-        return false;
-    char digits[24];
-    size_t nd = (size_t)(cp + len - colon - 1);
-    if (nd >= sizeof digits || colon[1] == '-' || colon[1] == '+' || colon[1] == ' ')
-        return false;
-    memcpy(digits, colon + 1, nd);
-    digits[nd] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(digits, &end, 10);
-    if (*end || errno)
-        return false;
-    memcpy(file, cp, (size_t)(colon - cp));
-    file[colon - cp] = '\0';
-    *pos = v;
-    if (gtid) {
-        memcpy(gtid, g, glen);
-        gtid[glen] = '\0';
-    }
-    return true;
-}
-
-/* ---- GTID positions (MariaDB) ---- */
-
-/* Reads a decimal number of at most max from text[*i..n). */
-static bool gtid_number(const char *text, size_t n, size_t *i, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t start = *i;
-    while (*i < n && text[*i] >= '0' && text[*i] <= '9') {
-        unsigned d = (unsigned)(text[*i] - '0');
-        if (v > (max - d) / 10)
-            return false;
-        v = v * 10 + d;
-        (*i)++;
-    }
-    *out = v;
-    return *i > start && *i - start <= 20;
-}
-
-struct gtid_entry {
-    uint32_t domain, server;
-    uint64_t seq;
-};
-
-/* Parses up to cap entries; false on bad syntax, a repeated domain, or more than cap entries. */
-static bool gtid_parse(const char *text, size_t n, struct gtid_entry *e, size_t cap, size_t *count)
-{
-    *count = 0;
-    size_t i = 0;
-    while (i < n) {
-        uint64_t d, sv, q;
-        if (*count == cap || !gtid_number(text, n, &i, UINT32_MAX, &d) || i >= n || text[i++] != '-' ||
-            !gtid_number(text, n, &i, UINT32_MAX, &sv) || i >= n || text[i++] != '-' ||
-            !gtid_number(text, n, &i, UINT64_MAX, &q))
-            return false;
-        for (size_t k = 0; k < *count; k++)
-            if (e[k].domain == d)
-                return false;
-        e[(*count)++] = (struct gtid_entry){(uint32_t)d, (uint32_t)sv, q};
-        if (i < n && (text[i++] != ',' || i == n))
-            return false;
-    }
-    return true;
-}
-
-#define GTID_ENTRIES_MAX (MY_GTID_MAX / 6)
-
-bool lt_my_gtid_valid(const char *text, size_t n)
-{
-    struct gtid_entry e[GTID_ENTRIES_MAX];
-    size_t count;
-    return n < MY_GTID_MAX && gtid_parse(text, n, e, GTID_ENTRIES_MAX, &count);
-}
-
-bool lt_my_gtid_set(char gtid[MY_GTID_MAX], uint32_t domain, uint32_t server, uint64_t seq)
-{
-    struct gtid_entry e[GTID_ENTRIES_MAX + 1];
-    size_t count;
-    if (!gtid_parse(gtid, strlen(gtid), e, GTID_ENTRIES_MAX, &count))
-        return false;
-    for (size_t i = 1; i < count; i++) /* sorted by domain (a server's list may not be) */
-        for (size_t j = i; j > 0 && e[j - 1].domain > e[j].domain; j--) {
-            struct gtid_entry t = e[j];
-            e[j] = e[j - 1];
-            e[j - 1] = t;
-        }
-    size_t k = 0;
-    while (k < count && e[k].domain < domain)
-        k++;
-    if (k == count || e[k].domain != domain) {
-        memmove(e + k + 1, e + k, (count - k) * sizeof *e);
-        count++;
-    }
-    e[k] = (struct gtid_entry){domain, server, seq};
-    char out[MY_GTID_MAX];
-    size_t len = 0;
-    for (size_t i = 0; i < count; i++) {
-        int w = snprintf(out + len, sizeof out - len, "%s%" PRIu32 "-%" PRIu32 "-%" PRIu64, i ? "," : "", e[i].domain,
-                         e[i].server, e[i].seq);
-        if (w < 0 || (size_t)w >= sizeof out - len)
-            return false;
-        len += (size_t)w;
-    }
-    memcpy(gtid, out, len + 1);
-    return true;
-}
-
 /* ---- connections ---- */
 
 int lt_my_error(MYSQL *c, struct lt_error *err, const char *what)
@@ -1316,27 +1160,6 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
     return LT_OK;
 }
 
-int lt_my_binlog_distance(const struct lt_my_binlog_file *files, size_t n, const char *from_file, uint64_t from_pos,
-                          const char *to_file, uint64_t to_pos, int64_t *bytes)
-{
-    if (strcmp(from_file, to_file) == 0) {
-        *bytes = to_pos > from_pos ? (int64_t)(to_pos - from_pos) : 0;
-        return LT_OK;
-    }
-    size_t i = 0;
-    while (i < n && strcmp(files[i].name, from_file) != 0)
-        i++;
-    if (i == n)
-        return LT_ERR_RUNTIME; /* purged, or from another server */
-    uint64_t sum = files[i].size > from_pos ? files[i].size - from_pos : 0;
-    for (i++; i < n && strcmp(files[i].name, to_file) != 0; i++)
-        sum += files[i].size;
-    if (i == n)
-        return LT_ERR_RUNTIME; /* `to` is not after `from` */
-    *bytes = (int64_t)(sum + to_pos);
-    return LT_OK;
-}
-
 /* Bytes of binlog between two checkpoints: within one file the difference, across files with the sizes from
  * SHOW BINARY LOGS of the files in between. */
 static int my_lag_bytes(struct lt_source *s, const char *from, const char *to, int64_t *bytes, struct lt_error *err)
@@ -1423,4 +1246,8 @@ const struct logtap_source_ops lt_mysql_source = {
     .table_checksum = my_table_checksum,
     .lag_bytes = my_lag_bytes,
     .current_position = lt_my_current_position,
+    .checkpoint_check = lt_my_checkpoint_check,
+    .checkpoint_compare = lt_my_checkpoint_compare,
+    .position_bound = lt_my_position_bound,
+    .position_checkpoint = lt_my_position_checkpoint,
 };

@@ -15,6 +15,7 @@
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
 #include "sources/postgres/pg_internal.h"
+#include "sources/postgres/pg_position.h"
 #include "sources/postgres/pg_types.h"
 #include "sources/postgres/repl_protocol.h"
 
@@ -436,7 +437,37 @@ int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error 
     return LT_OK;
 }
 
+static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err);
+
+/* Marks the listed tables that the task's inserts-only publication lists (source.tables_without_key). */
+static int mark_inserts_only(struct lt_source *s, struct lt_table_list *list, struct lt_error *err)
+{
+    char ins[128];
+    lt_pg_inserts_publication(s, ins);
+    const char *params[1] = {ins};
+    PGresult *r = lt_pg_query(s->main,
+                              "SELECT pr.prrelid::text FROM pg_publication_rel pr JOIN pg_publication p"
+                              " ON p.oid = pr.prpubid WHERE p.pubname = $1",
+                              1, params, err);
+    if (!r)
+        return lt_error_prefix(err, "reading publication %s: ", ins);
+    for (int i = 0; i < PQntuples(r); i++)
+        for (int k = 0; k < list->n; k++)
+            if (strcmp(list->tables[k].source_id, PQgetvalue(r, i, 0)) == 0)
+                list->tables[k].inserts_only = true;
+    PQclear(r);
+    return LT_OK;
+}
+
 static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
+{
+    int rc = list_tables(s, out, err);
+    if (!rc && (rc = mark_inserts_only(s, out, err)))
+        lt_table_list_free(out);
+    return rc;
+}
+
+static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
     PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);
@@ -548,6 +579,7 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
     struct lt_row row = {.op = 'I', .commit_ts_us = snap->time_us, .nvals = ncols, .vals = vals};
     memcpy(row.pos, snap->pos, sizeof row.pos);
     int rc = LT_OK;
+    bool cancelled = false;
     char *buf;
     int len;
     while ((len = PQgetCopyData(c, &buf, 0)) > 0) {
@@ -556,8 +588,9 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
         if (!rc)
             rc = fn(ctx, &row, err);
         PQfreemem(buf);
-        if (rc) {
-            /* Stop the server sending: cancel, then drain what is in flight. */
+        if (rc && !cancelled) {
+            /* Stop the server sending: one cancel request, then drain what is in flight. */
+            cancelled = true;
             PGcancel *cancel = PQgetCancel(c);
             char ebuf[256];
             if (cancel) {
@@ -606,9 +639,13 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
             expr = n;
         }
         /* format('%s') is the type's output function, as COPY writes it (a cast to text is not: bool gives
-         * "true", inet adds /32) */
-        len += (size_t)sprintf(expr + len, "%sCASE WHEN %s IS NULL THEN E'\\\\N' ELSE format('%%s', %s) END",
-                               i ? ", E'\\t', " : "", q ? q : "\"\"", q ? q : "\"\"");
+         * "true", inet adds /32); Parquet files in milliseconds hold timestamps cut to the millisecond (floor, as
+         * date_trunc does) */
+        bool ms = s->cfg->target.format == LT_FORMAT_PARQUET && s->cfg->target.parquet_timestamp_ms &&
+                  (t->cols[i].type == LT_TYPE_TIMESTAMP || t->cols[i].type == LT_TYPE_TIMESTAMPTZ);
+        len += (size_t)sprintf(expr + len, "%sCASE WHEN %s IS NULL THEN E'\\\\N' ELSE format('%%s', %s%s%s) END",
+                               i ? ", E'\\t', " : "", q ? q : "\"\"", ms ? "date_trunc('milliseconds', " : "",
+                               q ? q : "\"\"", ms ? ")" : "");
         free(q);
     }
     char *qs = quote_ident(s->main, t->schema_name), *qt = quote_ident(s->main, t->table_name);
@@ -685,4 +722,8 @@ const struct logtap_source_ops lt_postgres_source = {
     .retire = lt_pg_retire,
     .table_checksum = pg_table_checksum,
     .lag_bytes = pg_lag_bytes,
+    .checkpoint_check = lt_pg_checkpoint_check,
+    .checkpoint_compare = lt_pg_checkpoint_compare,
+    .position_bound = lt_pg_position_bound,
+    .position_checkpoint = lt_pg_position_checkpoint,
 };

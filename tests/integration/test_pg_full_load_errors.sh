@@ -69,6 +69,21 @@ run_logtap full-load --config unwritable.json
 expect_eq "$rc" 1 "unwritable target path: exit 1"
 echo "$out" | grep -q "blocker" && ok "unwritable: names the path" || fail "unwritable message: $out"
 
+# --- a write error in the middle of a big table's copy: one cancel to the server, a clear error, promptly
+sql $db "CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT g, repeat('p', 100) FROM generate_series(1, 300000) g" >/dev/null
+write_pg_config bigfail.json $db "" '[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"public","table-name":"big"},"rule-action":"include"}]'
+sed -i 's/"task": "[^"]*"/"task": "bigfail"/' bigfail.json
+mkdir -p lake/public && echo "a file where the table's folder goes" > lake/public/big
+start=$(date +%s%N)
+run_logtap full-load --config bigfail.json
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "$rc" 1 "a write error during the copy: exit 1"
+echo "$out" | grep -q "public.big" && ok "the error names the table" || fail "write error: $out"
+[ "$elapsed_ms" -lt 10000 ] && ok "it fails promptly (${elapsed_ms} ms: one cancel request, not one per buffered row)" \
+  || fail "the write error took ${elapsed_ms} ms"
+sql $db "DROP TABLE big" >/dev/null
+rm -rf lake
+
 # --- no SELECT on one table: the pre-flight check refuses before anything is written, naming the table and the fix
 sql $db "DROP ROLE IF EXISTS lt_reader; CREATE ROLE lt_reader LOGIN; GRANT SELECT ON t TO lt_reader;" >/dev/null
 sed "s/user=logtap/user=lt_reader/; s/\"task\": \"$db\"/\"task\": \"perm\"/" good.json > perm.json
@@ -94,6 +109,16 @@ expect_eq "$(find lake/public/secret -type f 2>/dev/null | wc -l)" 0 "failed tab
 run_logtap status --config perm.json --json
 echo "$out" | grep -q '"table":"secret","state":"failed"' && ok "status shows the failed table" || fail "status: $out"
 sql $db "DROP POLICY deny_all ON secret; ALTER TABLE secret DISABLE ROW LEVEL SECURITY; DROP FUNCTION deny();" >/dev/null
+rm -rf lake
+
+# --- a column with the name of one logtap adds (here TimestampColumnName): exit 2 naming both, no file
+write_pg_config tscol.json $db '"TimestampColumnName": "v"' '[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"public","table-name":"t"},"rule-action":"include"}]'
+sed -i 's/"task": "[^"]*"/"task": "tscol"/' tscol.json
+run_logtap full-load --config tscol.json
+expect_eq "$rc" 2 "TimestampColumnName equal to a column: exit 2"
+echo "$out" | grep -q 'public.t has a column named "v".*TimestampColumnName' && ok "it names the table, the column and the setting" \
+  || fail "TimestampColumnName clash: $out"
+expect_eq "$(find lake -name 'LOAD*' 2>/dev/null | wc -l)" 0 "no file written"
 rm -rf lake
 
 # --- re-run replaces the previous load: small MaxFileSize makes many files, the default makes one

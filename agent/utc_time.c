@@ -1,0 +1,148 @@
+/* Strict ISO 8601 / RFC 3339 times to and from microseconds since 1970 UTC (see utc_time.h). */
+#include "agent/utc_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TIME_FORMS "2024-01-31T12:00:00Z, 2024-01-31 12:00:00.5+00, 2024-01-31T14:00:00+02:00 or 2024-01-31"
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Reads exactly n digits at *p. */
+static bool digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!is_digit((*p)[i]))
+            return false;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+bool lt_utc_time_looks_like_date(const char *text)
+{
+    const char *p = text;
+    int v;
+    return p && digits(&p, 4, &v) && *p == '-' && is_digit(p[1]);
+}
+
+static int bad(struct lt_error *err, const char *text, const char *why)
+{
+    return lt_fail(err, LT_ERR_CONFIG, "\"%s\" is not a time: %s (give a UTC time like %s)", text, why, TIME_FORMS);
+}
+
+int lt_utc_time_parse(const char *text, int64_t *us, struct lt_error *err)
+{
+    const char *p = text ? text : "";
+    int y, mo, d, h = 0, mi = 0, s = 0;
+    int64_t frac = 0;
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' || !digits(&p, 2, &d))
+        return bad(err, text ? text : "", "it does not start with a date YYYY-MM-DD");
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+        return bad(err, text, "no such date");
+    int64_t offset_s = 0;
+    if (*p) {
+        if (*p != 'T' && *p != 't' && *p != ' ')
+            return bad(err, text, "the date is followed by something other than a time");
+        p++;
+        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+            return bad(err, text, "the time is not HH:MM[:SS[.fraction]]");
+        if (*p == ':') {
+            p++;
+            if (!digits(&p, 2, &s))
+                return bad(err, text, "the seconds are not two digits");
+            if (*p == '.' || *p == ',') {
+                p++;
+                int n = 0;
+                for (; is_digit(*p); p++, n++)
+                    if (n < 6)
+                        frac = frac * 10 + (*p - '0');
+                if (n == 0)
+                    return bad(err, text, "a decimal point without digits");
+                for (; n < 6; n++)
+                    frac *= 10;
+            }
+        }
+        if (h > 23 || mi > 59 || s > 59)
+            return bad(err, text, "no such time of day");
+        if (*p == ' ' && (p[1] == 'Z' || p[1] == 'z' || p[1] == '+' || p[1] == '-'))
+            p++; /* "12:00:00 +02:00", as date(1) and some databases print it */
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+            if (!digits(&p, 2, &oh))
+                return bad(err, text, "the UTC offset is not +HH, +HHMM or +HH:MM");
+            if (*p == ':') {
+                p++;
+                if (!digits(&p, 2, &om))
+                    return bad(err, text, "the UTC offset is not +HH, +HHMM or +HH:MM");
+            } else if (is_digit(*p) && !digits(&p, 2, &om)) {
+                return bad(err, text, "the UTC offset is not +HH, +HHMM or +HH:MM");
+            }
+            if (oh > 23 || om > 59)
+                return bad(err, text, "no such UTC offset");
+            offset_s = sign * (int64_t)(oh * 3600 + om * 60);
+        }
+        if (*p)
+            return bad(err, text, "unexpected text after the time");
+    }
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_s;
+    *us = secs * 1000000 + frac;
+    return LT_OK;
+}
+
+void lt_utc_time_format(int64_t us, char out[LT_UTC_TIME_MAX])
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        secs -= 1;
+    }
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days -= 1;
+    }
+    /* civil_from_days */
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    snprintf(out, LT_UTC_TIME_MAX, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ", (long long)y, (long long)m,
+             (long long)d, (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60),
+             (long long)frac);
+}
