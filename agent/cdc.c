@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "agent/check.h"
 #include "agent/cli_position.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
@@ -604,6 +606,13 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no change stream in this build", cfg->source.engine);
     if (!run.target)
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    /* The pre-flight: a task that cannot run (or would make the application's writes fail) stops before the
+     * publication, the slot or any file. A new task runs it before its state store is created; a task that has one
+     * runs it after reading its checkpoint, so that an --until already durable exits at once, connecting nowhere. */
+    struct stat sb;
+    bool fresh = stat(cfg->state_path, &sb) != 0;
+    if (fresh && lt_preflight(cfg, lt_check_scope_of(cfg), err))
+        return err->code;
     if (lt_mkdir_p(cfg->target.path, err))
         return lt_error_prefix(err, "target path: ");
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
@@ -621,6 +630,8 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         lt_state_close(run.state);
         return LT_OK;
     }
+    if (!rc && !fresh)
+        rc = lt_preflight(cfg, lt_check_scope_of(cfg), err);
     int backoff = 1;
     /* Connection losses and other transient failures reconnect with a capped exponential backoff and resume from
      * the checkpoint; configuration errors and fatal ones (slot dropped, WAL gone) end the run. */

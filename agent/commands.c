@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/cdc.h"
+#include "agent/check.h"
 #include "agent/config.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
@@ -52,16 +53,32 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_merge(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_validate(const struct lt_task_config *cfg, int argc, char **argv);
+static int run_check(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_reload(const struct lt_task_config *cfg, int argc, char **argv);
 static int run_drop(const struct lt_task_config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
+    {"check", "pre-flight: every problem that would stop or harm the task, changing nothing",
+     "usage: logtap check --config task.json [--json]\n"
+     "\n"
+     "Connects to the source and reports every problem that would stop the task or harm the source, for the\n"
+     "task's migration_type, without changing anything (no publication, no slot, no state file, no files):\n"
+     "source settings (PostgreSQL wal_level; MySQL/MariaDB log_bin, binlog_format, binlog_row_image), the\n"
+     "user's privileges (REPLICATION, SELECT, table ownership for the publication; RELOAD, REPLICATION CLIENT,\n"
+     "REPLICATION SLAVE), the replication slot, server_id, and the selected tables: tables without a primary key\n"
+     "or replica identity (source.tables_without_key), unlogged tables, views, partitions named instead of their\n"
+     "root, databases that do not exist. Each finding is an error, a warning or an info line naming the object\n"
+     "and the fix. `replicate` and `full-load` run the same checks first and stop on an error.\n"
+     "Exit 0 when the task can run (warnings allowed), 2 when it cannot run as configured, 1 when the source\n"
+     "cannot be reached. --json prints the findings as one JSON document.\n",
+     run_check},
     {"full-load", "load every selected table from one consistent snapshot, then exit",
      "usage: logtap full-load --config task.json [--quiet]\n"
      "\n"
      "Reads every table the task's table_mappings select from one consistent snapshot of the source and writes\n"
      "<target.path>/<schema>/<table>/LOAD00000001.<csv|parquet>, ... A re-run replaces the previous load of each\n"
-     "table. Progress goes to stderr (redrawn in place on a terminal).\n",
+     "table. Progress goes to stderr (redrawn in place on a terminal). It first runs the checks of `logtap check`\n"
+     "that concern a full load, and stops (exit 2) before writing anything when one finds an error.\n",
      run_full_load},
     {"replicate", "run the task: full load and/or change data capture, until stopped",
      "usage: logtap replicate --config task.json [--until now|POSITION] [--quiet]\n"
@@ -76,7 +93,9 @@ static const struct command commands[] = {
      "Runs until SIGINT/SIGTERM (flushes, exits 0), or with --until: `now` (the source's position when the\n"
      "command started) or a checkpoint as `logtap status` prints it (PostgreSQL: an LSN like 0/16B3748;\n"
      "MySQL/MariaDB: file:position like mysql-bin.000003:1234), then exits 0 once all of it is durable, at once\n"
-     "when it already is. A position that does not parse exits 2 before anything connects.\n",
+     "when it already is. A position that does not parse exits 2 before anything connects.\n"
+     "It first runs the checks of `logtap check` and stops (exit 2) before creating a publication or a slot or\n"
+     "writing anything when one finds an error; warnings are logged.\n",
      run_replicate},
     {"merge", "write point-in-time snapshots of every table from the load and the changes",
      "usage: logtap merge --config task.json [--as-of TIME|POSITION] [--quiet]\n"
@@ -241,6 +260,24 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
     }
     printf("full load complete: files under %s, state in %s\n", cfg->target.path, cfg->state_path);
     return LT_OK;
+}
+
+static int run_check(const struct lt_task_config *cfg, int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else {
+            fprintf(stderr, "logtap check: unexpected argument \"%s\"\nTry `logtap check --help`.\n", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    struct lt_error err = {0};
+    int rc = lt_run_check(cfg, json, &err);
+    if (rc && err.msg[0])
+        lt_log_error("check failed: %s", err.msg);
+    return rc;
 }
 
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv)

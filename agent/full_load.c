@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "agent/check.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
@@ -516,29 +518,42 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
     if (!lt_target_for(&cfg->target))
         return lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
+    /* A task whose change stream has started: the new load is taken at a position of that stream (as tables
+     * joining it are), so replicate goes on exactly, writing each table's changes after its new load. Such a load
+     * puts its tables in the publication and takes a temporary slot, so the pre-flight checks what the change
+     * stream needs too; it reads the checkpoint without creating the state store. */
+    char checkpoint[LT_CHECKPOINT_MAX] = "";
+    struct stat sb;
+    if (cfg->migration_type != LT_MIGRATE_FULL_LOAD && stat(cfg->state_path, &sb) == 0) {
+        struct lt_state *existing = NULL;
+        int mrc = lt_state_open_existing(cfg->state_path, &existing, err);
+        if (!mrc)
+            mrc = lt_state_get_meta(existing, "checkpoint", checkpoint, sizeof checkpoint, err);
+        lt_state_close(existing);
+        if (mrc)
+            return LT_ERR_RUNTIME;
+    }
+    bool joins_stream = checkpoint[0] != '\0';
+    /* before anything is written or created: a task that cannot run stops here, leaving everything as it was */
+    int rc = lt_preflight(cfg, (struct lt_check_scope){.full_load = true, .cdc = joins_stream}, err);
+    if (rc)
+        return rc;
     if (lt_mkdir_p(cfg->target.path, err))
         return lt_error_prefix(err, "target path: ");
     struct lt_state *state;
     if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
         return LT_ERR_RUNTIME;
-    /* A task whose change stream has started: the new load is taken at a position of that stream (as tables
-     * joining it are), so replicate goes on exactly, writing each table's changes after its new load. */
-    char checkpoint[LT_CHECKPOINT_MAX] = "";
-    enum lt_snapshot_kind kind = LT_SNAPSHOT_PLAIN;
-    int rc = lt_state_get_meta(state, "checkpoint", checkpoint, sizeof checkpoint, err);
-    if (!rc && cfg->migration_type != LT_MIGRATE_FULL_LOAD && checkpoint[0]) {
-        kind = LT_SNAPSHOT_JOIN;
+    enum lt_snapshot_kind kind = joins_stream ? LT_SNAPSHOT_JOIN : LT_SNAPSHOT_PLAIN;
+    if (joins_stream)
         lt_log_info("task \"%s\" has a change stream (checkpoint %s): the new load is taken at a position of that "
                     "stream; `logtap replicate` then writes each table's changes after its new load",
                     cfg->task, checkpoint);
-    } else if (!rc && cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
+    else if (cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC)
         lt_log_info("task \"%s\" is full-load-and-cdc and has not started its change stream: this load is a "
                     "one-off; `logtap replicate` loads every table again from its replication slot's snapshot",
                     cfg->task);
-    }
     struct lt_source *src;
-    if (!rc)
-        rc = source->open(&src, cfg, err);
+    rc = source->open(&src, cfg, err);
     if (!rc) {
         rc = lt_full_load_from_source(cfg, opt, source, src, state, kind, NULL, err);
         source->close(src);

@@ -10,6 +10,7 @@
 
 #include "agent/config.h"
 #include "agent/error.h"
+#include "agent/findings.h"
 #include "agent/record.h"
 
 struct lt_source; /* opaque, owned by the plug-in */
@@ -121,8 +122,23 @@ struct lt_slot_status {
     char wal_status[32];      /* PostgreSQL's wal_status: reserved, extended, unreserved, lost */
 };
 
+/* What a run will do, so that a pre-flight check asks only for what that needs. */
+struct lt_check_scope {
+    bool full_load;  /* a full load will run (a snapshot, SELECT on the tables) */
+    bool cdc;        /* changes will be streamed (PostgreSQL: publication and slot; MySQL: the binlog) */
+};
+
+/* The scope of a task's migration_type. */
+struct lt_check_scope lt_check_scope_of(const struct lt_task_config *cfg);
+
 struct logtap_source_ops {
     const char *name;
+    /* Pre-flight: finds every problem that would stop or harm a run of this scope (source settings, privileges,
+     * tables logtap cannot capture...) and adds each to out, changing nothing on the source (no publication, no
+     * slot; a few catalog queries on one short connection of its own). Returns LT_OK when the checks ran,
+     * whatever they found; an error when they could not (the source is unreachable). */
+    int (*check)(const struct lt_task_config *cfg, struct lt_check_scope scope, struct lt_findings *out,
+                 struct lt_error *err);
     /* Connects and checks the source; does not start a snapshot. */
     int (*open)(struct lt_source **out, const struct lt_task_config *cfg, struct lt_error *err);
     /* Takes the consistent snapshot every load worker will share (see enum lt_snapshot_kind). */

@@ -112,3 +112,37 @@ bool lt_rules_select(const struct lt_selection_rule *rules, int nrules, const ch
     }
     return included;
 }
+
+bool lt_pattern_names(const char *pattern, const char *name)
+{
+    const char *p = pattern, *n = name;
+    while (*p) {
+        char c;
+        if (*p == '%')
+            return false;
+        if (*p == '[') {
+            if (!p[1] || p[2] != ']')
+                return false; /* a set or a range matches by wildcard */
+            c = p[1];
+            p += 3;
+        } else {
+            c = *p++;
+        }
+        if (*n != c)
+            return false;
+        n++;
+    }
+    return *n == '\0';
+}
+
+bool lt_rules_name_explicitly(const struct lt_selection_rule *rules, int nrules, const char *schema,
+                              const char *table)
+{
+    if (!lt_rules_select(rules, nrules, schema, table))
+        return false;
+    for (int i = 0; i < nrules; i++)
+        if (rules[i].include && rule_matches(&rules[i], schema, table) &&
+            (rules[i].explicit_only || lt_pattern_names(rules[i].table_pattern, table)))
+            return true;
+    return false;
+}

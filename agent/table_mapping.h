@@ -19,4 +19,15 @@ bool lt_rules_have_include(const struct lt_selection_rule *rules, int nrules);
  * names literally. */
 bool lt_rules_select(const struct lt_selection_rule *rules, int nrules, const char *schema, const char *table);
 
+/* True when pattern names `name` without a wildcard: no %, each _ taken as itself, each [x] a one-character
+ * class (so "order_items" and "order[_]items" name order_items, while "order%" and "ord[ae]rs" match by
+ * wildcard). */
+bool lt_pattern_names(const char *pattern, const char *name);
+
+/* True when the table is selected and an include (or explicit) rule that matches it names the table without a
+ * wildcard in its table-name (the schema-name may be one): the user asked for this table by name, so a table
+ * logtap cannot capture is an error rather than something to skip. */
+bool lt_rules_name_explicitly(const struct lt_selection_rule *rules, int nrules, const char *schema,
+                              const char *table);
+
 #endif

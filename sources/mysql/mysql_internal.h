@@ -105,7 +105,9 @@ struct lt_source {
     int64_t last_idle_us;              /* when a transaction without rows for us was last reported as IDLE */
 };
 
-/* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode). */
+/* Connects with the task's settings and the logtap session settings (UTC, utf8mb4, plain sql_mode); the
+ * connection's program_name attribute is logtap/<task>, so DBAs see who is connected (performance_schema
+ * session_connect_attrs). */
 int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error *err);
 /* The same, with reads failing after read_timeout_s seconds without data (0 = wait forever). */
 int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeout_s, MYSQL **out,
@@ -125,6 +127,10 @@ void lt_my_table_info_free(struct my_table_info *t);
  * cannot tell (the file was purged, or MySQL). */
 int lt_my_binlog_gtid_pos(MYSQL *c, const char *file, uint64_t pos, char gtid[MY_GTID_MAX], bool *known,
                           struct lt_error *err);
+
+/* mysql_check.c: the `check` source op */
+int lt_my_check(const struct lt_task_config *cfg, struct lt_check_scope scope, struct lt_findings *out,
+                struct lt_error *err);
 
 /* mysql_cdc.c */
 int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);

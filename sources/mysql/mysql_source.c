@@ -78,6 +78,9 @@ int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeou
     /* rows and binlog events up to the server's own limit (1 GiB) */
     unsigned long max_packet = 1024UL * 1024 * 1024;
     mysql_options(c, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
+    char program[80];
+    snprintf(program, sizeof program, "logtap/%s", cfg->task);
+    mysql_optionsv(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", program);
     const char *host = sc->host;
     if (!host && sc->socket)
         host = "localhost";
@@ -1228,6 +1231,7 @@ static void my_close(struct lt_source *s)
 
 const struct logtap_source_ops lt_mysql_source = {
     .name = "mysql",
+    .check = lt_my_check,
     .open = my_open,
     .snapshot_begin = my_snapshot_begin,
     .selected_tables = my_selected_tables,

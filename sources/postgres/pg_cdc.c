@@ -43,40 +43,13 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static char *replication_conninfo(const char *conninfo)
-{
-    size_t n = strlen(conninfo) + 32;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s replication=database", conninfo);
-    return s;
-}
-
+/* The replication=database connection, with the same session settings and application_name as the others
+ * (lt_pg_connect): pgoutput formats values with the walsender's settings. */
 static int connect_replication(struct lt_source *s, struct lt_error *err)
 {
     if (s->repl)
         return LT_OK;
-    char *ci = replication_conninfo(s->cfg->source.conninfo);
-    if (!ci)
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    PGconn *c = PQconnectdb(ci);
-    free(ci);
-    if (!c || PQstatus(c) != CONNECTION_OK) {
-        if (c)
-            lt_pg_conn_error(c, err, "cannot open a replication connection");
-        else
-            lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        PQfinish(c);
-        return LT_ERR_RUNTIME;
-    }
-    /* pgoutput formats values with the walsender's settings: the same UTC/ISO/hex session as the other
-     * connections, whatever the server's or the database's defaults are */
-    if (lt_pg_exec(c, lt_pg_session_setup, err)) {
-        PQfinish(c);
-        return lt_error_prefix(err, "replication connection: ");
-    }
-    s->repl = c;
-    return LT_OK;
+    return lt_pg_connect(s->cfg, true, &s->repl, err);
 }
 
 /* Runs a query on the main connection that returns one row; copies column 0. Empty out when no row. */

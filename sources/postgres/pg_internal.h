@@ -19,6 +19,7 @@ struct lt_source {
     PGconn *main;                      /* catalog queries, snapshot leader for a plain full load */
     char snapshot_name[128];
     bool main_in_txn;                  /* main holds the snapshot transaction */
+    bool snapshot_for_cdc;             /* the snapshot is the slot's: the load is followed by CDC */
     PGconn *workers[PG_MAX_WORKERS];   /* full-load workers inside the snapshot */
 
     /* change stream (pg_cdc.c) */
@@ -50,20 +51,33 @@ struct lt_source {
 
 extern const char lt_pg_session_setup[];
 
+/* libpq's error text (PQerrorMessage, PQresultErrorMessage) on one line: the message, then "; DETAIL: ..." and
+ * "; HINT: ..." when it has them (a message, detail or hint of several lines joined with spaces); the other fields
+ * (CONTEXT, QUERY, LINE n, STATEMENT) are left out. */
 const char *lt_pg_first_line(const char *msg, char *buf, size_t n);
+/* A failed result's error on one line, from its fields: "SEVERITY:  message; DETAIL: ...; HINT: ..." (libpq's own
+ * errors, which have no fields, as lt_pg_first_line gives them). */
+const char *lt_pg_result_error(const PGresult *r, char *buf, size_t n);
 int lt_pg_conn_error(PGconn *c, struct lt_error *err, const char *what);
 int lt_pg_exec(PGconn *c, const char *sql, struct lt_error *err);
-int lt_pg_connect(const char *conninfo, PGconn **out, struct lt_error *err);
+/* Connects with the task's conninfo (a key=value string or a postgresql:// URI), application_name logtap/<task>
+ * unless the user set one, and logtap's session settings; with replication, a replication=database connection. */
+int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **out, struct lt_error *err);
 /* Runs a query expected to return rows; NULL (with err set) when it fails. */
 PGresult *lt_pg_query(PGconn *c, const char *sql, int nparams, const char *const *params, struct lt_error *err);
 /* Reads a table's columns (by relation OID text) as they are now, on s->main. */
 int lt_pg_load_columns(struct lt_source *s, const char *oid, const char *schema, const char *table,
                        struct lt_table_schema **out, struct lt_error *err);
-/* The selected tables' quoted names, comma-separated (for CREATE PUBLICATION), on s->main. NULL when none. */
+/* The selected tables' quoted names, comma-separated (for CREATE PUBLICATION), on s->main; unlogged tables are left
+ * out (nothing of them is in the WAL, and PostgreSQL refuses them in a publication). NULL when none. */
 int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error *err);
 
 /* "YYYY-MM-DD HH:MM:SS[.ffffff]+00" to microseconds since 1970. */
 int64_t lt_pg_parse_utc_timestamp(const char *s);
+
+/* pg_check.c: the `check` source op */
+int lt_pg_check(const struct lt_task_config *cfg, struct lt_check_scope scope, struct lt_findings *out,
+                struct lt_error *err);
 
 /* pg_publication.c */
 /* Called for each table the sync added to a publication (its changes before now were not published). */

@@ -25,19 +25,105 @@ const char lt_pg_session_setup[] =
     " SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8';"
     " SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0;";
 
-/* The first line of a libpq error message, without the trailing newline. */
+/* True when a line of libpq's error text starts a field of its own ("CONTEXT:  ", "QUERY:  ", "LINE 1: ",
+ * "STATEMENT:  "...): upper-case letters, digits and spaces up to a colon. */
+static bool starts_field(const char *line, size_t len)
+{
+    if (len == 0 || line[0] < 'A' || line[0] > 'Z')
+        return false;
+    for (size_t i = 1; i < len; i++) {
+        if (line[i] == ':')
+            return true;
+        if (!((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= '0' && line[i] <= '9') || line[i] == ' '))
+            return false;
+    }
+    return false;
+}
+
+static void append_text(char *buf, size_t n, size_t *k, const char *s, size_t len)
+{
+    while (len && *k + 1 < n) {
+        char c = *s++;
+        len--;
+        buf[(*k)++] = c == '\n' || c == '\t' || c == '\r' ? ' ' : c;
+    }
+    buf[*k < n ? *k : n - 1] = '\0';
+}
+
 const char *lt_pg_first_line(const char *msg, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s", msg ? msg : "");
-    char *nl = strchr(buf, '\n');
-    if (nl)
-        *nl = '\0';
+    size_t k = 0;
+    if (n == 0)
+        return buf;
+    buf[0] = '\0';
+    enum { KEEP, DROP } field = KEEP;
+    const char *p = msg ? msg : "";
+    for (bool first = true; *p; first = false) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        const char *line = p;
+        p = eol ? eol + 1 : p + len;
+        if (first) {
+            append_text(buf, n, &k, line, len);
+            continue;
+        }
+        if (len > 9 && strncmp(line, "DETAIL:  ", 9) == 0) {
+            field = KEEP;
+            append_text(buf, n, &k, "; DETAIL: ", 10);
+            append_text(buf, n, &k, line + 9, len - 9);
+        } else if (len > 7 && strncmp(line, "HINT:  ", 7) == 0) {
+            field = KEEP;
+            append_text(buf, n, &k, "; HINT: ", 8);
+            append_text(buf, n, &k, line + 7, len - 7);
+        } else if (starts_field(line, len)) {
+            field = DROP;
+        } else if (field == KEEP) { /* a message, detail or hint of several lines */
+            while (len && (*line == ' ' || *line == '\t')) {
+                line++;
+                len--;
+            }
+            if (len) {
+                append_text(buf, n, &k, " ", 1);
+                append_text(buf, n, &k, line, len);
+            }
+        }
+    }
+    while (k > 0 && buf[k - 1] == ' ')
+        buf[--k] = '\0';
+    return buf;
+}
+
+const char *lt_pg_result_error(const PGresult *r, char *buf, size_t n)
+{
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!primary) /* an error libpq made itself (connection lost...): its text */
+        return lt_pg_first_line(r ? PQresultErrorMessage(r) : "no result from the server", buf, n);
+    const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY);
+    const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+    size_t k = 0;
+    if (n == 0)
+        return buf;
+    buf[0] = '\0';
+    if (severity) {
+        append_text(buf, n, &k, severity, strlen(severity));
+        append_text(buf, n, &k, ":  ", 3);
+    }
+    append_text(buf, n, &k, primary, strlen(primary));
+    if (detail) {
+        append_text(buf, n, &k, "; DETAIL: ", 10);
+        append_text(buf, n, &k, detail, strlen(detail));
+    }
+    if (hint) {
+        append_text(buf, n, &k, "; HINT: ", 8);
+        append_text(buf, n, &k, hint, strlen(hint));
+    }
     return buf;
 }
 
 int lt_pg_conn_error(PGconn *c, struct lt_error *err, const char *what)
 {
-    char line[512];
+    char line[768];
     return lt_fail(err, LT_ERR_RUNTIME, "postgres: %s: %s", what, lt_pg_first_line(PQerrorMessage(c), line, sizeof line));
 }
 
@@ -46,8 +132,8 @@ int lt_pg_exec(PGconn *c, const char *sql, struct lt_error *err)
     PGresult *r = PQexec(c, sql);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        char line[768];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_result_error(r, line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -59,27 +145,40 @@ PGresult *lt_pg_query(PGconn *c, const char *sql, int nparams, const char *const
 {
     PGresult *r = nparams ? PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        char line[768];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_result_error(r, line, sizeof line));
         PQclear(r);
         return NULL;
     }
     return r;
 }
 
-int lt_pg_connect(const char *conninfo, PGconn **out, struct lt_error *err)
+int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **out, struct lt_error *err)
 {
-    PGconn *c = PQconnectdb(conninfo);
+    /* The user's conninfo, key=value or postgresql:// URI, is expanded as dbname; then replication=database for
+     * the replication connection, and logtap/<task> as the application_name DBAs see in pg_stat_activity and
+     * pg_stat_replication, unless the user set one (in the conninfo or PGAPPNAME). */
+    char appname[80];
+    snprintf(appname, sizeof appname, "logtap/%s", cfg->task);
+    const char *keys[4] = {"dbname", "fallback_application_name", NULL, NULL};
+    const char *values[4] = {cfg->source.conninfo, appname, NULL, NULL};
+    if (replication) {
+        keys[2] = "replication";
+        values[2] = "database";
+    }
+    PGconn *c = PQconnectdbParams(keys, values, 1);
     if (!c)
         return lt_fail(err, LT_ERR_RUNTIME, "postgres: out of memory");
     if (PQstatus(c) != CONNECTION_OK) {
-        lt_pg_conn_error(c, err, "cannot connect");
+        lt_pg_conn_error(c, err, replication ? "cannot open a replication connection" : "cannot connect");
         PQfinish(c);
         return LT_ERR_RUNTIME;
     }
+    /* every connection, the replication one included (pgoutput formats values with the walsender's settings),
+     * gets the same UTC/ISO/hex session, whatever the server's or the database's defaults are */
     if (lt_pg_exec(c, lt_pg_session_setup, err)) {
         PQfinish(c);
-        return LT_ERR_RUNTIME;
+        return replication ? lt_error_prefix(err, "replication connection: ") : LT_ERR_RUNTIME;
     }
     *out = c;
     return LT_OK;
@@ -91,7 +190,7 @@ static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, str
     if (!s)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     s->cfg = cfg;
-    if (lt_pg_connect(cfg->source.conninfo, &s->main, err)) {
+    if (lt_pg_connect(cfg, false, &s->main, err)) {
         free(s);
         return LT_ERR_RUNTIME;
     }
@@ -116,6 +215,7 @@ int64_t lt_pg_parse_utc_timestamp(const char *s)
 static int pg_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,
                              struct lt_error *err)
 {
+    s->snapshot_for_cdc = kind != LT_SNAPSHOT_PLAIN;
     if (kind != LT_SNAPSHOT_PLAIN) {
         /* A slot's exported snapshot (the task's slot, or a temporary one for tables joining the running stream):
          * the main connection joins it so listing sees the same catalog. */
@@ -236,6 +336,9 @@ static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int6
     return 0;
 }
 
+/* Candidate tables: plain and partitioned tables that are not partitions (a partitioned table is read through its
+ * root). Unlogged tables (relpersistence 'u') have no changes in the WAL: they are never published, and a load
+ * that CDC continues skips them (the pre-flight check warns about each, or refuses one named explicitly). */
 static const char list_tables_sql[] =
     "SELECT c.oid, n.nspname, c.relname, c.relkind,"
     "  CASE WHEN c.relkind = 'p' THEN"
@@ -245,7 +348,7 @@ static const char list_tables_sql[] =
     "  CASE WHEN c.relkind = 'p' THEN"
     "    (SELECT COALESCE(SUM(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)"
     "  ELSE pg_relation_size(c.oid) END,"
-    "  current_setting('block_size')::bigint"
+    "  current_setting('block_size')::bigint, c.relpersistence"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
     "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
@@ -304,7 +407,7 @@ int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error 
     names[0] = '\0';
     for (int i = 0; i < PQntuples(r); i++) {
         const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
-        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table))
+        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table) || PQgetvalue(r, i, 7)[0] == 'u')
             continue;
         char *qs = quote_ident(s->main, schema), *qt = quote_ident(s->main, table);
         size_t need = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 4;
@@ -378,7 +481,8 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
     }
     for (int i = 0; i < n; i++) {
         const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
-        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table))
+        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table) ||
+            (s->snapshot_for_cdc && PQgetvalue(r, i, 7)[0] == 'u'))
             continue;
         struct lt_source_table *t = &out->tables[out->n];
         if (lt_pg_load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err)) {
@@ -439,7 +543,7 @@ static int worker_connection(struct lt_source *s, int worker, PGconn **out, stru
         return lt_fail(err, LT_ERR_RUNTIME, "worker %d out of range", worker);
     if (!s->workers[worker]) {
         PGconn *c = NULL;
-        if (lt_pg_connect(s->cfg->source.conninfo, &c, err))
+        if (lt_pg_connect(s->cfg, false, &c, err))
             return LT_ERR_RUNTIME;
         char sql[256];
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '%s'",
@@ -462,8 +566,8 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
         return LT_ERR_RUNTIME;
     PGresult *r = PQexec(c, lt_source_table_sql(t, part));
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
-        char line[512];
-        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+        char line[768];
+        lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_result_error(r, line, sizeof line));
         PQclear(r);
         return LT_ERR_RUNTIME;
     }
@@ -499,8 +603,8 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
         rc = lt_pg_conn_error(c, err, "reading COPY data");
     while ((r = PQgetResult(c)) != NULL) {
         if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK) {
-            char line[512];
-            rc = lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line));
+            char line[768];
+            rc = lt_fail(err, LT_ERR_RUNTIME, "postgres: %s", lt_pg_result_error(r, line, sizeof line));
         }
         PQclear(r);
     }
@@ -602,6 +706,7 @@ static void pg_close(struct lt_source *s)
 
 const struct logtap_source_ops lt_postgres_source = {
     .name = "postgres",
+    .check = lt_pg_check,
     .open = pg_open,
     .snapshot_begin = pg_snapshot_begin,
     .selected_tables = pg_selected_tables,

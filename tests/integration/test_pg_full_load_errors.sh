@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Bad input gets a clear one-line error, the documented exit code, no half-written file under a final name, and
-# an unchanged state; a re-run replaces a table's previous load files cleanly.
+# an unchanged state; a table the user cannot read is refused by the pre-flight check before anything is written;
+# a table failing at run time fails alone, with PostgreSQL's whole message; a re-run replaces a table's previous
+# load files cleanly.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 require_pg
 dir=$(test_dir)
@@ -96,16 +98,31 @@ expect_eq "$(sqlite3 lake/_state/bigfail.db "SELECT state FROM tables WHERE tabl
 sql $db "DROP TABLE big" >/dev/null
 rm -rf lake
 
-# --- permission denied on one table: that table fails, the others load, exit 1
+# --- no SELECT on one table: the pre-flight check refuses before anything is written, naming the table and the fix
 sql $db "DROP ROLE IF EXISTS lt_reader; CREATE ROLE lt_reader LOGIN; GRANT SELECT ON t TO lt_reader;" >/dev/null
 sed "s/user=logtap/user=lt_reader/; s/\"task\": \"$db\"/\"task\": \"perm\"/" good.json > perm.json
 run_logtap full-load --config perm.json
-expect_eq "$rc" 1 "permission denied: exit 1"
-echo "$out" | grep -q "permission denied" && ok "permission denied reported" || fail "permission message: $out"
+expect_eq "$rc" 2 "no SELECT on a table: exit 2"
+echo "$out" | grep -q "public.secret: lt_reader has no SELECT privilege on it.*GRANT SELECT ON public.secret TO lt_reader" \
+  && ok "no SELECT: the check names the table and the fix" || fail "permission message: $out"
+expect_eq "$(files_written lake)" "" "no SELECT: nothing written (no file, no state)"
+
+# --- a table whose read fails at run time (a row-level security policy raising an error): that table fails with
+# PostgreSQL's whole message (DETAIL and HINT kept), the others load, exit 1
+sql $db "GRANT SELECT ON secret TO lt_reader;
+         CREATE FUNCTION deny() RETURNS boolean LANGUAGE plpgsql AS \$\$ BEGIN
+           RAISE EXCEPTION 'reading secret is not allowed' USING DETAIL = 'policy deny_all', HINT = 'ask the DBA';
+         END \$\$;
+         ALTER TABLE secret ENABLE ROW LEVEL SECURITY; CREATE POLICY deny_all ON secret USING (deny());" >/dev/null
+run_logtap full-load --config perm.json
+expect_eq "$rc" 1 "a table failing at run time: exit 1"
+echo "$out" | grep -q "reading secret is not allowed; DETAIL: policy deny_all; HINT: ask the DBA" \
+  && ok "the error keeps PostgreSQL's DETAIL and HINT on one line" || fail "runtime error message: $out"
 [ -f lake/public/t/LOAD00000001.csv ] && ok "readable table still loaded" || fail "readable table not loaded"
-expect_eq "$(find lake/public/secret -type f 2>/dev/null | wc -l)" 0 "denied table: no file"
+expect_eq "$(find lake/public/secret -type f 2>/dev/null | wc -l)" 0 "failed table: no file"
 run_logtap status --config perm.json --json
 echo "$out" | grep -q '"table":"secret","state":"failed"' && ok "status shows the failed table" || fail "status: $out"
+sql $db "DROP POLICY deny_all ON secret; ALTER TABLE secret DISABLE ROW LEVEL SECURITY; DROP FUNCTION deny();" >/dev/null
 rm -rf lake
 
 # --- a column with the name of one logtap adds (here TimestampColumnName): exit 2 naming both, no file

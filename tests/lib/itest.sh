@@ -63,6 +63,9 @@ write_pg_config() { # write_pg_config FILE DB "EXTRA_TARGET_JSON" [RULES_JSON]
 JSON
 }
 
+# The files a run left under DIR, the task's lock file aside (a run refused by the pre-flight check has taken it).
+files_written() { find "$1" -type f ! -name '*.lock' 2>/dev/null || true; }
+
 duckdb() { # duckdb "SQL"...  -> tab-separated rows
   node "$LOGTAP_SOURCE_DIR/tests/tools/duckdb_query.mjs" "$@"
 }

@@ -190,6 +190,36 @@ static void test_rules(void)
     CHECK(!lt_rules_select(rules, 2, "hr", "employees"));
 }
 
+/* A table named without a wildcard (explicitly) vs matched by one: check refuses what logtap cannot capture when
+ * it was named, and only warns when a wildcard caught it. */
+static void test_named_explicitly(void)
+{
+    CHECK(lt_pattern_names("orders", "orders"));
+    CHECK(lt_pattern_names("order_items", "order_items")); /* _ taken as itself */
+    CHECK(lt_pattern_names("order[_]items", "order_items"));
+    CHECK(lt_pattern_names("ord[e]rs", "orders"));
+    CHECK(!lt_pattern_names("order_items", "orderXitems")); /* matched, but by the _ wildcard */
+    CHECK(!lt_pattern_names("ord%", "orders"));
+    CHECK(!lt_pattern_names("%", "orders"));
+    CHECK(!lt_pattern_names("ord[ae]rs", "orders"));
+    CHECK(!lt_pattern_names("ord[a-e]rs", "orders"));
+    CHECK(!lt_pattern_names("orders", "orders2"));
+    CHECK(!lt_pattern_names("orders2", "orders"));
+    CHECK(!lt_pattern_names("[", "["));
+
+    struct lt_selection_rule rules[3];
+    rules[0] = rule("public", "%", "include");
+    rules[1] = rule("%", "sessions", "include");
+    CHECK(!lt_rules_name_explicitly(rules, 1, "public", "sessions"));
+    CHECK(lt_rules_name_explicitly(rules, 2, "public", "sessions")); /* a wildcard schema still names the table */
+    CHECK(!lt_rules_name_explicitly(rules, 2, "public", "orders"));
+    rules[2] = rule("public", "sessions", "exclude");
+    CHECK(!lt_rules_name_explicitly(rules, 3, "public", "sessions")); /* not selected at all */
+    rules[0] = rule("audit", "log_%", "explicit");
+    CHECK(lt_rules_name_explicitly(rules, 1, "audit", "log_%"));
+    CHECK(!lt_rules_name_explicitly(rules, 1, "audit", "log_1"));
+}
+
 int main(void)
 {
     RUN(test_literal);
@@ -198,5 +228,6 @@ int main(void)
     RUN(test_classes);
     RUN(test_valid);
     RUN(test_rules);
+    RUN(test_named_explicitly);
     return unit_report();
 }
