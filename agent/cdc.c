@@ -68,6 +68,7 @@ struct cdc_run {
     char checkpoint[LT_CHECKPOINT_MAX];
     int64_t rows_since_log;
     struct lt_joins *joins;     /* tables joining the running task */
+    bool stream_error_recorded; /* the state store holds a failure of this run; the next flush clears it */
     int64_t last_tick_us;
 };
 
@@ -305,6 +306,9 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
     snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
     clear_batch(run);
+    struct lt_error ignored;
+    if (run->stream_error_recorded && lt_state_set_meta(run->state, "stream_error", "", &ignored) == LT_OK)
+        run->stream_error_recorded = false;
     return run->source->stream_ack(run->src, checkpoint, err);
 }
 
@@ -490,6 +494,20 @@ static void free_tables(struct cdc_run *run)
     }
 }
 
+#define PERSISTENT_TRIES 5 /* 1 + 2 + 4 + 8 s of backoff between them */
+#define UNTIL_TRIES 10
+
+/* Keeps the reason a running task is failing in the state store, for status (cleared by the next flush). */
+static void record_stream_error(struct cdc_run *run, const char *msg, int tries)
+{
+    char value[1100], now[32];
+    lt_format_timestamp_us(lt_now_us(), now);
+    snprintf(value, sizeof value, "%s|%d|%s", now, tries, msg);
+    struct lt_error ignored;
+    if (lt_state_set_meta(run->state, "stream_error", value, &ignored) == LT_OK)
+        run->stream_error_recorded = true;
+}
+
 /* Sleeps up to seconds, waking early when a stop is requested. */
 static void backoff_sleep(int seconds)
 {
@@ -601,6 +619,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     memset(&run, 0, sizeof run);
     run.cfg = cfg;
     run.source = source;
+    run.stream_error_recorded = true; /* an earlier run's failure, if any, is cleared by this run's first checkpoint */
     run.target = lt_target_for(&cfg->target);
     if (!run.source || !run.source->stream_start)
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no change stream in this build", cfg->source.engine);
@@ -632,11 +651,13 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     }
     if (!rc && !fresh)
         rc = lt_preflight(cfg, lt_check_scope_of(cfg), err);
-    int backoff = 1;
+    int backoff = 1, tries = 0, persistent_tries = 0;
+    char failed_at[LT_CHECKPOINT_MAX] = "";
     /* Connection losses and other transient failures reconnect with a capped exponential backoff and resume from
-     * the checkpoint; configuration errors and fatal ones (slot dropped, WAL gone) end the run. */
+     * the checkpoint; persistent ones (no space, permissions, a password refused) end the run after a few tries,
+     * as does any failure of an --until run that makes no progress; configuration errors and fatal ones (slot
+     * dropped, WAL gone) end it at once. */
     while (!rc) {
-        int64_t started = lt_now_us();
         rc = run.source->open(&run.src, cfg, err);
         if (!rc && first_run) {
             rc = begin_first_run(&run, opt, err);
@@ -679,10 +700,28 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
             break;
         }
         int code = err->code ? err->code : rc;
-        if (code != LT_ERR_RUNTIME || first_run || lt_stop_requested())
+        if ((code != LT_ERR_RUNTIME && code != LT_ERR_PERSISTENT) || first_run || lt_stop_requested())
             break; /* a first run that never connected fails at once: the config is more likely wrong */
-        if (lt_now_us() - started > 120 * 1000000LL)
-            backoff = 1; /* it ran for a while: start the backoff over */
+        /* tries are counted since the checkpoint last moved: progress starts the backoff and the count over */
+        if (strcmp(run.checkpoint, failed_at) != 0) {
+            snprintf(failed_at, sizeof failed_at, "%s", run.checkpoint);
+            backoff = 1;
+            tries = persistent_tries = 0;
+        }
+        tries++;
+        persistent_tries += code == LT_ERR_PERSISTENT;
+        record_stream_error(&run, err->msg, tries);
+        if (persistent_tries >= PERSISTENT_TRIES) {
+            lt_log_error("%s; giving up after %d tries (it needs an operator: space, permissions, a password or a "
+                         "setting); checkpoint %s",
+                         err->msg, tries, run.checkpoint);
+            break;
+        }
+        if (until[0] && tries >= UNTIL_TRIES) {
+            lt_log_error("%s; giving up --until after %d tries without progress; checkpoint %s", err->msg, tries,
+                         run.checkpoint);
+            break;
+        }
         lt_log_warn("%s; reconnecting in %d s (checkpoint %s)", err->msg, backoff, run.checkpoint);
         backoff_sleep(backoff);
         backoff = backoff * 2 > 60 ? 60 : backoff * 2;

@@ -571,6 +571,16 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
     lt_state_get_meta(st, "checkpoint_time_us", cp_time, sizeof cp_time, &err);
     lt_state_get_meta(st, "last_commit_ts_us", last_commit, sizeof last_commit, &err);
     lt_state_get_meta(st, "cdc_start", cdc_start, sizeof cdc_start, &err);
+    /* "time|tries|message" while a running replicate keeps failing (cleared by its next checkpoint) */
+    char stream_error[1100], failing_since[32] = "", *failing_msg = NULL;
+    int failing_tries = 0;
+    lt_state_get_meta(st, "stream_error", stream_error, sizeof stream_error, &err);
+    char *bar1 = strchr(stream_error, '|'), *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+    if (bar1 && bar2) {
+        snprintf(failing_since, sizeof failing_since, "%.*s", (int)(bar1 - stream_error), stream_error);
+        failing_tries = atoi(bar1 + 1);
+        failing_msg = bar2 + 1;
+    }
     const struct logtap_source_ops *ops = lt_source_for(&cfg->source);
     struct status_ctx *ctx = calloc(1, sizeof *ctx); /* large: holds the table list for the snapshots pass */
     if (!ctx) {
@@ -660,6 +670,14 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         }
         if (running)
             cJSON_AddStringToObject(root, "runner", runner);
+        if (failing_msg) {
+            cJSON *f = cJSON_AddObjectToObject(root, "failing");
+            char since[LT_UTC_TIME_MAX];
+            status_time_text(failing_since, since);
+            add_string_if(f, "since", since);
+            cJSON_AddNumberToObject(f, "tries", failing_tries);
+            cJSON_AddStringToObject(f, "error", failing_msg);
+        }
         ctx->tables = cJSON_AddArrayToObject(root, "tables");
         rc = lt_state_each_table(st, status_row, ctx, &err);
         if (!rc)
@@ -696,6 +714,11 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
                 printf("slot:      %s\n", *slot_error ? slot_error : "MISSING: the replication slot does not exist");
         }
         printf("runner:    %s\n", running ? runner : "none (no replicate, full-load or reload runs)");
+        if (failing_msg) {
+            char line[1200];
+            lt_escape_controls(failing_msg, line, sizeof line);
+            printf("FAILING:   since %s, %d tries: %s\n", failing_since, failing_tries, line);
+        }
         printf("\n%-40s %-8s %14s %10s %10s %10s %6s %14s\n", "table", "state", "full-load rows", "inserts",
                "updates", "deletes", "files", "bytes");
         rc = lt_state_each_table(st, status_row, ctx, &err);

@@ -85,7 +85,12 @@ static int add_file_locked(struct lt_state *st, const struct lt_manifest_file *f
 
 static int db_error(struct lt_state *st, struct lt_error *err, const char *what)
 {
-    return lt_fail(err, LT_ERR_RUNTIME, "state store: %s: %s", what, sqlite3_errmsg(st->db));
+    /* a full or read-only filesystem, or a file the process may not write, will not fix itself */
+    int e = sqlite3_errcode(st->db) & 0xff;
+    int code = e == SQLITE_FULL || e == SQLITE_READONLY || e == SQLITE_PERM || e == SQLITE_CANTOPEN
+                   ? LT_ERR_PERSISTENT
+                   : LT_ERR_RUNTIME;
+    return lt_fail(err, code, "state store: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
 static int exec(struct lt_state *st, const char *sql, struct lt_error *err)

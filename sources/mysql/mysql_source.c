@@ -85,11 +85,15 @@ int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeou
     if (!host && sc->socket)
         host = "localhost";
     if (!mysql_real_connect(c, host, sc->user, password, NULL, (unsigned)sc->port, sc->socket, 0)) {
-        lt_fail(err, LT_ERR_RUNTIME, "mysql: cannot connect to %s: %s (error %u)",
+        /* a refused password or privilege will not pass by itself (ER_DBACCESS_DENIED, ER_ACCESS_DENIED,
+         * ER_ACCESS_DENIED_NO_PASSWORD); a server down or restarting may */
+        unsigned e = mysql_errno(c);
+        int code = e == 1044 || e == 1045 || e == 1698 ? LT_ERR_PERSISTENT : LT_ERR_RUNTIME;
+        lt_fail(err, code, "mysql: cannot connect to %s: %s (error %u)",
                 sc->socket && (!sc->host || strcmp(sc->host, "localhost") == 0) ? sc->socket : sc->host,
-                mysql_error(c), mysql_errno(c));
+                mysql_error(c), e);
         mysql_close(c);
-        return LT_ERR_RUNTIME;
+        return code;
     }
     if (lt_my_exec(c, session_setup, err)) {
         mysql_close(c);

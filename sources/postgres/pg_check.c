@@ -385,7 +385,7 @@ int lt_pg_check(const struct lt_task_config *cfg, struct lt_check_scope scope, s
 {
     PGconn *c;
     if (lt_pg_connect(cfg, false, &c, err))
-        return LT_ERR_RUNTIME;
+        return err->code == LT_ERR_CONFIG ? LT_ERR_CONFIG : LT_ERR_RUNTIME;
     /* the relations query's cost estimate (a subquery per partitioned table) crosses jit_above_cost, and compiling
      * it takes far longer than running it (measured: 200 ms of JIT for 20 ms of work) */
     if (lt_pg_exec(c, "SET jit = off", err)) {

@@ -153,6 +153,43 @@ PGresult *lt_pg_query(PGconn *c, const char *sql, int nparams, const char *const
     return r;
 }
 
+/* Why a connection failed, classified: a conninfo libpq cannot parse is a config error whose message never shows
+ * the conninfo's text (an unquoted password with a space would leak through it); a password, role, database or
+ * pg_hba.conf the server refuses will not fix itself (LT_ERR_PERSISTENT); the rest (refused, timed out, the server
+ * starting up) may pass. */
+static int connect_failure(PGconn *c, bool replication, struct lt_error *err)
+{
+    const char *what = replication ? "cannot open a replication connection" : "cannot connect";
+    const char *msg = PQerrorMessage(c);
+    if (strstr(msg, "connection info string") || strstr(msg, "invalid URI") || strstr(msg, "invalid connection option")) {
+        /* keep the message, drop what it quotes of the conninfo */
+        char clean[512];
+        size_t n = 0;
+        bool quoted = false;
+        for (const char *p = msg; *p && *p != '\n' && n + 4 < sizeof clean; p++) {
+            if (*p == '"') {
+                quoted = !quoted;
+                if (quoted) {
+                    memcpy(clean + n, "\"...\"", 5);
+                    n += 5;
+                }
+                continue;
+            }
+            if (!quoted)
+                clean[n++] = *p;
+        }
+        clean[n] = '\0';
+        return lt_fail(err, LT_ERR_CONFIG, "source.conninfo: %s (its text is not shown: it may hold a password)", clean);
+    }
+    bool refused = PQconnectionNeedsPassword(c) || strstr(msg, "password authentication failed") ||
+                   strstr(msg, "no pg_hba.conf entry") || strstr(msg, "does not exist") ||
+                   strstr(msg, "permission denied") || strstr(msg, "must have replication") ||
+                   strstr(msg, "authentication failed") || strstr(msg, "not permitted to log in");
+    lt_pg_conn_error(c, err, what);
+    err->code = refused ? LT_ERR_PERSISTENT : LT_ERR_RUNTIME;
+    return err->code;
+}
+
 int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **out, struct lt_error *err)
 {
     /* The user's conninfo, key=value or postgresql:// URI, is expanded as dbname; then replication=database for
@@ -170,9 +207,9 @@ int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **o
     if (!c)
         return lt_fail(err, LT_ERR_RUNTIME, "postgres: out of memory");
     if (PQstatus(c) != CONNECTION_OK) {
-        lt_pg_conn_error(c, err, replication ? "cannot open a replication connection" : "cannot connect");
+        int code = connect_failure(c, replication, err);
         PQfinish(c);
-        return LT_ERR_RUNTIME;
+        return code;
     }
     /* every connection, the replication one included (pgoutput formats values with the walsender's settings),
      * gets the same UTC/ISO/hex session, whatever the server's or the database's defaults are */
@@ -192,7 +229,7 @@ static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, str
     s->cfg = cfg;
     if (lt_pg_connect(cfg, false, &s->main, err)) {
         free(s);
-        return LT_ERR_RUNTIME;
+        return err->code ? err->code : LT_ERR_RUNTIME;
     }
     if (PQserverVersion(s->main) < 100000) {
         lt_fail(err, LT_ERR_RUNTIME, "postgres: server version %d is too old; logtap needs PostgreSQL 10 or newer",
