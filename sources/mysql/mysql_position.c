@@ -273,8 +273,8 @@ int lt_my_checkpoint_check(const char *text, char out[LT_CHECKPOINT_MAX], struct
 int lt_my_checkpoint_compare(const char *a, const char *b, int *cmp, struct lt_error *err)
 {
     char fa[MY_FILE_MAX], fb[MY_FILE_MAX], gtid[MY_GTID_MAX];
-    uint32_t ia, ib;
-    uint64_t pa, pb;
+    uint32_t ia = 0, ib = 0;
+    uint64_t pa = 0, pb = 0;
     int rc;
     if ((rc = checkpoint_strict(a, fa, &ia, &pa, gtid, err)) || (rc = checkpoint_strict(b, fb, &ib, &pb, gtid, err)))
         return rc;
