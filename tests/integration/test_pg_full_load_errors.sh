@@ -56,6 +56,13 @@ expect_eq "$(echo "$out" | grep -c ERROR)" 1 "unreachable server: one error line
 echo "$out" | grep -q "cannot connect" && ok "unreachable: says cannot connect" || fail "unreachable message: $out"
 expect_eq "$(find lake -name 'LOAD*' 2>/dev/null | wc -l)" 0 "unreachable: no files"
 
+# --- a conninfo libpq cannot parse (an unquoted password holding a space): exit 2, the password never shown
+sed 's/user=logtap/user=logtap password=sec retpart/' good.json > badci.json
+run_logtap full-load --config badci.json
+expect_eq "$rc" 2 "unparsable conninfo: exit 2"
+echo "$out" | grep -q "source.conninfo" && ok "unparsable conninfo: names the setting" || fail "conninfo message: $out"
+echo "$out" | grep -q "retpart\|sec " && fail "the password leaks: $out" || ok "no part of the password is shown"
+
 # --- no table selected
 sed 's/"table-name":"%"/"table-name":"nothing_here%"/' good.json > none.json
 run_logtap full-load --config none.json
