@@ -26,6 +26,7 @@
 #include "agent/schema_json.h"
 #include "agent/signals.h"
 #include "agent/source.h"
+#include "agent/start_over.h"
 #include "agent/table_join.h"
 #include "agent/target.h"
 #include "state/state_store.h"
@@ -545,6 +546,9 @@ static void on_table_added(void *arg, const char *schema, const char *table)
 static int begin_first_run(struct cdc_run *run, const struct lt_replicate_options *opt, struct lt_error *err)
 {
     char start[LT_CHECKPOINT_MAX];
+    /* this store begins the task (and creates its slot): a first run that does not finish is done again */
+    if (lt_state_set_meta(run->state, LT_META_SLOT_CREATED, "1", err))
+        return LT_ERR_RUNTIME;
     if (run->cfg->migration_type == LT_MIGRATE_FULL_LOAD_AND_CDC) {
         struct lt_snapshot_info snap;
         if (lt_full_load_from_source(run->cfg, &opt->load, run->source, run->src, run->state,
@@ -628,6 +632,8 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     /* The pre-flight: a task that cannot run (or would make the application's writes fail) stops before the
      * publication, the slot or any file. A new task runs it before its state store is created; a task that has one
      * runs it after reading its checkpoint, so that an --until already durable exits at once, connecting nowhere. */
+    if (opt->start_over && lt_start_over_state(cfg, err))
+        return err->code;
     struct stat sb;
     bool fresh = stat(cfg->state_path, &sb) != 0;
     if (fresh && lt_preflight(cfg, lt_check_scope_of(cfg), err))
@@ -660,7 +666,9 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     while (!rc) {
         rc = run.source->open(&run.src, cfg, err);
         if (!rc && first_run) {
-            rc = begin_first_run(&run, opt, err);
+            rc = lt_start_over_check(cfg, run.source, run.src, run.state, opt->start_over, err);
+            if (!rc)
+                rc = begin_first_run(&run, opt, err);
             if (rc) { /* a failed full load is not retried here: the next run starts over */
                 run.source->close(run.src);
                 run.src = NULL;

@@ -11,6 +11,7 @@
 struct lt_replicate_options {
     struct lt_full_load_options load;
     const char *until;   /* NULL, "now", or a source position */
+    bool start_over;     /* --start-over: move the state store and the tables' folders aside, begin again */
 };
 
 int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate_options *opt, struct lt_error *err);

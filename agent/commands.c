@@ -81,7 +81,7 @@ static const struct command commands[] = {
      "that concern a full load, and stops (exit 2) before writing anything when one finds an error.\n",
      run_full_load},
     {"replicate", "run the task: full load and/or change data capture, until stopped",
-     "usage: logtap replicate --config task.json [--until now|POSITION] [--quiet]\n"
+     "usage: logtap replicate --config task.json [--until now|POSITION] [--start-over] [--quiet]\n"
      "\n"
      "Runs the task's migration_type:\n"
      "  full-load          the same as `logtap full-load`\n"
@@ -95,7 +95,10 @@ static const struct command commands[] = {
      "MySQL/MariaDB: file:position like mysql-bin.000003:1234), then exits 0 once all of it is durable, at once\n"
      "when it already is. A position that does not parse exits 2 before anything connects.\n"
      "It first runs the checks of `logtap check` and stops (exit 2) before creating a publication or a slot or\n"
-     "writing anything when one finds an error; warnings are logged.\n",
+     "writing anything when one finds an error; warnings are logged.\n"
+     "A task without a checkpoint whose slot exists (not created by its state store) or whose tables' folders\n"
+     "hold files is refused (exit 1): its state store was lost. --start-over begins the task again on purpose:\n"
+     "the state store and the tables' folders are moved aside to _replaced-<time> folders, then a new full load.\n",
      run_replicate},
     {"merge", "write point-in-time snapshots of every table from the load and the changes",
      "usage: logtap merge --config task.json [--as-of TIME|POSITION] [--quiet]\n"
@@ -284,7 +287,9 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
 {
     struct lt_replicate_options opt = {.load = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10}};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--until") && i + 1 < argc) {
+        if (!strcmp(argv[i], "--start-over")) {
+            opt.start_over = true;
+        } else if (!strcmp(argv[i], "--until") && i + 1 < argc) {
             opt.until = argv[++i];
         } else if (!strncmp(argv[i], "--until=", 8)) {
             opt.until = argv[i] + 8;

@@ -265,6 +265,26 @@ static int run(struct lt_state *st, struct lt_error *err, const char *sql, const
     return LT_OK;
 }
 
+int lt_state_find_table(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = NULL;
+    int rc = LT_OK;
+    *id = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM tables WHERE schema_name = ? AND table_name = ?", -1, &s, NULL) !=
+        SQLITE_OK) {
+        rc = db_error(st, err, "prepare");
+    } else {
+        sqlite3_bind_text(s, 1, schema, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, table, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            *id = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err)
 {
     pthread_mutex_lock(&st->lock);

@@ -82,6 +82,9 @@ void lt_state_close(struct lt_state *st);
 
 int lt_state_schema_version(struct lt_state *st);
 
+/* The table row's id, 0 when the store does not know the table (nothing is created). */
+int lt_state_find_table(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err);
+
 /* Finds or creates the table row. */
 int lt_state_table_id(struct lt_state *st, const char *schema, const char *table, int64_t *id, struct lt_error *err);
 

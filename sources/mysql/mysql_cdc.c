@@ -236,13 +236,13 @@ static int purged_error(struct lt_source *s, struct lt_error *err, const char *m
         return lt_fail(err, LT_ERR_FATAL,
                        "mysql: the server cannot send the binlog after GTID position %s (checkpoint %s): %s; its binlog "
                        "no longer holds that position (purged, or a server that never had these transactions), so "
-                       "changes since the checkpoint are lost; run a new full load (remove the state file %s and run "
-                       "`logtap replicate` again), and keep binlogs longer (binlog_expire_logs_seconds)",
+                       "changes since the checkpoint are lost; start the task over with a new full load (`logtap "
+                       "replicate --start-over`; state store %s), and keep binlogs longer (binlog_expire_logs_seconds)",
                        s->gtid, cp, msg, s->cfg->state_path ? s->cfg->state_path : "");
     return lt_fail(err, LT_ERR_FATAL,
                    "mysql: the binlog from checkpoint %s is no longer on the server (%s): changes since "
-                   "the checkpoint are lost; run a new full load (remove the state file %s and run `logtap replicate` "
-                   "again), and keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)",
+                   "the checkpoint are lost; start the task over with a new full load (`logtap replicate --start-over`; "
+                   "state store %s), and keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)",
                    cp, msg, s->cfg->state_path ? s->cfg->state_path : "");
 }
 

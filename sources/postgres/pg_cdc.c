@@ -252,7 +252,7 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     if (!plugin[0])
         return lt_fail(err, LT_ERR_FATAL,
                        "replication slot \"%s\" does not exist (dropped?): changes since the checkpoint %s are lost; "
-                       "run a new full load (remove the state file %s and run `logtap replicate` again)",
+                       "start the task over with a new full load (`logtap replicate --start-over`; state store %s)",
                        s->cfg->source.slot, opt->checkpoint, s->cfg->state_path);
     if (strcmp(plugin, "pgoutput") != 0)
         return lt_fail(err, LT_ERR_CONFIG, "replication slot \"%s\" uses plugin \"%s\", not pgoutput",

@@ -1,0 +1,144 @@
+/* Starting a task over, only on purpose (see start_over.h). */
+#include "agent/start_over.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "agent/file_sink.h"
+#include "agent/log.h"
+#include "agent/path_escape.h"
+#include "state/state_store.h"
+
+/* "_replaced-YYYYMMDDTHHMMSSZ" for now, the same for every move of one run. */
+static const char *replaced_name(void)
+{
+    static char name[40];
+    if (!name[0]) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(name, sizeof name, "_replaced-%Y%m%dT%H%M%SZ", &tm);
+    }
+    return name;
+}
+
+/* Whether a folder holds a file (at any depth: CDC files may sit under date partitions). */
+static bool holds_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[4600];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) != 0)
+            continue;
+        found = S_ISDIR(sb.st_mode) ? holds_files(p) : true;
+    }
+    closedir(d);
+    return found;
+}
+
+/* Moves root/rel to root/_replaced-<time>/rel when it exists. */
+static int move_aside(const char *root, const char *rel, struct lt_error *err)
+{
+    char from[4600], to[4700], parent[4700];
+    snprintf(from, sizeof from, "%s/%s", root, rel);
+    struct stat sb;
+    if (stat(from, &sb) != 0)
+        return LT_OK;
+    snprintf(to, sizeof to, "%s/%s/%s", root, replaced_name(), rel);
+    snprintf(parent, sizeof parent, "%s", to);
+    char *slash = strrchr(parent, '/');
+    *slash = '\0';
+    if (lt_mkdir_p(parent, err))
+        return LT_ERR_RUNTIME;
+    if (rename(from, to) != 0)
+        return lt_fail_errno(err, errno, "cannot move %s aside to %s", from, to);
+    lt_log_info("moved %s aside to %s", from, to);
+    return lt_fsync_dir(parent, err);
+}
+
+int lt_start_over_state(const struct lt_task_config *cfg, struct lt_error *err)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char from[4200], to[4300];
+        snprintf(from, sizeof from, "%s%s", cfg->state_path, suffixes[i]);
+        struct stat sb;
+        if (stat(from, &sb) != 0)
+            continue;
+        snprintf(to, sizeof to, "%s.%s%s", cfg->state_path, replaced_name() + 1, suffixes[i]);
+        if (rename(from, to) != 0)
+            return lt_fail_errno(err, errno, "cannot move the state store %s aside", from);
+        if (i == 0)
+            lt_log_info("starting over: the state store %s is moved aside to %s", from, to);
+    }
+    return LT_OK;
+}
+
+int lt_start_over_check(const struct lt_task_config *cfg, const struct logtap_source_ops *source,
+                        struct lt_source *src, struct lt_state *state, bool start_over, struct lt_error *err)
+{
+    char created[8];
+    if (lt_state_get_meta(state, LT_META_SLOT_CREATED, created, sizeof created, err))
+        return LT_ERR_RUNTIME;
+    if (created[0] && !start_over)
+        return LT_OK; /* this store began the task: a first run that did not finish is simply done again */
+    struct lt_slot_status slot = {0};
+    struct lt_error ignored;
+    if (source->slot_status && source->slot_status(src, &slot, &ignored) != LT_OK)
+        slot.exists = false;
+    struct lt_table_refs refs;
+    if (source->selected_tables(src, &refs, err))
+        return LT_ERR_RUNTIME;
+    int with_files = 0, rc = LT_OK;
+    char first[600] = "";
+    for (int i = 0; !rc && i < refs.n; i++) {
+        char rel[2 * LT_PATH_COMPONENT_MAX + 2], dir[4600];
+        lt_path_table_dir(refs.t[i].schema, refs.t[i].table, rel, sizeof rel);
+        snprintf(dir, sizeof dir, "%s/%s", cfg->target.path, rel);
+        int64_t known = 0;
+        if (start_over) {
+            rc = move_aside(cfg->target.path, rel, err);
+            if (!rc)
+                rc = move_aside(cfg->merge.path, rel, err);
+        } else if (!(rc = lt_state_find_table(state, refs.t[i].schema, refs.t[i].table, &known, err)) && !known &&
+                   holds_files(dir) && with_files++ == 0) {
+            /* files of a table this store does not know (its own, from an earlier load, it replaces) */
+            snprintf(first, sizeof first, "%s", dir);
+        }
+    }
+    lt_table_refs_free(&refs);
+    if (rc || start_over)
+        return rc;
+    if (!slot.exists && !with_files)
+        return LT_OK;
+    char what[900];
+    if (slot.exists && with_files)
+        snprintf(what, sizeof what, "its replication slot %s exists (this state store did not create it) and %d of "
+                 "its tables' folders hold files (%s%s)", cfg->source.slot, with_files, first,
+                 with_files > 1 ? ", ..." : "");
+    else if (slot.exists)
+        snprintf(what, sizeof what, "its replication slot %s exists and this state store did not create it",
+                 cfg->source.slot);
+    else
+        snprintf(what, sizeof what, "%d of its tables' folders hold files (%s%s)", with_files, first,
+                 with_files > 1 ? ", ..." : "");
+    return lt_fail(err, LT_ERR_RUNTIME,
+                   "task \"%s\" has no checkpoint in its state store %s, but %s: the task ran before, and its state "
+                   "store was lost, emptied or replaced. Starting from scratch would drop the slot and leave old "
+                   "files beside the new load. Restore the state store, or run `logtap replicate --start-over` to "
+                   "start the task over on purpose (a new full load; the old files and the state store are moved "
+                   "aside to %s folders, not deleted)",
+                   cfg->task, cfg->state_path, what, replaced_name());
+}
