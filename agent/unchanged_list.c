@@ -5,7 +5,7 @@
 
 static bool needs_quotes(const char *name)
 {
-    return name[0] == '\0' || name[0] == '"' || strpbrk(name, ",\"") != NULL;
+    return name[0] == '\0' || name[0] == '"' || strchr(name, ',') != NULL;
 }
 
 size_t lt_unchanged_item(char *out, const char *name, bool first)

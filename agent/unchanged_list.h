@@ -1,6 +1,6 @@
 /* The `_logtap_unchanged` column: the names of a change's columns whose value the source did not send (unchanged
- * TOAST values, columns outside a key tuple), comma-separated. A name holding a comma or a double quote, or
- * starting with a double quote (or empty), is written in double quotes with its quotes doubled (as RFC 4180 quotes a field),
+ * TOAST values, columns outside a key tuple), comma-separated. A name holding a comma, starting with a double
+ * quote, or empty is written in double quotes with its quotes doubled (as RFC 4180 quotes a field),
  * so every list reads back to exactly its names; ordinary names are written as they are. */
 #ifndef LOGTAP_UNCHANGED_LIST_H
 #define LOGTAP_UNCHANGED_LIST_H

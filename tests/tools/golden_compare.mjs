@@ -105,6 +105,30 @@ for (const c of catalog) if (c.schema === c.root_schema && c.table === c.root_ta
 const folderOf = new Map(); // escaped "schema/table" -> root entry
 for (const c of roots.values()) folderOf.set(`${escapeComponent(c.schema)}/${escapeComponent(c.table)}`, c);
 
+// The names of a _logtap_unchanged list: comma-separated, a name holding a comma, starting with a quote, or empty
+// in double quotes with its quotes doubled (README, "Change data capture").
+function unchangedNames(list) {
+  const names = [];
+  let i = 0;
+  while (i < list.length) {
+    let name = '';
+    if (list[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= list.length) throw new Error(`unterminated quote in _logtap_unchanged [${list}]`);
+        if (list[i] === '"' && list[i + 1] === '"') { name += '"'; i += 2; continue; }
+        if (list[i] === '"') { i++; break; }
+        name += list[i++];
+      }
+    } else {
+      while (i < list.length && list[i] !== ',') name += list[i++];
+    }
+    names.push(name);
+    if (list[i] === ',') i++;
+  }
+  return names;
+}
+
 const records = []; // {schema, table, op, vals: Map name -> {v, isNull}, unchanged: Set, pos, file, used}
 const CDC_FILE = /^\d{8}-\d{9}\.csv$/;
 function listCdcFiles(dir) {
@@ -144,7 +168,7 @@ for (const s of fs.readdirSync(lakeDir, { withFileTypes: true })) {
         const un = r[header.length - 1];
         records.push({
           schema: root.schema, table: root.table, op: r[0].v, vals, pos: r[header.length - 2].v,
-          unchanged: new Set(un.v === '' ? [] : un.v.split(',')), unchangedNull: !un.q && un.v === NULL_VALUE,
+          unchanged: new Set(unchangedNames(un.v)), unchangedNull: !un.q && un.v === NULL_VALUE,
           where: `${rel} row ${ri + 2}`, used: false,
         });
       }
