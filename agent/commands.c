@@ -475,11 +475,15 @@ static int status_row(void *arg, const struct lt_table_status *t)
         cJSON_AddStringToObject(o, "capture", t->capture[0] ? t->capture : "all");
         if (t->reload_requested)
             cJSON_AddBoolToObject(o, "reload_requested", true);
+        if (strcmp(t->state, "loaded") != 0)
+            cJSON_AddStringToObject(o, "merge_skipped", lt_merge_skip_reason(t->state));
         cJSON_AddItemToArray(c->tables, o);
         return 0;
     }
-    char name[520];
-    snprintf(name, sizeof name, "%s.%s", t->schema_name, t->table_name);
+    /* names and messages come from the source: control characters are escaped, one table per line */
+    char raw[520], name[2100], note[2100];
+    snprintf(raw, sizeof raw, "%s.%s", t->schema_name, t->table_name);
+    lt_escape_controls(raw, name, sizeof name);
     printf("%-40s %-8s %14lld %10lld %10lld %10lld %6lld %14lld\n", name, t->state, (long long)t->full_load_rows,
            (long long)t->inserts, (long long)t->updates, (long long)t->deletes, (long long)t->files,
            (long long)t->bytes);
@@ -487,8 +491,12 @@ static int status_row(void *arg, const struct lt_table_status *t)
         printf("    captured for INSERT and TRUNCATE only (no key or replica identity; source.tables_without_key)\n");
     if (t->reload_requested)
         printf("    reload requested\n");
-    if (*t->last_error)
-        printf("    %s: %s\n", !strcmp(t->state, "failed") ? "error" : "note", t->last_error);
+    if (strcmp(t->state, "loaded") != 0)
+        printf("    merge skips it: %s\n", lt_merge_skip_reason(t->state));
+    if (*t->last_error) {
+        lt_escape_controls(t->last_error, note, sizeof note);
+        printf("    %s: %s\n", !strcmp(t->state, "failed") ? "error" : "note", note);
+    }
     return 0;
 }
 

@@ -352,6 +352,13 @@ static void remove_stale_folders(const char *dir)
     closedir(d);
 }
 
+const char *lt_merge_skip_reason(const char *state)
+{
+    return !strcmp(state, "cdc")       ? "followed without a full load (migration_type cdc)"
+           : !strcmp(state, "dropped") ? "dropped at the source (or no longer selected)"
+                                       : "its load is not complete";
+}
+
 /* When a table's load was taken: the task's full-load snapshot time, or for a table that joined later (its load
  * at another position) the time its load started, "YYYY-MM-DDTHH:MM:SS.fffZ" in the state store. */
 static int64_t table_load_time_us(struct lt_state *st, const struct lt_table_status *t, struct lt_error *err)
@@ -381,9 +388,7 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     *wrote = false;
     /* only a table whose load is complete has a base; its changes count after its load's position */
     if (strcmp(t->state, "loaded") != 0) {
-        const char *why = !strcmp(t->state, "cdc")       ? "followed without a full load (migration_type cdc)"
-                          : !strcmp(t->state, "dropped") ? "dropped at the source (or no longer selected)"
-                                                         : "its load is not complete";
+        const char *why = lt_merge_skip_reason(t->state);
         lt_log_info("%s.%s: no snapshot: %s (state %s)", t->schema_name, t->table_name, why, t->state);
         printf("%s.%s: skipped, %s (state %s)\n", t->schema_name, t->table_name, why, t->state);
         return LT_OK;

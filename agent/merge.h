@@ -13,4 +13,7 @@ struct lt_merge_options {
 
 int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options *opt, struct lt_error *err);
 
+/* Why the merge builds no snapshot of a table in a state other than "loaded" (for its output and for status). */
+const char *lt_merge_skip_reason(const char *state);
+
 #endif

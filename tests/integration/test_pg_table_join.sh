@@ -167,5 +167,7 @@ echo "$out" | grep -q "^public.d .*skipped: dropped at the source" && ok "valida
   || fail "validate: $out"
 run_logtap status --config task.json --json
 echo "$out" | grep -q '"table":"d","state":"dropped"' && ok "status shows d dropped" || fail "status: $out"
+echo "$out" | grep -q '"table":"d","state":"dropped"[^}]*"merge_skipped":"dropped at the source' \
+  && ok "status says the merge skips d and why" || fail "status merge_skipped: $out"
 sql $db "SELECT pg_drop_replication_slot('logtap_join')" >/dev/null
 finish
