@@ -19,6 +19,7 @@
 
 #include "agent/check.h"
 #include "agent/cli_position.h"
+#include "agent/date_partition.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
@@ -29,6 +30,7 @@
 #include "agent/start_over.h"
 #include "agent/table_join.h"
 #include "agent/target.h"
+#include "agent/target_root.h"
 #include "state/state_store.h"
 
 /* Whether the stream writes a table's changes: after the position of its load, or not at all while it waits to
@@ -40,11 +42,13 @@ struct cdc_table {
     int64_t table_id;
     enum follow_mode follow;
     char load_pos[LT_POS_MAX + 1];              /* changes at or before it are in the table's load ("" none) */
-    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
+    char table_dir[LT_TABLE_DIR_MAX];
     struct lt_table_schema *schema;             /* the open file's schema */
     char *schema_json;
     struct lt_file_sink *sink;
     int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
+    char partition[32];                         /* the open file's date partition folder ("" without) */
+    int64_t partition_checked_us;               /* the last commit time found to be in that partition */
     struct lt_table_delta delta;
 };
 
@@ -89,7 +93,9 @@ static int64_t parse_name_ms(const char *path)
     return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
-static void format_name(const struct cdc_run *run, int64_t ms, char *out, size_t n)
+/* A CDC file's name from the wall-clock time (in the partition zone, UTC by default) it is named after, in its
+ * partition folder when there is one. */
+static void format_name(const struct cdc_run *run, int64_t ms, const char *partition, char *out, size_t n)
 {
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
@@ -97,10 +103,24 @@ static void format_name(const struct cdc_run *run, int64_t ms, char *out, size_t
     char base[64];
     snprintf(base, sizeof base, "%04d%02d%02d-%02d%02d%02d%03d.%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), run->target->extension);
-    if (run->cfg->target.date_partition_enabled)
-        snprintf(out, n, "%04d/%02d/%02d/%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, base);
+    if (partition[0])
+        snprintf(out, n, "%s/%s", partition, base);
     else
         snprintf(out, n, "%s", base);
+}
+
+/* The date partition folder of a commit time ("" when partitions are off). */
+static int partition_of(const struct cdc_run *run, int64_t commit_ts_us, char out[32], struct lt_error *err)
+{
+    const struct lt_target_config *t = &run->cfg->target;
+    out[0] = '\0';
+    if (!t->date_partition_enabled)
+        return LT_OK;
+    int64_t wall;
+    if (lt_zone_wall_ms(lt_date_partition_zone(t), commit_ts_us / 1000, &wall, err))
+        return LT_ERR_RUNTIME;
+    lt_date_partition_folder(t->date_partition_sequence, t->date_partition_delimiter, wall, out, 32);
+    return LT_OK;
 }
 
 static int remember_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err);
@@ -156,7 +176,7 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
         return NULL;
     }
     const struct lt_table_schema *s = ev->schema;
-    lt_path_table_dir(s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
+    lt_target_table_dir(&run->cfg->target, s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
@@ -181,7 +201,9 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
                            int64_t commit_ts_us, struct lt_error *err)
 {
     if (!t->schema || !lt_schema_equal(t->schema, schema)) {
-        struct lt_file_columns extra = {.op = true, .ts_column = run->cfg->target.timestamp_column, .unchanged = true};
+        struct lt_file_columns extra = {.op = run->cfg->target.cdc_op_column,
+                                        .ts_column = run->cfg->target.timestamp_column, .unchanged = true,
+                                        .cdc_ops = lt_cdc_ops_letters(run->cfg->target.cdc_ops)};
         if (lt_file_columns_check(schema, &extra, NULL, err))
             return err->code;
         struct lt_table_schema *copy = lt_schema_copy(schema);
@@ -207,19 +229,26 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
         struct lt_sink_options so = {
             .target = run->target, .cfg = &run->cfg->target, .root = run->cfg->target.path,
             .table_dir = t->table_dir,
-            .layout = {.schema = t->schema, .with_op = true, .ts_column = run->cfg->target.timestamp_column,
+            .layout = {.schema = t->schema, .with_op = run->cfg->target.cdc_op_column,
+                       .ts_column = run->cfg->target.timestamp_column,
                        .with_unchanged = true},
             .on_file = remember_file, .ctx = run,
         };
         if (lt_sink_open(&t->sink, &so, err))
             return LT_ERR_RUNTIME;
     }
-    int64_t ms = commit_ts_us / 1000;
+    /* named after the wall-clock time of its first change in the partition zone (DMS names CDC files in
+     * DatePartitionTimezone too), kept strictly increasing: names never repeat, even when DST sets clocks back */
+    int64_t ms;
+    if (lt_zone_wall_ms(lt_date_partition_zone(&run->cfg->target), commit_ts_us / 1000, &ms, err) ||
+        partition_of(run, commit_ts_us, t->partition, err))
+        return LT_ERR_RUNTIME;
+    t->partition_checked_us = commit_ts_us;
     if (ms <= t->last_name_ms)
         ms = t->last_name_ms + 1;
     t->last_name_ms = ms;
     char name[256];
-    format_name(run, ms, name, sizeof name);
+    format_name(run, ms, t->partition, name, sizeof name);
     return lt_sink_begin_file(t->sink, name, err);
 }
 
@@ -348,6 +377,25 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
+    /* CdcInsertsOnly / CdcInsertsAndUpdates: the other changes are dropped here, after the checks above, so the
+     * checkpoint moves past them as past any change the files do not hold */
+    struct lt_row filtered;
+    const struct lt_row *row = &ev->row;
+    if (run->cfg->target.cdc_ops != LT_CDC_ALL) {
+        char op = ev->row.op;
+        if (ev->from_update) { /* an UPDATE written as D of the old row and I of the new one */
+            if (op == 'D')
+                return LT_OK;
+            op = 'U';
+        }
+        if (op == 'D' || (op == 'U' && run->cfg->target.cdc_ops == LT_CDC_INSERTS_ONLY))
+            return LT_OK;
+        if (op != ev->row.op) {
+            filtered = ev->row;
+            filtered.op = op;
+            row = &filtered;
+        }
+    }
     /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
      * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
     bool changed = t->schema && !lt_schema_equal(t->schema, ev->schema);
@@ -357,12 +405,22 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             return LT_ERR_RUNTIME;
         t->delta.ddls++;
     }
-    if (!t->sink || !lt_sink_is_open(t->sink) || changed)
-        if (open_table_file(run, t, ev->schema, ev->row.commit_ts_us, err))
+    /* a file never spans two date partitions: a change of another one closes it (checked once per commit time) */
+    if (!changed && run->cfg->target.date_partition_enabled && t->sink && lt_sink_is_open(t->sink) &&
+        row->commit_ts_us != t->partition_checked_us) {
+        char part[32];
+        if (partition_of(run, row->commit_ts_us, part, err))
             return LT_ERR_RUNTIME;
-    if (lt_sink_write_row(t->sink, &ev->row, err))
+        t->partition_checked_us = row->commit_ts_us;
+        if (strcmp(part, t->partition) != 0 && lt_sink_close_file(t->sink, err))
+            return LT_ERR_RUNTIME;
+    }
+    if (!t->sink || !lt_sink_is_open(t->sink) || changed)
+        if (open_table_file(run, t, ev->schema, row->commit_ts_us, err))
+            return LT_ERR_RUNTIME;
+    if (lt_sink_write_row(t->sink, row, err))
         return LT_ERR_RUNTIME;
-    switch (ev->row.op) {
+    switch (row->op) {
     case 'I': t->delta.inserts++; break;
     case 'U': t->delta.updates++; break;
     case 'D': t->delta.deletes++; break;
@@ -619,6 +677,9 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return rc;
     if (cfg->migration_type == LT_MIGRATE_FULL_LOAD)
         return lt_run_full_load(cfg, &opt->load, err);
+    /* the partition zone is set for the process now, before any thread starts */
+    if (lt_zone_activate(lt_date_partition_zone(&cfg->target), err))
+        return err->code;
     struct cdc_run run;
     memset(&run, 0, sizeof run);
     run.cfg = cfg;

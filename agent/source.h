@@ -100,6 +100,8 @@ struct lt_change_event {
     struct lt_row row;                    /* ROW, TRUNCATE (pos, commit time) */
     char checkpoint[LT_CHECKPOINT_MAX];   /* COMMIT, IDLE */
     bool in_transaction;                  /* a transaction is open (its rows are not complete yet) */
+    bool from_update;                     /* ROW: the D or the I of an UPDATE written as D of the old row then I
+                                           * of the new one (a key change, or a table without a key) */
 };
 
 /* Where the stream starts and (optionally) stops. */

@@ -11,6 +11,7 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/target_root.h"
 #include "state/state_store.h"
 
 /* "_replaced-YYYYMMDDTHHMMSSZ" for now, the same for every move of one run. */
@@ -104,14 +105,15 @@ int lt_start_over_check(const struct lt_task_config *cfg, const struct logtap_so
     int with_files = 0, rc = LT_OK;
     char first[600] = "";
     for (int i = 0; !rc && i < refs.n; i++) {
-        char rel[2 * LT_PATH_COMPONENT_MAX + 2], dir[4600];
-        lt_path_table_dir(refs.t[i].schema, refs.t[i].table, rel, sizeof rel);
+        char rel[LT_TABLE_DIR_MAX], snap_rel[2 * LT_PATH_COMPONENT_MAX + 2], dir[4600];
+        lt_target_table_dir(&cfg->target, refs.t[i].schema, refs.t[i].table, rel, sizeof rel);
+        lt_path_table_dir(refs.t[i].schema, refs.t[i].table, snap_rel, sizeof snap_rel);
         snprintf(dir, sizeof dir, "%s/%s", cfg->target.path, rel);
         int64_t known = 0;
         if (start_over) {
             rc = move_aside(cfg->target.path, rel, err);
             if (!rc)
-                rc = move_aside(cfg->merge.path, rel, err);
+                rc = move_aside(cfg->merge.path, snap_rel, err);
         } else if (!(rc = lt_state_find_table(state, refs.t[i].schema, refs.t[i].table, &known, err)) && !known &&
                    holds_files(dir) && with_files++ == 0) {
             /* files of a table this store does not know (its own, from an earlier load, it replaces) */

@@ -432,6 +432,7 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
     default:
         if (!has_key(schema) || key_changed(schema, s->before, s->after)) {
             fill_row(s, 'D', s->before, ev);
+            ev->from_update = true;
             s->pending_insert = true;
         } else {
             fill_row(s, 'U', s->after, ev);
@@ -721,6 +722,7 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     while (s->pending_insert) {
         s->pending_insert = false;
         fill_row(s, 'I', s->after, ev);
+        ev->from_update = true;
         if (!already_given(s, ev))
             return LT_OK;
         memset(ev, 0, sizeof *ev);

@@ -458,6 +458,7 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
     case LT_PGO_UPDATE:
         if (has_old && (!has_key(r->schema) || key_changed(r->schema, s->vals_old, s->vals_new))) {
             fill_row_event(s, r, 'D', s->vals_old, ev);
+            ev->from_update = true;
             s->pending_kind = PENDING_INSERT_AFTER_DELETE;
             s->pending_rel = r;
             /* the new tuple's unchanged TOAST values cannot be restored across a key change */
@@ -558,6 +559,7 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     if (s->pending_kind == PENDING_INSERT_AFTER_DELETE) {
         s->pending_kind = PENDING_NONE;
         fill_row_event(s, s->pending_rel, 'I', s->vals_new, ev);
+        ev->from_update = true;
         return LT_OK;
     }
     if (s->pending_kind == PENDING_TRUNCATE && next_truncate(s, ev))

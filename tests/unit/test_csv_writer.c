@@ -657,6 +657,28 @@ static void test_null_text_distinguishable(void)
     lt_schema_free(s);
 }
 
+/* UseCsvNoSupValue + CsvNoSupValue: an unchanged column holds the no-sup value unquoted; text equal to it is
+ * quoted (so it reads as text), as is text equal to the null value; NULL stays CsvNullValue; a number column whose
+ * digits could equal the no-sup value is quoted too. */
+static void test_nosup_value(void)
+{
+    static const char *const names[] = {"id", "body", "note"};
+    struct lt_table_schema *s = schema_of(3, names);
+    s->cols[0].type = LT_TYPE_INT32;
+    struct lt_target_config cfg = config(",", "\n", "NULL", false);
+    cfg.csv_nosup_value = "-";
+    struct lt_file_layout layout = {s, true, NULL, true};
+    struct lt_value v[3] = {present("1"), unchanged_value, present("-")};
+    struct lt_value v2[3] = {present("2"), null_value, present("NULL")};
+    struct lt_row rows[2] = {make_row('U', 0, "P1", v, 3), make_row('I', 0, "P2", v2, 3)};
+    EXPECT_FILE("nosup.csv", &cfg, &layout, rows, 2, "U,1,-,\"-\",P1,body\nI,2,NULL,\"NULL\",P2,\"\"\n");
+    cfg.csv_nosup_value = "7";
+    struct lt_value v3[3] = {present("7"), unchanged_value, present("x")};
+    struct lt_row r3 = make_row('U', 0, "P3", v3, 3);
+    EXPECT_FILE("nosup_digit.csv", &cfg, &layout, &r3, 1, "U,\"7\",7,x,P3,body\n");
+    lt_schema_free(s);
+}
+
 int main(void)
 {
     tmpdir = unit_tmpdir("csv_writer");
@@ -666,6 +688,7 @@ int main(void)
     RUN(test_custom_delimiters);
     RUN(test_empty_null_value);
     RUN(test_header_and_layout);
+    RUN(test_nosup_value);
     RUN(test_many_unchanged_columns);
     RUN(test_wrong_value_count);
     RUN(test_size_and_large_values);
