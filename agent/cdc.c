@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "agent/check.h"
@@ -49,6 +50,7 @@ struct cdc_table {
     int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
     char partition[32];                         /* the open file's date partition folder ("" without) */
     int64_t partition_checked_us;               /* the last commit time found to be in that partition */
+    uint64_t last_write;                        /* when its file was last written (the run's row count) */
     struct lt_table_delta delta;
 };
 
@@ -72,6 +74,7 @@ struct cdc_run {
     int64_t last_commit_ts_us;
     char checkpoint[LT_CHECKPOINT_MAX];
     int64_t rows_since_log;
+    uint64_t rows_written;      /* rows written by this run, a clock for the least recently written file */
     struct lt_joins *joins;     /* tables joining the running task */
     bool stream_error_recorded; /* the state store holds a failure of this run; the next flush clears it */
     int64_t last_tick_us;
@@ -196,6 +199,39 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
     return t;
 }
 
+/* At most this many CDC files are open at once (each holds a descriptor and a write buffer): a batch touching
+ * more tables than that closes the least recently written one early. Its file is durable at once and recorded with
+ * the batch; the table's next rows start a new file. Names stay deterministic: after a crash the same changes from
+ * the same checkpoint open and close the same files in the same order. */
+static int open_files_limit(void)
+{
+    static int limit;
+    if (!limit) {
+        struct rlimit rl;
+        long fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 1024;
+        long n = (fds - 64) / 2; /* the rest for connections, the state store, a joining table's load */
+        limit = n < 8 ? 8 : n > 256 ? 256 : (int)n;
+    }
+    return limit;
+}
+
+static int make_room_for_a_file(struct cdc_run *run, struct lt_error *err)
+{
+    int open = 0;
+    struct cdc_table *oldest = NULL;
+    for (struct cdc_table *t = run->tables; t; t = t->next) {
+        if (!t->sink || !lt_sink_is_open(t->sink))
+            continue;
+        open++;
+        if (!oldest || t->last_write < oldest->last_write)
+            oldest = t;
+    }
+    if (open < open_files_limit() || !oldest)
+        return LT_OK;
+    return lt_sink_close_file(oldest->sink, err) ? lt_error_prefix(err, "closing %s early: ", oldest->table_dir)
+                                                 : LT_OK;
+}
+
 /* Opens the table's next CDC file for a row with this schema. */
 static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struct lt_table_schema *schema,
                            int64_t commit_ts_us, struct lt_error *err)
@@ -237,6 +273,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
         if (lt_sink_open(&t->sink, &so, err))
             return LT_ERR_RUNTIME;
     }
+    if (make_room_for_a_file(run, err))
+        return LT_ERR_RUNTIME;
     /* named after the wall-clock time of its first change in the partition zone (DMS names CDC files in
      * DatePartitionTimezone too), kept strictly increasing: names never repeat, even when DST sets clocks back */
     int64_t ms;
@@ -420,6 +458,7 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             return LT_ERR_RUNTIME;
     if (lt_sink_write_row(t->sink, row, err))
         return LT_ERR_RUNTIME;
+    t->last_write = ++run->rows_written;
     switch (row->op) {
     case 'I': t->delta.inserts++; break;
     case 'U': t->delta.updates++; break;
