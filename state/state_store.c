@@ -515,7 +515,11 @@ int lt_state_last_cdc_file(struct lt_state *st, int64_t table_id, char *out, siz
     sqlite3_stmt *s;
     int rc = LT_OK;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(st->db, "SELECT path FROM files WHERE table_id = ? AND kind = 'cdc' ORDER BY path DESC LIMIT 1",
+    /* the newest name, whatever folder it is in (date partitions such as DD/MM/YYYY do not sort by time): the
+     * file name after the last '/' (rtrim of every character but '/' leaves the folder part) */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT path FROM files WHERE table_id = ? AND kind = 'cdc' "
+                           "ORDER BY substr(path, length(rtrim(path, replace(path, '/', ''))) + 1) DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = db_error(st, err, "prepare");
     } else {

@@ -383,6 +383,16 @@ static void test_manifest(void)
     CHECK_STR(last, "s/a/20240131-120000000.csv");
     CHECK_INT(lt_state_last_cdc_file(st, t2, last, sizeof last, &err), LT_OK);
     CHECK_STR(last, "");
+    /* The newest CDC file is the newest name, whatever its date partition folder (DDMMYYYY folders do not sort). */
+    int64_t t3;
+    CHECK_INT(lt_state_table_id(st, "s", "c", &t3, &err), LT_OK);
+    struct lt_manifest_file p1 = load_file(t3, "dms/s/c/01_02_2024/20240201-000001000.csv", 1, 10);
+    struct lt_manifest_file p2 = load_file(t3, "dms/s/c/31_01_2024/20240131-235959000.csv", 1, 10);
+    p1.kind = p2.kind = LT_FILE_CDC;
+    CHECK_INT(lt_state_add_file(st, &p2, &err), LT_OK);
+    CHECK_INT(lt_state_add_file(st, &p1, &err), LT_OK);
+    CHECK_INT(lt_state_last_cdc_file(st, t3, last, sizeof last, &err), LT_OK);
+    CHECK_STR(last, "dms/s/c/01_02_2024/20240201-000001000.csv");
 
     /* Restarting t1's load drops its load files, keeps its CDC files and the other table's files. */
     CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
