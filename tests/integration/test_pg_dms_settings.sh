@@ -39,7 +39,9 @@ task ins '"CdcInsertsOnly": "Y", "IncludeOpForFullLoad": "n", "TimestampColumnNa
 task upd '"CdcInsertsAndUpdates": true, "UseCsvNoSupValue": true, "CsvNoSupValue": "NOSUP"'
 task all '"UseCsvNoSupValue": "true", "CsvNoSupValue": "NOSUP", "IncludeOpForFullLoad": true, "DatePartitionEnabled": "y",
   "DatePartitionSequence": "DDMMYYYY", "DatePartitionDelimiter": "UNDERSCORE", "BucketFolder": "dms", "TimestampColumnName": "ts"'
-for t in ins upd all; do
+task pq '"DataFormat": "parquet", "CdcInsertsOnly": true, "DatePartitionEnabled": true, "TimestampColumnName": "ts",
+  "DatePartitionTimezone": "America/New_York"'
+for t in ins upd all pq; do
   run_logtap replicate --config $t.json --until now
   expect_eq "$rc" 0 "$t: full load and CDC start"
   [ "$rc" -eq 0 ] || echo "$out"
@@ -52,7 +54,7 @@ UPDATE t SET id = 30, v = 'moved' WHERE id = 3;  -- a key change: D of 3 then I 
 INSERT INTO t VALUES (8, 'NOSUP', 'text equal to the no-sup value');
 SQL
 before_until=$(sql $db "SELECT pg_current_wal_insert_lsn()")
-for t in ins upd all; do
+for t in ins upd all pq; do
   run_logtap replicate --config $t.json --until now
   expect_eq "$rc" 0 "$t: changes streamed"
   [ "$rc" -eq 0 ] || echo "$out"
@@ -115,10 +117,20 @@ if have_duckdb; then
   expect_eq "$got" "U1:NOSUP U30:NOSUP" "DuckDB reads the no-sup value as text"
   got=$(duckdb "SELECT count(*), count(DISTINCT id) FROM read_csv('lake-all/dms/public/t/*/*.csv', header=true, nullstr='NULL', allow_quoted_nulls=false)")
   expect_eq "$got" "$(printf '7\t7')" "DuckDB reads the DDMMYYYY partition's file"
+  # Parquet, CdcInsertsOnly without IncludeOpForFullLoad: no Op column; YYYYMMDD/SLASH in America/New_York
+  f=$(find lake-pq/public/t -name '2*.parquet')
+  expect_eq "$(echo "$f" | grep -c .)" 1 "pq: one CDC file"
+  got=$(duckdb "SELECT string_agg(column_name, ',') FROM (DESCRIBE SELECT * FROM read_parquet('$f'))")
+  expect_eq "$got" "ts,id,v,big,_logtap_pos,_logtap_unchanged" "pq: the CDC Parquet file has no Op column"
+  got=$(duckdb "SELECT string_agg(CAST(id AS VARCHAR), ' ' ORDER BY _logtap_pos) FROM read_parquet('$f')")
+  expect_eq "$got" "6 7 8" "pq: DuckDB reads only the inserts"
+  ts=$(duckdb "SELECT ts FROM read_parquet('$f') ORDER BY _logtap_pos LIMIT 1")
+  want=$(sql $db "SELECT to_char(('$ts'::timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'America/New_York', 'YYYY/MM/DD/YYYYMMDD-HH24MISSMS')")
+  expect_eq "$f" "lake-pq/public/t/$want.parquet" "pq: folder (YYYYMMDD, SLASH) and name in New York time"
 else
   echo "skip: DuckDB checks (cd tests/tools && npm install)"
 fi
-for t in ins upd all; do sql $db "SELECT pg_drop_replication_slot('logtap_$t')" >/dev/null; done
+for t in ins upd all pq; do sql $db "SELECT pg_drop_replication_slot('logtap_$t')" >/dev/null; done
 
 # --- refused settings exit 2 naming the setting; a misspelt one names the closest
 refuse() { # refuse 'SETTINGS' WHAT
