@@ -32,6 +32,7 @@
 #include "agent/table_join.h"
 #include "agent/target.h"
 #include "agent/target_root.h"
+#include "agent/txn_stream.h"
 #include "state/state_store.h"
 
 /* Whether the stream writes a table's changes: after the position of its load, or not at all while it waits to
@@ -76,6 +77,7 @@ struct cdc_run {
     int64_t rows_since_log;
     uint64_t rows_written;      /* rows written by this run, a clock for the least recently written file */
     struct lt_joins *joins;     /* tables joining the running task */
+    struct lt_txn_stream *txn;  /* PreserveTransactions: the transaction-ordered files, else NULL */
     bool stream_error_recorded; /* the state store holds a failure of this run; the next flush clears it */
     int64_t last_tick_us;
 };
@@ -348,6 +350,9 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
     for (struct cdc_table *t = run->tables; t; t = t->next)
         if (t->sink && lt_sink_close_file(t->sink, err))
             return lt_error_prefix(err, "closing %s: ", t->table_dir);
+    const char *txn_file = NULL;
+    if (run->txn && lt_txn_stream_close(run->txn, &txn_file, err))
+        return LT_ERR_RUNTIME;
     struct lt_table_delta deltas[256];
     int ndeltas = 0;
     int rc = LT_OK;
@@ -365,11 +370,14 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         .files = run->files, .nfiles = run->nfiles, .stats = d, .nstats = ndeltas, .events = run->events,
         .nevents = run->nevents, .checkpoint = checkpoint, .checkpoint_time_us = lt_now_us(),
         .last_commit_ts_us = run->last_commit_ts_us,
+        .meta_key = txn_file ? LT_META_TXN_LAST_FILE : NULL, .meta_value = txn_file,
     };
     rc = lt_state_commit_cdc_batch(run->state, &batch, err);
     free(dyn);
     if (rc)
         return lt_error_prefix(err, "recording the checkpoint: ");
+    if (run->txn)
+        lt_txn_stream_committed(run->txn);
     if (run->nfiles)
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
     snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
@@ -458,6 +466,12 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             return LT_ERR_RUNTIME;
     if (lt_sink_write_row(t->sink, row, err))
         return LT_ERR_RUNTIME;
+    if (run->txn) {
+        struct lt_row trow = *row;
+        trow.schema = ev->schema;
+        if (lt_txn_stream_write(run->txn, &trow, err))
+            return LT_ERR_RUNTIME;
+    }
     t->last_write = ++run->rows_written;
     switch (row->op) {
     case 'I': t->delta.inserts++; break;
@@ -487,6 +501,8 @@ static void drop_batch(struct cdc_run *run)
     for (struct cdc_table *t = run->tables; t; t = t->next)
         if (t->sink)
             lt_sink_abort(t->sink);
+    if (run->txn)
+        lt_txn_stream_abort(run->txn);
     clear_batch(run);
 }
 
@@ -573,6 +589,7 @@ static void free_run(struct cdc_run *run)
 {
     clear_batch(run);
     free_tables(run);
+    lt_txn_stream_free(run->txn);
     free(run->files);
     free(run->file_paths);
     free(run->events);
@@ -750,8 +767,11 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         rc = lt_fail(err, LT_ERR_RUNTIME,
                      "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
                      cfg->task, retired);
+    if (!rc)
+        rc = lt_txn_stream_open(&run.txn, &cfg->target, run.state, err);
     bool first_run = !rc && !run.checkpoint[0];
     if (!rc && until_durable(&run, until, err)) {
+        lt_txn_stream_free(run.txn);
         lt_state_close(run.state);
         return LT_OK;
     }

@@ -446,6 +446,15 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
             return lt_error_prefix(err, "config: %s: ", field);
         free(t->bucket_folder);
         t->bucket_folder = *v->valuestring ? lt_bucket_folder_normalize(v->valuestring) : NULL;
+    } else if (IS("PreserveTransactions")) {
+        return get_dms_bool(v, field, &t->preserve_transactions, err);
+    } else if (IS("CdcPath")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty folder name");
+        if ((rc = lt_bucket_folder_check(v->valuestring, err)))
+            return lt_error_prefix(err, "config: %s: ", field);
+        free(t->cdc_path);
+        t->cdc_path = lt_bucket_folder_normalize(v->valuestring);
     } else if (IS("UseTaskStartTimeForFullLoadTimestamp")) {
         if ((rc = get_dms_bool(v, field, &t->use_task_start_time_set_false, err)))
             return rc;
@@ -530,6 +539,16 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
         free(t->csv_nosup_value);
         t->csv_nosup_value = NULL;
     }
+    /* DMS: PreserveTransactions writes under CdcPath, and neither goes with DatePartitionEnabled or AddColumnName */
+    if (t->preserve_transactions && !t->cdc_path)
+        return field_error(err, "target.PreserveTransactions", "needs target.CdcPath, the folder of the transaction files");
+    if (t->cdc_path && !t->preserve_transactions)
+        return field_error(err, "target.CdcPath", "is where PreserveTransactions writes: set PreserveTransactions true");
+    if (t->preserve_transactions && t->date_partition_enabled)
+        return field_error(err, "target.PreserveTransactions",
+                           "cannot be used with DatePartitionEnabled (DMS refuses it too)");
+    if (t->preserve_transactions && t->add_column_name)
+        return field_error(err, "target.PreserveTransactions", "cannot be used with AddColumnName (DMS refuses it too)");
     if (t->use_task_start_time_set_false && t->timestamp_column)
         return field_error(err, "target.UseTaskStartTimeForFullLoadTimestamp",
                            "false is not supported with TimestampColumnName: logtap's full-load rows carry the time "
@@ -828,6 +847,7 @@ void lt_config_free(struct lt_task_config *cfg)
     free(t->csv_nosup_value);
     free(t->date_partition_timezone);
     free(t->bucket_folder);
+    free(t->cdc_path);
     for (int i = 0; cfg->rules && i < cfg->nrules; i++) {
         free(cfg->rules[i].schema_pattern);
         free(cfg->rules[i].table_pattern);

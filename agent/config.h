@@ -72,6 +72,8 @@ struct lt_target_config {
                                    * it only when UseCsvNoSupValue is true too: else NULL here) */
     bool use_task_start_time_set_false; /* UseTaskStartTimeForFullLoadTimestamp given as false */
     char *bucket_folder;          /* folder under path that holds the tables' folders; NULL for none */
+    bool preserve_transactions;   /* PreserveTransactions: also one transaction-ordered stream of every table */
+    char *cdc_path;               /* CdcPath: its folder below [BucketFolder/] (set exactly when the above is) */
     int max_full_load_subtasks;
     /* Parquet */
     bool parquet_v2;

@@ -17,8 +17,7 @@ const struct lt_dms_setting lt_dms_settings[] = {
     {"CdcInsertsOnly", LT_DMS_IMPLEMENTED, "\"Y\"", "\"yes please\"", NULL},
     {"CdcMaxBatchInterval", LT_DMS_IMPLEMENTED, "30", "0", NULL},
     {"CdcMinFileSize", LT_DMS_IMPLEMENTED, "1000", "0", NULL},
-    {"CdcPath", LT_DMS_REFUSED, NULL, "\"cdc\"",
-     "the transaction-ordered CDC stream (PreserveTransactions with CdcPath) is not implemented yet"},
+    {"CdcPath", LT_DMS_IMPLEMENTED, "\"txn\", \"PreserveTransactions\": \"y\"", "\"cdc\"", NULL},
     {"CompressionType", LT_DMS_IMPLEMENTED, "\"GZIP\"", "\"LZ4\"", NULL},
     {"CsvDelimiter", LT_DMS_IMPLEMENTED, "\"|\"", "\"\\\"\"", NULL},
     {"CsvNoSupValue", LT_DMS_IMPLEMENTED, "\"-\"", "3", NULL},
@@ -44,9 +43,7 @@ const struct lt_dms_setting lt_dms_settings[] = {
     {"MaxFileSize", LT_DMS_IMPLEMENTED, "512", "0", NULL},
     {"ParquetTimestampInMillisecond", LT_DMS_IMPLEMENTED, "\"y\"", "2", NULL},
     {"ParquetVersion", LT_DMS_IMPLEMENTED, "\"PARQUET_2_0\"", "\"PARQUET_3_0\"", NULL},
-    {"PreserveTransactions", LT_DMS_PARTIAL, "false", "true",
-     "the transaction-ordered CDC stream (PreserveTransactions with CdcPath) is not implemented yet; only false "
-     "(per-table CDC files, DMS's default) is supported"},
+    {"PreserveTransactions", LT_DMS_IMPLEMENTED, "true, \"CdcPath\": \"txn/\"", "true", NULL},
     {"Rfc4180", LT_DMS_PARTIAL, "\"Y\"", "false",
      "with Rfc4180 false DMS writes values unquoted, so a value holding the delimiter, a quote or a line break, or "
      "text equal to CsvNullValue, could not be read back (by the merge or anyone); only true is supported"},

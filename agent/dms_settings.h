@@ -15,7 +15,8 @@ enum lt_dms_status {
 struct lt_dms_setting {
     const char *name;           /* DMS's spelling (matched case-insensitively) */
     enum lt_dms_status status;
-    const char *sample;         /* a value the parser accepts, as JSON text (NULL for refused settings) */
+    const char *sample;         /* a value the parser accepts, as JSON text (NULL for refused settings); it may go
+                                 * on with the other settings it needs: "true, \"CdcPath\": \"txn\"" */
     const char *refused_sample; /* a value the parser refuses, as JSON text (NULL for S3-only settings) */
     const char *why;            /* refused: why (the config error says it) */
 };

@@ -12,6 +12,7 @@
 #include "agent/log.h"
 #include "agent/path_escape.h"
 #include "agent/target_root.h"
+#include "agent/txn_stream.h"
 #include "state/state_store.h"
 
 /* "_replaced-YYYYMMDDTHHMMSSZ" for now, the same for every move of one run. */
@@ -121,6 +122,11 @@ int lt_start_over_check(const struct lt_task_config *cfg, const struct logtap_so
         }
     }
     lt_table_refs_free(&refs);
+    if (!rc && start_over && cfg->target.preserve_transactions) { /* the transaction files go aside too */
+        char txn[LT_TABLE_DIR_MAX];
+        lt_txn_dir(&cfg->target, txn, sizeof txn);
+        rc = move_aside(cfg->target.path, txn, err);
+    }
     if (rc || start_over)
         return rc;
     if (!slot.exists && !with_files)

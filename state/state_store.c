@@ -500,6 +500,10 @@ static int commit_batch_tx(struct lt_state *st, void *arg, struct lt_error *err)
                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "i", b->last_commit_ts_us))
             return LT_ERR_RUNTIME;
     }
+    if (b->meta_key && run(st, err, "INSERT INTO meta (key, value) VALUES (?, ?)"
+                                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "tt", b->meta_key,
+                           b->meta_value ? b->meta_value : ""))
+        return LT_ERR_RUNTIME;
     return LT_OK;
 }
 

@@ -304,6 +304,10 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
         }
         w->special_list[w->nspecial++] = (unsigned char)c;
     }
+    if (layout->txn) { /* rows of several tables: every value goes through the quoting scan; no header */
+        *out = w;
+        return LT_OK;
+    }
     if (!(w->plain = calloc((size_t)layout->schema->ncols + 1, sizeof *w->plain))) {
         csv_discard(w);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
@@ -325,7 +329,7 @@ static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, 
     for (int i = 0; i < row->nvals; i++) {
         if (row->vals[i].state != LT_VALUE_UNCHANGED)
             continue;
-        const char *name = w->layout.schema->cols[i].name;
+        const char *name = (w->layout.txn ? row->schema : w->layout.schema)->cols[i].name;
         size_t need = n + lt_unchanged_item(NULL, name, n == 0) + 1;
         if (need > w->unchanged_cap) {
             size_t cap = need * 2 + 64;
@@ -341,9 +345,38 @@ static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, 
     return LT_OK;
 }
 
+/* A row of a transaction file: DMS's "operation,table_name,database_schema_name,field_value,...", then logtap's
+ * _logtap_pos and _logtap_unchanged. */
+static int csv_write_txn_row(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err)
+{
+    const struct lt_table_schema *s = row->schema;
+    if (!s || row->nvals != s->ncols)
+        return lt_fail(err, LT_ERR_RUNTIME, "internal: a transaction-file row without its table's columns");
+    char op = row->op;
+    if (put(w, &op, 1, err) || put(w, w->delim, w->delim_len, err) || put_text(w, s->table_name, err) ||
+        put(w, w->delim, w->delim_len, err) || put_text(w, s->schema_name, err))
+        return LT_ERR_RUNTIME;
+    if (w->layout.ts_column) {
+        char ts[32];
+        lt_format_timestamp_us(row->commit_ts_us, ts);
+        if (put(w, w->delim, w->delim_len, err) || put(w, ts, strlen(ts), err))
+            return LT_ERR_RUNTIME;
+    }
+    for (int i = 0; i < row->nvals; i++)
+        if (put(w, w->delim, w->delim_len, err) || put_value(w, &row->vals[i], false, err))
+            return LT_ERR_RUNTIME;
+    size_t n = 0;
+    if (put(w, w->delim, w->delim_len, err) || put_field(w, row->pos, strlen(row->pos), err) ||
+        put(w, w->delim, w->delim_len, err) || unchanged_list(w, row, &n, err) || put_field(w, w->unchanged, n, err))
+        return LT_ERR_RUNTIME;
+    return put(w, w->rowdelim, w->rowdelim_len, err);
+}
+
 static int csv_write_row(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err)
 {
     const struct lt_file_layout *l = &w->layout;
+    if (l->txn)
+        return csv_write_txn_row(w, row, err);
     if (row->nvals != l->schema->ncols)
         return lt_fail(err, LT_ERR_RUNTIME, "row has %d values, table %s.%s has %d columns", row->nvals,
                        l->schema->schema_name, l->schema->table_name, l->schema->ncols);

@@ -142,6 +142,7 @@ refuse() { # refuse 'SETTINGS' WHAT
 refuse '"CdcInsertsOnly": true, "CdcInsertsAndUpdates": "y"' "CdcInsertsAndUpdates"
 refuse '"PreserveTransactions": true' "target.PreserveTransactions"
 refuse '"CdcPath": "txn"' "target.CdcPath"
+refuse '"PreserveTransactions": true, "CdcPath": "txn", "DatePartitionEnabled": true' "target.PreserveTransactions"
 refuse '"Rfc4180": false' "target.Rfc4180"
 refuse '"AddTrailingPaddingCharacter": "y"' "target.AddTrailingPaddingCharacter"
 refuse '"GlueCatalogGeneration": true' "target.GlueCatalogGeneration"

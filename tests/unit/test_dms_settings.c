@@ -163,8 +163,7 @@ static void test_dms_booleans(void)
     EXPECT_REFUSED("\"Rfc4180\": \"n\"", "target.Rfc4180", "unquoted");
     EXPECT_OK("\"Rfc4180\": \"TRUE\", \"PreserveTransactions\": \"n\", \"GlueCatalogGeneration\": false,"
               " \"AddTrailingPaddingCharacter\": \"N\"");
-    EXPECT_REFUSED("\"PreserveTransactions\": \"y\"", "target.PreserveTransactions", "not implemented");
-    EXPECT_REFUSED("\"CdcPath\": \"txn\"", "target.CdcPath", "not implemented");
+    EXPECT_REFUSED("\"GlueCatalogGeneration\": true", "target.GlueCatalogGeneration", "Glue");
     EXPECT_REFUSED("\"GlueCatalogGeneration\": true", "target.GlueCatalogGeneration", "Glue");
     EXPECT_REFUSED("\"AddTrailingPaddingCharacter\": true", "target.AddTrailingPaddingCharacter", "padding");
     EXPECT_REFUSED("\"IgnoreHeaderRows\": 1", "target.IgnoreHeaderRows", "source endpoint");
@@ -202,6 +201,28 @@ static void test_date_partition_settings(void)
     EXPECT_REFUSED("\"DatePartitionTimezone\": \"Europe/.\"", "target.DatePartitionTimezone", "not a time zone");
     EXPECT_REFUSED("\"DatePartitionTimezone\": \"CET \"", "target.DatePartitionTimezone", "not a time zone");
     EXPECT_REFUSED("\"DatePartitionTimezone\": \"\"", "target.DatePartitionTimezone", "Area/Location");
+}
+
+/* PreserveTransactions with CdcPath, and DMS's exclusions (DatePartitionEnabled, AddColumnName). */
+static void test_preserve_transactions(void)
+{
+    struct lt_task_config cfg;
+    CHECK_INT(parse_target("\"PreserveTransactions\": \"Y\", \"CdcPath\": \"txn/all/\"", &cfg), LT_OK);
+    CHECK(cfg.target.preserve_transactions);
+    CHECK_STR(cfg.target.cdc_path, "txn/all");
+    lt_config_free(&cfg);
+    CHECK_INT(parse_target("", &cfg), LT_OK);
+    CHECK(!cfg.target.preserve_transactions && !cfg.target.cdc_path);
+    lt_config_free(&cfg);
+    EXPECT_REFUSED("\"PreserveTransactions\": \"y\"", "target.PreserveTransactions", "needs target.CdcPath");
+    EXPECT_REFUSED("\"CdcPath\": \"txn\"", "target.CdcPath", "set PreserveTransactions true");
+    EXPECT_REFUSED("\"CdcPath\": \"txn\", \"PreserveTransactions\": false", "target.CdcPath", "PreserveTransactions");
+    EXPECT_REFUSED("\"PreserveTransactions\": true, \"CdcPath\": \"../txn\"", "target.CdcPath", "below");
+    EXPECT_REFUSED("\"PreserveTransactions\": true, \"CdcPath\": \"\"", "target.CdcPath", "non-empty");
+    EXPECT_REFUSED("\"PreserveTransactions\": true, \"CdcPath\": \"t\", \"DatePartitionEnabled\": true",
+                   "target.PreserveTransactions", "DatePartitionEnabled");
+    EXPECT_REFUSED("\"PreserveTransactions\": true, \"CdcPath\": \"t\", \"AddColumnName\": \"y\"",
+                   "target.PreserveTransactions", "AddColumnName");
 }
 
 static void test_nosup_value(void)
@@ -350,6 +371,7 @@ int main(void)
     RUN(test_op_column_rules);
     RUN(test_dms_booleans);
     RUN(test_date_partition_settings);
+    RUN(test_preserve_transactions);
     RUN(test_nosup_value);
     RUN(test_bucket_folder);
     RUN(test_task_start_time);
