@@ -244,6 +244,20 @@ static int my_open(struct lt_source **out, const struct lt_task_config *cfg, str
     return LT_OK;
 }
 
+static int my_server_identity(struct lt_source *s, char out[256], struct lt_error *err)
+{
+    const char *sql = s->is_mariadb
+                          ? "SELECT CONCAT('mariadb host=', @@hostname, ' port=', @@port, ' server_id=', @@server_id,"
+                            " ' gtid_domain_id=', @@gtid_domain_id)"
+                          : "SELECT CONCAT('mysql server_uuid=', @@server_uuid)";
+    char v[1][MY_FILE_MAX];
+    bool found;
+    if (query_row(s->main, sql, 1, v, &found, err))
+        return lt_error_prefix(err, "reading the server's identity: ");
+    snprintf(out, 256, "%s", found ? v[0] : "");
+    return LT_OK;
+}
+
 /* ---- information_schema ---- */
 
 static char *quote_literal(MYSQL *c, const char *v)
@@ -1267,6 +1281,7 @@ const struct logtap_source_ops lt_mysql_source = {
     .check = lt_my_check,
     .open = my_open,
     .snapshot_begin = my_snapshot_begin,
+    .server_identity = my_server_identity,
     .selected_tables = my_selected_tables,
     .list_tables = my_list_tables,
     .load_table = my_load_table,

@@ -68,6 +68,14 @@ config identity2.json VERIFY_IDENTITY "\"ssl_ca\": \"ca.pem\""
 run_logtap replicate --config identity2.json --until now
 expect_eq "$rc" 0 "VERIFY_IDENTITY: a certificate naming 127.0.0.1 passes"
 [ "$rc" -eq 0 ] || echo "$out"
+# the same task pointed at another server (the shared test server, a database of the same name there): its
+# file:position checkpoint means nothing there, so it is refused (exit 1), not followed silently
+my_sql mysql "DROP DATABASE IF EXISTS tlsdb; CREATE DATABASE tlsdb; CREATE TABLE tlsdb.t (id int PRIMARY KEY, v varchar(20))"
+sed "s|\"host\": \"127.0.0.1\", \"port\": $port|\"socket\": \"$LOGTAP_MYSQL_SOCKET\"|; s/\"ssl_mode\": \"REQUIRED\"/\"ssl_mode\": \"PREFERRED\"/" required.json >moved.json
+run_logtap replicate --config moved.json --until now
+expect_eq "$rc" 1 "the task pointed at another server is refused"
+echo "$out" | grep -q "not the server this task's checkpoint" && ok "it says the server changed" || fail "moved: $out"
+my_sql mysql "DROP DATABASE tlsdb"
 # config errors
 config noca.json VERIFY_CA
 run_logtap replicate --config noca.json --until now
