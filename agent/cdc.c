@@ -656,6 +656,33 @@ static void on_table_added(void *arg, const char *schema, const char *table)
         on_table_change(run, id, "pending", "");
 }
 
+/* A checkpoint's log position means something only on the server it was read from: resuming on another one (a
+ * failover, a restored server, another host behind the same name) would read other changes, or none, silently.
+ * Resuming by GTID (source.use_gtid) is how another server is followed, so it is not checked then. */
+static int check_same_server(struct cdc_run *run, struct lt_error *err)
+{
+    char was[256], now[256];
+    if (!run->source->server_identity || run->cfg->source.use_gtid)
+        return LT_OK;
+    if (lt_state_get_meta(run->state, "source_identity", was, sizeof was, err))
+        return LT_ERR_RUNTIME;
+    if (!was[0]) /* recorded by an earlier logtap: record it now */
+        return run->source->server_identity(run->src, now, err) ||
+                       lt_state_set_meta(run->state, "source_identity", now, err)
+                   ? LT_ERR_RUNTIME
+                   : LT_OK;
+    if (run->source->server_identity(run->src, now, err))
+        return LT_ERR_RUNTIME;
+    if (strcmp(was, now) != 0)
+        return lt_fail(err, LT_ERR_FATAL,
+                       "the source is not the server this task's checkpoint %s was read from (now: %s; then: %s): a "
+                       "binlog file and position mean nothing on another server. Point the task back at that server, "
+                       "or follow the new one by GTID (source.use_gtid, MariaDB), or start over with a new full load "
+                       "(`logtap replicate --start-over`)",
+                       run->checkpoint, now, was);
+    return LT_OK;
+}
+
 /* Sets up CDC on a first run: the full load in the slot's snapshot, or just the slot; records the start. */
 static int begin_first_run(struct cdc_run *run, const struct lt_replicate_options *opt, struct lt_error *err)
 {
@@ -687,6 +714,10 @@ static int begin_first_run(struct cdc_run *run, const struct lt_replicate_option
         if (rc)
             return rc;
     }
+    char identity[256] = "";
+    if (run->source->server_identity && (run->source->server_identity(run->src, identity, err) ||
+                                         lt_state_set_meta(run->state, "source_identity", identity, err)))
+        return LT_ERR_RUNTIME;
     struct lt_cdc_batch first = {.checkpoint = start, .checkpoint_time_us = lt_now_us()};
     int rc = lt_state_commit_cdc_batch(run->state, &first, err);
     if (!rc)
@@ -801,7 +832,9 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                 break;
             }
         } else if (!rc) {
-            lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
+            rc = check_same_server(&run, err);
+            if (!rc)
+                lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
         }
         if (!rc) {
             snprintf(run.last_commit, sizeof run.last_commit, "%s", run.checkpoint);

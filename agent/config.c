@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "agent/date_partition.h"
@@ -152,6 +153,44 @@ static int expect_object(const cJSON *v, const char *field, struct lt_error *err
     return LT_OK;
 }
 
+/* ssl_mode and its files, named as the MySQL client's options. */
+static int parse_mysql_tls(const cJSON *src, struct lt_source_config *s, struct lt_error *err)
+{
+    static const char *const modes[] = {"PREFERRED", "DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY", NULL};
+    char *mode = NULL;
+    int rc;
+    if ((rc = get_string(src, "ssl_mode", "source.", false, &mode, err)) ||
+        (rc = get_string(src, "ssl_ca", "source.", false, &s->ssl_ca, err)) ||
+        (rc = get_string(src, "ssl_cert", "source.", false, &s->ssl_cert, err)) ||
+        (rc = get_string(src, "ssl_key", "source.", false, &s->ssl_key, err)) ||
+        (rc = get_string(src, "ssl_crl", "source.", false, &s->ssl_crl, err)) ||
+        (rc = get_string(src, "tls_version", "source.", false, &s->tls_version, err))) {
+        free(mode);
+        return rc;
+    }
+    s->ssl_mode = LT_SSL_PREFERRED;
+    if (mode) {
+        int found = -1;
+        for (int i = 0; modes[i]; i++)
+            if (strcasecmp(mode, modes[i]) == 0)
+                found = i;
+        free(mode);
+        if (found < 0)
+            return field_error(err, "source.ssl_mode",
+                               "must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+        s->ssl_mode = (enum lt_ssl_mode)found;
+    }
+    if ((s->ssl_mode == LT_SSL_VERIFY_CA || s->ssl_mode == LT_SSL_VERIFY_IDENTITY) && !s->ssl_ca)
+        return field_error(err, "source.ssl_ca", "is required by ssl_mode VERIFY_CA and VERIFY_IDENTITY (the CA "
+                                                 "certificate the server's certificate must be signed by)");
+    if (!s->ssl_cert != !s->ssl_key)
+        return field_error(err, s->ssl_cert ? "source.ssl_key" : "source.ssl_cert",
+                           "ssl_cert and ssl_key go together (the client certificate and its key)");
+    if (s->ssl_mode == LT_SSL_DISABLED && (s->ssl_ca || s->ssl_cert || s->ssl_crl || s->tls_version))
+        return field_error(err, "source.ssl_mode", "is DISABLED while TLS files or tls_version are given");
+    return LT_OK;
+}
+
 static int parse_source(const cJSON *src, struct lt_source_config *s, const char *task, struct lt_error *err)
 {
     int rc;
@@ -204,7 +243,8 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     }
     if (strcmp(s->engine, "mysql") == 0 || strcmp(s->engine, "mariadb") == 0) {
         static const char *const keys[] = {"engine", "host", "port", "socket", "user", "password_env",
-                                           "database", "databases", "server_id", "use_gtid", NULL};
+                                           "database", "databases", "server_id", "use_gtid", "ssl_mode",
+                                           "ssl_ca", "ssl_cert", "ssl_key", "ssl_crl", "tls_version", NULL};
         free(s->engine);
         s->engine = xstrdup("mysql");
         if ((rc = check_keys(src, "source.", keys, err)) ||
@@ -229,6 +269,8 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         s->server_id = (uint32_t)n;
         v = cJSON_GetObjectItemCaseSensitive(src, "use_gtid");
         if (v && (rc = get_bool(v, "source.use_gtid", &s->use_gtid, err)))
+            return rc;
+        if ((rc = parse_mysql_tls(src, s, err)))
             return rc;
         if (!s->host && !s->socket)
             return field_error(err, "source.host", "missing required field (or give source.socket)");
@@ -719,6 +761,21 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     char *p = resolve_path(config_dir, cfg->target.path);
     free(cfg->target.path);
     cfg->target.path = p;
+    char **tls_files[4] = {&cfg->source.ssl_ca, &cfg->source.ssl_cert, &cfg->source.ssl_key, &cfg->source.ssl_crl};
+    static const char *const tls_names[4] = {"source.ssl_ca", "source.ssl_cert", "source.ssl_key", "source.ssl_crl"};
+    for (int i = 0; i < 4; i++) {
+        if (!*tls_files[i])
+            continue;
+        p = resolve_path(config_dir, *tls_files[i]);
+        free(*tls_files[i]);
+        *tls_files[i] = p;
+        if (access(p, R_OK) != 0) {
+            char why[300];
+            snprintf(why, sizeof why, "cannot read %s: %s", p, strerror(errno));
+            rc = field_error(err, tls_names[i], why);
+            goto out;
+        }
+    }
 
     char *state = NULL;
     if ((rc = get_string(root, "state", "", false, &state, err)))
@@ -835,6 +892,11 @@ void lt_config_free(struct lt_task_config *cfg)
     free(s->socket);
     free(s->user);
     free(s->password_env);
+    free(s->ssl_ca);
+    free(s->ssl_cert);
+    free(s->ssl_key);
+    free(s->ssl_crl);
+    free(s->tls_version);
     for (int i = 0; s->databases && s->databases[i]; i++)
         free(s->databases[i]);
     free(s->databases);

@@ -28,6 +28,11 @@ enum lt_nokey_policy {
     LT_NOKEY_INSERTS_ONLY,  /* such tables are published for INSERT and TRUNCATE only (a second publication) */
 };
 
+/* TLS to a MySQL/MariaDB source, as the MySQL client's --ssl-mode: PREFERRED (the default) encrypts when the
+ * server offers TLS; REQUIRED refuses a server without it; VERIFY_CA also checks the server's certificate against
+ * ssl_ca; VERIFY_IDENTITY also checks that it names the host connected to. */
+enum lt_ssl_mode { LT_SSL_PREFERRED, LT_SSL_DISABLED, LT_SSL_REQUIRED, LT_SSL_VERIFY_CA, LT_SSL_VERIFY_IDENTITY };
+
 struct lt_source_config {
     char *engine;         /* "postgres" or "mysql" */
     /* postgres */
@@ -45,6 +50,9 @@ struct lt_source_config {
     char **databases;     /* NULL-terminated */
     uint32_t server_id;
     bool use_gtid;        /* resume the binlog stream by GTID (MariaDB) instead of file:position */
+    enum lt_ssl_mode ssl_mode;
+    char *ssl_ca, *ssl_cert, *ssl_key, *ssl_crl; /* PEM files (relative paths: from the config's folder) */
+    char *tls_version;    /* e.g. "TLSv1.2,TLSv1.3"; NULL: the library's default */
 };
 
 struct lt_target_config {

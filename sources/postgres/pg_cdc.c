@@ -609,8 +609,13 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
         if (len == -1) {
             PGresult *r = PQgetResult(s->repl);
             char line[512];
-            lt_fail(err, LT_ERR_RUNTIME, "postgres: the server ended the replication stream: %s",
-                    r ? lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line) : "no reason given");
+            const char *why = r ? lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line) : "";
+            if (!*why) /* a CopyDone without an error: the walsender ended it (shutdown, or the slot dropped) */
+                why = r ? (PQresultStatus(r) == PGRES_COMMAND_OK ? "the server ended the copy (no error given: a "
+                                                                   "shutdown, or the walsender stopped)"
+                                                                 : PQresStatus(PQresultStatus(r)))
+                        : "the connection closed without a reason";
+            lt_fail(err, LT_ERR_RUNTIME, "postgres: the server ended the replication stream: %s", why);
             PQclear(r);
             s->streaming = false;
             return LT_ERR_RUNTIME;
