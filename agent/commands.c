@@ -11,6 +11,7 @@
 #include "agent/cdc.h"
 #include "agent/check.h"
 #include "agent/config.h"
+#include "agent/did_you_mean.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
 #include "agent/merge.h"
@@ -42,7 +43,10 @@ static const char main_usage[] =
     "\n"
     "options for every command:\n"
     "  -c, --config FILE   the task config (JSON)\n"
-    "  -q, --quiet         only warnings and errors on stderr\n"
+    "  -q, --quiet         only warnings and errors on stderr (--log-level warn)\n"
+    "  --log-level LEVEL   debug, info (default), warn or error\n"
+    "  --log-format FORMAT text (default) or json: one JSON object per line on stderr (time, level, task,\n"
+    "                      schema and table where the line is about one, message)\n"
     "  -h, --help          help for the command\n"
     "\n"
     "exit codes: 0 ok, 1 runtime failure, 2 usage or config error\n"
@@ -160,12 +164,48 @@ static void print_main_usage(FILE *out)
     fprintf(out, main_usage, LOGTAP_VERSION, list);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *what, const char *arg)
 {
-    fprintf(stderr, "logtap: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry `logtap --help`.\n");
+    lt_log_message(LT_LOG_ERROR, "logtap: %s%s%s%s", what, arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "");
+    lt_log_message(LT_LOG_ERROR, "Try `logtap --help`.");
     return LT_ERR_CONFIG;
+}
+
+static void unexpected_arg(const char *cmd, const char *arg)
+{
+    lt_log_message(LT_LOG_ERROR, "logtap %s: unexpected argument \"%s\"", cmd, arg);
+    lt_log_message(LT_LOG_ERROR, "Try `logtap %s --help`.", cmd);
+}
+
+/* --log-level and --log-format, taken before anything is printed (so even a usage error follows them). */
+static int log_options(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        bool level = false;
+        if (!strcmp(a, "--log-level") || !strcmp(a, "--log-format")) {
+            level = a[6] == 'l';
+            v = i + 1 < argc ? argv[++i] : "";
+        } else if (!strncmp(a, "--log-level=", 12) || !strncmp(a, "--log-format=", 13)) {
+            level = a[6] == 'l';
+            v = strchr(a, '=') + 1;
+        } else {
+            continue;
+        }
+        enum lt_log_level lv;
+        enum lt_log_format fmt;
+        if (level && lt_log_parse_level(v, &lv)) {
+            lt_log_set_level(lv);
+        } else if (!level && lt_log_parse_format(v, &fmt)) {
+            lt_log_set_format(fmt);
+        } else {
+            lt_log_message(LT_LOG_ERROR, "logtap: %s \"%s\": must be %s", level ? "--log-level" : "--log-format", v,
+                           level ? "debug, info, warn or error" : "text or json");
+            lt_log_message(LT_LOG_ERROR, "Try `logtap --help`.");
+            return LT_ERR_CONFIG;
+        }
+    }
+    return LT_OK;
 }
 
 int lt_main(int argc, char **argv)
@@ -182,12 +222,23 @@ int lt_main(int argc, char **argv)
         printf("logtap %s\n", LOGTAP_VERSION);
         return LT_OK;
     }
+    if (log_options(argc, argv))
+        return LT_ERR_CONFIG;
     const struct command *cmd = NULL;
-    for (int i = 0; i < ncommands; i++)
+    const char *names[16];
+    for (int i = 0; i < ncommands && i < 15; i++) {
+        names[i] = commands[i].name;
+        names[i + 1] = NULL;
         if (!strcmp(argv[1], commands[i].name))
             cmd = &commands[i];
-    if (!cmd)
-        return usage_error("unknown command \"%s\"", argv[1]);
+    }
+    if (!cmd) {
+        char hint[128];
+        lt_did_you_mean(argv[1], names, hint, sizeof hint);
+        lt_log_message(LT_LOG_ERROR, "logtap: unknown command \"%s\"%s", argv[1], hint);
+        lt_log_message(LT_LOG_ERROR, "Try `logtap --help`.");
+        return LT_ERR_CONFIG;
+    }
 
     /* Common options; command-specific ones stay in argv for the command. */
     const char *config_path = NULL;
@@ -203,30 +254,39 @@ int lt_main(int argc, char **argv)
         } else if (!strcmp(a, "--config") || !strcmp(a, "-c")) {
             if (i + 1 >= argc) {
                 free(rest);
-                return usage_error("%s needs a file name", a);
+                return usage_error("--config needs a file name", NULL);
             }
             config_path = argv[++i];
         } else if (!strncmp(a, "--config=", 9)) {
             config_path = a + 9;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             lt_log_set_quiet(1);
+        } else if (!strcmp(a, "--log-level") || !strcmp(a, "--log-format")) {
+            i++; /* taken by log_options */
+        } else if (!strncmp(a, "--log-level=", 12) || !strncmp(a, "--log-format=", 13)) {
+            continue;
         } else {
             rest[nrest++] = argv[i];
         }
     }
     if (!config_path) {
         free(rest);
-        fprintf(stderr, "logtap %s: --config is required\n\n%s", cmd->name, cmd->usage);
+        lt_log_message(LT_LOG_ERROR, "logtap %s: --config is required", cmd->name);
+        if (lt_log_get_format() == LT_LOG_TEXT)
+            fprintf(stderr, "\n%s", cmd->usage);
+        else
+            lt_log_message(LT_LOG_ERROR, "Try `logtap %s --help`.", cmd->name);
         return LT_ERR_CONFIG;
     }
     struct lt_task_config cfg;
     struct lt_error err = {0};
     if (lt_config_load_file(config_path, &cfg, &err)) {
-        fprintf(stderr, "logtap: %s\n", err.msg);
+        lt_log_message(LT_LOG_ERROR, "logtap: %s", err.msg);
         lt_config_free(&cfg);
         free(rest);
         return LT_ERR_CONFIG;
     }
+    lt_log_set_task(cfg.task);
     lt_signals_install();
     int rc = cmd->run(&cfg, nrest, rest);
     lt_config_free(&cfg);
@@ -238,7 +298,7 @@ int lt_main(int argc, char **argv)
 static int no_more_args(const char *cmd, int argc, char **argv)
 {
     if (argc > 1) {
-        fprintf(stderr, "logtap %s: unexpected argument \"%s\"\nTry `logtap %s --help`.\n", cmd, argv[1], cmd);
+        unexpected_arg(cmd, argv[1]);
         return LT_ERR_CONFIG;
     }
     return LT_OK;
@@ -248,7 +308,7 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
 {
     if (no_more_args("full-load", argc, argv))
         return LT_ERR_CONFIG;
-    struct lt_full_load_options opt = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10};
+    struct lt_full_load_options opt = {.progress_tty = lt_progress_use_tty(), .log_interval_s = 10};
     struct lt_error err = {0};
     struct lt_task_lock *lock;
     if (lt_task_lock_acquire(cfg, "full-load", &lock, &err)) {
@@ -272,7 +332,7 @@ static int run_check(const struct lt_task_config *cfg, int argc, char **argv)
         if (!strcmp(argv[i], "--json")) {
             json = true;
         } else {
-            fprintf(stderr, "logtap check: unexpected argument \"%s\"\nTry `logtap check --help`.\n", argv[i]);
+            unexpected_arg("check", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
@@ -285,7 +345,7 @@ static int run_check(const struct lt_task_config *cfg, int argc, char **argv)
 
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv)
 {
-    struct lt_replicate_options opt = {.load = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10}};
+    struct lt_replicate_options opt = {.load = {.progress_tty = lt_progress_use_tty(), .log_interval_s = 10}};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--start-over")) {
             opt.start_over = true;
@@ -294,7 +354,7 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
         } else if (!strncmp(argv[i], "--until=", 8)) {
             opt.until = argv[i] + 8;
         } else {
-            fprintf(stderr, "logtap replicate: unexpected argument \"%s\"\nTry `logtap replicate --help`.\n", argv[i]);
+            unexpected_arg("replicate", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
@@ -327,7 +387,7 @@ static int run_merge(const struct lt_task_config *cfg, int argc, char **argv)
         } else if (!strncmp(argv[i], "--as-of=", 8)) {
             opt.as_of = argv[i] + 8;
         } else {
-            fprintf(stderr, "logtap merge: unexpected argument \"%s\"\nTry `logtap merge --help`.\n", argv[i]);
+            unexpected_arg("merge", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
@@ -350,12 +410,13 @@ static int run_reload(const struct lt_task_config *cfg, int argc, char **argv)
         } else if (!strcmp(argv[i], "--no-wait")) {
             wait = false;
         } else {
-            fprintf(stderr, "logtap reload: unexpected argument \"%s\"\nTry `logtap reload --help`.\n", argv[i]);
+            unexpected_arg("reload", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
     if (!table) {
-        fprintf(stderr, "logtap reload: --table SCHEMA.TABLE is required\nTry `logtap reload --help`.\n");
+        lt_log_message(LT_LOG_ERROR, "logtap reload: --table SCHEMA.TABLE is required");
+        lt_log_message(LT_LOG_ERROR, "Try `logtap reload --help`.");
         return LT_ERR_CONFIG;
     }
     struct lt_error err = {0};
@@ -372,7 +433,7 @@ static int run_drop(const struct lt_task_config *cfg, int argc, char **argv)
         if (!strcmp(argv[i], "--confirm")) {
             confirm = true;
         } else {
-            fprintf(stderr, "logtap drop: unexpected argument \"%s\"\nTry `logtap drop --help`.\n", argv[i]);
+            unexpected_arg("drop", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
@@ -390,7 +451,7 @@ static int run_validate(const struct lt_task_config *cfg, int argc, char **argv)
     struct lt_error err = {0};
     int rc = lt_run_validate(cfg, &err);
     if (rc)
-        fprintf(stderr, "logtap validate: %s\n", err.msg);
+        lt_log_message(LT_LOG_ERROR, "logtap validate: %s", err.msg);
     return rc;
 }
 
@@ -564,14 +625,14 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
         if (!strcmp(argv[i], "--json")) {
             json = true;
         } else {
-            fprintf(stderr, "logtap status: unexpected argument \"%s\"\nTry `logtap status --help`.\n", argv[i]);
+            unexpected_arg("status", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
     struct lt_state *st;
     struct lt_error err = {0};
     if (lt_state_open_existing(cfg->state_path, &st, &err)) {
-        fprintf(stderr, "logtap status: %s\n", err.msg);
+        lt_log_message(LT_LOG_ERROR, "logtap status: %s", err.msg);
         return LT_ERR_RUNTIME;
     }
     char snap_pos[64], snap_cp[LT_CHECKPOINT_MAX], snap_time[32], finished[64], checkpoint[LT_CHECKPOINT_MAX],
@@ -743,7 +804,7 @@ static int run_status(const struct lt_task_config *cfg, int argc, char **argv)
     lt_state_close(st);
     free(ctx);
     if (rc) {
-        fprintf(stderr, "logtap status: %s\n", err.msg);
+        lt_log_message(LT_LOG_ERROR, "logtap status: %s", err.msg);
         return LT_ERR_RUNTIME;
     }
     return LT_OK;

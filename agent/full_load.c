@@ -200,12 +200,14 @@ static void finish_table(struct lt_load *job, struct table_load *tl)
         if (load_cancelled(job)) {
             if (tl->begun)
                 lt_state_set_table_state(job->state, tl->table_id, "pending", "its load was interrupted", &ignored);
-            lt_log_info("table %s.%s: load interrupted; it stays pending", s->schema_name, s->table_name);
+            lt_log_table(LT_LOG_INFO, s->schema_name, s->table_name, "table %s.%s: load interrupted; it stays pending",
+                         s->schema_name, s->table_name);
             return;
         }
         if (tl->begun)
             lt_state_fail_table_load(job->state, tl->table_id, tl->error.msg, &ignored);
-        lt_log_error("table %s.%s failed: %s", s->schema_name, s->table_name, tl->error.msg);
+        lt_log_table(LT_LOG_ERROR, s->schema_name, s->table_name, "table %s.%s failed: %s", s->schema_name,
+                     s->table_name, tl->error.msg);
         pthread_mutex_lock(&job->first_error_lock);
         if (!job->first_error.code)
             lt_fail(&job->first_error, tl->error.code ? tl->error.code : LT_ERR_RUNTIME, "%s.%s: %s",
@@ -215,7 +217,8 @@ static void finish_table(struct lt_load *job, struct table_load *tl)
     }
     atomic_store(&prog->state, LT_PROGRESS_DONE);
     double secs = (atomic_load(&prog->finished_us) - atomic_load(&prog->started_us)) / 1e6;
-    lt_log_info("table %s.%s loaded: %lld rows in %.1f s%s", s->schema_name, s->table_name,
+    lt_log_table(LT_LOG_INFO, s->schema_name, s->table_name, "table %s.%s loaded: %lld rows in %.1f s%s",
+                 s->schema_name, s->table_name,
                 (long long)atomic_load(&tl->rows), secs, tl->st->nparts > 1 ? " (read in parts)" : "");
 }
 

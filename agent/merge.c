@@ -403,13 +403,15 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     /* only a table whose load is complete has a base; its changes count after its load's position */
     if (strcmp(t->state, "loaded") != 0) {
         const char *why = lt_merge_skip_reason(t->state);
-        lt_log_info("%s.%s: no snapshot: %s (state %s)", t->schema_name, t->table_name, why, t->state);
+        lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name, "%s.%s: no snapshot: %s (state %s)", t->schema_name,
+                     t->table_name, why, t->state);
         printf("%s.%s: skipped, %s (state %s)\n", t->schema_name, t->table_name, why, t->state);
         return LT_OK;
     }
     const char *load_pos = t->load_pos[0] ? t->load_pos : NULL;
     if (load_pos && upto && strcmp(upto, load_pos) < 0) {
-        lt_log_info("%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
+        lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name,
+                     "%s.%s: no snapshot as of that point: the table's load is at %s, after it", t->schema_name,
                     t->table_name, load_pos);
         printf("%s.%s: skipped, loaded at %s, after the %s point\n", t->schema_name, t->table_name, load_pos,
                explicit_point ? "--as-of" : "checkpoint's");
@@ -440,7 +442,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (!pc.newest_json && (rc = lt_state_get_load_schema(st, t->id, &pc.newest_json, err)))
         goto out; /* an empty table: no file, but its load recorded the columns */
     if (!pc.newest_json) {
-        lt_log_info("%s.%s: no files yet, nothing to merge", t->schema_name, t->table_name);
+        lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name, "%s.%s: no files yet, nothing to merge", t->schema_name,
+                     t->table_name);
         goto out;
     }
     struct lt_file_columns extra;
@@ -482,7 +485,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         goto out;
     }
     if (sp.pos && p.changes.n == 0 && p.ntruncates == 0) {
-        lt_log_info("%s.%s: snapshot at %s is up to date", t->schema_name, t->table_name, sp.pos);
+        lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name, "%s.%s: snapshot at %s is up to date", t->schema_name,
+                     t->table_name, sp.pos);
         goto out;
     }
     p.changes.after = after;
@@ -586,7 +590,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (rc)
         goto out;
     *wrote = true;
-    lt_log_info("%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s%s",
+    lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name,
+                 "%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s%s",
                 t->schema_name, t->table_name, name, ms.rows_out, ms.base_rows, ms.changes, ms.partitions,
                 ms.unresolved ? " (some unchanged values had no earlier value: written as NULL)" : "",
                 !strcmp(t->capture, "inserts") ? " (its INSERTs only: the table has no key, UPDATE and DELETE are not "

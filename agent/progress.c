@@ -30,6 +30,11 @@ int64_t lt_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+bool lt_progress_use_tty(void)
+{
+    return isatty(STDERR_FILENO) && lt_log_get_format() == LT_LOG_TEXT && lt_log_enabled(LT_LOG_INFO);
+}
+
 static void format_count(int64_t n, char *out, size_t len)
 {
     char digits[32];

@@ -27,4 +27,8 @@ void lt_progress_stop(struct lt_progress *p);
 
 int64_t lt_now_us(void);
 
+/* Whether progress is drawn in place on stderr: a terminal, text log lines, info lines shown; otherwise it goes
+ * out as log lines. */
+bool lt_progress_use_tty(void);
+
 #endif

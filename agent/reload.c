@@ -10,6 +10,7 @@
 #include "agent/file_sink.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
+#include "agent/progress.h"
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/table_mapping.h"
@@ -154,7 +155,7 @@ static int reload_here(const struct lt_task_config *cfg, const char *schema, con
     if (!rc) {
         struct lt_selection_rule name = {.schema_pattern = (char *)schema, .table_pattern = (char *)table,
                                          .include = true, .explicit_only = true};
-        struct lt_full_load_options opt = {.progress_tty = isatty(STDERR_FILENO) != 0, .log_interval_s = 10};
+        struct lt_full_load_options opt = {.progress_tty = lt_progress_use_tty(), .log_interval_s = 10};
         rc = lt_load_named_tables(cfg, &opt, source, st, &name, 1, cdc ? LT_SNAPSHOT_JOIN : LT_SNAPSHOT_PLAIN, err);
     }
     struct lt_table_status t;

@@ -397,6 +397,8 @@ static MYSQL_RES *query(MYSQL *c, const char *sql, struct lt_error *err)
     MYSQL_RES *r = NULL;
     if (mysql_query(c, sql) || !(r = mysql_store_result(c)))
         lt_my_error(c, err, sql);
+    else
+        lt_my_log_warnings(c, "checking the source");
     return r;
 }
 

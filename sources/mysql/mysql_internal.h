@@ -112,6 +112,8 @@ int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeou
                           struct lt_error *err);
 /* Runs a statement that returns no rows (or whose rows are discarded). */
 int lt_my_exec(MYSQL *c, const char *sql, struct lt_error *err);
+/* Logs the warnings the last statement on c left (one SHOW WARNINGS, only when there are some). */
+void lt_my_log_warnings(MYSQL *c, const char *what);
 int lt_my_error(MYSQL *c, struct lt_error *err, const char *what);
 /* SHOW MASTER STATUS: file and position. */
 int lt_my_master_status(MYSQL *c, char file[MY_FILE_MAX], uint64_t *pos, struct lt_error *err);

@@ -20,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/digits.h"
+#include "agent/log.h"
 #include "agent/md5.h"
 #include "agent/table_mapping.h"
 #include "sources/mysql/binlog_rows.h"
@@ -36,6 +38,27 @@ int lt_my_error(MYSQL *c, struct lt_error *err, const char *what)
     return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s: %s (error %u)", what, mysql_error(c), mysql_errno(c));
 }
 
+/* MariaDB and MySQL keep a statement's warnings on the server until the next statement and never print them:
+ * when the last statement left some (its OK or EOF packet says how many), one SHOW WARNINGS brings them into
+ * logtap's log (Notes at debug, Warnings at warn, Errors at error), naming what logtap was doing. */
+void lt_my_log_warnings(MYSQL *c, const char *what)
+{
+    if (mysql_warning_count(c) == 0 || mysql_query(c, "SHOW WARNINGS"))
+        return;
+    MYSQL_RES *r = mysql_store_result(c);
+    if (!r)
+        return;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(r)) != NULL && mysql_num_fields(r) >= 3) {
+        const char *level = row[0] ? row[0] : "Warning";
+        enum lt_log_level lv = !strcasecmp(level, "Note") ? LT_LOG_DEBUG
+                               : !strcasecmp(level, "Error") ? LT_LOG_ERROR
+                                                             : LT_LOG_WARN;
+        lt_log_at(lv, "mysql: %s %s: %s (%s)", level, row[1] ? row[1] : "?", row[2] ? row[2] : "", what);
+    }
+    mysql_free_result(r);
+}
+
 int lt_my_exec(MYSQL *c, const char *sql, struct lt_error *err)
 {
     if (mysql_query(c, sql))
@@ -44,6 +67,7 @@ int lt_my_exec(MYSQL *c, const char *sql, struct lt_error *err)
     mysql_free_result(r);
     if (!r && mysql_field_count(c))
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s (error %u)", mysql_error(c), mysql_errno(c));
+    lt_my_log_warnings(c, sql);
     return LT_OK;
 }
 
@@ -142,6 +166,7 @@ static int query_row(MYSQL *c, const char *sql, int ncols, char (*out)[MY_FILE_M
     MYSQL_RES *r = mysql_store_result(c);
     if (!r)
         return lt_my_error(c, err, sql);
+    lt_my_log_warnings(c, sql);
     MYSQL_ROW row = mysql_fetch_row(r);
     if (row && (int)mysql_num_fields(r) >= ncols) {
         *found = true;
@@ -462,6 +487,7 @@ int lt_my_table_info_load(MYSQL *c, const char *db, const char *table, struct my
     if (!r)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: reading the columns of %s.%s: %s (error %u)", db, table,
                        mysql_error(c), mysql_errno(c));
+    lt_my_log_warnings(c, "reading the columns of a table");
     uint32_t nrows = (uint32_t)mysql_num_rows(r);
     if (nrows == 0) {
         mysql_free_result(r);
@@ -634,6 +660,7 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked,
     MYSQL_RES *r = q ? NULL : mysql_store_result(c);
     if (!r)
         return lt_my_error(c, err, "listing tables");
+    lt_my_log_warnings(c, "listing tables");
     int n = (int)mysql_num_rows(r);
     out->tables = calloc(n > 0 ? (size_t)n : 1, sizeof *out->tables);
     if (!out->tables) {
@@ -1120,6 +1147,7 @@ static int load_table(struct lt_source *s, int worker, const struct lt_source_ta
             s->workers[worker] = NULL;
         } else {
             mysql_free_result(r);
+            lt_my_log_warnings(c, "reading a table");
         }
     }
     lt_binlog_scratch_free(&scratch);
@@ -1196,6 +1224,8 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
         rc = lt_my_error(s->main, err, "checksum");
     if (r)
         mysql_free_result(r);
+    if (!rc)
+        lt_my_log_warnings(s->main, "checksum");
     lt_binlog_scratch_free(&text);
     free(map);
     free(sql);

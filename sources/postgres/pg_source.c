@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/data_file.h"
+#include "agent/log.h"
 #include "agent/source.h"
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
@@ -191,8 +192,28 @@ static int connect_failure(PGconn *c, bool replication, struct lt_error *err)
     return err->code;
 }
 
+/* libpq's notice receiver for every connection: the server's notices and warnings (and those libpq makes itself)
+ * go into logtap's log at the matching level, instead of libpq's default, which prints them raw on stderr. */
+static void pg_notice(void *arg, const PGresult *r)
+{
+    const bool *replication = arg;
+    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (!sev)
+        sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
+    enum lt_log_level level = !sev                           ? LT_LOG_INFO
+                              : !strncmp(sev, "DEBUG", 5)    ? LT_LOG_DEBUG
+                              : !strcmp(sev, "WARNING")      ? LT_LOG_WARN
+                                                             : LT_LOG_INFO; /* LOG, INFO, NOTICE */
+    if (!lt_log_enabled(level))
+        return;
+    char line[1024];
+    lt_log_at(level, "postgres%s: %s", *replication ? " (replication connection)" : "",
+              lt_pg_result_error(r, line, sizeof line));
+}
+
 int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **out, struct lt_error *err)
 {
+    static const bool kinds[2] = {false, true};
     /* The user's conninfo, key=value or postgresql:// URI, is expanded as dbname; then replication=database for
      * the replication connection, and logtap/<task> as the application_name DBAs see in pg_stat_activity and
      * pg_stat_replication, unless the user set one (in the conninfo or PGAPPNAME). */
@@ -212,6 +233,7 @@ int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **o
         PQfinish(c);
         return code;
     }
+    PQsetNoticeReceiver(c, pg_notice, (void *)&kinds[replication]);
     /* every connection, the replication one included (pgoutput formats values with the walsender's settings),
      * gets the same UTC/ISO/hex session, whatever the server's or the database's defaults are */
     if (lt_pg_exec(c, lt_pg_session_setup, err)) {

@@ -23,6 +23,10 @@ pg_server_start() {
   [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
   pg_as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
+  # the role logtap_pw (created by the tests that need it) must give a password, so tests can check that a
+  # password given through PGPASSWORD or the conninfo never shows in logtap's output; every other role is trusted
+  { printf 'local all logtap_pw scram-sha-256\nhost all logtap_pw 127.0.0.1/32 scram-sha-256\n'; cat "$dir/data/pg_hba.conf"; } \
+    >"$dir/pg_hba.new" && pg_as_owner cp "$dir/pg_hba.new" "$dir/data/pg_hba.conf" && rm -f "$dir/pg_hba.new"
   # TLS on TCP (the tests' own connections use the unix socket): a CA of this server's own and a certificate
   # naming 127.0.0.1 and localhost, so a test can connect with sslmode=verify-full (LOGTAP_PG_SSL_CA)
   local ssl=""
