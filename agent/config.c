@@ -124,6 +124,54 @@ static int get_int(const cJSON *v, const char *field, long long min, long long m
     return LT_OK;
 }
 
+/* Keys of the other engine, or of other tools, a user may well put in source: where their setting goes instead. */
+static const char *other_engine_key(const char *engine, const char *key)
+{
+    static const char *const pg_conn[] = {"host", "hostaddr", "port", "socket", "user", "username", "dbname",
+                                          "database", "databases", "sslmode", "sslrootcert", "ssl_mode", "ssl_ca",
+                                          NULL};
+    if (!strcmp(engine, "postgres")) {
+        if (!strcasecmp(key, "password") || !strcasecmp(key, "passwd") || !strcasecmp(key, "pass"))
+            return "a password never goes in the config: libpq reads it from PGPASSWORD or ~/.pgpass (PGPASSFILE), "
+                   "or name the environment variable that holds it in source.password_env";
+        for (int i = 0; pg_conn[i]; i++)
+            if (!strcasecmp(key, pg_conn[i]))
+                return "a PostgreSQL source is reached through source.conninfo, a libpq connection string (\"host=db "
+                       "port=5432 dbname=shop user=logtap sslmode=verify-full\") or a postgresql:// URI; the password "
+                       "comes from PGPASSWORD, ~/.pgpass or source.password_env";
+        return NULL;
+    }
+    if (!strcasecmp(key, "conninfo") || !strcasecmp(key, "dsn") || !strcasecmp(key, "url") ||
+        !strcasecmp(key, "uri"))
+        return "a MySQL/MariaDB source takes host and port (or socket), user, password_env and database (or "
+               "databases), not a connection string";
+    if (!strcasecmp(key, "password") || !strcasecmp(key, "passwd") || !strcasecmp(key, "pass"))
+        return "a password never goes in the config: name the environment variable that holds it in "
+               "source.password_env";
+    if (!strcasecmp(key, "dbname") || !strcasecmp(key, "db") || !strcasecmp(key, "schema"))
+        return "the database to read is source.database (or a list, source.databases)";
+    if (!strcasecmp(key, "slot") || !strcasecmp(key, "publication"))
+        return "a MySQL/MariaDB source has no replication slot or publication: it reads the binlog as a replica "
+               "(source.server_id)";
+    return NULL;
+}
+
+static int check_source_keys(const cJSON *src, const char *engine, const char *const *allowed, struct lt_error *err)
+{
+    for (const cJSON *c = src->child; c; c = c->next) {
+        bool ok = false;
+        for (int i = 0; allowed[i]; i++)
+            ok |= strcmp(c->string, allowed[i]) == 0;
+        const char *where = ok ? NULL : other_engine_key(engine, c->string);
+        if (where) {
+            char field[256];
+            snprintf(field, sizeof field, "source.%s", c->string);
+            return field_error(err, field, where);
+        }
+    }
+    return LT_OK;
+}
+
 static int check_keys(const cJSON *obj, const char *path, const char *const *allowed, struct lt_error *err)
 {
     for (const cJSON *c = obj->child; c; c = c->next) {
@@ -174,10 +222,13 @@ static int parse_mysql_tls(const cJSON *src, struct lt_source_config *s, struct 
         for (int i = 0; modes[i]; i++)
             if (strcasecmp(mode, modes[i]) == 0)
                 found = i;
+        if (found < 0) {
+            char msg[200] = "must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY";
+            lt_did_you_mean(mode, modes, msg + strlen(msg), sizeof msg - strlen(msg));
+            free(mode);
+            return field_error(err, "source.ssl_mode", msg);
+        }
         free(mode);
-        if (found < 0)
-            return field_error(err, "source.ssl_mode",
-                               "must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
         s->ssl_mode = (enum lt_ssl_mode)found;
     }
     if ((s->ssl_mode == LT_SSL_VERIFY_CA || s->ssl_mode == LT_SSL_VERIFY_IDENTITY) && !s->ssl_ca)
@@ -199,25 +250,23 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     if ((rc = get_string(src, "engine", "source.", true, &s->engine, err)))
         return rc;
     if (strcmp(s->engine, "postgres") == 0 || strcmp(s->engine, "postgresql") == 0) {
-        static const char *const keys[] = {"engine", "conninfo", "slot", "publication", "tables_without_key",
-                                           "catalog_poll_s", NULL};
+        static const char *const keys[] = {"engine", "conninfo", "password_env", "slot", "publication",
+                                           "tables_without_key", "catalog_poll_s", NULL};
         free(s->engine);
         s->engine = xstrdup("postgres");
-        char *nokey = NULL;
-        if ((rc = check_keys(src, "source.", keys, err)) || (rc = get_string(src, "conninfo", "source.", true,
-                                                                              &s->conninfo, err)) ||
+        if ((rc = check_source_keys(src, "postgres", keys, err)) || (rc = check_keys(src, "source.", keys, err)) ||
+            (rc = get_string(src, "conninfo", "source.", true, &s->conninfo, err)) ||
+            (rc = get_string(src, "password_env", "source.", false, &s->password_env, err)) ||
             (rc = get_string(src, "slot", "source.", false, &s->slot, err)) ||
-            (rc = get_string(src, "publication", "source.", false, &s->publication, err)) ||
-            (rc = get_string(src, "tables_without_key", "source.", false, &nokey, err)))
+            (rc = get_string(src, "publication", "source.", false, &s->publication, err)))
             return rc;
         s->tables_without_key = LT_NOKEY_REFUSE;
-        if (nokey && strcmp(nokey, "inserts-only") == 0)
-            s->tables_without_key = LT_NOKEY_INSERTS_ONLY;
-        else if (nokey && strcmp(nokey, "refuse") != 0)
-            rc = field_error(err, "source.tables_without_key", "must be \"refuse\" or \"inserts-only\"");
-        free(nokey);
-        if (rc)
+        const cJSON *nokey = cJSON_GetObjectItemCaseSensitive(src, "tables_without_key");
+        static const char *const policies[] = {"refuse", "inserts-only", NULL};
+        int policy = 0;
+        if (nokey && (rc = get_enum(nokey, "source.tables_without_key", policies, &policy, err)))
             return rc;
+        s->tables_without_key = policy == 1 ? LT_NOKEY_INSERTS_ONLY : LT_NOKEY_REFUSE;
         s->catalog_poll_s = 10;
         const cJSON *poll = cJSON_GetObjectItemCaseSensitive(src, "catalog_poll_s");
         if (poll) {
@@ -247,7 +296,7 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
                                            "ssl_ca", "ssl_cert", "ssl_key", "ssl_crl", "tls_version", NULL};
         free(s->engine);
         s->engine = xstrdup("mysql");
-        if ((rc = check_keys(src, "source.", keys, err)) ||
+        if ((rc = check_source_keys(src, "mysql", keys, err)) || (rc = check_keys(src, "source.", keys, err)) ||
             (rc = get_string(src, "host", "source.", false, &s->host, err)) ||
             (rc = get_string(src, "socket", "source.", false, &s->socket, err)) ||
             (rc = get_string(src, "user", "source.", true, &s->user, err)) ||
@@ -299,7 +348,10 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         }
         return LT_OK;
     }
-    return field_error(err, "source.engine", "must be \"postgres\" or \"mysql\"");
+    static const char *const engines[] = {"postgres", "postgresql", "mysql", "mariadb", NULL};
+    char msg[160] = "must be \"postgres\" or \"mysql\" (or \"mariadb\")";
+    lt_did_you_mean(s->engine, engines, msg + strlen(msg), sizeof msg - strlen(msg));
+    return field_error(err, "source.engine", msg);
 }
 
 /* Every target key logtap knows: "path", the task setting MaxFullLoadSubTasks and every DMS S3 setting. */
@@ -748,8 +800,12 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
             cfg->migration_type = LT_MIGRATE_CDC;
         else if (!strcmp(mt, "full-load-and-cdc"))
             cfg->migration_type = LT_MIGRATE_FULL_LOAD_AND_CDC;
-        else
-            rc = field_error(err, "migration_type", "must be full-load, cdc or full-load-and-cdc");
+        else {
+            static const char *const types[] = {"full-load", "cdc", "full-load-and-cdc", NULL};
+            char msg[160] = "must be full-load, cdc or full-load-and-cdc";
+            lt_did_you_mean(mt, types, msg + strlen(msg), sizeof msg - strlen(msg));
+            rc = field_error(err, "migration_type", msg);
+        }
         free(mt);
         if (rc)
             goto out;

@@ -219,11 +219,21 @@ int lt_pg_connect(const struct lt_task_config *cfg, bool replication, PGconn **o
      * pg_stat_replication, unless the user set one (in the conninfo or PGAPPNAME). */
     char appname[80];
     snprintf(appname, sizeof appname, "logtap/%s", cfg->task);
-    const char *keys[4] = {"dbname", "fallback_application_name", NULL, NULL};
-    const char *values[4] = {cfg->source.conninfo, appname, NULL, NULL};
+    const char *keys[5] = {"dbname", "fallback_application_name", NULL, NULL, NULL};
+    const char *values[5] = {cfg->source.conninfo, appname, NULL, NULL, NULL};
+    int k = 2;
     if (replication) {
-        keys[2] = "replication";
-        values[2] = "database";
+        keys[k] = "replication";
+        values[k++] = "database";
+    }
+    /* source.password_env names the variable holding the password (after the conninfo: it wins) */
+    if (cfg->source.password_env && cfg->source.password_env[0]) {
+        const char *password = getenv(cfg->source.password_env);
+        if (!password)
+            return lt_fail(err, LT_ERR_CONFIG, "source.password_env: the environment variable %s is not set",
+                           cfg->source.password_env);
+        keys[k] = "password";
+        values[k++] = password;
     }
     PGconn *c = PQconnectdbParams(keys, values, 1);
     if (!c)

@@ -377,8 +377,8 @@ static void test_unknown_keys(void)
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, "{\"path\": \"/x\", \"MaxFileSizes\": 5}", RULES, NULL),
                  "target.MaxFileSizes", "unknown key");
     EXPECT_ERROR(doc("\"t\"", NULL,
-                     "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"host\": \"h\"}", TARGET, RULES, NULL),
-                 "source.host", "unknown key");
+                     "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"slott\": \"h\"}", TARGET, RULES, NULL),
+                 "source.slott", "unknown key: did you mean slot?");
     EXPECT_ERROR(doc("\"t\"", NULL, MY_SOURCE, TARGET, "{\"rules\": [], \"extra\": 1}", NULL),
                  "table_mappings.extra", "unknown key");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
@@ -393,6 +393,50 @@ static void test_unknown_keys(void)
                  "object-locator.column-name", "unknown key");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, RULES, "\"merge\": {\"keeep\": 1}"), "merge.keeep",
                  "unknown key");
+}
+
+/* Settings a user may well give in the other engine's (or another tool's) way: the message says where they go, and
+ * never repeats a password's value. Misspelt values name the closest valid one. */
+static void test_misplaced_source_keys(void)
+{
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"host\": \"h\"}", TARGET,
+                     RULES, NULL),
+                 "source.host", "source.conninfo");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"port\": 5432}", TARGET,
+                     RULES, NULL),
+                 "source.port", "host=db port=5432 dbname=shop user=logtap");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"password\": \"hunter2\"}",
+                     TARGET, RULES, NULL),
+                 "source.password", "PGPASSWORD or ~/.pgpass");
+    CHECK(strstr(err.msg, "password_env") != NULL);
+    CHECK(strstr(err.msg, "hunter2") == NULL);
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"mysql\", \"conninfo\": \"host=h\", \"user\": \"u\", "
+                     "\"database\": \"d\", \"server_id\": 1}", TARGET, RULES, NULL),
+                 "source.conninfo", "host and port (or socket), user, password_env and database");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"mysql\", \"host\": \"h\", \"user\": \"u\", \"password\": "
+                     "\"hunter2\", \"database\": \"d\", \"server_id\": 1}", TARGET, RULES, NULL),
+                 "source.password", "source.password_env");
+    CHECK(strstr(err.msg, "hunter2") == NULL);
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"mysql\", \"host\": \"h\", \"user\": \"u\", \"dbname\": "
+                     "\"d\", \"server_id\": 1}", TARGET, RULES, NULL),
+                 "source.dbname", "source.database");
+    /* PostgreSQL takes password_env too */
+    struct lt_task_config cfg;
+    CHECK_INT(parse(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"password_env\": \"PW\"}",
+                        TARGET, RULES, NULL), &cfg), LT_OK);
+    CHECK_STR(cfg.source.password_env, "PW");
+    lt_config_free(&cfg);
+    /* misspelt values */
+    EXPECT_ERROR(doc("\"t\"", "\"full-lod\"", PG_SOURCE, TARGET, RULES, NULL), "migration_type",
+                 "did you mean full-load?");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgress\", \"conninfo\": \"x\"}", TARGET, RULES, NULL),
+                 "source.engine", "did you mean postgres?");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"x\", \"tables_without_key\": "
+                     "\"insert-only\"}", TARGET, RULES, NULL),
+                 "source.tables_without_key", "did you mean inserts-only?");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"mysql\", \"host\": \"h\", \"user\": \"u\", \"database\": "
+                     "\"d\", \"server_id\": 1, \"ssl_mode\": \"REQUIRE\"}", TARGET, RULES, NULL),
+                 "source.ssl_mode", "did you mean REQUIRED?");
 }
 
 static void test_ignored_dms_keys(void)
@@ -513,7 +557,7 @@ static void test_missing_fields(void)
                      "{\"engine\": \"mysql\", \"host\": \"h\", \"user\": \"u\", \"server_id\": 1, \"database\": \"a\","
                      " \"conninfo\": \"x\"}",
                      TARGET, RULES, NULL),
-                 "source.conninfo", "unknown key");
+                 "source.conninfo", "not a connection string");
     EXPECT_ERROR(doc("\"t\"", NULL,
                      "{\"engine\": \"mysql\", \"host\": \"h\", \"user\": \"u\", \"server_id\": 1, \"database\": \"a\","
                      " \"use_gtid\": \"yes\"}",
@@ -662,6 +706,7 @@ int main(void)
     RUN(test_ignored_dms_keys);
     RUN(test_wrong_types);
     RUN(test_missing_fields);
+    RUN(test_misplaced_source_keys);
     RUN(test_postgres_lifecycle_settings);
     RUN(test_bad_values);
     RUN(test_bad_rules);
