@@ -32,6 +32,7 @@
 #include "agent/table_join.h"
 #include "agent/target.h"
 #include "agent/target_root.h"
+#include "agent/task_metrics.h"
 #include "agent/txn_stream.h"
 #include "state/state_store.h"
 
@@ -80,6 +81,9 @@ struct cdc_run {
     struct lt_txn_stream *txn;  /* PreserveTransactions: the transaction-ordered files, else NULL */
     bool stream_error_recorded; /* the state store holds a failure of this run; the next flush clears it */
     int64_t last_tick_us;
+    int64_t last_lag_us;
+    int64_t idle_commit_ts_us;  /* for the flush of an IDLE event: the commit time it moves to (0: the source said
+                                 * nothing newer exists, the task is caught up); -1 for other flushes */
 };
 
 static int64_t parse_name_ms(const char *path)
@@ -344,6 +348,29 @@ static void clear_batch(struct cdc_run *run)
     run->have_data = false;
 }
 
+/* A transaction file is durable and recorded: counted in the metrics with its size. */
+static void count_txn_file(const struct cdc_run *run, const char *name)
+{
+    char dir[1024], path[4600];
+    lt_txn_dir(&run->cfg->target, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s/%s", run->cfg->target.path, dir, name);
+    struct stat sb;
+    lt_task_metrics_file("transaction", stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0);
+}
+
+/* How far the checkpoint is behind the source's position as the stream last reported it (PostgreSQL), for the
+ * metrics; nothing to do for a source whose stream does not report it. */
+static void note_source_lag(struct cdc_run *run)
+{
+    char pos[LT_CHECKPOINT_MAX];
+    int64_t bytes;
+    struct lt_error ignored;
+    if (run->source->stream_server_position && run->source->lag_bytes && run->src && run->checkpoint[0] &&
+        run->source->stream_server_position(run->src, pos) == LT_OK &&
+        run->source->lag_bytes(run->src, run->checkpoint, pos, &bytes, &ignored) == LT_OK)
+        lt_task_metrics_source_lag_bytes(bytes);
+}
+
 /* Closes every open file, records files + statistics + events + checkpoint in one transaction, then acks. */
 static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *err)
 {
@@ -376,6 +403,16 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
     free(dyn);
     if (rc)
         return lt_error_prefix(err, "recording the checkpoint: ");
+    for (int i = 0; i < run->nfiles; i++)
+        lt_task_metrics_file("cdc", run->files[i].bytes);
+    if (txn_file)
+        count_txn_file(run, txn_file);
+    bool caught_up = run->idle_commit_ts_us == 0;
+    lt_task_metrics_checkpoint(run->idle_commit_ts_us > 0 ? run->idle_commit_ts_us : run->last_commit_ts_us,
+                               caught_up);
+    run->idle_commit_ts_us = -1;
+    lt_log_debug("checkpoint %s recorded: %d files, %d truncates%s", checkpoint, run->nfiles, run->nevents,
+                 caught_up ? "; the source has nothing newer" : "");
     if (run->txn)
         lt_txn_stream_committed(run->txn);
     if (run->nfiles)
@@ -418,8 +455,10 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     /* a table waiting to join, or a change its load already holds */
     if (t->follow == FOLLOW_DROP || (t->load_pos[0] && strcmp(ev->row.pos, t->load_pos) <= 0))
         return LT_OK;
-    if (!run->have_data)
+    if (!run->have_data) {
         run->batch_started_us = lt_now_us();
+        lt_task_metrics_pending();
+    }
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
@@ -552,11 +591,13 @@ static int stream_loop(struct cdc_run *run, struct lt_error *err)
                 return LT_ERR_RUNTIME;
             break;
         case LT_EV_IDLE:
-            if (!run->have_data) {
+            /* nothing newer for the task than this: caught up, or (MySQL, a transaction of other tables) as far
+             * as its commit time */
+            if (!run->have_data || flush_due(run)) {
+                run->idle_commit_ts_us = ev.row.commit_ts_us > 0 ? ev.row.commit_ts_us : 0;
                 if (flush(run, ev.checkpoint, err))
                     return LT_ERR_RUNTIME;
-            } else if (flush_due(run) && flush(run, ev.checkpoint, err)) {
-                return LT_ERR_RUNTIME;
+                note_source_lag(run);
             }
             break;
         case LT_EV_END:
@@ -573,6 +614,10 @@ static int stream_loop(struct cdc_run *run, struct lt_error *err)
         rows_in_a_row = ev.kind == LT_EV_ROW ? rows_in_a_row + 1 : 0;
         if ((rows_in_a_row & 63) == 0)
             now = lt_now_us();
+        if (now - run->last_lag_us > 5 * 1000000) {
+            run->last_lag_us = now;
+            note_source_lag(run);
+        }
         if (now - last_log > 30 * 1000000) {
             if (run->rows_since_log)
                 lt_log_info("%" PRId64 " changes in the last %.0f s; checkpoint %s", run->rows_since_log,
@@ -772,6 +817,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     run.cfg = cfg;
     run.source = source;
     run.stream_error_recorded = true; /* an earlier run's failure, if any, is cleared by this run's first checkpoint */
+    run.idle_commit_ts_us = -1;
     run.target = lt_target_for(&cfg->target);
     if (!run.source || !run.source->stream_start)
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no change stream in this build", cfg->source.engine);
@@ -861,6 +907,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
             break;
         }
         int code = err->code ? err->code : rc;
+        lt_task_metrics_error_code(code);
         if ((code != LT_ERR_RUNTIME && code != LT_ERR_PERSISTENT) || first_run || lt_stop_requested())
             break; /* a first run that never connected fails at once: the config is more likely wrong */
         /* tries are counted since the checkpoint last moved: progress starts the backoff and the count over */

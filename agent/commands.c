@@ -21,6 +21,7 @@
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/task_lock.h"
+#include "agent/task_metrics.h"
 #include "agent/utc_time.h"
 #include "agent/validate.h"
 #include "agent/version.h"
@@ -40,6 +41,9 @@ static const char main_usage[] =
     "\n"
     "commands:\n"
     "%s"
+    "\n"
+    "--metrics-file PATH (replicate, full-load, merge): metrics in Prometheus text format, written atomically to\n"
+    "PATH at every flush and at least every 15 s, for node_exporter's textfile collector (README.md lists them).\n"
     "\n"
     "options for every command:\n"
     "  -c, --config FILE   the task config (JSON)\n"
@@ -77,7 +81,7 @@ static const struct command commands[] = {
      "cannot be reached. --json prints the findings as one JSON document.\n",
      run_check},
     {"full-load", "load every selected table from one consistent snapshot, then exit",
-     "usage: logtap full-load --config task.json [--quiet]\n"
+     "usage: logtap full-load --config task.json [--metrics-file PATH] [--quiet]\n"
      "\n"
      "Reads every table the task's table_mappings select from one consistent snapshot of the source and writes\n"
      "<target.path>/<schema>/<table>/LOAD00000001.<csv|parquet>, ... A re-run replaces the previous load of each\n"
@@ -85,7 +89,8 @@ static const struct command commands[] = {
      "that concern a full load, and stops (exit 2) before writing anything when one finds an error.\n",
      run_full_load},
     {"replicate", "run the task: full load and/or change data capture, until stopped",
-     "usage: logtap replicate --config task.json [--until now|POSITION] [--start-over] [--quiet]\n"
+     "usage: logtap replicate --config task.json [--until now|POSITION] [--start-over] [--metrics-file PATH]\n"
+     "       [--quiet]\n"
      "\n"
      "Runs the task's migration_type:\n"
      "  full-load          the same as `logtap full-load`\n"
@@ -105,7 +110,7 @@ static const struct command commands[] = {
      "the state store and the tables' folders are moved aside to _replaced-<time> folders, then a new full load.\n",
      run_replicate},
     {"merge", "write point-in-time snapshots of every table from the load and the changes",
-     "usage: logtap merge --config task.json [--as-of TIME|POSITION] [--quiet]\n"
+     "usage: logtap merge --config task.json [--as-of TIME|POSITION] [--metrics-file PATH] [--quiet]\n"
      "\n"
      "For every table, applies the CDC files recorded after its newest snapshot (or its full load) and writes\n"
      "<merge.path>/<schema>/<table>/snapshot=<YYYYMMDDTHHMMSSZ>/part-00000.<ext>, named after the commit time of\n"
@@ -304,9 +309,52 @@ static int no_more_args(const char *cmd, int argc, char **argv)
     return LT_OK;
 }
 
+/* --metrics-file PATH (or --metrics-file=PATH) at argv[*i]: true when it is one, *path set, *i moved past it. */
+static bool metrics_option(int argc, char **argv, int *i, const char **path)
+{
+    if (!strcmp(argv[*i], "--metrics-file")) {
+        *path = *i + 1 < argc ? argv[++*i] : "";
+        return true;
+    }
+    if (!strncmp(argv[*i], "--metrics-file=", 15)) {
+        *path = argv[*i] + 15;
+        return true;
+    }
+    return false;
+}
+
+/* A --metrics-file that cannot be written is a usage error, said before anything is locked or connected. */
+static int check_metrics_path(const char *cmd, const char *path)
+{
+    struct lt_error err = {0};
+    if (path && lt_task_metrics_check_path(path, &err)) {
+        lt_log_message(LT_LOG_ERROR, "logtap %s: %s", cmd, err.msg);
+        return LT_ERR_CONFIG;
+    }
+    return LT_OK;
+}
+
+/* Starts the metrics file (after the task's lock is held: a second runner, refused, must not overwrite it). */
+static int start_metrics(const struct lt_task_config *cfg, const char *cmd, const char *path)
+{
+    struct lt_error err = {0};
+    if (path && lt_task_metrics_start(cfg, cmd, path, &err)) {
+        lt_log_error("%s", err.msg);
+        return err.code ? err.code : LT_ERR_CONFIG;
+    }
+    return LT_OK;
+}
+
 static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv)
 {
-    if (no_more_args("full-load", argc, argv))
+    const char *metrics = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!metrics_option(argc, argv, &i, &metrics)) {
+            unexpected_arg("full-load", argv[i]);
+            return LT_ERR_CONFIG;
+        }
+    }
+    if (check_metrics_path("full-load", metrics))
         return LT_ERR_CONFIG;
     struct lt_full_load_options opt = {.progress_tty = lt_progress_use_tty(), .log_interval_s = 10};
     struct lt_error err = {0};
@@ -315,9 +363,15 @@ static int run_full_load(const struct lt_task_config *cfg, int argc, char **argv
         lt_log_error("%s", err.msg);
         return LT_ERR_RUNTIME;
     }
-    int rc = lt_run_full_load(cfg, &opt, &err);
+    int rc = start_metrics(cfg, "full-load", metrics);
+    if (!rc) {
+        rc = lt_run_full_load(cfg, &opt, &err);
+        if (rc)
+            lt_task_metrics_error_code(err.code ? err.code : rc);
+        lt_task_metrics_stop(lt_exit_code(rc));
+    }
     lt_task_lock_release(lock);
-    if (rc) {
+    if (rc && err.msg[0]) {
         lt_log_error("full load failed: %s", err.msg);
         return rc;
     }
@@ -346,6 +400,7 @@ static int run_check(const struct lt_task_config *cfg, int argc, char **argv)
 static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv)
 {
     struct lt_replicate_options opt = {.load = {.progress_tty = lt_progress_use_tty(), .log_interval_s = 10}};
+    const char *metrics = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--start-over")) {
             opt.start_over = true;
@@ -353,6 +408,8 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
             opt.until = argv[++i];
         } else if (!strncmp(argv[i], "--until=", 8)) {
             opt.until = argv[i] + 8;
+        } else if (metrics_option(argc, argv, &i, &metrics)) {
+            continue;
         } else {
             unexpected_arg("replicate", argv[i]);
             return LT_ERR_CONFIG;
@@ -364,12 +421,18 @@ static int run_replicate(const struct lt_task_config *cfg, int argc, char **argv
         lt_log_error("replicate: %s", err.msg);
         return LT_ERR_CONFIG;
     }
+    if (check_metrics_path("replicate", metrics))
+        return LT_ERR_CONFIG;
     struct lt_task_lock *lock;
     if (lt_task_lock_acquire(cfg, "replicate", &lock, &err)) {
         lt_log_error("%s", err.msg);
         return LT_ERR_RUNTIME;
     }
-    int rc = lt_run_replicate(cfg, &opt, &err);
+    int rc = start_metrics(cfg, "replicate", metrics);
+    if (!rc) {
+        rc = lt_run_replicate(cfg, &opt, &err); /* it counts its errors in the metrics itself */
+        lt_task_metrics_stop(lt_exit_code(rc));
+    }
     lt_task_lock_release(lock);
     if (rc) {
         lt_log_error("replicate failed: %s", err.msg);
@@ -386,13 +449,18 @@ static int run_merge(const struct lt_task_config *cfg, int argc, char **argv)
             opt.as_of = argv[++i];
         } else if (!strncmp(argv[i], "--as-of=", 8)) {
             opt.as_of = argv[i] + 8;
+        } else if (metrics_option(argc, argv, &i, &opt.metrics_file)) {
+            continue;
         } else {
             unexpected_arg("merge", argv[i]);
             return LT_ERR_CONFIG;
         }
     }
+    if (check_metrics_path("merge", opt.metrics_file))
+        return LT_ERR_CONFIG;
     struct lt_error err = {0};
-    int rc = lt_run_merge(cfg, &opt, &err);
+    int rc = lt_run_merge(cfg, &opt, &err); /* starts the metrics once it holds the merge's lock */
+    lt_task_metrics_stop(lt_exit_code(rc));
     if (rc)
         lt_log_error("merge failed: %s", err.msg);
     return rc;

@@ -18,6 +18,7 @@
 #include "agent/source.h"
 #include "agent/target.h"
 #include "agent/target_root.h"
+#include "agent/task_metrics.h"
 #include "state/state_store.h"
 
 int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_bytes)
@@ -107,7 +108,10 @@ static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_er
         .bytes = info->bytes, .first_pos = info->first_pos, .last_pos = info->last_pos,
         .schema_json = p->tl->schema_json,
     };
-    return lt_state_add_file(p->job->state, &f, err);
+    if (lt_state_add_file(p->job->state, &f, err))
+        return LT_ERR_RUNTIME;
+    lt_task_metrics_file("load", info->bytes);
+    return LT_OK;
 }
 
 /* Records the start of a table's load from the snapshot (state 'loading' at the snapshot's position, its earlier
@@ -206,6 +210,7 @@ static void finish_table(struct lt_load *job, struct table_load *tl)
         }
         if (tl->begun)
             lt_state_fail_table_load(job->state, tl->table_id, tl->error.msg, &ignored);
+        lt_task_metrics_error(LT_MERR_TABLE_LOAD);
         lt_log_table(LT_LOG_ERROR, s->schema_name, s->table_name, "table %s.%s failed: %s", s->schema_name,
                      s->table_name, tl->error.msg);
         pthread_mutex_lock(&job->first_error_lock);
@@ -216,6 +221,7 @@ static void finish_table(struct lt_load *job, struct table_load *tl)
         return;
     }
     atomic_store(&prog->state, LT_PROGRESS_DONE);
+    lt_task_metrics_poke();
     double secs = (atomic_load(&prog->finished_us) - atomic_load(&prog->started_us)) / 1e6;
     lt_log_table(LT_LOG_INFO, s->schema_name, s->table_name, "table %s.%s loaded: %lld rows in %.1f s%s",
                  s->schema_name, s->table_name,
@@ -368,6 +374,8 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         const struct lt_source_table *t = &job->tables.tables[i];
         snprintf(job->progress[i].name, sizeof job->progress[i].name, "%s.%s", t->schema->schema_name,
                  t->schema->table_name);
+        job->progress[i].schema = t->schema->schema_name;
+        job->progress[i].table = t->schema->table_name;
         job->progress[i].estimated_rows = t->estimated_rows;
     }
     for (int i = 0; i < job->tables.n; i++) {
@@ -412,6 +420,7 @@ int lt_load_run(struct lt_load *job, struct lt_error *err)
     pthread_mutex_init(&job->first_error_lock, NULL);
     struct lt_progress *prog =
         lt_progress_start(job->progress, job->tables.n, job->opt->progress_tty, job->opt->log_interval_s);
+    lt_task_metrics_load_begin(job->progress, job->tables.n);
     int nworkers = job->cfg->target.max_full_load_subtasks;
     if (nworkers > job->nunits)
         nworkers = job->nunits;
@@ -438,6 +447,7 @@ int lt_load_run(struct lt_load *job, struct lt_error *err)
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     lt_progress_stop(prog);
+    lt_task_metrics_load_end(job->progress);
     pthread_mutex_destroy(&job->first_error_lock);
     /* parts never started (a stop): their tables are not loaded */
     for (int i = 0; i < job->tables.n; i++) {

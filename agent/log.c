@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/utf8.h"
+
 static enum lt_log_level min_level = LT_LOG_INFO;
 static enum lt_log_format log_format = LT_LOG_TEXT;
 static char task_name[64];
@@ -103,35 +105,6 @@ size_t lt_escape_controls(const char *in, char *out, size_t n)
     return o;
 }
 
-/* The length of the valid UTF-8 sequence at p (1-4), or 0 when the byte there does not start one (overlong forms,
- * surrogates and code points past U+10FFFF are not valid). */
-static int utf8_sequence(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    int len;
-    unsigned min;
-    unsigned cp;
-    if ((c & 0xe0) == 0xc0) {
-        len = 2, min = 0x80, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, min = 0x800, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80) /* a NUL ends the text here too */
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 bool lt_json_append_string(char *out, size_t n, size_t *len, const char *in)
 {
     static const char hex[] = "0123456789abcdef";
@@ -160,7 +133,7 @@ bool lt_json_append_string(char *out, size_t n, size_t *len, const char *in)
                 esc[k++] = hex[c >> 4];
                 esc[k++] = hex[c & 15];
             }
-        } else if (c >= 0x80 && (seq = utf8_sequence(p)) == 0) {
+        } else if (c >= 0x80 && (seq = lt_utf8_sequence(p)) == 0) {
             /* not UTF-8: the byte's value, as text, so nothing is lost and the line stays valid JSON */
             memcpy(esc, "\\\\x", 3);
             k = 3;

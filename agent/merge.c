@@ -25,6 +25,7 @@
 #include "agent/schema_json.h"
 #include "agent/source.h"
 #include "agent/target.h"
+#include "agent/task_metrics.h"
 #include "agent/utc_time.h"
 #include "state/state_store.h"
 
@@ -590,6 +591,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if (rc)
         goto out;
     *wrote = true;
+    lt_task_metrics_file("snapshot", res.bytes);
+    lt_task_metrics_poke();
     lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name,
                  "%s.%s: snapshot=%s: %" PRId64 " rows (base %" PRId64 ", changes %" PRId64 ", partitions %d)%s%s",
                 t->schema_name, t->table_name, name, ms.rows_out, ms.base_rows, ms.changes, ms.partitions,
@@ -703,9 +706,15 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         close(lock);
         return lt_fail(err, LT_ERR_RUNTIME, "another merge of this task is running (%s is locked)", lock_path);
     }
+    /* the metrics file only now: a second merge, refused above, must not overwrite the running one's */
+    if ((rc = lt_task_metrics_start(cfg, "merge", opt->metrics_file, err))) {
+        close(lock);
+        return rc;
+    }
     struct lt_state *st;
     rc = lt_state_open_existing(cfg->state_path, &st, err);
     if (rc) {
+        lt_task_metrics_error_code(rc);
         close(lock);
         return rc;
     }
@@ -734,6 +743,7 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         if (merge_table(cfg, st, &tables[i], as_of.pos[0] ? as_of.pos : NULL, as_of.time_us, opt->as_of != NULL,
                         &wrote, &terr)) {
             lt_log_error("%s", terr.msg);
+            lt_task_metrics_error(LT_MERR_TABLE_MERGE);
             if (!failed)
                 *err = terr;
             failed++;
@@ -742,6 +752,8 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
         }
         written += wrote;
     }
+    if (rc && !failed)
+        lt_task_metrics_error_code(err->code ? err->code : rc);
     free(tables);
     lt_state_close(st);
     close(lock);

@@ -9,6 +9,7 @@
 
 struct lt_merge_options {
     const char *as_of;   /* NULL (the last checkpoint), an ISO-8601 time, or a source position */
+    const char *metrics_file; /* --metrics-file: started once the merge holds its lock (NULL: none) */
 };
 
 int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options *opt, struct lt_error *err);

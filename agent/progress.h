@@ -11,6 +11,7 @@ enum lt_progress_state { LT_PROGRESS_WAITING, LT_PROGRESS_RUNNING, LT_PROGRESS_D
 
 struct lt_progress_table {
     char name[520];             /* schema.table */
+    const char *schema, *table; /* the same, apart (owned by the caller; NULL when not set) */
     int64_t estimated_rows;     /* -1 when unknown */
     _Atomic int64_t rows;
     _Atomic int state;          /* enum lt_progress_state */

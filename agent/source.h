@@ -165,6 +165,10 @@ struct logtap_source_ops {
     int (*stream_start)(struct lt_source *src, const struct lt_stream_options *opt, struct lt_error *err);
     /* Waits up to timeout_ms for the next event. Event data stays valid until the next call. */
     int (*stream_next)(struct lt_source *src, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
+    /* The source's own position as the stream last reported it, without asking (PostgreSQL: the WAL end the
+     * walsender sends with its data and keepalives), for the lag in bytes; LT_ERR_RUNTIME while it is not known.
+     * NULL when the stream does not report it. */
+    int (*stream_server_position)(struct lt_source *src, char out[LT_CHECKPOINT_MAX]);
     /* Tells the source everything up to checkpoint is durable (it may release its log). */
     int (*stream_ack)(struct lt_source *src, const char *checkpoint, struct lt_error *err);
     /* Row count and order-independent checksum of a table's rows as they are now: the sum, as a signed decimal,

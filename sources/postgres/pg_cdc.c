@@ -309,6 +309,7 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     s->streaming = true;
     s->acked_lsn = s->start_lsn;
     s->received_lsn = s->start_lsn;
+    s->server_wal_end = 0;
     s->last_data_us = now_us();
     s->end_reported = false;
     return send_status(s, false, err);
@@ -504,6 +505,8 @@ static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, 
     struct lt_pgo_msg m;
     *emitted = false;
     /* x->wal_end is the server's WAL end, not how far the stream has sent: it must not move received_lsn */
+    if (x->wal_end > s->server_wal_end)
+        s->server_wal_end = x->wal_end;
     if (lt_pgo_decode(x->payload, x->payload_len, 1, false, &m, err)) {
         err->code = LT_ERR_FATAL; /* the same bytes would come again */
         return LT_ERR_FATAL;
@@ -549,6 +552,14 @@ static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, 
     }
 }
 
+int lt_pg_stream_server_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX])
+{
+    if (!s->server_wal_end)
+        return LT_ERR_RUNTIME;
+    lt_pg_lsn_format(s->server_wal_end, out);
+    return LT_OK;
+}
+
 int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err)
 {
     memset(ev, 0, sizeof *ev);
@@ -578,6 +589,8 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             if (cm.type == LT_PG_COPY_KEEPALIVE) {
                 if (cm.u.keepalive.wal_end > s->received_lsn)
                     s->received_lsn = cm.u.keepalive.wal_end;
+                if (cm.u.keepalive.wal_end > s->server_wal_end)
+                    s->server_wal_end = cm.u.keepalive.wal_end;
                 if (cm.u.keepalive.reply_requested && send_status(s, false, err))
                     return LT_ERR_RUNTIME;
                 if (!s->in_txn) {

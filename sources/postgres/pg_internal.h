@@ -28,6 +28,7 @@ struct lt_source {
     uint64_t start_lsn;                /* resume point: transactions ending at or before it are skipped */
     uint64_t until_lsn;                /* 0 = run until stopped */
     uint64_t received_lsn;             /* how far the stream is complete: keepalive positions, commit ends */
+    uint64_t server_wal_end;           /* the server's WAL end as the stream last reported it (0 unknown) */
     uint64_t acked_lsn;                /* last position reported flushed */
     int64_t last_status_us;
     int64_t last_data_us;
@@ -98,6 +99,7 @@ int lt_pg_create_slot_with_snapshot(struct lt_source *s, enum lt_snapshot_kind k
 int lt_pg_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], struct lt_error *err);
 int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err);
 int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err);
+int lt_pg_stream_server_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX]);
 int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_error *err);
 int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], struct lt_error *err);
 void lt_pg_cdc_close(struct lt_source *s);

@@ -787,6 +787,7 @@ const struct logtap_source_ops lt_postgres_source = {
     .cdc_begin = lt_pg_cdc_begin,
     .stream_start = lt_pg_stream_start,
     .stream_next = lt_pg_stream_next,
+    .stream_server_position = lt_pg_stream_server_position,
     .stream_ack = lt_pg_stream_ack,
     .current_position = lt_pg_current_position,
     .retire = lt_pg_retire,
