@@ -53,6 +53,7 @@ struct cdc_table {
     char partition[32];                         /* the open file's date partition folder ("" without) */
     int64_t partition_checked_us;               /* the last commit time found to be in that partition */
     uint64_t last_write;                        /* when its file was last written (the run's row count) */
+    bool cut;                                   /* its open file closes before its next row (see cut_for_order) */
     struct lt_table_delta delta;
 };
 
@@ -166,8 +167,10 @@ static void on_table_change(void *arg, int64_t table_id, const char *state, cons
             continue;
         if (!strcmp(state, "loaded") || !strcmp(state, "loading") || !strcmp(state, "cdc")) {
             t->follow = FOLLOW_WRITE;
-            if (load_pos && *load_pos)
+            if (load_pos && *load_pos && strcmp(load_pos, t->load_pos) != 0) {
                 snprintf(t->load_pos, sizeof t->load_pos, "%s", load_pos);
+                t->cut = !run->cfg->target.logtap_columns;
+            }
         } else {
             t->follow = FOLLOW_DROP;
         }
@@ -243,9 +246,10 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
                            int64_t commit_ts_us, struct lt_error *err)
 {
     if (!t->schema || !lt_schema_equal(t->schema, schema)) {
-        struct lt_file_columns extra = {.op = run->cfg->target.cdc_op_column,
-                                        .ts_column = run->cfg->target.timestamp_column, .unchanged = true,
-                                        .cdc_ops = lt_cdc_ops_letters(run->cfg->target.cdc_ops)};
+        const struct lt_target_config *tc = &run->cfg->target;
+        struct lt_file_columns extra = {.op = tc->cdc_op_column, .ts_column = tc->timestamp_column,
+                                        .unchanged = tc->logtap_columns, .cdc_ops = lt_cdc_ops_letters(tc->cdc_ops),
+                                        .no_pos = !tc->logtap_columns, .nosup = tc->csv_nosup_value};
         if (lt_file_columns_check(schema, &extra, NULL, err))
             return err->code;
         struct lt_table_schema *copy = lt_schema_copy(schema);
@@ -273,7 +277,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
             .table_dir = t->table_dir,
             .layout = {.schema = t->schema, .with_op = run->cfg->target.cdc_op_column,
                        .ts_column = run->cfg->target.timestamp_column,
-                       .with_unchanged = true},
+                       .with_unchanged = run->cfg->target.logtap_columns,
+                       .no_pos = !run->cfg->target.logtap_columns},
             .on_file = remember_file, .ctx = run,
         };
         if (lt_sink_open(&t->sink, &so, err))
@@ -425,8 +430,42 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
     return run->source->stream_ack(run->src, checkpoint, err);
 }
 
+/* Without _logtap_pos in the files (target.LogtapColumns false), the merge knows where a change is only from its
+ * file's first and last position in the manifest: a file must never hold changes from both sides of a position the
+ * merge cuts at. So a table's open file closes (durably, recorded with the batch) at its TRUNCATEs and when its
+ * load position moves (a reload: the changes before the new load are inside it), as it does at a schema change. */
+static int cut_for_order(struct cdc_table *t, struct lt_error *err)
+{
+    t->cut = false;
+    return t->sink && lt_sink_is_open(t->sink) && lt_sink_close_file(t->sink, err) ? LT_ERR_RUNTIME : LT_OK;
+}
+
+/* Without _logtap_unchanged (target.LogtapColumns false) and without CsvNoSupValue to mark them, a value the source
+ * did not send (PostgreSQL: an unchanged TOASTed value under the default replica identity) would read back as
+ * NULL: the run stops rather than write it (the pre-flight check refuses such tables; one that joined later is
+ * caught here). */
+static int check_unchanged(const struct cdc_run *run, const struct lt_change_event *ev, const struct lt_row *row,
+                           struct lt_error *err)
+{
+    if (row->op == 'D' || run->cfg->target.csv_nosup_value)
+        return LT_OK;
+    for (int i = 0; i < row->nvals; i++)
+        if (row->vals[i].state == LT_VALUE_UNCHANGED)
+            return lt_fail(err, LT_ERR_FATAL,
+                           "table %s.%s: an UPDATE left column %s unchanged without sending its value (a TOASTed "
+                           "value); with target.LogtapColumns false the files have no _logtap_unchanged column, so it "
+                           "would read back as NULL. Set REPLICA IDENTITY FULL on the table (its old row then gives "
+                           "the value), or UseCsvNoSupValue with CsvNoSupValue (CSV), or LogtapColumns true; then "
+                           "replicate again (it resumes from checkpoint %s)",
+                           ev->schema->schema_name, ev->schema->table_name, ev->schema->cols[i].name,
+                           run->checkpoint);
+    return LT_OK;
+}
+
 static int add_event(struct cdc_run *run, struct cdc_table *t, const struct lt_row *row, struct lt_error *err)
 {
+    if (!run->cfg->target.logtap_columns && cut_for_order(t, err))
+        return LT_ERR_RUNTIME;
     if (run->nevents == run->events_cap) {
         int cap = run->events_cap ? run->events_cap * 2 : 8;
         struct lt_table_event *e = realloc(run->events, (size_t)cap * sizeof *e);
@@ -481,6 +520,8 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             row = &filtered;
         }
     }
+    if (!run->cfg->target.logtap_columns && (check_unchanged(run, ev, row, err) || (t->cut && cut_for_order(t, err))))
+        return err->code ? err->code : LT_ERR_RUNTIME;
     /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
      * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
     bool changed = t->schema && !lt_schema_equal(t->schema, ev->schema);

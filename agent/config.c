@@ -354,7 +354,8 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     return field_error(err, "source.engine", msg);
 }
 
-/* Every target key logtap knows: "path", the task setting MaxFullLoadSubTasks and every DMS S3 setting. */
+/* Every target key logtap knows: "path", the task setting MaxFullLoadSubTasks, logtap's LogtapColumns and every DMS
+ * S3 setting. */
 static const char *const *target_keys(void)
 {
     static const char *keys[64];
@@ -362,6 +363,7 @@ static const char *const *target_keys(void)
         int n = 0;
         keys[n++] = "path";
         keys[n++] = "MaxFullLoadSubTasks";
+        keys[n++] = "LogtapColumns";
         for (const struct lt_dms_setting *d = lt_dms_settings; d->name && n < 63; d++)
             keys[n++] = d->name;
         keys[n] = NULL;
@@ -460,6 +462,8 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
         if ((rc = get_int(v, field, 1, 1048576, &n, err)))
             return rc;
         t->cdc_min_file_size_kb = n;
+    } else if (IS("LogtapColumns")) {
+        return get_dms_bool(v, field, &t->logtap_columns, err);
     } else if (IS("MaxFullLoadSubTasks")) {
         if ((rc = get_int(v, field, 1, 49, &n, err)))
             return rc;
@@ -599,6 +603,7 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     t->cdc_max_batch_interval_s = 60;
     t->cdc_min_file_size_kb = 32000;
     t->max_full_load_subtasks = 8;
+    t->logtap_columns = true;
     t->encoding = LT_ENC_RLE_DICTIONARY;
     t->dict_page_size_limit = 1024000;
     t->row_group_length = 0;

@@ -83,6 +83,9 @@ struct lt_target_config {
     bool preserve_transactions;   /* PreserveTransactions: also one transaction-ordered stream of every table */
     char *cdc_path;               /* CdcPath: its folder below [BucketFolder/] (set exactly when the above is) */
     int max_full_load_subtasks;
+    bool logtap_columns;          /* LogtapColumns (logtap's, default true): files carry _logtap_pos and, CDC files,
+                                   * _logtap_unchanged; false: exactly DMS's columns, the merge orders changes by the
+                                   * manifest (file order, row order in a file) */
     /* Parquet */
     bool parquet_v2;
     enum lt_parquet_encoding encoding;

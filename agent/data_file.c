@@ -43,7 +43,8 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
     if (lt_schema_from_json(file_schema_json, &fs, &extra, err))
         return lt_error_prefix(err, "%s: ", path);
     struct lt_data_file *f = calloc(1, sizeof *f);
-    int n = fs->ncols + 1 + (extra.op ? 1 : 0) + (extra.ts_column ? 1 : 0) + (extra.unchanged ? 1 : 0);
+    int n = fs->ncols + (extra.no_pos ? 0 : 1) + (extra.op ? 1 : 0) + (extra.ts_column ? 1 : 0) +
+            (extra.unchanged ? 1 : 0);
     const char **names = calloc((size_t)n, sizeof *names);
     if (!f || !names || !(f->map = calloc((size_t)out_schema->ncols + 1, sizeof *f->map)) ||
         !(f->vals = calloc((size_t)out_schema->ncols + 1, sizeof *f->vals))) {
@@ -57,14 +58,15 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
         lt_file_columns_free(&extra);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
-    /* The file's column order (DESIGN.md section 5): Op, time column, table columns, _logtap_pos, unchanged. */
+    /* The file's column order (DESIGN.md section 5): Op, time column, table columns, _logtap_pos, unchanged (the
+     * last two not in files written with target.LogtapColumns false). */
     int k = 0;
     f->op_col = extra.op ? k++ : -1;
     f->ts_col = extra.ts_column ? k++ : -1;
     int first_table_col = k;
     for (int i = 0; i < fs->ncols; i++)
         names[k++] = fs->cols[i].name;
-    f->pos_col = k++;
+    f->pos_col = extra.no_pos ? -1 : k++;
     f->unch_col = extra.unchanged ? k++ : -1;
     f->nfile_cols = n;
     for (int i = 0; i < out_schema->ncols; i++) {
@@ -81,6 +83,8 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
                          lt_parquet_reader_schema(f->pq)->ncols, n);
     } else {
         rc = lt_csv_reader_open(path, cfg->csv_delimiter, cfg->csv_row_delimiter, cfg->csv_null_value, &f->csv, err);
+        if (!rc && extra.nosup)
+            lt_csv_reader_set_nosup(f->csv, extra.nosup);
         f->header_pending = cfg->add_column_name;
     }
     free(names);
@@ -124,7 +128,7 @@ bool lt_parse_timestamp_us(const char *s, size_t len, int64_t *us)
 /* Marks the columns named in a _logtap_unchanged list (agent/unchanged_list.h); false when it is malformed. */
 static bool mark_unchanged(struct lt_data_file *f, const struct lt_value *list)
 {
-    if (list->state != LT_VALUE_PRESENT || list->len == 0)
+    if (list->state == LT_VALUE_NULL || list->len == 0)
         return true;
     const char *p = list->data, *end = list->data + list->len;
     char name[1024];
@@ -171,14 +175,15 @@ int lt_data_file_next(struct lt_data_file *f, struct lt_row *row, struct lt_erro
         lt_fail(err, LT_ERR_RUNTIME, "%s: a malformed %s value", f->path, "_logtap_unchanged");
         return -1;
     }
+    /* (the columns logtap adds are never NULL nor unchanged: a CsvNoSupValue equal to their text reads as it) */
     row->op = 'I';
-    if (f->op_col >= 0 && in[f->op_col].state == LT_VALUE_PRESENT && in[f->op_col].len == 1)
+    if (f->op_col >= 0 && in[f->op_col].state != LT_VALUE_NULL && in[f->op_col].len == 1)
         row->op = in[f->op_col].data[0];
     row->commit_ts_us = 0;
-    if (f->ts_col >= 0 && in[f->ts_col].state == LT_VALUE_PRESENT)
+    if (f->ts_col >= 0 && in[f->ts_col].state != LT_VALUE_NULL)
         lt_parse_timestamp_us(in[f->ts_col].data, in[f->ts_col].len, &row->commit_ts_us);
-    const struct lt_value *pos = &in[f->pos_col];
-    size_t plen = pos->state == LT_VALUE_PRESENT ? pos->len : 0;
+    const struct lt_value *pos = f->pos_col >= 0 ? &in[f->pos_col] : NULL; /* none: the caller knows the order */
+    size_t plen = pos && pos->state != LT_VALUE_NULL ? pos->len : 0;
     if (plen > LT_POS_MAX)
         plen = LT_POS_MAX;
     if (plen)

@@ -1,6 +1,8 @@
 /* Reading one data file logtap wrote (load, CDC or snapshot; CSV or Parquet) as change rows in the columns of a
  * given schema: columns are matched by name, a column the file lacks is NULL (a column added later), a column the
- * schema lacks is skipped (a column dropped later), and _logtap_unchanged becomes the UNCHANGED state. */
+ * schema lacks is skipped (a column dropped later), and _logtap_unchanged (or, in a CSV file written with
+ * UseCsvNoSupValue, an unquoted CsvNoSupValue) becomes the UNCHANGED state. A file without _logtap_pos
+ * (target.LogtapColumns false) gives rows with an empty pos: their order is the file's. */
 #ifndef LOGTAP_DATA_FILE_H
 #define LOGTAP_DATA_FILE_H
 

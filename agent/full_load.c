@@ -123,7 +123,8 @@ static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_err
     char table_dir[LT_TABLE_DIR_MAX];
     lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
     struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
-                                    .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
+                                    .ts_column = job->cfg->target.timestamp_column, .unchanged = false,
+                                    .no_pos = !job->cfg->target.logtap_columns};
     if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
@@ -163,7 +164,8 @@ static int load_one_part(struct lt_load *job, int worker, struct table_load *tl,
     struct lt_sink_options so = {
         .target = job->target, .cfg = &job->cfg->target, .root = job->cfg->target.path, .table_dir = table_dir,
         .layout = {.schema = schema, .with_op = job->cfg->target.include_op_for_full_load,
-                   .ts_column = job->cfg->target.timestamp_column, .with_unchanged = false},
+                   .ts_column = job->cfg->target.timestamp_column, .with_unchanged = false,
+                   .no_pos = !job->cfg->target.logtap_columns},
         .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = &tl->next_file,
         .on_file = on_file, .ctx = &p,
     };
@@ -380,7 +382,9 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
     }
     for (int i = 0; i < job->tables.n; i++) {
         /* the names of the columns logtap adds, in the load files and in the CDC files that follow */
-        struct lt_file_columns extra = {.op = true, .ts_column = cfg->target.timestamp_column, .unchanged = true};
+        struct lt_file_columns extra = {.op = true, .ts_column = cfg->target.timestamp_column,
+                                        .unchanged = cfg->target.logtap_columns,
+                                        .no_pos = !cfg->target.logtap_columns};
         char warning[256];
         if ((rc = lt_file_columns_check(job->tables.tables[i].schema, &extra, warning, err)))
             goto fail;

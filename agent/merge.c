@@ -35,6 +35,9 @@ struct chain_file {
     char *path;
     char *schema_json;
     int64_t rows, bytes;
+    char first_pos[LT_POS_MAX + 1], last_pos[LT_POS_MAX + 1]; /* the manifest's */
+    int64_t ts_first_us, ts_last_us;
+    bool no_pos;               /* written without _logtap_pos (target.LogtapColumns false): merged whole */
 };
 
 /* Rows of several files in order, optionally limited to positions in (after, upto] and commit times <= ts. */
@@ -48,11 +51,36 @@ struct file_chain {
     const char *after;
     const char *upto;
     int64_t until_us;
+    /* Manifest order (some file has no _logtap_pos): each change gets the position "FFFFFFFFFF:RRRRRRRRRRRRRRRRRRRR",
+     * its file's place in the chain and its row's place in the file (from 1), so the merge engine orders changes,
+     * tells a key change's D and I apart (consecutive rows) and places TRUNCATEs (at row 0 of the file after
+     * them) as it does with real positions. */
+    bool manifest_order;
     /* what passed the filter */
     char last_pos[LT_POS_MAX + 1];
     int64_t last_ts_us;
     int64_t rows;
 };
+
+#define MANIFEST_POS_FORMAT "%010d:%020lld"
+
+static int chain_add(struct file_chain *c, const char *root, const char *rel, const char *schema_json,
+                     int64_t rows, int64_t bytes, struct lt_error *err);
+
+/* A manifest row as a file of a chain: its positions and times too, and whether it has _logtap_pos. */
+static int chain_add_file(struct file_chain *c, const char *root, const struct lt_manifest_file *f,
+                          struct lt_error *err)
+{
+    if (chain_add(c, root, f->path, f->schema_json, f->rows, f->bytes, err))
+        return LT_ERR_RUNTIME;
+    struct chain_file *cf = &c->files[c->n - 1];
+    snprintf(cf->first_pos, sizeof cf->first_pos, "%s", f->first_pos ? f->first_pos : "");
+    snprintf(cf->last_pos, sizeof cf->last_pos, "%s", f->last_pos ? f->last_pos : "");
+    cf->ts_first_us = f->commit_ts_first_us;
+    cf->ts_last_us = f->commit_ts_last_us;
+    cf->no_pos = f->schema_json && strstr(f->schema_json, "\"pos\":false") != NULL;
+    return LT_OK;
+}
 
 static int chain_add(struct file_chain *c, const char *root, const char *rel, const char *schema_json,
                      int64_t rows, int64_t bytes, struct lt_error *err)
@@ -74,7 +102,8 @@ static int chain_add(struct file_chain *c, const char *root, const char *rel, co
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
     snprintf(path, n, "%s/%s", root, rel);
-    c->files[c->n++] = (struct chain_file){.path = path, .schema_json = json, .rows = rows, .bytes = bytes};
+    c->files[c->n++] = (struct chain_file){.path = path, .schema_json = json, .rows = rows, .bytes = bytes,
+                                           .no_pos = strstr(json, "\"pos\":false") != NULL};
     return LT_OK;
 }
 
@@ -129,13 +158,23 @@ static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
             continue;
         }
         c->cur_rows++;
-        if (c->after && strcmp(row->pos, c->after) <= 0)
-            continue;
-        if (c->upto && strcmp(row->pos, c->upto) > 0)
-            continue;
-        if (c->until_us && row->commit_ts_us > c->until_us)
-            continue;
-        memcpy(c->last_pos, row->pos, sizeof c->last_pos);
+        const struct chain_file *f = &c->files[c->next - 1];
+        if (f->no_pos) {
+            /* a file without _logtap_pos is taken whole (merge_table checked it lies inside the point asked for):
+             * its rows stand at the file's position (a load or a snapshot), or get their manifest order */
+            snprintf(row->pos, sizeof row->pos, "%s", f->first_pos);
+            snprintf(c->last_pos, sizeof c->last_pos, "%s", f->last_pos);
+        } else {
+            if (c->after && strcmp(row->pos, c->after) <= 0)
+                continue;
+            if (c->upto && strcmp(row->pos, c->upto) > 0)
+                continue;
+            if (c->until_us && row->commit_ts_us > c->until_us)
+                continue;
+            memcpy(c->last_pos, row->pos, sizeof c->last_pos);
+        }
+        if (c->manifest_order)
+            snprintf(row->pos, sizeof row->pos, MANIFEST_POS_FORMAT, c->next, (long long)c->cur_rows);
         if (row->commit_ts_us > c->last_ts_us)
             c->last_ts_us = row->commit_ts_us;
         c->rows++;
@@ -189,7 +228,7 @@ static int add_load_file(void *arg, const struct lt_manifest_file *f)
 {
     struct table_plan *p = arg;
     struct lt_error err;
-    return chain_add(&p->base, p->cfg->target.path, f->path, f->schema_json, f->rows, f->bytes, &err);
+    return chain_add_file(&p->base, p->cfg->target.path, f, &err);
 }
 
 static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
@@ -224,7 +263,7 @@ static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
             lt_file_columns_free(&extra);
         }
     }
-    return chain_add(&p->changes, p->cfg->target.path, f->path, f->schema_json, f->rows, f->bytes, &err);
+    return chain_add_file(&p->changes, p->cfg->target.path, f, &err);
 }
 
 static int add_truncate(void *arg, const char *pos, int64_t ts)
@@ -396,10 +435,118 @@ static int64_t table_load_time_us(struct lt_state *st, const struct lt_table_sta
     return lt_parse_timestamp_us(text, n, &us) ? us : 0;
 }
 
-/* Merges one table; *wrote tells whether a new snapshot was written. */
-static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, const struct lt_table_status *t,
-                       const char *upto, int64_t until_us, bool explicit_point, bool *wrote, struct lt_error *err)
+static void checkpoint_form(const struct logtap_source_ops *source, struct lt_state *st, const char *key,
+                            const char *pos, char out[LT_CHECKPOINT_MAX]);
+
+/* A position as the user gives it back: its checkpoint, else the _logtap_pos value itself. */
+static void point_text(const struct logtap_source_ops *source, struct lt_state *st, const char *pos,
+                       char out[LT_CHECKPOINT_MAX])
 {
+    checkpoint_form(source, st, NULL, pos, out);
+    if (!out[0])
+        snprintf(out, LT_CHECKPOINT_MAX, "%s", pos);
+}
+
+/* Files written without _logtap_pos (target.LogtapColumns false) say where their changes are only by the manifest's
+ * first and last position of each file: they are merged whole, in the manifest's order (by first position), each
+ * file's rows in their order, and the changes of the chain get positions of that order (MANIFEST_POS_FORMAT),
+ * TRUNCATEs included (truncates_order). What that cannot do exactly is refused (LT_ERR_CONFIG, saying why and
+ * which points work): a point (--as-of) inside such a file, a TRUNCATE inside a file, files that overlap. */
+static int plan_manifest_order(const struct logtap_source_ops *source, struct lt_state *st,
+                               const struct lt_table_status *t, struct table_plan *p, const char *after,
+                               char ***truncates_order, struct lt_error *err)
+{
+    struct file_chain *c = &p->changes;
+    bool any = false;
+    for (int i = 0; i < c->n; i++)
+        any |= c->files[i].no_pos;
+    if (!any)
+        return LT_OK;
+    char a[LT_CHECKPOINT_MAX], b[LT_CHECKPOINT_MAX], prev[LT_CHECKPOINT_MAX];
+    for (int i = 0; i < c->n; i++) {
+        const struct chain_file *f = &c->files[i];
+        const char *rel = f->path + strlen(p->cfg->target.path) + 1;
+        if (i > 0 && strcmp(f->first_pos, c->files[i - 1].last_pos) <= 0)
+            return lt_fail(err, LT_ERR_CONFIG,
+                           "merge: %s.%s: CDC files %s and %s overlap (%s..%s and %s..%s); without _logtap_pos in "
+                           "them their changes cannot be put in order",
+                           t->schema_name, t->table_name, c->files[i - 1].path, rel, c->files[i - 1].first_pos,
+                           c->files[i - 1].last_pos, f->first_pos, f->last_pos);
+        if (!f->no_pos)
+            continue;
+        point_text(source, st, f->last_pos, b);
+        char before[LT_CHECKPOINT_MAX];
+        if (i > 0) {
+            point_text(source, st, c->files[i - 1].last_pos, before);
+            snprintf(prev, sizeof prev, "%s (the end of the file before it)", before);
+        } else {
+            snprintf(prev, sizeof prev, "a point before its first change");
+        }
+        if (after && strcmp(f->first_pos, after) <= 0) {
+            point_text(source, st, after, a);
+            return lt_fail(err, LT_ERR_CONFIG,
+                           "merge: %s.%s: CDC file %s holds changes both in and after the base the merge starts "
+                           "from (%s), and has no _logtap_pos (target.LogtapColumns false) to tell them apart; it "
+                           "cannot be merged exactly",
+                           t->schema_name, t->table_name, rel, a);
+        }
+        if (p->upto && strcmp(f->last_pos, p->upto) > 0)
+            return lt_fail(err, LT_ERR_CONFIG,
+                           "merge: %s.%s: the --as-of point falls inside CDC file %s (its changes run up to %s), "
+                           "written without _logtap_pos (target.LogtapColumns false): such a file is merged whole, so "
+                           "a point works only between files: give %s (the file's end) or %s (the file before it). "
+                           "Without --as-of the merge goes to the checkpoint, which always works",
+                           t->schema_name, t->table_name, rel, b, b, prev);
+        if (p->until_us && f->ts_last_us > p->until_us) {
+            char t1[LT_UTC_TIME_MAX], t2[LT_UTC_TIME_MAX];
+            lt_utc_time_format(f->ts_first_us, t1);
+            lt_utc_time_format(f->ts_last_us, t2);
+            return lt_fail(err, LT_ERR_CONFIG,
+                           "merge: %s.%s: the --as-of time falls inside CDC file %s (commits from %s to %s), "
+                           "written without _logtap_pos (target.LogtapColumns false): such a file is merged whole, "
+                           "so a time works only between files: give %s or a time before %s (or a checkpoint: %s, "
+                           "%s). Without --as-of the merge goes to the checkpoint, which always works",
+                           t->schema_name, t->table_name, rel, t1, t2, t2, t1, b, prev);
+        }
+    }
+    /* TRUNCATEs between files get the position of row 0 of the file after them */
+    char **order = calloc(p->ntruncates > 0 ? (size_t)p->ntruncates : 1, sizeof *order);
+    if (!order)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (int k = 0; k < p->ntruncates; k++) {
+        const char *tp = p->truncates[k];
+        int next = 0; /* index of the first file after it */
+        while (next < c->n && strcmp(c->files[next].first_pos, tp) < 0)
+            next++;
+        if (next > 0 && strcmp(tp, c->files[next - 1].last_pos) < 0) {
+            for (int j = 0; j < k; j++)
+                free(order[j]);
+            free(order);
+            return lt_fail(err, LT_ERR_CONFIG,
+                           "merge: %s.%s: a TRUNCATE at %s lies inside CDC file %s, and the files have no _logtap_pos "
+                           "(target.LogtapColumns false) to place it among the file's changes",
+                           t->schema_name, t->table_name, tp, c->files[next - 1].path);
+        }
+        char pos[LT_POS_MAX + 1];
+        snprintf(pos, sizeof pos, MANIFEST_POS_FORMAT, next + 1, 0LL);
+        if (!(order[k] = strdup(pos))) {
+            for (int j = 0; j < k; j++)
+                free(order[j]);
+            free(order);
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+    }
+    *truncates_order = order;
+    c->manifest_order = true;
+    return LT_OK;
+}
+
+/* Merges one table; *wrote tells whether a new snapshot was written. */
+static int merge_table(const struct lt_task_config *cfg, const struct logtap_source_ops *source, struct lt_state *st,
+                       const struct lt_table_status *t, const char *upto, int64_t until_us, bool explicit_point,
+                       bool *wrote, struct lt_error *err)
+{
+    char **truncates_order = NULL; /* TRUNCATEs in manifest order, when the changes are in it */
     *wrote = false;
     /* only a table whose load is complete has a base; its changes count after its load's position */
     if (strcmp(t->state, "loaded") != 0) {
@@ -458,6 +605,9 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         p.base_ts_us = sp.ts;
         if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, sp.rows, sp.bytes, err)))
             goto out;
+        /* a snapshot without _logtap_pos: its rows stand at the snapshot's position */
+        snprintf(p.base.files[0].first_pos, sizeof p.base.files[0].first_pos, "%s", sp.pos);
+        snprintf(p.base.files[0].last_pos, sizeof p.base.files[0].last_pos, "%s", sp.pos);
     } else {
         if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
             goto out;
@@ -478,6 +628,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
                      !strcmp(p.partial_ops, "I") ? "CdcInsertsOnly" : "CdcInsertsAndUpdates");
         goto out;
     }
+    if ((rc = plan_manifest_order(source, st, t, &p, after, &truncates_order, err)))
+        goto out;
     if (p.time_needs_rows) {
         rc = lt_fail(err, LT_ERR_CONFIG,
                      "%s.%s: --as-of a time falls inside a CDC file without a commit-time column; give a position, "
@@ -504,7 +656,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     struct lt_file_sink *sink = NULL;
     struct lt_sink_options so = {
         .target = target, .cfg = &cfg->target, .root = cfg->merge.path, .table_dir = tmpdir_rel,
-        .layout = {.schema = p.schema, .with_op = false, .ts_column = NULL, .with_unchanged = false},
+        .layout = {.schema = p.schema, .with_op = false, .ts_column = NULL, .with_unchanged = false,
+                   .no_pos = !cfg->target.logtap_columns},
         .on_file = on_snapshot_file, .ctx = &res,
     };
     char part[64];
@@ -517,7 +670,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         .schema = p.schema,
         .base = {.next = chain_next, .ctx = &p.base},
         .changes = {.next = chain_next, .ctx = &p.changes},
-        .truncates = (const char *const *)p.truncates, .ntruncates = p.ntruncates,
+        .truncates = (const char *const *)(truncates_order ? truncates_order : p.truncates),
+        .ntruncates = p.ntruncates,
         .memory_limit = (uint64_t)cfg->merge.memory_limit_mb * 1024 * 1024 * 3 / 4,
         .spill_dir = cfg->merge.path,
     };
@@ -578,7 +732,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
         goto out;
     if (replacing)
         remove_tree(old_dir);
-    struct lt_file_columns snap_cols = {.op = false, .ts_column = NULL, .unchanged = false};
+    struct lt_file_columns snap_cols = {.op = false, .ts_column = NULL, .unchanged = false,
+                                        .no_pos = !cfg->target.logtap_columns};
     char *json = lt_schema_to_json(p.schema, &snap_cols);
     char rel[1200];
     snprintf(rel, sizeof rel, "%s/%s", final_rel, part);
@@ -621,9 +776,13 @@ out:
     free(sp.schema_json);
     chain_free(&p.base);
     chain_free(&p.changes);
-    for (int i = 0; i < p.ntruncates; i++)
+    for (int i = 0; i < p.ntruncates; i++) {
         free(p.truncates[i]);
+        if (truncates_order)
+            free(truncates_order[i]);
+    }
     free(p.truncates);
+    free(truncates_order);
     free(p.partial_file);
     lt_schema_free(p.schema);
     return rc;
@@ -740,7 +899,7 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
     for (int i = 0; !rc && i < ntables; i++) {
         bool wrote;
         struct lt_error terr = {0};
-        if (merge_table(cfg, st, &tables[i], as_of.pos[0] ? as_of.pos : NULL, as_of.time_us, opt->as_of != NULL,
+        if (merge_table(cfg, source, st, &tables[i], as_of.pos[0] ? as_of.pos : NULL, as_of.time_us, opt->as_of != NULL,
                         &wrote, &terr)) {
             lt_log_error("%s", terr.msg);
             lt_task_metrics_error(LT_MERR_TABLE_MERGE);

@@ -43,6 +43,10 @@ char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_fi
         cJSON_AddBoolToObject(root, "unchanged", extra->unchanged);
         if (extra->cdc_ops)
             cJSON_AddStringToObject(root, "cdc_ops", extra->cdc_ops);
+        if (extra->no_pos) /* only then: files of earlier logtaps (and most files) have it */
+            cJSON_AddBoolToObject(root, "pos", false);
+        if (extra->nosup)
+            cJSON_AddStringToObject(root, "nosup", extra->nosup);
     }
     char *out = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -93,6 +97,9 @@ int lt_schema_from_json(const char *json, struct lt_table_schema **schema, struc
     extra->cdc_ops = !ops ? NULL : !strcmp(ops, "I") ? "I" : !strcmp(ops, "IU") ? "IU" : "?";
     const char *ts = str_or_null(root, "ts_column");
     extra->ts_column = ts ? strdup(ts) : NULL;
+    extra->no_pos = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "pos"));
+    const char *nosup = str_or_null(root, "nosup");
+    extra->nosup = nosup ? strdup(nosup) : NULL;
     cJSON_Delete(root);
     *schema = s;
     return LT_OK;
@@ -107,12 +114,15 @@ void lt_file_columns_free(struct lt_file_columns *extra)
 {
     free(extra->ts_column);
     extra->ts_column = NULL;
+    free(extra->nosup);
+    extra->nosup = NULL;
 }
 
 int lt_file_columns_check(const struct lt_table_schema *schema, const struct lt_file_columns *extra,
                           char warning[256], struct lt_error *err)
 {
-    const char *added[4] = {"_logtap_pos", "_logtap_unchanged", extra->op ? "Op" : NULL, extra->ts_column};
+    const char *added[4] = {extra->no_pos ? NULL : "_logtap_pos", extra->no_pos ? NULL : "_logtap_unchanged",
+                            extra->op ? "Op" : NULL, extra->ts_column};
     const char *why[4] = {"the change-order column", "the unchanged-columns column", "the operation column",
                           "target.TimestampColumnName"};
     if (warning)

@@ -16,14 +16,18 @@ struct lt_file_columns {
     bool unchanged;
     const char *cdc_ops; /* CDC files: NULL when they hold every change (I, U, D); else which ones (CdcInsertsOnly:
                           * "I", CdcInsertsAndUpdates: "IU"; a static string, "?" for one not known) */
+    bool no_pos;         /* the file has no _logtap_pos column (target.LogtapColumns false): its rows are in change
+                          * order, between the manifest's first and last position of the file */
+    char *nosup;         /* CSV CDC files written with UseCsvNoSupValue: the unquoted value that marks a column the
+                          * source did not send (NULL: none) */
 };
 
 /* The cdc_ops of a config's setting (NULL for every change). */
 const char *lt_cdc_ops_letters(enum lt_cdc_ops ops);
 
 /* Returns a malloc'd JSON text: {"schema","table","columns":[{"name","type","precision","scale","key",
- * "nullable","source_type"}...],"op":bool,"ts_column":..,"unchanged":bool[,"cdc_ops":"I"|"IU"]}, or NULL when out
- * of memory. */
+ * "nullable","source_type"}...],"op":bool,"ts_column":..,"unchanged":bool[,"cdc_ops":"I"|"IU"][,"pos":false]
+ * [,"nosup":".."]}, or NULL when out of memory. */
 char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_file_columns *extra);
 
 /* Parses what lt_schema_to_json wrote. */

@@ -20,6 +20,8 @@ struct lt_file_layout {
     bool txn;                  /* a transaction file (PreserveTransactions, CSV only): rows of any table, each
                                 * "Op,table_name,schema_name,[time,]values...,_logtap_pos,_logtap_unchanged" with
                                 * its table in row->schema; schema is NULL */
+    bool no_pos;               /* no _logtap_pos column (target.LogtapColumns false: exactly DMS's columns; a
+                                * transaction file then ends with the values too) */
 };
 
 struct lt_target_writer; /* opaque, owned by the target */
@@ -46,7 +48,7 @@ extern const struct logtap_target_ops lt_parquet_target;
 /* The target for a config's DataFormat. */
 const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg);
 
-/* The name of the position column and the unchanged-columns column every file carries. */
+/* The name of the position column and the unchanged-columns column files carry (unless LogtapColumns is false). */
 #define LT_POS_COLUMN "_logtap_pos"
 #define LT_UNCHANGED_COLUMN "_logtap_unchanged"
 

@@ -65,8 +65,8 @@ int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config
     x->committed_ms = x->last_ms = name_ms(last);
     struct lt_sink_options so = {
         .target = x->target, .cfg = &x->cfg, .root = t->path, .table_dir = x->dir,
-        .layout = {.schema = NULL, .with_op = true, .ts_column = t->timestamp_column, .with_unchanged = true,
-                   .txn = true},
+        .layout = {.schema = NULL, .with_op = true, .ts_column = t->timestamp_column,
+                   .with_unchanged = t->logtap_columns, .no_pos = !t->logtap_columns, .txn = true},
     };
     if (lt_sink_open(&x->sink, &so, err)) {
         free(x);

@@ -10,7 +10,7 @@
  * key then I of the new row at consecutive positions; on a table without a key, with full row images, every
  * update becomes D of the old row then I of the new one, so a replay by position stays exact. An 'n' in an old
  * key tuple means "not part of the key": such columns are marked unchanged (not NULL). Unchanged TOAST ('u')
- * values are marked unchanged. */
+ * values are marked unchanged, unless a full old row (REPLICA IDENTITY FULL) gives them. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -449,6 +449,12 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
         for (int i = 0; i < n; i++)
             if (!r->schema->cols[i].is_key && s->vals_old[i].state == LT_VALUE_NULL)
                 s->vals_old[i].state = LT_VALUE_UNCHANGED;
+    /* A full old row ('O', REPLICA IDENTITY FULL: the server flattens its TOASTed values into it) has the values an
+     * UPDATE's new row did not send (its unchanged TOASTed values): such a table's changes never leave one out. */
+    if (has_old && m->u.change.old_kind == 'O' && m->type == LT_PGO_UPDATE)
+        for (int i = 0; i < n; i++)
+            if (s->vals_new[i].state == LT_VALUE_UNCHANGED && s->vals_old[i].state != LT_VALUE_UNCHANGED)
+                s->vals_new[i] = s->vals_old[i];
     switch (m->type) {
     case LT_PGO_INSERT:
         fill_row_event(s, r, 'I', s->vals_new, ev);
@@ -462,7 +468,8 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
             ev->from_update = true;
             s->pending_kind = PENDING_INSERT_AFTER_DELETE;
             s->pending_rel = r;
-            /* the new tuple's unchanged TOAST values cannot be restored across a key change */
+            /* without a full old row, the new tuple's unchanged TOAST values are restored by the merge (from the
+             * row the D removed) */
         } else {
             fill_row_event(s, r, 'U', s->vals_new, ev);
         }

@@ -286,6 +286,20 @@ void lt_pg_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
                                 "it does not have a replica identity and publishes updates\")", which);
             }
         }
+        /* target.LogtapColumns false: no _logtap_unchanged column to say which values an UPDATE did not send */
+        if (!to_ins && !cfg->target.logtap_columns && !cfg->target.csv_nosup_value && r->unsent_columns &&
+            r->unsent_columns[0]) {
+            snprintf(fix, sizeof fix,
+                     "ALTER TABLE %s REPLICA IDENTITY FULL%s (its old row then gives those values); or, with CSV "
+                     "files, set UseCsvNoSupValue and CsvNoSupValue (the value marks them); or set LogtapColumns true; "
+                     "or exclude the table in table_mappings",
+                     r->qname, r->relkind == 'p' ? " (and on each of its partitions)" : "");
+            lt_findings_add(out, LT_SEV_ERROR, object, fix,
+                            "its columns %s may be left out of an UPDATE when their TOASTed value did not change, "
+                            "and with target.LogtapColumns false the files have no _logtap_unchanged column to say "
+                            "so: such a value would read back as NULL",
+                            r->unsent_columns);
+        }
         const char *kind = to_ins ? s->ins_pub_kind : s->pub_kind;
         bool in = to_ins ? r->in_ins_pub : r->in_pub;
         const char *target = to_ins ? ins_pub : pub;
@@ -359,7 +373,13 @@ static const char relations_sql[] =
     "    WHERE pt.isleaf AND lc.relkind = 'r' AND NOT " PG_HAS_IDENTITY("lc") "), '') END,"
     "  pg_has_role(c.relowner, 'USAGE'), quote_ident(pg_get_userbyid(c.relowner)),"
     "  has_schema_privilege(n.oid, 'USAGE'), has_table_privilege(c.oid, 'SELECT'),"
-    "  root.nspname, root.relname, root.qname, COALESCE(pub.in_pub, false), COALESCE(pub.in_ins, false)"
+    "  root.nspname, root.relname, root.qname, COALESCE(pub.in_pub, false), COALESCE(pub.in_ins, false),"
+    "  CASE WHEN c.relkind IN ('r', 'p') AND (c.relreplident <> 'f' OR (c.relkind = 'p' AND EXISTS (SELECT 1"
+    "      FROM pg_partition_tree(c.oid) pt JOIN pg_class lc ON lc.oid = pt.relid"
+    "      WHERE pt.isleaf AND lc.relreplident <> 'f')))"
+    "    THEN COALESCE((SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a"
+    "      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1"
+    "        AND a.attstorage <> 'p' AND a.attgenerated = ''), '') ELSE '' END"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN LATERAL (SELECT rn.nspname, rc.relname, quote_ident(rn.nspname) || '.' || quote_ident(rc.relname)"
     "     AS qname FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
@@ -436,7 +456,7 @@ int lt_pg_check(const struct lt_task_config *cfg, struct lt_check_scope scope, s
             .leaves_without_identity = nullable(rr, i, 7), .owned = is_true(rr, i, 8), .owner_q = PQgetvalue(rr, i, 9),
             .schema_usage = is_true(rr, i, 10), .can_select = is_true(rr, i, 11), .root_schema = nullable(rr, i, 12),
             .root_name = nullable(rr, i, 13), .root_q = nullable(rr, i, 14), .in_pub = is_true(rr, i, 15),
-            .in_ins_pub = is_true(rr, i, 16),
+            .in_ins_pub = is_true(rr, i, 16), .unsent_columns = nullable(rr, i, 17),
         };
     lt_pg_check_evaluate(cfg, scope, &s, rels, n, out);
     free(rels);

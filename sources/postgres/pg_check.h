@@ -41,6 +41,9 @@ struct pg_check_relation {
     bool schema_usage, can_select;
     const char *root_schema, *root_name, *root_q; /* partitions: the partitioned table at the top; else NULL */
     bool in_pub, in_ins_pub;      /* already in source.publication / <publication>_inserts */
+    const char *unsent_columns;   /* r, p: when it (or one of its partitions) is not REPLICA IDENTITY FULL, its
+                                   * columns an UPDATE may leave out when their TOASTed value did not change (quoted,
+                                   * comma-separated); "" or NULL otherwise */
 };
 
 void lt_pg_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scope scope,

@@ -31,8 +31,8 @@ struct lt_csv_reader {
     int nfields, fields_cap;
     struct lt_value *vals;
     int vals_cap;
-    char delim[16], rowdelim[16], null[64];
-    size_t delim_len, rowdelim_len, null_len;
+    char delim[16], rowdelim[16], null[64], nosup[64];
+    size_t delim_len, rowdelim_len, null_len, nosup_len;
     int64_t record_no;
     bool stop[256];       /* bytes that end a run of ordinary bytes: '"' and the delimiters' first bytes */
     bool gzip;            /* inflate what is read */
@@ -292,7 +292,9 @@ int lt_csv_reader_next(struct lt_csv_reader *r, const struct lt_value **vals, in
         v->data = r->rec + f->off;
         v->len = (uint32_t)f->len;
         v->state = (!f->quoted && f->len == r->null_len && memcmp(v->data, r->null, f->len) == 0) ? LT_VALUE_NULL
-                                                                                                 : LT_VALUE_PRESENT;
+                   : (!f->quoted && r->nosup_len && f->len == r->nosup_len && memcmp(v->data, r->nosup, f->len) == 0)
+                       ? LT_VALUE_UNCHANGED
+                       : LT_VALUE_PRESENT;
     }
     *vals = r->vals;
     *nvals = r->nfields;
@@ -313,4 +315,10 @@ void lt_csv_reader_close(struct lt_csv_reader *r)
     free(r->fields);
     free(r->vals);
     free(r);
+}
+
+void lt_csv_reader_set_nosup(struct lt_csv_reader *r, const char *nosup)
+{
+    snprintf(r->nosup, sizeof r->nosup, "%s", nosup ? nosup : "");
+    r->nosup_len = strlen(r->nosup);
 }

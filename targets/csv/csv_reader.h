@@ -17,5 +17,8 @@ int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_
 /* Next record: returns 1 with *vals and *nvals (valid until the next call), 0 at the end, -1 on error. */
 int lt_csv_reader_next(struct lt_csv_reader *r, const struct lt_value **vals, int *nvals, struct lt_error *err);
 void lt_csv_reader_close(struct lt_csv_reader *r);
+/* An unquoted field equal to nosup (a file written with UseCsvNoSupValue: a column the source did not send) reads
+ * as LT_VALUE_UNCHANGED; a quoted one never does. */
+void lt_csv_reader_set_nosup(struct lt_csv_reader *r, const char *nosup);
 
 #endif

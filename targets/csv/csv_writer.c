@@ -205,9 +205,11 @@ static int write_header(struct lt_target_writer *w, struct lt_error *err)
         if (put_text(w, l->schema->cols[i].name, err))
             return LT_ERR_RUNTIME;
     }
-    SEP();
-    if (put_text(w, LT_POS_COLUMN, err))
-        return LT_ERR_RUNTIME;
+    if (!l->no_pos) {
+        SEP();
+        if (put_text(w, LT_POS_COLUMN, err))
+            return LT_ERR_RUNTIME;
+    }
     if (l->with_unchanged) {
         SEP();
         if (put_text(w, LT_UNCHANGED_COLUMN, err))
@@ -366,8 +368,9 @@ static int csv_write_txn_row(struct lt_target_writer *w, const struct lt_row *ro
         if (put(w, w->delim, w->delim_len, err) || put_value(w, &row->vals[i], false, err))
             return LT_ERR_RUNTIME;
     size_t n = 0;
-    if (put(w, w->delim, w->delim_len, err) || put_field(w, row->pos, strlen(row->pos), err) ||
-        put(w, w->delim, w->delim_len, err) || unchanged_list(w, row, &n, err) || put_field(w, w->unchanged, n, err))
+    if (!w->layout.no_pos &&
+        (put(w, w->delim, w->delim_len, err) || put_field(w, row->pos, strlen(row->pos), err) ||
+         put(w, w->delim, w->delim_len, err) || unchanged_list(w, row, &n, err) || put_field(w, w->unchanged, n, err)))
         return LT_ERR_RUNTIME;
     return put(w, w->rowdelim, w->rowdelim_len, err);
 }
@@ -400,9 +403,11 @@ static int csv_write_row(struct lt_target_writer *w, const struct lt_row *row, s
         if (put_value(w, &row->vals[i], w->plain[i], err))
             return LT_ERR_RUNTIME;
     }
-    SEP();
-    if (put_field(w, row->pos, strlen(row->pos), err))
-        return LT_ERR_RUNTIME;
+    if (!l->no_pos) {
+        SEP();
+        if (put_field(w, row->pos, strlen(row->pos), err))
+            return LT_ERR_RUNTIME;
+    }
     if (l->with_unchanged) {
         SEP();
         size_t n = 0;

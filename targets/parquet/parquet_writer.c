@@ -784,7 +784,8 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
         w->table_names[i] = strdup(col->name ? col->name : "");
         ok = ok && w->table_names[i];
     }
-    ok = ok && add_column(w, LT_POS_COLUMN, SRC_POS, -1, LT_TYPE_TEXT, 0, 0, false, false);
+    if (!layout->no_pos)
+        ok = ok && add_column(w, LT_POS_COLUMN, SRC_POS, -1, LT_TYPE_TEXT, 0, 0, false, false);
     if (layout->with_unchanged)
         ok = ok && add_column(w, LT_UNCHANGED_COLUMN, SRC_UNCHANGED, -1, LT_TYPE_TEXT, 0, 0, false, false);
     if (!ok) {
