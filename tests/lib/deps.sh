@@ -6,6 +6,7 @@ logtap_apt_packages=(
   libpq-dev libmariadb-dev libcjson-dev libcsv-dev libsqlite3-dev zlib1g-dev libzstd-dev libsnappy-dev
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client sqlite3 openssl
   tzdata  # DatePartitionTimezone reads the zone files; test_date_partition and test_pg_dms_settings use them
+  prometheus-node-exporter curl  # test_pg_metrics: node_exporter's textfile collector reads --metrics-file's output
 )
 
 logtap_install_deps() {
