@@ -182,35 +182,40 @@ static void unexpected_arg(const char *cmd, const char *arg)
     lt_log_message(LT_LOG_ERROR, "Try `logtap %s --help`.", cmd);
 }
 
-/* --log-level and --log-format, taken before anything is printed (so even a usage error follows them). */
+/* --log-level and --log-format, taken before anything is printed (so even a usage error follows them; the format
+ * first, so that a bad level is said in the format asked for). */
 static int log_options(int argc, char **argv)
 {
+    const char *level = NULL, *format = NULL;
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        bool level = false;
-        if (!strcmp(a, "--log-level") || !strcmp(a, "--log-format")) {
-            level = a[6] == 'l';
-            v = i + 1 < argc ? argv[++i] : "";
-        } else if (!strncmp(a, "--log-level=", 12) || !strncmp(a, "--log-format=", 13)) {
-            level = a[6] == 'l';
-            v = strchr(a, '=') + 1;
-        } else {
+        const char *a = argv[i];
+        const char **slot = !strncmp(a, "--log-level", 11) ? &level : !strncmp(a, "--log-format", 12) ? &format : NULL;
+        if (!slot)
             continue;
-        }
-        enum lt_log_level lv;
-        enum lt_log_format fmt;
-        if (level && lt_log_parse_level(v, &lv)) {
-            lt_log_set_level(lv);
-        } else if (!level && lt_log_parse_format(v, &fmt)) {
-            lt_log_set_format(fmt);
-        } else {
-            lt_log_message(LT_LOG_ERROR, "logtap: %s \"%s\": must be %s", level ? "--log-level" : "--log-format", v,
-                           level ? "debug, info, warn or error" : "text or json");
-            lt_log_message(LT_LOG_ERROR, "Try `logtap --help`.");
-            return LT_ERR_CONFIG;
-        }
+        size_t n = slot == &level ? 11 : 12;
+        if (a[n] == '=')
+            *slot = a + n + 1;
+        else if (a[n] == '\0')
+            *slot = i + 1 < argc ? argv[++i] : "";
     }
-    return LT_OK;
+    enum lt_log_level lv;
+    enum lt_log_format fmt;
+    const char *bad = NULL;
+    if (format && lt_log_parse_format(format, &fmt))
+        lt_log_set_format(fmt);
+    else if (format)
+        bad = "--log-format";
+    if (!bad && level && lt_log_parse_level(level, &lv))
+        lt_log_set_level(lv);
+    else if (!bad && level)
+        bad = "--log-level";
+    if (!bad)
+        return LT_OK;
+    bool is_level = bad[6] == 'l';
+    lt_log_message(LT_LOG_ERROR, "logtap: %s \"%s\": must be %s", bad, is_level ? level : format,
+                   is_level ? "debug, info, warn or error" : "text or json");
+    lt_log_message(LT_LOG_ERROR, "Try `logtap --help`.");
+    return LT_ERR_CONFIG;
 }
 
 int lt_main(int argc, char **argv)
