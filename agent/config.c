@@ -16,7 +16,7 @@
 #include "agent/date_partition.h"
 #include "agent/did_you_mean.h"
 #include "agent/dms_settings.h"
-#include "agent/table_mapping.h"
+#include "agent/mapping_rules.h"
 #include "agent/target_root.h"
 
 
@@ -602,92 +602,6 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     return LT_OK;
 }
 
-static int parse_rules(const cJSON *tm, struct lt_task_config *cfg, struct lt_error *err)
-{
-    int rc;
-    if ((rc = expect_object(tm, "table_mappings", err)))
-        return rc;
-    static const char *const keys[] = {"rules", NULL};
-    if ((rc = check_keys(tm, "table_mappings.", keys, err)))
-        return rc;
-    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(tm, "rules");
-    if (!rules)
-        return field_error(err, "table_mappings.rules", "missing required field");
-    if (!cJSON_IsArray(rules))
-        return field_error(err, "table_mappings.rules", "must be an array");
-    int n = cJSON_GetArraySize(rules);
-    cfg->rules = calloc((size_t)n + 1, sizeof *cfg->rules);
-    int nsel = 0;
-    for (int i = 0; i < n; i++) {
-        const cJSON *r = cJSON_GetArrayItem(rules, i);
-        char path[64];
-        snprintf(path, sizeof path, "table_mappings.rules[%d]", i);
-        if ((rc = expect_object(r, path, err)))
-            return rc;
-        static const char *const rkeys[] = {"rule-type", "rule-id", "rule-name", "object-locator", "rule-action",
-                                            "filters", "load-order", "rule-target", "value", "old-value",
-                                            "expression", "data-type", "primary-key-def", "before-image-def",
-                                            "parallel-load", NULL};
-        char prefix[80];
-        snprintf(prefix, sizeof prefix, "%s.", path);
-        if ((rc = check_keys(r, prefix, rkeys, err)))
-            return rc;
-        char *type = NULL, *action = NULL;
-        if ((rc = get_string(r, "rule-type", prefix, true, &type, err)))
-            return rc;
-        if (strcmp(type, "selection") != 0) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "rule-type \"%s\" is not supported (only \"selection\" rules are)", type);
-            free(type);
-            return field_error(err, path, msg);
-        }
-        free(type);
-        if ((rc = get_string(r, "rule-action", prefix, true, &action, err)))
-            return rc;
-        struct lt_selection_rule *sr = &cfg->rules[nsel];
-        cfg->nrules = nsel + 1; /* counted now so lt_config_free frees its strings on any error below */
-        if (!strcmp(action, "include") || !strcmp(action, "explicit")) {
-            sr->include = true;
-            sr->explicit_only = !strcmp(action, "explicit");
-        } else if (!strcmp(action, "exclude")) {
-            sr->include = false;
-        } else {
-            free(action);
-            char field[96];
-            snprintf(field, sizeof field, "%srule-action", prefix);
-            return field_error(err, field, "must be include, exclude or explicit");
-        }
-        free(action);
-        if (cJSON_GetObjectItemCaseSensitive(r, "filters") &&
-            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "filters")) > 0) {
-            char field[96];
-            snprintf(field, sizeof field, "%sfilters", prefix);
-            return field_error(err, field, "source filters are not supported");
-        }
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(r, "object-locator");
-        char lpath[96];
-        snprintf(lpath, sizeof lpath, "%sobject-locator", prefix);
-        if ((rc = expect_object(loc, lpath, err)))
-            return rc;
-        static const char *const lkeys[] = {"schema-name", "table-name", "table-type", NULL};
-        snprintf(lpath, sizeof lpath, "%sobject-locator.", prefix);
-        if ((rc = check_keys(loc, lpath, lkeys, err)) ||
-            (rc = get_string(loc, "schema-name", lpath, true, &sr->schema_pattern, err)) ||
-            (rc = get_string(loc, "table-name", lpath, true, &sr->table_pattern, err)))
-            return rc;
-        char *why = NULL;
-        if (!lt_pattern_valid(sr->schema_pattern, &why) || !lt_pattern_valid(sr->table_pattern, &why)) {
-            char field[128];
-            snprintf(field, sizeof field, "%sobject-locator", prefix);
-            return field_error(err, field, why);
-        }
-        nsel++;
-    }
-    if (nsel == 0 || !lt_rules_have_include(cfg->rules, nsel))
-        return field_error(err, "table_mappings.rules", "needs at least one selection rule with rule-action include");
-    return LT_OK;
-}
-
 static char *resolve_path(const char *dir, const char *p)
 {
     if (p[0] == '/' || !dir || !*dir)
@@ -756,7 +670,7 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     }
     if ((rc = parse_source(cJSON_GetObjectItemCaseSensitive(root, "source"), &cfg->source, cfg->task, err)) ||
         (rc = parse_target(cJSON_GetObjectItemCaseSensitive(root, "target"), &cfg->target, err)) ||
-        (rc = parse_rules(cJSON_GetObjectItemCaseSensitive(root, "table_mappings"), cfg, err)))
+        (rc = lt_mapping_parse(cJSON_GetObjectItemCaseSensitive(root, "table_mappings"), cfg, err)))
         goto out;
     char *p = resolve_path(config_dir, cfg->target.path);
     free(cfg->target.path);
@@ -915,6 +829,7 @@ void lt_config_free(struct lt_task_config *cfg)
         free(cfg->rules[i].table_pattern);
     }
     free(cfg->rules);
+    lt_mapping_free(cfg->mapping);
     free(cfg->task);
     free(cfg->state_path);
     free(cfg->merge.path);

@@ -10,6 +10,8 @@
 
 #include "agent/error.h"
 
+struct lt_mapping;
+
 enum lt_migration_type { LT_MIGRATE_FULL_LOAD, LT_MIGRATE_CDC, LT_MIGRATE_FULL_LOAD_AND_CDC };
 enum lt_data_format { LT_FORMAT_CSV, LT_FORMAT_PARQUET };
 enum lt_compression { LT_COMPRESS_NONE, LT_COMPRESS_GZIP, LT_COMPRESS_SNAPPY, LT_COMPRESS_ZSTD };
@@ -93,12 +95,17 @@ struct lt_target_config {
     bool parquet_timestamp_ms;
 };
 
+/* What a selection rule's object-locator.table-type selects (DMS: table, view or all). */
+enum lt_table_kinds { LT_KINDS_TABLES = 0, LT_KINDS_VIEWS = 1, LT_KINDS_ALL = 2 };
+
 /* One DMS selection rule. */
 struct lt_selection_rule {
     char *schema_pattern;
     char *table_pattern;
     bool include;         /* include/explicit vs exclude */
     bool explicit_only;
+    enum lt_table_kinds kinds;
+    int load_order;       /* DMS load-order: tables of higher values start loading first (0: none) */
 };
 
 struct lt_merge_config {
@@ -120,6 +127,7 @@ struct lt_task_config {
     char *state_path;
     int nrules;
     struct lt_selection_rule *rules;
+    struct lt_mapping *mapping; /* filters, transformations, table settings (agent/mapping.h); NULL when none */
     struct lt_merge_config merge;
     struct lt_full_load_config full_load;
     char *config_dir;     /* directory of the config file; relative paths resolve against it */
