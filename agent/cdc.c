@@ -25,6 +25,7 @@
 #include "agent/log.h"
 #include "agent/path_escape.h"
 #include "agent/progress.h"
+#include "agent/row_filter.h"
 #include "agent/schema_json.h"
 #include "agent/signals.h"
 #include "agent/source.h"
@@ -46,6 +47,8 @@ struct cdc_table {
     char load_pos[LT_POS_MAX + 1];              /* changes at or before it are in the table's load ("" none) */
     char table_dir[LT_TABLE_DIR_MAX];
     struct lt_table_schema *schema;             /* the open file's schema */
+    struct lt_table_schema *src_schema;         /* the source schema the mapping below was made for */
+    struct lt_row_filter *filter;               /* its source filter, NULL when none */
     char *schema_json;
     struct lt_file_sink *sink;
     int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
@@ -410,6 +413,27 @@ static int add_event(struct cdc_run *run, struct cdc_table *t, const struct lt_r
     return LT_OK;
 }
 
+/* Compiles the table's mapping (its source filter) for the schema of a change, when it is not for that one yet. */
+static int map_table(struct cdc_run *run, struct cdc_table *t, const struct lt_table_schema *schema,
+                     struct lt_error *err)
+{
+    if (t->src_schema && lt_schema_equal(t->src_schema, schema))
+        return LT_OK;
+    struct lt_row_filter *filter = NULL;
+    struct lt_table_schema *copy = lt_schema_copy(schema);
+    if (!copy)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (lt_row_filter_for(run->cfg, schema, &filter, err)) {
+        lt_schema_free(copy);
+        return err->code;
+    }
+    lt_row_filter_free(t->filter);
+    lt_schema_free(t->src_schema);
+    t->filter = filter;
+    t->src_schema = copy;
+    return LT_OK;
+}
+
 static int write_change(struct cdc_run *run, const struct lt_change_event *ev, struct lt_error *err)
 {
     struct cdc_table *t = table_for(run, ev, err);
@@ -423,12 +447,14 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
+    if (map_table(run, t, ev->schema, err))
+        return err->code ? err->code : LT_ERR_RUNTIME;
     /* CdcInsertsOnly / CdcInsertsAndUpdates: the other changes are dropped here, after the checks above, so the
      * checkpoint moves past them as past any change the files do not hold */
     struct lt_row filtered;
     const struct lt_row *row = &ev->row;
+    char op = ev->row.op;
     if (run->cfg->target.cdc_ops != LT_CDC_ALL) {
-        char op = ev->row.op;
         if (ev->from_update) { /* an UPDATE written as D of the old row and I of the new one */
             if (op == 'D')
                 return LT_OK;
@@ -436,11 +462,27 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
         }
         if (op == 'D' || (op == 'U' && run->cfg->target.cdc_ops == LT_CDC_INSERTS_ONLY))
             return LT_OK;
-        if (op != ev->row.op) {
-            filtered = ev->row;
-            filtered.op = op;
-            row = &filtered;
+    }
+    /* the source filter, on the source's own operation (row_filter.h says what an UPDATE across it becomes) */
+    const struct lt_value *vals = ev->row.vals;
+    if (t->filter) {
+        switch (lt_row_filter_change(t->filter, ev->schema, ev->row.op, ev->row.vals, ev->old_vals)) {
+        case LT_FW_DROP: return LT_OK;
+        case LT_FW_AS_IS: break;
+        case LT_FW_INSERT: op = 'I'; break;
+        case LT_FW_DELETE_OLD: vals = ev->old_vals; /* fall through */
+        case LT_FW_DELETE_NEW:
+            if (run->cfg->target.cdc_ops != LT_CDC_ALL)
+                return LT_OK; /* those files hold no deletes */
+            op = 'D';
+            break;
         }
+    }
+    if (op != ev->row.op || vals != ev->row.vals) {
+        filtered = ev->row;
+        filtered.op = op;
+        filtered.vals = vals;
+        row = &filtered;
     }
     /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
      * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
@@ -604,6 +646,8 @@ static void free_tables(struct cdc_run *run)
         run->tables = t->next;
         lt_sink_free(t->sink);
         lt_schema_free(t->schema);
+        lt_schema_free(t->src_schema);
+        lt_row_filter_free(t->filter);
         free(t->schema_json);
         free(t);
     }

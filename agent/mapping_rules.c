@@ -985,8 +985,6 @@ int lt_mapping_parse(const cJSON *tm, struct lt_task_config *cfg, struct lt_erro
         return LT_OK;
     }
     /* not applied by the runners yet: refused until they are */
-    if (m->nfilters)
-        return lt_rule_fail(err, &m->filters[0].ref, "filters: not applied yet");
     if (m->ntransforms)
         return lt_rule_fail(err, &m->transforms[0].ref, "transformations: not applied yet");
     if (m->nsettings)

@@ -23,6 +23,7 @@ struct lt_source_table {
     int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
     bool read_first;         /* start it before the others (MySQL: read under the snapshot's lock), never split */
     char *copy_sql;          /* the statement a worker runs to read the whole table (source-specific) */
+    bool filtered;           /* copy_sql reads only the rows of the table's source filter (a WHERE condition) */
     int nparts;              /* > 1: the table is read as this many disjoint parts, in parallel */
     char **part_sql;         /* nparts statements that together read exactly the rows of copy_sql */
 };
@@ -102,6 +103,8 @@ struct lt_change_event {
     bool in_transaction;                  /* a transaction is open (its rows are not complete yet) */
     bool from_update;                     /* ROW: the D or the I of an UPDATE written as D of the old row then I
                                            * of the new one (a key change, or a table without a key) */
+    const struct lt_value *old_vals;      /* ROW with op U: the old row as the source sent it (values it did not
+                                           * send marked unchanged), NULL when it sent none */
 };
 
 /* Where the stream starts and (optionally) stops. */

@@ -432,6 +432,7 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
             s->pending_insert = true;
         } else {
             fill_row(s, 'U', s->after, ev);
+            ev->old_vals = s->before;
         }
     }
     note_emitted(s, ev);

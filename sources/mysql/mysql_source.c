@@ -23,6 +23,7 @@
 
 #include "agent/digits.h"
 #include "agent/md5.h"
+#include "agent/row_filter.h"
 #include "agent/table_mapping.h"
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
@@ -583,6 +584,20 @@ static char *build_select(const struct my_table_info *t)
     return sql;
 }
 
+/* build_select with the table's source filter, if any. */
+static char *build_select_where(const struct my_table_info *t, const char *filter)
+{
+    char *sql = build_select(t);
+    if (!sql || !filter)
+        return sql;
+    size_t n = strlen(sql) + strlen(filter) + 16;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s WHERE %s", sql, filter);
+    free(sql);
+    return out;
+}
+
 static void free_list(struct lt_table_list *l)
 {
     lt_table_list_free(l);
@@ -674,7 +689,8 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked,
 /* Reads the columns of the listed tables (after the snapshot's lock: a DDL since the snapshot makes the worker's
  * SELECT fail with "table definition has changed", never read other columns). A table dropped since is left out
  * (its SELECT could not run either). */
-static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error *err)
+static int complete_tables(const struct lt_task_config *cfg, MYSQL *c, struct lt_table_list *list,
+                           struct lt_error *err)
 {
     int kept = 0;
     for (int i = 0; i < list->n; i++) {
@@ -694,13 +710,27 @@ static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error
             continue;
         }
         struct lt_table_schema *schema = lt_schema_copy(info->schema);
-        char *sql = build_select(info);
+        char *filter = NULL;
+        if (lt_row_filter_where(cfg, info->schema, LT_SQL_MYSQL, &filter, err)) {
+            lt_schema_free(schema);
+            lt_my_table_info_free(info);
+            for (int j = i; j < list->n; j++) {
+                lt_schema_free(list->tables[j].schema);
+                free(list->tables[j].copy_sql);
+            }
+            list->n = kept;
+            return err->code;
+        }
+        char *sql = build_select_where(info, filter);
+        bool filtered = filter != NULL;
+        free(filter);
         lt_my_table_info_free(info);
         lt_schema_free(t->schema);
         free(t->copy_sql);
         list->tables[kept] = (struct lt_source_table){.schema = schema, .estimated_rows = t->estimated_rows,
                                                       .estimated_bytes = t->estimated_bytes,
-                                                      .read_first = t->read_first, .copy_sql = sql};
+                                                      .read_first = t->read_first, .copy_sql = sql,
+                                                      .filtered = filtered};
         kept++;
         if (!schema || !sql) {
             for (int j = i + 1; j < list->n; j++) {
@@ -795,7 +825,7 @@ static int split_by_key_range(MYSQL *c, struct lt_source_table *t, int nparts, s
         char *p = malloc(base + 2 * strlen(t->schema->cols[key].name) + 160);
         if (!(t->part_sql[i] = p))
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        len = (size_t)sprintf(p, "%s WHERE ", t->copy_sql);
+        len = (size_t)sprintf(p, "%s %s ", t->copy_sql, t->filtered ? "AND" : "WHERE");
         if (i > 0) {
             append_ident(p, &len, t->schema->cols[key].name);
             len += (size_t)sprintf(p + len, " >= %s%s", from, i < nparts - 1 ? " AND " : "");
@@ -897,7 +927,7 @@ static int my_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, st
     if (s->n_lock_pending == 0 && lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
         s->locked = false;
     if (!rc && s->have_list)
-        rc = complete_tables(s->main, &s->pending_list, err);
+        rc = complete_tables(s->cfg, s->main, &s->pending_list, err);
     if (!rc && s->have_list)
         rc = split_big_tables(s, &s->pending_list, err);
     if (rc)
@@ -932,7 +962,7 @@ static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct
         return LT_OK;
     }
     int rc = list_selected_tables(s, s->main, false, out, err);
-    if (!rc && (rc = complete_tables(s->main, out, err)))
+    if (!rc && (rc = complete_tables(s->cfg, s->main, out, err)))
         free_list(out);
     return rc;
 }
@@ -1142,10 +1172,12 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
         return LT_ERR_RUNTIME;
     if (!info)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s.%s does not exist", t->schema_name, t->table_name);
-    int rc = LT_OK;
+    char *filter = NULL;
+    int rc = lt_row_filter_where(s->cfg, info->schema, LT_SQL_MYSQL, &filter, err);
     int *map = calloc(t->ncols > 0 ? (size_t)t->ncols : 1, sizeof *map);
-    char *sql = build_select(info);
-    if (!map || !sql)
+    char *sql = rc ? NULL : build_select_where(info, filter);
+    free(filter);
+    if (!rc && (!map || !sql))
         rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     for (int j = 0; !rc && j < t->ncols; j++) {
         map[j] = -1;

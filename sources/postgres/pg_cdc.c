@@ -464,6 +464,7 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
             /* the new tuple's unchanged TOAST values cannot be restored across a key change */
         } else {
             fill_row_event(s, r, 'U', s->vals_new, ev);
+            ev->old_vals = has_old ? s->vals_old : NULL;
         }
         break;
     default:

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "agent/data_file.h"
+#include "agent/mapping.h"
+#include "agent/row_filter.h"
 #include "agent/source.h"
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
@@ -326,18 +328,21 @@ static char *quoted_column_list(PGconn *c, const struct lt_table_schema *t)
     return cols;
 }
 
-/* Builds the COPY statement for a table (partitioned roots need the query form); with where != NULL, the query
- * form over ONLY this table with that condition (a part of the table). */
-static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned, const char *where)
+/* Builds the COPY statement for a table (partitioned roots need the query form): with filter (the table's source
+ * filter) and/or part (a part of the table: then over ONLY this table) as the query form with that condition. */
+static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned, const char *filter,
+                            const char *part)
 {
     char *cols = quoted_column_list(c, t);
     char *qs = quote_ident(c, t->schema_name), *qt = quote_ident(c, t->table_name);
     size_t n = (cols ? strlen(cols) : 0) + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) +
-               (where ? strlen(where) : 0) + 64;
+               (filter ? strlen(filter) : 0) + (part ? strlen(part) : 0) + 80;
     char *sql = cols && qs && qt ? malloc(n) : NULL;
     if (sql) {
-        if (where)
-            snprintf(sql, n, "COPY (SELECT %s FROM ONLY %s.%s WHERE %s) TO STDOUT", cols, qs, qt, where);
+        if (part || filter) /* ONLY: as COPY of the table reads it, without tables that inherit from it */
+            snprintf(sql, n, "COPY (SELECT %s FROM %s%s.%s WHERE %s%s%s) TO STDOUT", cols,
+                     partitioned && !part ? "" : "ONLY ", qs, qt, part ? part : filter, part && filter ? " AND " : "",
+                     part && filter ? filter : "");
         else if (partitioned || t->ncols == 0)
             snprintf(sql, n, "COPY (SELECT %s FROM %s.%s) TO STDOUT", cols, qs, qt);
         else
@@ -352,7 +357,7 @@ static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool par
 /* Splits a plain table into nparts ranges of heap pages (TID range scans, PostgreSQL 14+): part i reads the pages
  * [i * pages / nparts, (i + 1) * pages / nparts), the first part from page 0 and the last one to the end, so the
  * parts together read every row the snapshot sees even if the table grew since its size was read. */
-static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int64_t pages)
+static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int64_t pages, const char *filter)
 {
     t->part_sql = calloc((size_t)nparts, sizeof *t->part_sql);
     if (!t->part_sql)
@@ -368,7 +373,7 @@ static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int6
         else
             snprintf(where, sizeof where, "ctid >= '(%lld,0)'::tid AND ctid < '(%lld,0)'::tid", (long long)lo,
                      (long long)hi);
-        if (!(t->part_sql[i] = build_copy_sql(c, t->schema, false, where)))
+        if (!(t->part_sql[i] = build_copy_sql(c, t->schema, false, filter, where)))
             return -1;
     }
     return 0;
@@ -532,15 +537,22 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
         snprintf(t->source_id, sizeof t->source_id, "%s", PQgetvalue(r, i, 0));
         t->estimated_rows = strtoll(PQgetvalue(r, i, 4), NULL, 10);
         t->estimated_bytes = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-        t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, NULL);
         out->n++;
+        char *filter = NULL;
+        if (lt_row_filter_where(s->cfg, t->schema, LT_SQL_POSTGRES, &filter, err)) {
+            PQclear(r);
+            lt_table_list_free(out);
+            return err->code;
+        }
+        t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, filter, NULL);
         int nparts = lt_load_parts_wanted(s->cfg, t->estimated_bytes);
         int64_t block_size = strtoll(PQgetvalue(r, i, 6), NULL, 10);
         if (t->copy_sql && nparts > 1 && !partitioned && t->schema->ncols > 0 && block_size > 0 &&
-            split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size) != 0) {
+            split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size, filter) != 0) {
             free(t->copy_sql);
             t->copy_sql = NULL;
         }
+        free(filter);
         if (!t->copy_sql) {
             PQclear(r);
             lt_table_list_free(out);
@@ -655,13 +667,45 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
     return rc;
 }
 
+/* The source filter of a table as a WHERE condition (*where NULL when it has none), compiled against the table's
+ * columns as the catalog has them now (the schema validate gives may list only some). */
+static int checksum_filter(struct lt_source *s, const struct lt_table_schema *t, char **where, struct lt_error *err)
+{
+    *where = NULL;
+    if (!lt_mapping_filter(s->cfg->mapping, t->schema_name, t->table_name))
+        return LT_OK;
+    const char *params[2] = {t->schema_name, t->table_name};
+    PGresult *r = lt_pg_query(s->main,
+                              "SELECT c.oid::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                              " WHERE n.nspname = $1 AND c.relname = $2",
+                              2, params, err);
+    if (!r)
+        return lt_error_prefix(err, "reading %s.%s: ", t->schema_name, t->table_name);
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: %s.%s does not exist", t->schema_name, t->table_name);
+    }
+    struct lt_table_schema *full = NULL;
+    int rc = lt_pg_load_columns(s, PQgetvalue(r, 0, 0), t->schema_name, t->table_name, &full, err);
+    PQclear(r);
+    if (!rc)
+        rc = lt_row_filter_where(s->cfg, full, LT_SQL_POSTGRES, where, err);
+    lt_schema_free(full);
+    return rc;
+}
+
 static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *t, int64_t *rows, char sum[64],
                              struct lt_error *err)
 {
+    char *filter = NULL;
+    if (checksum_filter(s, t, &filter, err))
+        return err->code ? err->code : LT_ERR_RUNTIME;
     size_t cap = 256, len = 0;
     char *expr = malloc(cap);
-    if (!expr)
+    if (!expr) {
+        free(filter);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
     expr[0] = '\0';
     for (int i = 0; i < t->ncols; i++) {
         char *q = quote_ident(s->main, t->cols[i].name);
@@ -672,6 +716,7 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
             if (!n) {
                 free(q);
                 free(expr);
+                free(filter);
                 return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
             }
             expr = n;
@@ -687,14 +732,15 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
         free(q);
     }
     char *qs = quote_ident(s->main, t->schema_name), *qt = quote_ident(s->main, t->table_name);
-    size_t n = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 256;
+    size_t n = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + (filter ? strlen(filter) : 0) + 256;
     char *sql = malloc(n);
     if (sql)
         snprintf(sql, n,
                  "SELECT count(*), COALESCE(sum(('x' || substr(md5(concat(%s)), 1, 16))::bit(64)::bigint::numeric), 0)::text"
-                 " FROM %s.%s",
-                 t->ncols ? expr : "''", qs, qt);
+                 " FROM %s.%s%s%s",
+                 t->ncols ? expr : "''", qs, qt, filter ? " WHERE " : "", filter ? filter : "");
     free(expr);
+    free(filter);
     free(qs);
     free(qt);
     if (!sql)
