@@ -31,6 +31,7 @@
 #include "agent/source.h"
 #include "agent/start_over.h"
 #include "agent/table_join.h"
+#include "agent/table_transform.h"
 #include "agent/target.h"
 #include "agent/target_root.h"
 #include "agent/txn_stream.h"
@@ -49,6 +50,8 @@ struct cdc_table {
     struct lt_table_schema *schema;             /* the open file's schema */
     struct lt_table_schema *src_schema;         /* the source schema the mapping below was made for */
     struct lt_row_filter *filter;               /* its source filter, NULL when none */
+    struct lt_table_map *map;                   /* its transformation rules */
+    struct lt_map_scratch scratch;
     char *schema_json;
     struct lt_file_sink *sink;
     int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
@@ -184,7 +187,25 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
         return NULL;
     }
     const struct lt_table_schema *s = ev->schema;
-    lt_target_table_dir(&run->cfg->target, s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
+    char *files_schema = NULL, *files_table = NULL; /* the names its files have (transformation rules) */
+    lt_mapping_target_names(run->cfg->mapping, s->schema_name, s->table_name, &files_schema, &files_table);
+    if (!files_schema || !files_table) {
+        free(files_schema);
+        free(files_table);
+        free(t);
+        lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        return NULL;
+    }
+    lt_target_table_dir(&run->cfg->target, files_schema, files_table, t->table_dir, sizeof t->table_dir);
+    free(files_schema);
+    free(files_table);
+    for (struct cdc_table *x = run->tables; x; x = x->next)
+        if (!strcmp(x->table_dir, t->table_dir)) {
+            lt_fail(err, LT_ERR_CONFIG, "config: table mapping: %s.%s and another table would both be written in %s "
+                    "(DMS does not replicate two tables to one either)", s->schema_name, s->table_name, t->table_dir);
+            free(t);
+            return NULL;
+        }
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
@@ -420,16 +441,20 @@ static int map_table(struct cdc_run *run, struct cdc_table *t, const struct lt_t
     if (t->src_schema && lt_schema_equal(t->src_schema, schema))
         return LT_OK;
     struct lt_row_filter *filter = NULL;
+    struct lt_table_map *map = NULL;
     struct lt_table_schema *copy = lt_schema_copy(schema);
     if (!copy)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    if (lt_row_filter_for(run->cfg, schema, &filter, err)) {
+    if (lt_row_filter_for(run->cfg, schema, &filter, err) || lt_table_map_build(run->cfg, schema, &map, err)) {
+        lt_row_filter_free(filter);
         lt_schema_free(copy);
         return err->code;
     }
     lt_row_filter_free(t->filter);
+    lt_table_map_free(t->map);
     lt_schema_free(t->src_schema);
     t->filter = filter;
+    t->map = map;
     t->src_schema = copy;
     return LT_OK;
 }
@@ -447,6 +472,8 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
+    /* a change of the source's columns: the open file keeps its columns; the next rows start a new file */
+    bool changed = t->src_schema && !lt_schema_equal(t->src_schema, ev->schema);
     if (map_table(run, t, ev->schema, err))
         return err->code ? err->code : LT_ERR_RUNTIME;
     /* CdcInsertsOnly / CdcInsertsAndUpdates: the other changes are dropped here, after the checks above, so the
@@ -484,9 +511,14 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
         filtered.vals = vals;
         row = &filtered;
     }
+    /* the transformation rules: the row as the files hold it */
+    struct lt_row mapped;
+    if (!(row = lt_table_map_row(t->map, row, &t->scratch, &mapped, err)))
+        return LT_ERR_RUNTIME;
+    const struct lt_table_schema *files = lt_table_map_schema(t->map);
     /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
      * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
-    bool changed = t->schema && !lt_schema_equal(t->schema, ev->schema);
+    changed = changed || (t->schema && !lt_schema_equal(t->schema, files));
     if (changed) {
         /* A schema change: the open file keeps its columns; the next rows start a new file. */
         if (t->sink && lt_sink_close_file(t->sink, err))
@@ -504,13 +536,13 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             return LT_ERR_RUNTIME;
     }
     if (!t->sink || !lt_sink_is_open(t->sink) || changed)
-        if (open_table_file(run, t, ev->schema, row->commit_ts_us, err))
+        if (open_table_file(run, t, files, row->commit_ts_us, err))
             return LT_ERR_RUNTIME;
     if (lt_sink_write_row(t->sink, row, err))
         return LT_ERR_RUNTIME;
     if (run->txn) {
         struct lt_row trow = *row;
-        trow.schema = ev->schema;
+        trow.schema = files;
         if (lt_txn_stream_write(run->txn, &trow, err))
             return LT_ERR_RUNTIME;
     }
@@ -648,6 +680,8 @@ static void free_tables(struct cdc_run *run)
         lt_schema_free(t->schema);
         lt_schema_free(t->src_schema);
         lt_row_filter_free(t->filter);
+        lt_table_map_free(t->map);
+        lt_map_scratch_free(&t->scratch);
         free(t->schema_json);
         free(t);
     }

@@ -17,6 +17,7 @@
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/target.h"
+#include "agent/table_transform.h"
 #include "agent/target_root.h"
 #include "state/state_store.h"
 
@@ -33,6 +34,7 @@ int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_byt
 /* One table of the load; its parts may be read by several workers at once. */
 struct table_load {
     const struct lt_source_table *st;
+    const struct lt_table_map *map;    /* its transformation rules (the files' schema) */
     struct lt_progress_table *progress;
     pthread_mutex_t lock;          /* guards started and error */
     bool begun;                    /* the state store and folder are ready for this load */
@@ -68,6 +70,7 @@ struct lt_load {
     struct table_load *loads;
     struct load_unit *units;
     int nunits;
+    struct lt_table_map **maps;    /* per table */
     _Atomic int next_unit;
     _Atomic int failed_tables;
     pthread_mutex_t first_error_lock;
@@ -80,6 +83,7 @@ struct part_ctx {
     struct lt_load *job;
     struct table_load *tl;
     struct lt_file_sink *sink;
+    struct lt_map_scratch scratch;
     int64_t rows, rows_reported;
 };
 
@@ -88,6 +92,9 @@ static int on_row(void *arg, const struct lt_row *row, struct lt_error *err)
     struct part_ctx *p = arg;
     if (lt_stop_requested() || (p->job->opt->cancel && atomic_load(p->job->opt->cancel)))
         return lt_fail(err, LT_ERR_RUNTIME, "interrupted");
+    struct lt_row mapped;
+    if (!(row = lt_table_map_row(p->tl->map, row, &p->scratch, &mapped, err)))
+        return LT_ERR_RUNTIME;
     if (lt_sink_write_load_row(p->sink, row, err))
         return LT_ERR_RUNTIME;
     if ((++p->rows & 1023) == 0) {
@@ -115,12 +122,12 @@ static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_er
  * as soon as the snapshot is taken. */
 static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_error *err)
 {
-    const struct lt_table_schema *schema = tl->st->schema;
+    const struct lt_table_schema *schema = tl->st->schema, *files = lt_table_map_schema(tl->map);
     char table_dir[LT_TABLE_DIR_MAX];
-    lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    lt_target_table_dir(&job->cfg->target, files->schema_name, files->table_name, table_dir, sizeof table_dir);
     struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
                                     .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
-    if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
+    if (!(tl->schema_json = lt_schema_to_json(files, &extra)))
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
         lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
@@ -150,7 +157,7 @@ static int start_table(struct table_load *tl, struct lt_error *err)
 
 static int load_one_part(struct lt_load *job, int worker, struct table_load *tl, int part, struct lt_error *err)
 {
-    const struct lt_table_schema *schema = tl->st->schema;
+    const struct lt_table_schema *schema = lt_table_map_schema(tl->map);
     char table_dir[LT_TABLE_DIR_MAX];
     lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
     if (start_table(tl, err))
@@ -170,6 +177,7 @@ static int load_one_part(struct lt_load *job, int worker, struct table_load *tl,
             rc = lt_sink_close_file(p.sink, err);
         lt_sink_free(p.sink);
     }
+    lt_map_scratch_free(&p.scratch);
     atomic_fetch_add(&tl->progress->rows, p.rows - p.rows_reported);
     atomic_fetch_add(&tl->rows, p.rows);
     return rc;
@@ -277,6 +285,7 @@ static int plan_units(struct lt_load *job, struct lt_error *err)
         const struct lt_source_table *t = &job->tables.tables[i];
         int parts = t->nparts > 1 ? t->nparts : 1;
         tl->st = t;
+        tl->map = job->maps[i];
         tl->progress = &job->progress[i];
         pthread_mutex_init(&tl->lock, NULL);
         atomic_init(&tl->parts_left, parts);
@@ -297,6 +306,9 @@ static void free_units(struct lt_load *job)
     }
     free(job->loads);
     free(job->units);
+    for (int i = 0; job->maps && i < job->tables.n; i++)
+        lt_table_map_free(job->maps[i]);
+    free(job->maps);
 }
 
 void lt_load_free(struct lt_load *job)
@@ -309,6 +321,29 @@ void lt_load_free(struct lt_load *job)
     if (job->snapshot_open)
         job->source->snapshot_end(job->src);
     free(job);
+}
+
+/* The transformation rules of every table, and no two tables whose files would go to one folder. */
+static int build_maps(struct lt_load *job, struct lt_error *err)
+{
+    int n = job->tables.n;
+    if (!(job->maps = calloc(n > 0 ? (size_t)n : 1, sizeof *job->maps)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (int i = 0; i < n; i++) {
+        if (lt_table_map_build(job->cfg, job->tables.tables[i].schema, &job->maps[i], err))
+            return err->code;
+        const struct lt_table_schema *a = lt_table_map_schema(job->maps[i]);
+        for (int k = 0; k < i; k++) {
+            const struct lt_table_schema *b = lt_table_map_schema(job->maps[k]);
+            if (!strcmp(a->schema_name, b->schema_name) && !strcmp(a->table_name, b->table_name))
+                return lt_fail(err, LT_ERR_CONFIG, "config: table mapping: %s.%s and %s.%s would both be written "
+                               "as %s.%s (DMS does not replicate two tables to one either)",
+                               job->tables.tables[k].schema->schema_name, job->tables.tables[k].schema->table_name,
+                               job->tables.tables[i].schema->schema_name, job->tables.tables[i].schema->table_name,
+                               a->schema_name, a->table_name);
+        }
+    }
+    return LT_OK;
 }
 
 /* Whether a snapshot kind is the task's own load (its position and finish time go into the task's facts), not
@@ -367,11 +402,13 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
                  t->schema->table_name);
         job->progress[i].estimated_rows = t->estimated_rows;
     }
+    if ((rc = build_maps(job, err)))
+        goto fail;
     for (int i = 0; i < job->tables.n; i++) {
         /* the names of the columns logtap adds, in the load files and in the CDC files that follow */
         struct lt_file_columns extra = {.op = true, .ts_column = cfg->target.timestamp_column, .unchanged = true};
         char warning[256];
-        if ((rc = lt_file_columns_check(job->tables.tables[i].schema, &extra, warning, err)))
+        if ((rc = lt_file_columns_check(lt_table_map_schema(job->maps[i]), &extra, warning, err)))
             goto fail;
         if (warning[0])
             lt_log_warn("%s", warning);

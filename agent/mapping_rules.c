@@ -985,8 +985,6 @@ int lt_mapping_parse(const cJSON *tm, struct lt_task_config *cfg, struct lt_erro
         return LT_OK;
     }
     /* not applied by the runners yet: refused until they are */
-    if (m->ntransforms)
-        return lt_rule_fail(err, &m->transforms[0].ref, "transformations: not applied yet");
     if (m->nsettings)
         return lt_rule_fail(err, &m->settings[0].ref, "table-settings: not applied yet");
     if (m->wants_views)

@@ -422,10 +422,6 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     p.table_id = t->id;
     p.upto = upto;
     p.until_us = until_us;
-    lt_path_table_dir(t->schema_name, t->table_name, p.table_dir, sizeof p.table_dir);
-    char table_snap_dir[4600];
-    snprintf(table_snap_dir, sizeof table_snap_dir, "%s/%s", cfg->merge.path, p.table_dir);
-    remove_stale_folders(table_snap_dir);
     int rc = LT_OK;
     /* the newest columns: the newest file of the table */
     struct plan_ctx pc = {.plan = &p};
@@ -447,6 +443,14 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_state *st, co
     if ((rc = lt_schema_from_json(pc.newest_json, &p.schema, &extra, err)))
         goto out;
     lt_file_columns_free(&extra);
+    /* the snapshot is named as the files are: a table the transformation rules rename has its new names */
+    lt_path_table_dir(p.schema->schema_name, p.schema->table_name, p.table_dir, sizeof p.table_dir);
+    char table_snap_dir[4600];
+    snprintf(table_snap_dir, sizeof table_snap_dir, "%s/%s", cfg->merge.path, p.table_dir);
+    remove_stale_folders(table_snap_dir);
+    if (p.schema->origin_schema && (strcmp(p.schema->schema_name, t->schema_name) || strcmp(p.schema->table_name, t->table_name)))
+        lt_log_info("%s.%s: its files are %s.%s (table mapping)", t->schema_name, t->table_name,
+                    p.schema->schema_name, p.schema->table_name);
     p.base.schema = p.changes.schema = p.schema;
     p.base.cfg = p.changes.cfg = &cfg->target;
     if (sp.pos) {

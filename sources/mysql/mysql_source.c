@@ -25,6 +25,7 @@
 #include "agent/md5.h"
 #include "agent/row_filter.h"
 #include "agent/table_mapping.h"
+#include "agent/table_transform.h"
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
@@ -711,7 +712,8 @@ static int complete_tables(const struct lt_task_config *cfg, MYSQL *c, struct lt
         }
         struct lt_table_schema *schema = lt_schema_copy(info->schema);
         char *filter = NULL;
-        if (lt_row_filter_where(cfg, info->schema, LT_SQL_MYSQL, &filter, err)) {
+        if ((schema && lt_mapping_apply_key(cfg, schema, err)) ||
+            lt_row_filter_where(cfg, info->schema, LT_SQL_MYSQL, &filter, err)) {
             lt_schema_free(schema);
             lt_my_table_info_free(info);
             for (int j = i; j < list->n; j++) {
@@ -774,7 +776,7 @@ static int integer_key_column(const struct lt_table_schema *t)
             return -1;
         key = i;
     }
-    if (key < 0)
+    if (key < 0 || t->cols[key].nullable) /* ranges of a column never hold its NULLs */
         return -1;
     enum lt_type ty = t->cols[key].type;
     bool integer = ty == LT_TYPE_INT16 || ty == LT_TYPE_INT32 || ty == LT_TYPE_INT64 ||

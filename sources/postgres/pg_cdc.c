@@ -20,7 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/mapping.h"
+#include "agent/mapping_rules.h"
 #include "agent/table_mapping.h"
+#include "agent/table_transform.h"
 #include "sources/postgres/pg_internal.h"
 #include "sources/postgres/pg_types.h"
 #include "sources/postgres/pgoutput.h"
@@ -369,6 +372,26 @@ static int update_relation(struct lt_source *s, const struct lt_pgo_msg *m, stru
                              cc ? cc->source_type : NULL);
     }
     lt_schema_free(catalog);
+    if (lt_rules_select(s->cfg->rules, s->cfg->nrules, schema->schema_name, schema->table_name)) {
+        /* define-primary-key: the key the UPDATE logic and the files use. Without REPLICA IDENTITY FULL an UPDATE
+         * carries the old values of the replica identity only: a key of other columns could change unseen. */
+        bool identity[schema->ncols > 0 ? schema->ncols : 1];
+        for (int i = 0; i < schema->ncols; i++)
+            identity[i] = schema->cols[i].is_key;
+        const struct lt_transform_rule *pk = lt_mapping_primary_key(s->cfg->mapping, schema->schema_name,
+                                                                    schema->table_name);
+        int rc = lt_mapping_apply_key(s->cfg, schema, err);
+        for (int i = 0; !rc && pk && rel->replident != LT_PGO_REPLIDENT_FULL && i < schema->ncols; i++)
+            if (schema->cols[i].is_key && !identity[i])
+                rc = lt_rule_fail(err, &pk->ref, "define-primary-key: column %s of %s.%s is not in the table's replica "
+                                  "identity, so an UPDATE does not say its old value: ALTER TABLE %s.%s REPLICA "
+                                  "IDENTITY FULL", schema->cols[i].name, schema->schema_name, schema->table_name,
+                                  schema->schema_name, schema->table_name);
+        if (rc) {
+            lt_schema_free(schema);
+            return rc;
+        }
+    }
     lt_schema_free(r->schema);
     r->schema = schema;
     r->selected = lt_rules_select(s->cfg->rules, s->cfg->nrules, schema->schema_name, schema->table_name);

@@ -13,6 +13,7 @@
 #include "agent/data_file.h"
 #include "agent/mapping.h"
 #include "agent/row_filter.h"
+#include "agent/table_transform.h"
 #include "agent/source.h"
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
@@ -528,10 +529,13 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
             (s->snapshot_for_cdc && PQgetvalue(r, i, 7)[0] == 'u'))
             continue;
         struct lt_source_table *t = &out->tables[out->n];
-        if (lt_pg_load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err)) {
+        if (lt_pg_load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err) ||
+            lt_mapping_apply_key(s->cfg, t->schema, err)) {
             PQclear(r);
+            if (t->schema) /* counted, so that it is freed */
+                out->n++;
             lt_table_list_free(out);
-            return LT_ERR_RUNTIME;
+            return err->code ? err->code : LT_ERR_RUNTIME;
         }
         bool partitioned = PQgetvalue(r, i, 3)[0] == 'p';
         snprintf(t->source_id, sizeof t->source_id, "%s", PQgetvalue(r, i, 0));
