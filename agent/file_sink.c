@@ -180,7 +180,8 @@ int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, str
     if (s->fd < 0) {
         char name[64];
         uint32_t number = s->opt.load_number ? atomic_fetch_add(s->opt.load_number, 1) : s->next_load_number++;
-        snprintf(name, sizeof name, "LOAD%08X.%s", number, s->opt.target->extension);
+        snprintf(name, sizeof name, "%sLOAD%08X.%s", s->opt.load_prefix ? s->opt.load_prefix : "", number,
+                 s->opt.target->extension);
         if (open_file(s, name, err))
             return LT_ERR_RUNTIME;
     }
@@ -212,12 +213,31 @@ void lt_sink_free(struct lt_file_sink *s)
     free(s);
 }
 
+/* name without a "SEGMENT<n>_" prefix (DMS's segments of a parallel load). */
+static const char *segment_stripped(const char *name)
+{
+    if (strncmp(name, "SEGMENT", 7) != 0)
+        return name;
+    const char *p = name + 7;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return p > name + 7 && *p == '_' ? p + 1 : name;
+}
+
+/* A temp file of a LOAD file: ".LOAD...tmp" or ".SEGMENT<n>_LOAD...tmp". */
+static bool is_load_temp(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] == '.' && n > 4 && strcmp(name + n - 4, ".tmp") == 0 &&
+           strncmp(segment_stripped(name + 1), "LOAD", 4) == 0;
+}
+
 /* A temp file of a CDC file (not of a LOAD file: a table joining a running task is loaded while its CDC files
  * are written beside). */
 static int is_cdc_temp_file(const char *name)
 {
     size_t n = strlen(name);
-    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) != 0;
+    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0 && !is_load_temp(name);
 }
 
 /* Removes the files of a table folder whose names match; fsyncs the folder when asked. */
@@ -252,19 +272,39 @@ int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struc
     return remove_matching(root, table_dir, is_cdc_temp_file, false, err);
 }
 
-static int is_load_or_temp_file(const char *name)
+static int is_load_or_temp_file(const char *full)
 {
+    const char *name = segment_stripped(full);
     if (strncmp(name, "LOAD", 4) == 0 && strlen(name) > 12) {
         for (int i = 4; i < 12; i++)
             if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'F')))
                 return 0;
         return name[12] == '.';
     }
-    size_t n = strlen(name);
-    return name[0] == '.' && n > 4 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) == 0;
+    return is_load_temp(full);
 }
 
 int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err)
 {
-    return remove_matching(root, table_dir, is_load_or_temp_file, true, err);
+    int rc = remove_matching(root, table_dir, is_load_or_temp_file, true, err);
+    /* and in its sub-folders: segments and partitions of a parallel load (date partitions of CDC files hold no
+     * LOAD file) */
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
+    DIR *d = rc ? NULL : opendir(dir);
+    struct dirent *e;
+    while (d && !rc && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sub[4500], rel[4500];
+        struct stat sb;
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+        if (lstat(sub, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        snprintf(rel, sizeof rel, "%s/%s", table_dir, e->d_name);
+        rc = remove_matching(root, rel, is_load_or_temp_file, true, err);
+    }
+    if (d)
+        closedir(d);
+    return rc;
 }

@@ -36,6 +36,7 @@ struct lt_sink_options {
     struct lt_file_layout layout;
     uint64_t max_bytes;           /* roll over after this many bytes; 0 = never */
     _Atomic uint32_t *load_number; /* LOAD file numbers shared by several sinks of one table; NULL: from 1 */
+    const char *load_prefix;      /* before LOAD in the names of full-load files ("SEGMENT2_"), NULL for none */
     lt_sink_file_done_fn on_file; /* called after each file is durable */
     void *ctx;
 };
@@ -70,7 +71,8 @@ int lt_fsync_dir(const char *dir, struct lt_error *err);
  * temp files are left to lt_sink_remove_load_files: a table's load may run beside its change stream). */
 int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struct lt_error *err);
 
-/* Removes LOAD* files and leftover temp files of earlier runs from a table directory. */
+/* Removes LOAD* files (also SEGMENT<n>_LOAD*) and leftover temp files of earlier runs from a table directory and
+ * from its sub-folders (DMS's segment and partition folders). */
 int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err);
 
 #endif

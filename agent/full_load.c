@@ -45,6 +45,7 @@ struct table_load {
     _Atomic bool failed;
     _Atomic int64_t rows;
     _Atomic uint32_t next_file;    /* LOAD file numbers, shared by the parts */
+    _Atomic uint32_t *part_files;  /* a table-settings rule's parts in folders: each folder's own numbers */
     struct lt_error error;         /* the first part's error (under lock) */
 };
 
@@ -54,6 +55,7 @@ struct load_unit {
     int part;
     int64_t bytes; /* estimated */
     bool first;    /* the source wants it read before the others */
+    int order;     /* DMS load-order: higher first */
 };
 
 struct lt_load {
@@ -158,8 +160,19 @@ static int start_table(struct table_load *tl, struct lt_error *err)
 static int load_one_part(struct lt_load *job, int worker, struct table_load *tl, int part, struct lt_error *err)
 {
     const struct lt_table_schema *schema = lt_table_map_schema(tl->map);
-    char table_dir[LT_TABLE_DIR_MAX];
+    char table_dir[LT_TABLE_DIR_MAX + LT_PATH_COMPONENT_MAX + 1], prefix[32] = "";
     lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    _Atomic uint32_t *numbers = &tl->next_file;
+    /* DMS's layout of a parallel load's segments: a folder each, or SEGMENT<n>_ before the file names */
+    if (tl->st->part_layout == LT_PARTS_FOLDERS && tl->st->nparts > 1) {
+        char part_dir[LT_PATH_COMPONENT_MAX];
+        lt_path_escape_component(tl->st->part_names[part], part_dir);
+        size_t n = strlen(table_dir);
+        snprintf(table_dir + n, sizeof table_dir - n, "/%s", part_dir);
+        numbers = &tl->part_files[part];
+    } else if (tl->st->part_layout == LT_PARTS_PREFIX && tl->st->nparts > 1) {
+        snprintf(prefix, sizeof prefix, "SEGMENT%d_", part + 1);
+    }
     if (start_table(tl, err))
         return LT_ERR_RUNTIME;
     struct part_ctx p = {.job = job, .tl = tl};
@@ -167,7 +180,8 @@ static int load_one_part(struct lt_load *job, int worker, struct table_load *tl,
         .target = job->target, .cfg = &job->cfg->target, .root = job->cfg->target.path, .table_dir = table_dir,
         .layout = {.schema = schema, .with_op = job->cfg->target.include_op_for_full_load,
                    .ts_column = job->cfg->target.timestamp_column, .with_unchanged = false},
-        .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = &tl->next_file,
+        .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = numbers,
+        .load_prefix = prefix[0] ? prefix : NULL,
         .on_file = on_file, .ctx = &p,
     };
     int rc = lt_sink_open(&p.sink, &so, err);
@@ -257,12 +271,15 @@ static void *worker_main(void *arg)
 }
 
 /* Tables the source wants read first (MySQL: non-transactional tables, read while the snapshot's lock blocks
- * writers), then the biggest units first, so the last ones to finish are small; ties keep table order. */
+ * writers), then by DMS load-order (higher first), then the biggest units first, so the last ones to finish are
+ * small; ties keep table order. */
 static int compare_units(const void *pa, const void *pb)
 {
     const struct load_unit *a = pa, *b = pb;
     if (a->first != b->first)
         return a->first ? -1 : 1;
+    if (a->order != b->order)
+        return a->order > b->order ? -1 : 1;
     if (a->bytes != b->bytes)
         return a->bytes > b->bytes ? -1 : 1;
     if (a->table != b->table)
@@ -290,9 +307,15 @@ static int plan_units(struct lt_load *job, struct lt_error *err)
         pthread_mutex_init(&tl->lock, NULL);
         atomic_init(&tl->parts_left, parts);
         atomic_init(&tl->next_file, 1);
+        if (t->part_layout == LT_PARTS_FOLDERS && parts > 1) {
+            if (!(tl->part_files = calloc((size_t)parts, sizeof *tl->part_files)))
+                return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            for (int p = 0; p < parts; p++)
+                atomic_init(&tl->part_files[p], 1);
+        }
         for (int p = 0; p < parts; p++)
             job->units[job->nunits++] = (struct load_unit){.table = i, .part = p, .bytes = t->estimated_bytes / parts,
-                                                                .first = t->read_first};
+                                                                .first = t->read_first, .order = t->load_order};
     }
     qsort(job->units, (size_t)job->nunits, sizeof *job->units, compare_units);
     return LT_OK;
@@ -303,6 +326,7 @@ static void free_units(struct lt_load *job)
     for (int i = 0; job->loads && i < job->tables.n; i++) {
         pthread_mutex_destroy(&job->loads[i].lock);
         free(job->loads[i].schema_json);
+        free(job->loads[i].part_files);
     }
     free(job->loads);
     free(job->units);

@@ -984,10 +984,5 @@ int lt_mapping_parse(const cJSON *tm, struct lt_task_config *cfg, struct lt_erro
         cfg->mapping = NULL;
         return LT_OK;
     }
-    /* not applied by the runners yet: refused until they are */
-    if (m->nsettings)
-        return lt_rule_fail(err, &m->settings[0].ref, "table-settings: not applied yet");
-    if (m->wants_views)
-        return lt_fail(err, LT_ERR_CONFIG, "config: table-type view/all: not applied yet");
     return LT_OK;
 }

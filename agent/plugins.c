@@ -50,6 +50,11 @@ void lt_source_table_free_parts(struct lt_source_table *t)
         free(t->part_sql[i]);
     free(t->part_sql);
     t->part_sql = NULL;
+    for (int i = 0; i < t->nparts && t->part_names; i++)
+        free(t->part_names[i]);
+    free(t->part_names);
+    t->part_names = NULL;
+    t->part_layout = LT_PARTS_PLAIN;
     t->nparts = 0;
 }
 

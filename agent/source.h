@@ -26,6 +26,13 @@ struct lt_source_table {
     bool filtered;           /* copy_sql reads only the rows of the table's source filter (a WHERE condition) */
     int nparts;              /* > 1: the table is read as this many disjoint parts, in parallel */
     char **part_sql;         /* nparts statements that together read exactly the rows of copy_sql */
+    /* Parts a table-settings parallel-load rule defines (DMS's segments): their files go in a sub-folder each
+     * (part_names: ranges with segment-names, partitions), or are named SEGMENT<n>_LOAD... (ranges without names).
+     * Parts logtap makes itself (big tables) are none of these: their files are the table's LOAD files. */
+    enum lt_part_layout { LT_PARTS_PLAIN, LT_PARTS_PREFIX, LT_PARTS_FOLDERS } part_layout;
+    char **part_names;       /* LT_PARTS_FOLDERS: nparts folder names */
+    bool parts_fixed;        /* a table-settings rule decides the parts (or that there are none) */
+    int load_order;          /* DMS load-order: tables of higher values start first */
 };
 
 /* How many parts a table of estimated_bytes should be read in (1 = whole): big tables are split into parts of at

@@ -12,6 +12,7 @@
 
 #include "agent/data_file.h"
 #include "agent/mapping.h"
+#include "agent/load_segments.h"
 #include "agent/row_filter.h"
 #include "agent/table_transform.h"
 #include "agent/source.h"
@@ -342,7 +343,7 @@ static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool par
     if (sql) {
         if (part || filter) /* ONLY: as COPY of the table reads it, without tables that inherit from it */
             snprintf(sql, n, "COPY (SELECT %s FROM %s%s.%s WHERE %s%s%s) TO STDOUT", cols,
-                     partitioned && !part ? "" : "ONLY ", qs, qt, part ? part : filter, part && filter ? " AND " : "",
+                     partitioned ? "" : "ONLY ", qs, qt, part ? part : filter, part && filter ? " AND " : "",
                      part && filter ? filter : "");
         else if (partitioned || t->ncols == 0)
             snprintf(sql, n, "COPY (SELECT %s FROM %s.%s) TO STDOUT", cols, qs, qt);
@@ -380,24 +381,55 @@ static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int6
     return 0;
 }
 
+/* The segments of a table-settings ranges rule as the table's parts, their files in a folder per segment-name or
+ * named SEGMENT<n>_LOAD... (DMS's layout). */
+static int split_by_ranges(PGconn *c, struct lt_source_table *t, const struct lt_table_settings *ts, bool partitioned,
+                           const char *filter, struct lt_error *err)
+{
+    char **conds;
+    int n;
+    if (lt_segments_ranges(ts, t->schema, LT_SQL_POSTGRES, &conds, &n, err))
+        return err->code;
+    t->part_sql = calloc((size_t)n, sizeof *t->part_sql);
+    t->part_names = ts->nsegment_names ? calloc((size_t)n, sizeof *t->part_names) : NULL;
+    int rc = t->part_sql && (!ts->nsegment_names || t->part_names) ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (!rc)
+        t->nparts = n;
+    for (int i = 0; i < n; i++) {
+        if (!rc && !(t->part_sql[i] = build_copy_sql(c, t->schema, partitioned, filter, conds[i])))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        if (!rc && t->part_names && !(t->part_names[i] = strdup(ts->segment_names[i])))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        free(conds[i]);
+    }
+    free(conds);
+    t->part_layout = ts->nsegment_names ? LT_PARTS_FOLDERS : LT_PARTS_PREFIX;
+    if (rc)
+        lt_source_table_free_parts(t);
+    return rc;
+}
+
 /* Candidate tables: plain and partitioned tables that are not partitions (a partitioned table is read through its
  * root). Unlogged tables (relpersistence 'u') have no changes in the WAL: they are never published, and a load
  * that CDC continues skips them (the pre-flight check warns about each, or refuses one named explicitly). */
-static const char list_tables_sql[] =
-    "SELECT c.oid, n.nspname, c.relname, c.relkind,"
-    "  CASE WHEN c.relkind = 'p' THEN"
-    "    (SELECT COALESCE(SUM(GREATEST(pc.reltuples, 0)), -1)::bigint FROM pg_partition_tree(c.oid) pt"
-    "       JOIN pg_class pc ON pc.oid = pt.relid WHERE pt.isleaf)"
-    "  ELSE c.reltuples::bigint END,"
-    "  CASE WHEN c.relkind = 'p' THEN"
-    "    (SELECT COALESCE(SUM(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)"
-    "  ELSE pg_relation_size(c.oid) END,"
-    "  current_setting('block_size')::bigint, c.relpersistence"
-    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
-    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-    "   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
-    " ORDER BY n.nspname, c.relname";
+#define LIST_RELATIONS_SQL(KINDS) \
+    "SELECT c.oid, n.nspname, c.relname, c.relkind," \
+    "  CASE WHEN c.relkind = 'p' THEN" \
+    "    (SELECT COALESCE(SUM(GREATEST(pc.reltuples, 0)), -1)::bigint FROM pg_partition_tree(c.oid) pt" \
+    "       JOIN pg_class pc ON pc.oid = pt.relid WHERE pt.isleaf)" \
+    "  ELSE c.reltuples::bigint END," \
+    "  CASE WHEN c.relkind = 'p' THEN" \
+    "    (SELECT COALESCE(SUM(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)" \
+    "  ELSE pg_relation_size(c.oid) END," \
+    "  current_setting('block_size')::bigint, c.relpersistence" \
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace" \
+    " WHERE c.relkind IN " KINDS " AND NOT c.relispartition" \
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')" \
+    "   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'" \
+    " ORDER BY n.nspname, c.relname"
+static const char list_tables_sql[] = LIST_RELATIONS_SQL("('r', 'p')");
+/* with views (and materialized views) too, for selection rules whose table-type is view or all (full load only) */
+static const char list_relations_sql[] = LIST_RELATIONS_SQL("('r', 'p', 'v', 'm')");
 
 static const char list_columns_sql[] =
     "SELECT a.attname,"
@@ -514,7 +546,8 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
 static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
-    PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);
+    bool views = s->cfg->mapping && s->cfg->mapping->wants_views;
+    PGresult *r = lt_pg_query(s->main, views ? list_relations_sql : list_tables_sql, 0, NULL, err);
     if (!r)
         return lt_error_prefix(err, "listing tables: ");
     int n = PQntuples(r);
@@ -525,7 +558,9 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
     }
     for (int i = 0; i < n; i++) {
         const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
-        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table) ||
+        char kind = PQgetvalue(r, i, 3)[0];
+        bool is_view = kind == 'v' || kind == 'm';
+        if (!lt_rules_select_kind(s->cfg->rules, s->cfg->nrules, schema, table, is_view) ||
             (s->snapshot_for_cdc && PQgetvalue(r, i, 7)[0] == 'u'))
             continue;
         struct lt_source_table *t = &out->tables[out->n];
@@ -537,7 +572,7 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
             lt_table_list_free(out);
             return err->code ? err->code : LT_ERR_RUNTIME;
         }
-        bool partitioned = PQgetvalue(r, i, 3)[0] == 'p';
+        bool partitioned = kind == 'p' || is_view; /* read with the query form, never split by pages */
         snprintf(t->source_id, sizeof t->source_id, "%s", PQgetvalue(r, i, 0));
         t->estimated_rows = strtoll(PQgetvalue(r, i, 4), NULL, 10);
         t->estimated_bytes = strtoll(PQgetvalue(r, i, 5), NULL, 10);
@@ -549,10 +584,20 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
             return err->code;
         }
         t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, filter, NULL);
+        t->load_order = lt_load_order_of(s->cfg, schema, table);
+        const struct lt_table_settings *ts = lt_mapping_settings(s->cfg->mapping, schema, table);
         int nparts = lt_load_parts_wanted(s->cfg, t->estimated_bytes);
         int64_t block_size = strtoll(PQgetvalue(r, i, 6), NULL, 10);
-        if (t->copy_sql && nparts > 1 && !partitioned && t->schema->ncols > 0 && block_size > 0 &&
-            split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size, filter) != 0) {
+        if (ts) { /* a table-settings rule decides: DMS's segments, or none */
+            t->parts_fixed = true;
+            if (t->copy_sql && ts->type == LT_PL_RANGES && split_by_ranges(s->main, t, ts, partitioned, filter, err)) {
+                free(filter);
+                PQclear(r);
+                lt_table_list_free(out);
+                return err->code;
+            }
+        } else if (t->copy_sql && nparts > 1 && !partitioned && t->schema->ncols > 0 && block_size > 0 &&
+                   split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size, filter) != 0) {
             free(t->copy_sql);
             t->copy_sql = NULL;
         }
