@@ -1011,8 +1011,13 @@ static int my_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, st
         s->have_list = true;
     /* One connection per table or table part, at most MaxFullLoadSubTasks. */
     int units = 0;
-    for (int i = 0; !rc && i < s->pending_list.n; i++)
-        units += parts_wanted(s, &s->pending_list.tables[i]);
+    for (int i = 0; !rc && i < s->pending_list.n; i++) {
+        const struct lt_source_table *t = &s->pending_list.tables[i];
+        /* a table-settings rule's segments are known only with the table's columns: as many as can run */
+        units += lt_mapping_settings(s->cfg->mapping, t->schema->schema_name, t->schema->table_name)
+                     ? MY_MAX_WORKERS
+                     : parts_wanted(s, t);
+    }
     int want = s->cfg->target.max_full_load_subtasks;
     if (!rc && want > units)
         want = units;
