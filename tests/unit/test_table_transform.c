@@ -134,7 +134,7 @@ static void test_schema_and_rows(void)
         snprintf(names + n, sizeof names - n, "%s%s:%s%s", i ? "," : "", o->cols[i].name, lt_type_name(o->cols[i].type),
                  o->cols[i].is_key ? "*" : "");
     }
-    CHECK_STR(names, "id:text*,given:text,x_last:text,pay:decimal,born:timestamp,at:timestamp,full:text,op:text,"
+    CHECK_STR(names, "id:text*,given:text,x_last:text,pay:decimal,x_born:timestamp,at:timestamp,full:text,op:text,"
                      "ts:timestamp,k:decimal,src:text,flag:text,copy:decimal,nothing:int32");
     CHECK_STR(o->cols[3].source_type, "numeric(12,4)");
     CHECK_INT(o->cols[3].precision, 12);
