@@ -23,6 +23,7 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/progress.h"
 #include "agent/schema_json.h"
 #include "agent/signals.h"
@@ -56,6 +57,7 @@ struct cdc_run {
     const struct logtap_target_ops *target;
     struct lt_source *src;
     struct lt_state *state;
+    struct lt_place place;      /* where the files go (a folder, or an object store through a local spool) */
     struct cdc_table *tables;
     /* what the next flush records */
     struct lt_manifest_file *files;
@@ -163,7 +165,7 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
-        lt_sink_remove_cdc_temp_files(run->cfg->target.path, t->table_dir, err)) {
+        lt_sink_remove_cdc_temp_files(&run->place, t->table_dir, err)) {
         free(t);
         return NULL;
     }
@@ -241,7 +243,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
     }
     if (!t->sink) {
         struct lt_sink_options so = {
-            .target = run->target, .cfg = &run->cfg->target, .root = run->cfg->target.path,
+            .target = run->target, .cfg = &run->cfg->target, .root = run->place.root, .place = &run->place,
+            .keep_spool = true, /* released after the batch's commit */
             .table_dir = t->table_dir,
             .layout = {.schema = t->schema, .with_op = true, .ts_column = run->cfg->target.timestamp_column,
                        .with_unchanged = true},
@@ -343,6 +346,8 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         return lt_error_prefix(err, "recording the checkpoint: ");
     if (run->nfiles)
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
+    for (int i = 0; i < run->nfiles; i++) /* the manifest holds them: their spool copies (object store) go */
+        lt_place_release(&run->place, run->files[i].path);
     snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
     clear_batch(run);
     struct lt_error ignored;
@@ -677,12 +682,18 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     bool fresh = stat(cfg->state_path, &sb) != 0;
     if (fresh && lt_preflight(cfg, lt_check_scope_of(cfg), err))
         return err->code;
-    if (lt_mkdir_p(cfg->target.path, err))
-        return lt_error_prefix(err, "target path: ");
-    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
+    if (lt_place_open_target(&run.place, cfg, err))
+        return err->code;
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err)) {
+        lt_place_close(&run.place);
         return LT_ERR_RUNTIME;
+    }
     char retired[32] = "";
-    rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    /* an object store: reachable with these credentials, and what a killed run left (spool files, unfinished
+     * uploads) cleaned, before the source is touched */
+    rc = lt_place_recover_target(&run.place, run.state, err);
+    if (!rc)
+        rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
     if (!rc)
         rc = lt_state_get_meta(run.state, "retired", retired, sizeof retired, err);
     if (!rc && retired[0])
@@ -692,6 +703,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     bool first_run = !rc && !run.checkpoint[0];
     if (!rc && until_durable(&run, until, err)) {
         lt_state_close(run.state);
+        lt_place_close(&run.place);
         return LT_OK;
     }
     if (!rc && !fresh)
@@ -782,5 +794,6 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     lt_joins_close(run.joins);
     free_run(&run);
     lt_state_close(run.state);
+    lt_place_close(&run.place);
     return rc;
 }

@@ -12,11 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agent/object_store.h"
 #include "agent/table_mapping.h"
 
 /* DMS S3 endpoint settings accepted and ignored: they concern S3 itself, not the files. */
 static const char *const ignored_dms_settings[] = {
-    "BucketName", "BucketFolder", "ServiceAccessRoleArn", "ExpectedBucketOwner", "CannedAclForObjects",
+    "BucketFolder", "ServiceAccessRoleArn", "ExpectedBucketOwner", "CannedAclForObjects",
     "EncryptionMode", "ServerSideEncryptionKmsKeyId", "ExternalTableDefinition", "GlueCatalogGeneration",
     "AddTrailingPaddingCharacter", "Rfc4180", "CdcInsertsOnly", "CdcInsertsAndUpdates", "PreserveTransactions",
     "CdcPath", "UseCsvNoSupValue", "CsvNoSupValue", "UseTaskStartTimeForFullLoadTimestamp",
@@ -251,6 +252,16 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
             return field_error(err, field, "must be a non-empty string");
         free(t->path);
         t->path = xstrdup(v->valuestring);
+    } else if (IS("endpoint_url")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty string (an http:// or https:// URL)");
+        free(t->endpoint_url);
+        t->endpoint_url = xstrdup(v->valuestring);
+    } else if (IS("BucketName")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty string");
+        free(t->bucket_name);
+        t->bucket_name = xstrdup(v->valuestring);
     } else if (IS("DataFormat")) {
         if (!cJSON_IsString(v))
             return field_error(err, field, "must be a string");
@@ -374,6 +385,19 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
     return LT_OK;
 }
 
+/* A path that is a URI must name an object store of this build, well formed. */
+static int check_place(const char *path, const char *field, struct lt_error *err)
+{
+    if (!lt_path_is_uri(path))
+        return LT_OK;
+    const struct logtap_store_ops *store = lt_store_for(path);
+    if (!store)
+        return field_error(err, field, "this kind of URI is not supported (an object store is s3://BUCKET/PREFIX)");
+    if (store->check_uri(path, err))
+        return lt_error_prefix(err, "config: %s: ", field);
+    return LT_OK;
+}
+
 static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_error *err)
 {
     int rc;
@@ -396,8 +420,22 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     for (const cJSON *c = tgt->child; c; c = c->next)
         if ((rc = parse_target_setting(c, t, err)))
             return rc;
+    if (t->bucket_name) {
+        /* DMS's BucketName names the same place as path s3://BucketName */
+        size_t n = strlen(t->bucket_name);
+        if (!t->path) {
+            t->path = malloc(n + 6);
+            snprintf(t->path, n + 6, "s3://%s", t->bucket_name);
+        } else if (strncmp(t->path, "s3://", 5) != 0 || strncmp(t->path + 5, t->bucket_name, n) != 0 ||
+                   (t->path[5 + n] != '\0' && t->path[5 + n] != '/')) {
+            return field_error(err, "target.BucketName", "names another place than target.path: give one of them "
+                                                         "(BucketName b is path s3://b)");
+        }
+    }
     if (!t->path)
         return field_error(err, "target.path", "missing required field");
+    if ((rc = check_place(t->path, "target.path", err)))
+        return rc;
     if (t->format == LT_FORMAT_PARQUET && !t->compression_set)
         t->compression = LT_COMPRESS_SNAPPY;
     if (t->format == LT_FORMAT_CSV && t->compression != LT_COMPRESS_NONE && t->compression != LT_COMPRESS_GZIP)
@@ -498,7 +536,7 @@ static int parse_rules(const cJSON *tm, struct lt_task_config *cfg, struct lt_er
 
 static char *resolve_path(const char *dir, const char *p)
 {
-    if (p[0] == '/' || !dir || !*dir)
+    if (p[0] == '/' || !dir || !*dir || lt_path_is_uri(p))
         return xstrdup(p);
     size_t n = strlen(dir) + strlen(p) + 2;
     char *out = malloc(n);
@@ -573,9 +611,19 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     char *state = NULL;
     if ((rc = get_string(root, "state", "", false, &state, err)))
         goto out;
+    if (state && lt_path_is_uri(state)) {
+        free(state);
+        rc = field_error(err, "state", "must be a local file: the state store is a SQLite database, whatever the "
+                                       "target is");
+        goto out;
+    }
     if (state) {
         cfg->state_path = resolve_path(config_dir, state);
         free(state);
+    } else if (lt_path_is_uri(cfg->target.path)) {
+        rc = field_error(err, "state", "missing required field: with an object-store target the state store must "
+                                       "be given, as a local file (e.g. \"state\": \"./state/task.db\")");
+        goto out;
     } else {
         size_t n = strlen(cfg->target.path) + strlen(cfg->task) + 32;
         cfg->state_path = malloc(n);
@@ -617,14 +665,24 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
             cfg->full_load.part_min_mb = (int)n;
         }
     }
+    if (cfg->merge.path && (rc = check_place(cfg->merge.path, "merge.path", err)))
+        goto out;
+    if (cfg->target.endpoint_url && !lt_path_is_uri(cfg->target.path) && !(cfg->merge.path &&
+                                                                            lt_path_is_uri(cfg->merge.path))) {
+        rc = field_error(err, "target.endpoint_url", "applies to an object store (s3://...), and neither target.path "
+                                                     "nor merge.path is one");
+        goto out;
+    }
     if (cfg->merge.path) {
         p = resolve_path(config_dir, cfg->merge.path);
         free(cfg->merge.path);
         cfg->merge.path = p;
     } else {
-        size_t n = strlen(cfg->target.path) + 16;
+        size_t n = strlen(cfg->target.path) + 16, len = strlen(cfg->target.path);
+        while (len > 1 && cfg->target.path[len - 1] == '/')
+            len--;
         cfg->merge.path = malloc(n);
-        snprintf(cfg->merge.path, n, "%s/_snapshots", cfg->target.path);
+        snprintf(cfg->merge.path, n, "%.*s/_snapshots", (int)len, cfg->target.path);
     }
 out:
     cJSON_Delete(root);
@@ -690,6 +748,8 @@ void lt_config_free(struct lt_task_config *cfg)
     free(s->databases);
     struct lt_target_config *t = &cfg->target;
     free(t->path);
+    free(t->endpoint_url);
+    free(t->bucket_name);
     free(t->timestamp_column);
     free(t->csv_delimiter);
     free(t->csv_row_delimiter);

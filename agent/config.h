@@ -42,7 +42,9 @@ struct lt_source_config {
 };
 
 struct lt_target_config {
-    char *path;
+    char *path;                   /* a local folder, or an object store's URI (s3://BUCKET/PREFIX) */
+    char *endpoint_url;           /* an S3-compatible store's endpoint (endpoint_url); NULL: the AWS environment's */
+    char *bucket_name;            /* DMS's BucketName: path s3://BucketName */
     enum lt_data_format format;
     enum lt_compression compression;
     bool compression_set;         /* CompressionType given explicitly */

@@ -1,7 +1,6 @@
 /* Durable, rolling files for one table (see file_sink.h). */
 #include "agent/file_sink.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -129,12 +128,20 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
         return LT_ERR_RUNTIME;
     char rel[4200];
     snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
+    struct lt_place *place = s->opt.place && lt_place_remote(s->opt.place) ? s->opt.place : NULL;
+    if (place && lt_place_publish(place, rel, err)) {
+        unlink(final_path); /* not in the store, not reported: nothing holds it */
+        return err->code ? err->code : LT_ERR_RUNTIME;
+    }
     struct lt_sink_file_info info = {
         .relpath = rel, .rows = s->rows, .bytes = (int64_t)sb.st_size,
         .first_pos = s->first_pos, .last_pos = s->last_pos,
         .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us,
     };
-    return s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
+    int rc = s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
+    if (!rc && place && !s->opt.keep_spool)
+        lt_place_release(place, rel);
+    return rc;
 fail:
     if (s->fd >= 0)
         close(s->fd);
@@ -220,36 +227,9 @@ static int is_cdc_temp_file(const char *name)
     return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) != 0;
 }
 
-/* Removes the files of a table folder whose names match; fsyncs the folder when asked. */
-static int remove_matching(const char *root, const char *table_dir, int (*match)(const char *name), bool sync,
-                           struct lt_error *err)
+int lt_sink_remove_cdc_temp_files(struct lt_place *place, const char *table_dir, struct lt_error *err)
 {
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? LT_OK : lt_fail_errno(err, errno, "cannot list %s",  dir);
-    struct dirent *e;
-    int rc = LT_OK;
-    while ((e = readdir(d))) {
-        if (!match(e->d_name))
-            continue;
-        char path[4500];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (unlink(path) != 0 && errno != ENOENT) {
-            rc = lt_fail_errno(err, errno, "cannot remove %s",  path);
-            break;
-        }
-    }
-    closedir(d);
-    if (!rc && sync)
-        rc = lt_fsync_dir(dir, err);
-    return rc;
-}
-
-int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struct lt_error *err)
-{
-    return remove_matching(root, table_dir, is_cdc_temp_file, false, err);
+    return lt_place_remove_matching(place, table_dir, is_cdc_temp_file, false, false, err);
 }
 
 static int is_load_or_temp_file(const char *name)
@@ -264,7 +244,7 @@ static int is_load_or_temp_file(const char *name)
     return name[0] == '.' && n > 4 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) == 0;
 }
 
-int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err)
+int lt_sink_remove_load_files(struct lt_place *place, const char *table_dir, struct lt_error *err)
 {
-    return remove_matching(root, table_dir, is_load_or_temp_file, true, err);
+    return lt_place_remove_matching(place, table_dir, is_load_or_temp_file, true, true, err);
 }
