@@ -18,6 +18,7 @@ struct lt_store;
 
 struct lt_store_options {
     const char *endpoint_url;   /* target.endpoint_url, or NULL */
+    void (*on_retry)(const char *msg); /* a failed request that will be tried again: for a log line */
 };
 
 /* Called for each object under a prefix, with its key relative to the store's prefix; non-zero stops the walk. */

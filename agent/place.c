@@ -20,6 +20,11 @@ void lt_place_spool_dir(const struct lt_task_config *cfg, const char *use, char 
     snprintf(out, n, "%s.%s", cfg->state_path, use);
 }
 
+static void log_retry(const char *msg)
+{
+    lt_log_warn("%s", msg);
+}
+
 int lt_place_open(struct lt_place *p, const char *path, const char *spool, const struct lt_target_config *t,
                   struct lt_error *err)
 {
@@ -29,7 +34,7 @@ int lt_place_open(struct lt_place *p, const char *path, const char *spool, const
         if (!p->ops)
             return lt_fail(err, LT_ERR_CONFIG, "%s: no object store of this build serves that scheme (s3:// does)",
                            path);
-        struct lt_store_options so = {.endpoint_url = t ? t->endpoint_url : NULL};
+        struct lt_store_options so = {.endpoint_url = t ? t->endpoint_url : NULL, .on_retry = log_retry};
         int rc = p->ops->open(&p->store, path, &so, err);
         if (rc) {
             p->ops = NULL;

@@ -41,6 +41,8 @@ struct lt_s3_client {
     bool path_style;
     uint64_t part_size;
     int max_attempts;
+    void (*on_retry)(void *ctx, const char *msg);
+    void *retry_ctx;
     pthread_mutex_t lock;     /* the pool and the credentials */
     CURL *pool[POOL_MAX];
     int npool;
@@ -121,7 +123,9 @@ int lt_s3_client_open(struct lt_s3_client **out, const struct lt_s3_client_optio
     c->part_size = opt->part_size ? opt->part_size : 8ULL << 20;
     if (c->part_size < MIN_PART)
         c->part_size = MIN_PART;
-    c->max_attempts = opt->max_attempts > 0 ? opt->max_attempts : 8;
+    c->max_attempts = opt->max_attempts > 0 ? opt->max_attempts : 10;
+    c->on_retry = opt->on_retry;
+    c->retry_ctx = opt->retry_ctx;
     int rc = lt_aws_config_load(&c->cfg, opt->endpoint_url, err);
     if (!rc)
         rc = set_addressing(c, err);
@@ -507,13 +511,18 @@ static bool curl_retryable(CURLcode cc)
     }
 }
 
-static void backoff(int attempt)
+/* How long to wait before try attempt + 1: capped exponential (100 ms doubling, at most 10 s) with jitter, half
+ * fixed, half random, so that writers failing together do not come back together. */
+static int64_t backoff_ms(int attempt)
 {
-    /* capped exponential (100 ms doubling, at most 10 s) with jitter: half fixed, half random */
     int64_t cap_ms = 100LL << (attempt - 1 < 7 ? attempt - 1 : 7);
     if (cap_ms > 10000)
         cap_ms = 10000;
-    int64_t ms = cap_ms / 2 + random() % (cap_ms / 2 + 1);
+    return cap_ms / 2 + random() % (cap_ms / 2 + 1);
+}
+
+static void sleep_ms(int64_t ms)
+{
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
@@ -607,8 +616,14 @@ static int request(struct lt_s3_client *c, const struct req *q, struct resp *r, 
         if (!again || attempt >= c->max_attempts)
             break;
         atomic_fetch_add(&c->retries, 1);
-        if (!refresh)
-            backoff(attempt);
+        int64_t wait = refresh ? 0 : backoff_ms(attempt);
+        if (c->on_retry) {
+            char note[1200];
+            snprintf(note, sizeof note, "%s; trying again in %.1f s (try %d of %d)", err->msg, wait / 1000.0,
+                     attempt + 1, c->max_attempts);
+            c->on_retry(c->retry_ctx, note);
+        }
+        sleep_ms(wait);
         rc = LT_OK;
     }
     /* a connection that failed is not reused */

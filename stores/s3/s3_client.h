@@ -19,7 +19,10 @@ struct lt_s3_client_options {
     const char *bucket;
     const char *endpoint_url;     /* the task's setting, or NULL (then the AWS environment and files decide) */
     uint64_t part_size;           /* multipart part size (>= 5 MiB); 0: 8 MiB */
-    int max_attempts;             /* tries per request; 0: 8 */
+    int max_attempts;             /* tries per request; 0: 10 (about 15 to 30 s of backoff in all) */
+    /* told about each failed try that will be tried again (the message names the request and S3's answer) */
+    void (*on_retry)(void *ctx, const char *msg);
+    void *retry_ctx;
 };
 
 /* Reads the AWS configuration (aws_config.h) and prepares the client; LT_ERR_CONFIG when it is wrong. No request

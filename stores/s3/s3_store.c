@@ -13,6 +13,7 @@
 
 struct lt_store {
     struct lt_s3_client *client;
+    void (*on_retry)(const char *msg);
     char bucket[64];
     char prefix[PREFIX_MAX + 2]; /* "" or "folder/sub/" (with the slash) */
 };
@@ -59,6 +60,12 @@ static int s3_check_uri(const char *uri, struct lt_error *err)
     return parse_uri(uri, bucket, prefix, err);
 }
 
+static void tell_retry(void *ctx, const char *msg)
+{
+    struct lt_store *st = ctx;
+    st->on_retry(msg);
+}
+
 static int s3_open(struct lt_store **out, const char *uri, const struct lt_store_options *opt, struct lt_error *err)
 {
     *out = NULL;
@@ -68,6 +75,11 @@ static int s3_open(struct lt_store **out, const char *uri, const struct lt_store
     int rc = parse_uri(uri, st->bucket, st->prefix, err);
     if (!rc) {
         struct lt_s3_client_options co = {.bucket = st->bucket, .endpoint_url = opt ? opt->endpoint_url : NULL};
+        if (opt && opt->on_retry) {
+            st->on_retry = opt->on_retry;
+            co.on_retry = tell_retry;
+            co.retry_ctx = st;
+        }
         rc = lt_s3_client_open(&st->client, &co, err);
     }
     if (rc) {

@@ -10,6 +10,19 @@
 
 s3_server_packages=(ceph-mon ceph-osd radosgw ceph-common)
 
+# Installs the packages with apt when missing (~270 MB, about 50 s); returns non-zero when it cannot.
+s3_server_install() {
+  s3_server_available && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${s3_server_packages[*]}"
+  # RUNLEVEL=1: the packages' own daemons are not started; the tests run their own throwaway cluster
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends \
+    "${s3_server_packages[@]}" >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q \
+         --no-install-recommends "${s3_server_packages[@]}" >/dev/null; } && s3_server_available
+}
+
 s3_server_available() {
   command -v ceph-mon >/dev/null 2>&1 && command -v ceph-osd >/dev/null 2>&1 && command -v radosgw >/dev/null 2>&1 \
     && command -v radosgw-admin >/dev/null 2>&1 && command -v monmaptool >/dev/null 2>&1
@@ -120,4 +133,28 @@ s3_server_stop() {
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$dir/run/$name.pid"
   done
+}
+
+# For tests (after itest.sh): skip (exit 77) without the test server; else create bucket $1 and export the AWS_*
+# variables logtap reads (the test user's key, the endpoint).
+require_s3() {
+  if [ -z "${LOGTAP_S3_ENDPOINT:-}" ] || ! curl -s -o /dev/null "$LOGTAP_S3_ENDPOINT/"; then
+    echo "skip: no S3 test server (tests/run.sh starts radosgw: ${s3_server_packages[*]})"
+    exit 77
+  fi
+  if [ ! -d "$LOGTAP_SOURCE_DIR/tests/tools/node_modules/@aws-sdk/client-s3" ]; then
+    echo "skip: the AWS SDK for JavaScript is not installed (cd tests/tools && npm install)"
+    exit 77
+  fi
+  export AWS_ACCESS_KEY_ID=$LOGTAP_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LOGTAP_S3_SECRET_KEY
+  export AWS_ENDPOINT_URL_S3=$LOGTAP_S3_ENDPOINT AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+  unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
+  # no ~/.aws of the machine's: the tests say everything
+  export AWS_SHARED_CREDENTIALS_FILE=/nonexistent/credentials AWS_CONFIG_FILE=/nonexistent/config
+  [ -z "${1:-}" ] || s3cli mb "$1" || { echo "FAILED: cannot create bucket $1"; exit 1; }
+}
+
+# The independent S3 client (tests/tools/s3.mjs, the AWS SDK for JavaScript).
+s3cli() {
+  NODE_NO_WARNINGS=1 node "$LOGTAP_SOURCE_DIR/tests/tools/s3.mjs" "$@"
 }

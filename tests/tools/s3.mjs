@@ -6,12 +6,13 @@
 //   down s3://B/PREFIX DIR         download every object under the prefix to DIR/<key without the prefix>
 //   uploads s3://B/PREFIX          unfinished multipart uploads under the prefix: "key<TAB>upload id" lines
 //   start-upload s3://B/KEY        begin a multipart upload and leave it unfinished (prints its id)
+//   head s3://B/KEY                the object's ETag and size ("etag<TAB>size")
 //   put s3://B/KEY FILE | rm s3://B/KEY
 import fs from 'fs';
 import path from 'path';
 import {
   S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand, PutObjectCommand, DeleteObjectCommand,
-  ListMultipartUploadsCommand, CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand, CreateMultipartUploadCommand, HeadObjectCommand,
 } from '@aws-sdk/client-s3';
 
 const [cmd, ...args] = process.argv.slice(2);
@@ -73,6 +74,11 @@ try {
       console.log(r.UploadId);
       break;
     }
+    case 'head': {
+      const r = await client.send(new HeadObjectCommand(split(args[0])));
+      console.log(`${r.ETag}\t${r.ContentLength}`);
+      break;
+    }
     case 'put':
       await client.send(new PutObjectCommand({ ...split(args[0]), Body: fs.readFileSync(args[1]) }));
       break;
@@ -80,7 +86,7 @@ try {
       await client.send(new DeleteObjectCommand(split(args[0])));
       break;
     default:
-      console.error('usage: s3.mjs mb|ls|get|down|uploads|start-upload|put|rm ...');
+      console.error('usage: s3.mjs mb|ls|get|down|uploads|start-upload|head|put|rm ...');
       process.exit(2);
   }
 } catch (e) {
