@@ -20,6 +20,7 @@
 
 #include "agent/check.h"
 #include "agent/cli_position.h"
+#include "agent/date_partition.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
@@ -31,6 +32,8 @@
 #include "agent/start_over.h"
 #include "agent/table_join.h"
 #include "agent/target.h"
+#include "agent/target_root.h"
+#include "agent/txn_stream.h"
 #include "state/state_store.h"
 
 /* Whether the stream writes a table's changes: after the position of its load, or not at all while it waits to
@@ -42,11 +45,13 @@ struct cdc_table {
     int64_t table_id;
     enum follow_mode follow;
     char load_pos[LT_POS_MAX + 1];              /* changes at or before it are in the table's load ("" none) */
-    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
+    char table_dir[LT_TABLE_DIR_MAX];
     struct lt_table_schema *schema;             /* the open file's schema */
     char *schema_json;
     struct lt_file_sink *sink;
     int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
+    char partition[32];                         /* the open file's date partition folder ("" without) */
+    int64_t partition_checked_us;               /* the last commit time found to be in that partition */
     uint64_t last_write;                        /* when its file was last written (the run's row count) */
     struct lt_table_delta delta;
 };
@@ -74,6 +79,7 @@ struct cdc_run {
     int64_t rows_since_log;
     uint64_t rows_written;      /* rows written by this run, a clock for the least recently written file */
     struct lt_joins *joins;     /* tables joining the running task */
+    struct lt_txn_stream *txn;  /* PreserveTransactions: the transaction-ordered files, else NULL */
     bool stream_error_recorded; /* the state store holds a failure of this run; the next flush clears it */
     int64_t last_tick_us;
 };
@@ -94,7 +100,9 @@ static int64_t parse_name_ms(const char *path)
     return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
-static void format_name(const struct cdc_run *run, int64_t ms, char *out, size_t n)
+/* A CDC file's name from the wall-clock time (in the partition zone, UTC by default) it is named after, in its
+ * partition folder when there is one. */
+static void format_name(const struct cdc_run *run, int64_t ms, const char *partition, char *out, size_t n)
 {
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
@@ -102,10 +110,24 @@ static void format_name(const struct cdc_run *run, int64_t ms, char *out, size_t
     char base[64];
     snprintf(base, sizeof base, "%04d%02d%02d-%02d%02d%02d%03d.%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), run->target->extension);
-    if (run->cfg->target.date_partition_enabled)
-        snprintf(out, n, "%04d/%02d/%02d/%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, base);
+    if (partition[0])
+        snprintf(out, n, "%s/%s", partition, base);
     else
         snprintf(out, n, "%s", base);
+}
+
+/* The date partition folder of a commit time ("" when partitions are off). */
+static int partition_of(const struct cdc_run *run, int64_t commit_ts_us, char out[32], struct lt_error *err)
+{
+    const struct lt_target_config *t = &run->cfg->target;
+    out[0] = '\0';
+    if (!t->date_partition_enabled)
+        return LT_OK;
+    int64_t wall;
+    if (lt_zone_wall_ms(lt_date_partition_zone(t), commit_ts_us / 1000, &wall, err))
+        return LT_ERR_RUNTIME;
+    lt_date_partition_folder(t->date_partition_sequence, t->date_partition_delimiter, wall, out, 32);
+    return LT_OK;
 }
 
 static int remember_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err);
@@ -161,7 +183,7 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
         return NULL;
     }
     const struct lt_table_schema *s = ev->schema;
-    lt_path_table_dir(s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
+    lt_target_table_dir(&run->cfg->target, s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
@@ -219,7 +241,9 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
                            int64_t commit_ts_us, struct lt_error *err)
 {
     if (!t->schema || !lt_schema_equal(t->schema, schema)) {
-        struct lt_file_columns extra = {.op = true, .ts_column = run->cfg->target.timestamp_column, .unchanged = true};
+        struct lt_file_columns extra = {.op = run->cfg->target.cdc_op_column,
+                                        .ts_column = run->cfg->target.timestamp_column, .unchanged = true,
+                                        .cdc_ops = lt_cdc_ops_letters(run->cfg->target.cdc_ops)};
         if (lt_file_columns_check(schema, &extra, NULL, err))
             return err->code;
         struct lt_table_schema *copy = lt_schema_copy(schema);
@@ -246,7 +270,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
             .target = run->target, .cfg = &run->cfg->target, .root = run->place.root, .place = &run->place,
             .keep_spool = true, /* released after the batch's commit */
             .table_dir = t->table_dir,
-            .layout = {.schema = t->schema, .with_op = true, .ts_column = run->cfg->target.timestamp_column,
+            .layout = {.schema = t->schema, .with_op = run->cfg->target.cdc_op_column,
+                       .ts_column = run->cfg->target.timestamp_column,
                        .with_unchanged = true},
             .on_file = remember_file, .ctx = run,
         };
@@ -255,12 +280,18 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
     }
     if (make_room_for_a_file(run, err))
         return LT_ERR_RUNTIME;
-    int64_t ms = commit_ts_us / 1000;
+    /* named after the wall-clock time of its first change in the partition zone (DMS names CDC files in
+     * DatePartitionTimezone too), kept strictly increasing: names never repeat, even when DST sets clocks back */
+    int64_t ms;
+    if (lt_zone_wall_ms(lt_date_partition_zone(&run->cfg->target), commit_ts_us / 1000, &ms, err) ||
+        partition_of(run, commit_ts_us, t->partition, err))
+        return LT_ERR_RUNTIME;
+    t->partition_checked_us = commit_ts_us;
     if (ms <= t->last_name_ms)
         ms = t->last_name_ms + 1;
     t->last_name_ms = ms;
     char name[256];
-    format_name(run, ms, name, sizeof name);
+    format_name(run, ms, t->partition, name, sizeof name);
     return lt_sink_begin_file(t->sink, name, err);
 }
 
@@ -322,6 +353,9 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
     for (struct cdc_table *t = run->tables; t; t = t->next)
         if (t->sink && lt_sink_close_file(t->sink, err))
             return lt_error_prefix(err, "closing %s: ", t->table_dir);
+    const char *txn_file = NULL;
+    if (run->txn && lt_txn_stream_close(run->txn, &txn_file, err))
+        return LT_ERR_RUNTIME;
     struct lt_table_delta deltas[256];
     int ndeltas = 0;
     int rc = LT_OK;
@@ -339,11 +373,14 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         .files = run->files, .nfiles = run->nfiles, .stats = d, .nstats = ndeltas, .events = run->events,
         .nevents = run->nevents, .checkpoint = checkpoint, .checkpoint_time_us = lt_now_us(),
         .last_commit_ts_us = run->last_commit_ts_us,
+        .meta_key = txn_file ? LT_META_TXN_LAST_FILE : NULL, .meta_value = txn_file,
     };
     rc = lt_state_commit_cdc_batch(run->state, &batch, err);
     free(dyn);
     if (rc)
         return lt_error_prefix(err, "recording the checkpoint: ");
+    if (run->txn)
+        lt_txn_stream_committed(run->txn);
     if (run->nfiles)
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
     for (int i = 0; i < run->nfiles; i++) /* the manifest holds them: their spool copies (object store) go */
@@ -391,6 +428,25 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
+    /* CdcInsertsOnly / CdcInsertsAndUpdates: the other changes are dropped here, after the checks above, so the
+     * checkpoint moves past them as past any change the files do not hold */
+    struct lt_row filtered;
+    const struct lt_row *row = &ev->row;
+    if (run->cfg->target.cdc_ops != LT_CDC_ALL) {
+        char op = ev->row.op;
+        if (ev->from_update) { /* an UPDATE written as D of the old row and I of the new one */
+            if (op == 'D')
+                return LT_OK;
+            op = 'U';
+        }
+        if (op == 'D' || (op == 'U' && run->cfg->target.cdc_ops == LT_CDC_INSERTS_ONLY))
+            return LT_OK;
+        if (op != ev->row.op) {
+            filtered = ev->row;
+            filtered.op = op;
+            row = &filtered;
+        }
+    }
     /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
      * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
     bool changed = t->schema && !lt_schema_equal(t->schema, ev->schema);
@@ -400,13 +456,29 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             return LT_ERR_RUNTIME;
         t->delta.ddls++;
     }
-    if (!t->sink || !lt_sink_is_open(t->sink) || changed)
-        if (open_table_file(run, t, ev->schema, ev->row.commit_ts_us, err))
+    /* a file never spans two date partitions: a change of another one closes it (checked once per commit time) */
+    if (!changed && run->cfg->target.date_partition_enabled && t->sink && lt_sink_is_open(t->sink) &&
+        row->commit_ts_us != t->partition_checked_us) {
+        char part[32];
+        if (partition_of(run, row->commit_ts_us, part, err))
             return LT_ERR_RUNTIME;
-    if (lt_sink_write_row(t->sink, &ev->row, err))
+        t->partition_checked_us = row->commit_ts_us;
+        if (strcmp(part, t->partition) != 0 && lt_sink_close_file(t->sink, err))
+            return LT_ERR_RUNTIME;
+    }
+    if (!t->sink || !lt_sink_is_open(t->sink) || changed)
+        if (open_table_file(run, t, ev->schema, row->commit_ts_us, err))
+            return LT_ERR_RUNTIME;
+    if (lt_sink_write_row(t->sink, row, err))
         return LT_ERR_RUNTIME;
+    if (run->txn) {
+        struct lt_row trow = *row;
+        trow.schema = ev->schema;
+        if (lt_txn_stream_write(run->txn, &trow, err))
+            return LT_ERR_RUNTIME;
+    }
     t->last_write = ++run->rows_written;
-    switch (ev->row.op) {
+    switch (row->op) {
     case 'I': t->delta.inserts++; break;
     case 'U': t->delta.updates++; break;
     case 'D': t->delta.deletes++; break;
@@ -434,6 +506,8 @@ static void drop_batch(struct cdc_run *run)
     for (struct cdc_table *t = run->tables; t; t = t->next)
         if (t->sink)
             lt_sink_abort(t->sink);
+    if (run->txn)
+        lt_txn_stream_abort(run->txn);
     clear_batch(run);
 }
 
@@ -520,6 +594,7 @@ static void free_run(struct cdc_run *run)
 {
     clear_batch(run);
     free_tables(run);
+    lt_txn_stream_free(run->txn);
     free(run->files);
     free(run->file_paths);
     free(run->events);
@@ -586,6 +661,33 @@ static void on_table_added(void *arg, const char *schema, const char *table)
         on_table_change(run, id, "pending", "");
 }
 
+/* A checkpoint's log position means something only on the server it was read from: resuming on another one (a
+ * failover, a restored server, another host behind the same name) would read other changes, or none, silently.
+ * Resuming by GTID (source.use_gtid) is how another server is followed, so it is not checked then. */
+static int check_same_server(struct cdc_run *run, struct lt_error *err)
+{
+    char was[256], now[256];
+    if (!run->source->server_identity || run->cfg->source.use_gtid)
+        return LT_OK;
+    if (lt_state_get_meta(run->state, "source_identity", was, sizeof was, err))
+        return LT_ERR_RUNTIME;
+    if (!was[0]) /* recorded by an earlier logtap: record it now */
+        return run->source->server_identity(run->src, now, err) ||
+                       lt_state_set_meta(run->state, "source_identity", now, err)
+                   ? LT_ERR_RUNTIME
+                   : LT_OK;
+    if (run->source->server_identity(run->src, now, err))
+        return LT_ERR_RUNTIME;
+    if (strcmp(was, now) != 0)
+        return lt_fail(err, LT_ERR_FATAL,
+                       "the source is not the server this task's checkpoint %s was read from (now: %s; then: %s): a "
+                       "binlog file and position mean nothing on another server. Point the task back at that server, "
+                       "or follow the new one by GTID (source.use_gtid, MariaDB), or start over with a new full load "
+                       "(`logtap replicate --start-over`)",
+                       run->checkpoint, now, was);
+    return LT_OK;
+}
+
 /* Sets up CDC on a first run: the full load in the slot's snapshot, or just the slot; records the start. */
 static int begin_first_run(struct cdc_run *run, const struct lt_replicate_options *opt, struct lt_error *err)
 {
@@ -617,6 +719,10 @@ static int begin_first_run(struct cdc_run *run, const struct lt_replicate_option
         if (rc)
             return rc;
     }
+    char identity[256] = "";
+    if (run->source->server_identity && (run->source->server_identity(run->src, identity, err) ||
+                                         lt_state_set_meta(run->state, "source_identity", identity, err)))
+        return LT_ERR_RUNTIME;
     struct lt_cdc_batch first = {.checkpoint = start, .checkpoint_time_us = lt_now_us()};
     int rc = lt_state_commit_cdc_batch(run->state, &first, err);
     if (!rc)
@@ -663,6 +769,9 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         return rc;
     if (cfg->migration_type == LT_MIGRATE_FULL_LOAD)
         return lt_run_full_load(cfg, &opt->load, err);
+    /* the partition zone is set for the process now, before any thread starts */
+    if (lt_zone_activate(lt_date_partition_zone(&cfg->target), err))
+        return err->code;
     struct cdc_run run;
     memset(&run, 0, sizeof run);
     run.cfg = cfg;
@@ -691,7 +800,7 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     char retired[32] = "";
     /* an object store: reachable with these credentials, and what a killed run left (spool files, unfinished
      * uploads) cleaned, before the source is touched */
-    rc = lt_place_recover_target(&run.place, run.state, err);
+    rc = lt_place_recover_target(&run.place, cfg, run.state, err);
     if (!rc)
         rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
     if (!rc)
@@ -700,8 +809,11 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
         rc = lt_fail(err, LT_ERR_RUNTIME,
                      "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
                      cfg->task, retired);
+    if (!rc)
+        rc = lt_txn_stream_open(&run.txn, &cfg->target, &run.place, run.state, err);
     bool first_run = !rc && !run.checkpoint[0];
     if (!rc && until_durable(&run, until, err)) {
+        lt_txn_stream_free(run.txn);
         lt_state_close(run.state);
         lt_place_close(&run.place);
         return LT_OK;
@@ -732,7 +844,9 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                 break;
             }
         } else if (!rc) {
-            lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
+            rc = check_same_server(&run, err);
+            if (!rc)
+                lt_log_info("resuming change data capture from checkpoint %s", run.checkpoint);
         }
         if (!rc) {
             snprintf(run.last_commit, sizeof run.last_commit, "%s", run.checkpoint);

@@ -1,7 +1,7 @@
 /* Task config parsing and validation (DESIGN.md section 5). Every field is checked for type and range; unknown
- * keys are errors, except AWS DMS S3 settings that have no meaning for local files, which are accepted so a
- * DMS user can paste their endpoint settings. Target setting names match case-insensitively, as DMS's extra
- * connection attributes do. */
+ * keys are errors naming the closest valid key. AWS DMS S3 settings are implemented with DMS's meaning, or refused,
+ * or (settings about the S3 bucket itself) accepted and ignored, as agent/dms_settings.c lists. Target setting
+ * names match case-insensitively, as DMS's extra connection attributes do. */
 #include "agent/config.h"
 
 #include <cjson/cJSON.h>
@@ -10,19 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
+#include "agent/date_partition.h"
+#include "agent/did_you_mean.h"
+#include "agent/dms_settings.h"
 #include "agent/object_store.h"
 #include "agent/table_mapping.h"
-
-/* DMS S3 endpoint settings accepted and ignored: they concern S3 itself, not the files. */
-static const char *const ignored_dms_settings[] = {
-    "BucketFolder", "ServiceAccessRoleArn", "ExpectedBucketOwner", "CannedAclForObjects",
-    "EncryptionMode", "ServerSideEncryptionKmsKeyId", "ExternalTableDefinition", "GlueCatalogGeneration",
-    "AddTrailingPaddingCharacter", "Rfc4180", "CdcInsertsOnly", "CdcInsertsAndUpdates", "PreserveTransactions",
-    "CdcPath", "UseCsvNoSupValue", "CsvNoSupValue", "UseTaskStartTimeForFullLoadTimestamp",
-    "DatePartitionSequence", "DatePartitionDelimiter", "DatePartitionTimezone", "IgnoreHeaderRows", NULL,
-};
+#include "agent/target_root.h"
 
 
 static int field_error(struct lt_error *err, const char *field, const char *what)
@@ -71,6 +67,38 @@ static int get_bool(const cJSON *v, const char *field, bool *out, struct lt_erro
     return field_error(err, field, "must be true or false");
 }
 
+/* A DMS boolean: JSON true/false, or the strings "true", "false", "y", "n" in any case, as DMS accepts them. */
+static int get_dms_bool(const cJSON *v, const char *field, bool *out, struct lt_error *err)
+{
+    if (cJSON_IsString(v) && (!strcasecmp(v->valuestring, "y") || !strcasecmp(v->valuestring, "n"))) {
+        *out = !strcasecmp(v->valuestring, "y");
+        return LT_OK;
+    }
+    if (!cJSON_IsBool(v) && !(cJSON_IsString(v) && (!strcasecmp(v->valuestring, "true") ||
+                                                    !strcasecmp(v->valuestring, "false"))))
+        return field_error(err, field, "must be true or false (or \"y\" or \"n\")");
+    return get_bool(v, field, out, err);
+}
+
+/* One of a list of names (case-insensitive): its index, or a config error listing them (and the closest). */
+static int get_enum(const cJSON *v, const char *field, const char *const *names, int *out, struct lt_error *err)
+{
+    char msg[512];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "must be one of");
+    for (int i = 0; names[i] && n < sizeof msg; i++)
+        n += (size_t)snprintf(msg + n, sizeof msg - n, "%s %s", i ? "," : "", names[i]);
+    if (!cJSON_IsString(v))
+        return field_error(err, field, msg);
+    for (int i = 0; names[i]; i++)
+        if (!strcasecmp(v->valuestring, names[i])) {
+            *out = i;
+            return LT_OK;
+        }
+    if (n < sizeof msg)
+        lt_did_you_mean(v->valuestring, names, msg + n, sizeof msg - n);
+    return field_error(err, field, msg);
+}
+
 static int get_int(const cJSON *v, const char *field, long long min, long long max, long long *out,
                    struct lt_error *err)
 {
@@ -105,9 +133,13 @@ static int check_keys(const cJSON *obj, const char *path, const char *const *all
             if (strcmp(c->string, allowed[i]) == 0)
                 ok = true;
         if (!ok) {
-            char field[256];
+            char field[256], msg[160];
             snprintf(field, sizeof field, "%s%s", path, c->string);
-            return field_error(err, field, "unknown key");
+            snprintf(msg, sizeof msg, "unknown key");
+            lt_did_you_mean(c->string, allowed, msg + strlen(msg), sizeof msg - strlen(msg));
+            if (msg[strlen("unknown key")] == ';')
+                msg[strlen("unknown key")] = ':'; /* "unknown key: did you mean X?" */
+            return field_error(err, field, msg);
         }
     }
     return LT_OK;
@@ -119,6 +151,44 @@ static int expect_object(const cJSON *v, const char *field, struct lt_error *err
         return field_error(err, field, "missing required field");
     if (!cJSON_IsObject(v))
         return field_error(err, field, "must be an object");
+    return LT_OK;
+}
+
+/* ssl_mode and its files, named as the MySQL client's options. */
+static int parse_mysql_tls(const cJSON *src, struct lt_source_config *s, struct lt_error *err)
+{
+    static const char *const modes[] = {"PREFERRED", "DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY", NULL};
+    char *mode = NULL;
+    int rc;
+    if ((rc = get_string(src, "ssl_mode", "source.", false, &mode, err)) ||
+        (rc = get_string(src, "ssl_ca", "source.", false, &s->ssl_ca, err)) ||
+        (rc = get_string(src, "ssl_cert", "source.", false, &s->ssl_cert, err)) ||
+        (rc = get_string(src, "ssl_key", "source.", false, &s->ssl_key, err)) ||
+        (rc = get_string(src, "ssl_crl", "source.", false, &s->ssl_crl, err)) ||
+        (rc = get_string(src, "tls_version", "source.", false, &s->tls_version, err))) {
+        free(mode);
+        return rc;
+    }
+    s->ssl_mode = LT_SSL_PREFERRED;
+    if (mode) {
+        int found = -1;
+        for (int i = 0; modes[i]; i++)
+            if (strcasecmp(mode, modes[i]) == 0)
+                found = i;
+        free(mode);
+        if (found < 0)
+            return field_error(err, "source.ssl_mode",
+                               "must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+        s->ssl_mode = (enum lt_ssl_mode)found;
+    }
+    if ((s->ssl_mode == LT_SSL_VERIFY_CA || s->ssl_mode == LT_SSL_VERIFY_IDENTITY) && !s->ssl_ca)
+        return field_error(err, "source.ssl_ca", "is required by ssl_mode VERIFY_CA and VERIFY_IDENTITY (the CA "
+                                                 "certificate the server's certificate must be signed by)");
+    if (!s->ssl_cert != !s->ssl_key)
+        return field_error(err, s->ssl_cert ? "source.ssl_key" : "source.ssl_cert",
+                           "ssl_cert and ssl_key go together (the client certificate and its key)");
+    if (s->ssl_mode == LT_SSL_DISABLED && (s->ssl_ca || s->ssl_cert || s->ssl_crl || s->tls_version))
+        return field_error(err, "source.ssl_mode", "is DISABLED while TLS files or tls_version are given");
     return LT_OK;
 }
 
@@ -174,7 +244,8 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     }
     if (strcmp(s->engine, "mysql") == 0 || strcmp(s->engine, "mariadb") == 0) {
         static const char *const keys[] = {"engine", "host", "port", "socket", "user", "password_env",
-                                           "database", "databases", "server_id", "use_gtid", NULL};
+                                           "database", "databases", "server_id", "use_gtid", "ssl_mode",
+                                           "ssl_ca", "ssl_cert", "ssl_key", "ssl_crl", "tls_version", NULL};
         free(s->engine);
         s->engine = xstrdup("mysql");
         if ((rc = check_keys(src, "source.", keys, err)) ||
@@ -199,6 +270,8 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         s->server_id = (uint32_t)n;
         v = cJSON_GetObjectItemCaseSensitive(src, "use_gtid");
         if (v && (rc = get_bool(v, "source.use_gtid", &s->use_gtid, err)))
+            return rc;
+        if ((rc = parse_mysql_tls(src, s, err)))
             return rc;
         if (!s->host && !s->socket)
             return field_error(err, "source.host", "missing required field (or give source.socket)");
@@ -230,12 +303,20 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
     return field_error(err, "source.engine", "must be \"postgres\" or \"mysql\"");
 }
 
-static bool is_ignored_dms_setting(const char *key)
+/* Every target key logtap knows: "path", the task setting MaxFullLoadSubTasks and every DMS S3 setting. */
+static const char *const *target_keys(void)
 {
-    for (int i = 0; ignored_dms_settings[i]; i++)
-        if (strcasecmp(key, ignored_dms_settings[i]) == 0)
-            return true;
-    return false;
+    static const char *keys[64];
+    if (!keys[0]) {
+        int n = 0;
+        keys[n++] = "path";
+        keys[n++] = "endpoint_url";
+        keys[n++] = "MaxFullLoadSubTasks";
+        for (const struct lt_dms_setting *d = lt_dms_settings; d->name && n < 63; d++)
+            keys[n++] = d->name;
+        keys[n] = NULL;
+    }
+    return keys;
 }
 
 /* One target setting: name, and how to store it. */
@@ -287,15 +368,15 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
             return field_error(err, field, "must be NONE, GZIP, SNAPPY or ZSTD");
         t->compression_set = true;
     } else if (IS("IncludeOpForFullLoad")) {
-        return get_bool(v, field, &t->include_op_for_full_load, err);
+        return get_dms_bool(v, field, &t->include_op_for_full_load, err);
     } else if (IS("AddColumnName")) {
-        return get_bool(v, field, &t->add_column_name, err);
+        return get_dms_bool(v, field, &t->add_column_name, err);
     } else if (IS("DatePartitionEnabled")) {
-        return get_bool(v, field, &t->date_partition_enabled, err);
+        return get_dms_bool(v, field, &t->date_partition_enabled, err);
     } else if (IS("EnableStatistics")) {
-        return get_bool(v, field, &t->enable_statistics, err);
+        return get_dms_bool(v, field, &t->enable_statistics, err);
     } else if (IS("ParquetTimestampInMillisecond")) {
-        return get_bool(v, field, &t->parquet_timestamp_ms, err);
+        return get_dms_bool(v, field, &t->parquet_timestamp_ms, err);
     } else if (IS("TimestampColumnName")) {
         if (!cJSON_IsString(v))
             return field_error(err, field, "must be a string");
@@ -376,10 +457,89 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
         if ((rc = get_int(v, field, 1024, 1LL << 30, &n, err)))
             return rc;
         t->data_page_size = n;
-    } else if (is_ignored_dms_setting(k)) {
-        return LT_OK;
+    } else if (IS("CdcInsertsOnly") || IS("CdcInsertsAndUpdates")) {
+        bool on;
+        if ((rc = get_dms_bool(v, field, &on, err)))
+            return rc;
+        enum lt_cdc_ops want = IS("CdcInsertsOnly") ? LT_CDC_INSERTS_ONLY : LT_CDC_INSERTS_AND_UPDATES;
+        if (on && t->cdc_ops != LT_CDC_ALL && t->cdc_ops != want)
+            return field_error(err, "target.CdcInsertsOnly",
+                               "CdcInsertsOnly and CdcInsertsAndUpdates cannot both be true (DMS refuses it too)");
+        if (on)
+            t->cdc_ops = want;
+    } else if (IS("DatePartitionSequence")) {
+        static const char *const names[] = {"YYYYMMDD", "YYYYMMDDHH", "YYYYMM", "MMYYYYDD", "DDMMYYYY", NULL};
+        int i;
+        if ((rc = get_enum(v, field, names, &i, err)))
+            return rc;
+        t->date_partition_sequence = (enum lt_date_sequence)i;
+    } else if (IS("DatePartitionDelimiter")) {
+        static const char *const names[] = {"SLASH", "UNDERSCORE", "DASH", "NONE", NULL};
+        int i;
+        if ((rc = get_enum(v, field, names, &i, err)))
+            return rc;
+        t->date_partition_delimiter = (enum lt_date_delimiter)i;
+    } else if (IS("DatePartitionTimezone")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a time zone name (Area/Location, e.g. Europe/Paris)");
+        if ((rc = lt_zone_check(v->valuestring, err)))
+            return lt_error_prefix(err, "config: %s: ", field);
+        free(t->date_partition_timezone);
+        t->date_partition_timezone = xstrdup(v->valuestring);
+    } else if (IS("UseCsvNoSupValue")) {
+        return get_dms_bool(v, field, &t->use_csv_nosup_value, err);
+    } else if (IS("CsvNoSupValue")) {
+        if (!cJSON_IsString(v))
+            return field_error(err, field, "must be a string");
+        free(t->csv_nosup_value);
+        t->csv_nosup_value = xstrdup(v->valuestring);
+    } else if (IS("BucketFolder")) {
+        if (!cJSON_IsString(v))
+            return field_error(err, field, "must be a string");
+        if ((rc = lt_bucket_folder_check(v->valuestring, err)))
+            return lt_error_prefix(err, "config: %s: ", field);
+        free(t->bucket_folder);
+        t->bucket_folder = *v->valuestring ? lt_bucket_folder_normalize(v->valuestring) : NULL;
+    } else if (IS("PreserveTransactions")) {
+        return get_dms_bool(v, field, &t->preserve_transactions, err);
+    } else if (IS("CdcPath")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty folder name");
+        if ((rc = lt_bucket_folder_check(v->valuestring, err)))
+            return lt_error_prefix(err, "config: %s: ", field);
+        free(t->cdc_path);
+        t->cdc_path = lt_bucket_folder_normalize(v->valuestring);
+    } else if (IS("UseTaskStartTimeForFullLoadTimestamp")) {
+        if ((rc = get_dms_bool(v, field, &t->use_task_start_time_set_false, err)))
+            return rc;
+        t->use_task_start_time_set_false = !t->use_task_start_time_set_false;
     } else {
-        return field_error(err, field, "unknown key");
+        const struct lt_dms_setting *d = lt_dms_setting_find(k);
+        if (!d) {
+            char msg[160] = "unknown key";
+            lt_did_you_mean(k, target_keys(), msg + strlen(msg), sizeof msg - strlen(msg));
+            if (msg[11] == ';')
+                msg[11] = ':';
+            return field_error(err, field, msg);
+        }
+        if (d->status == LT_DMS_S3_ONLY) {
+            if (!cJSON_IsString(v))
+                return field_error(err, field, "must be a string");
+            return LT_OK; /* about the S3 bucket itself: nothing to do for files */
+        }
+        if (d->status == LT_DMS_PARTIAL) {
+            /* the boolean settings supported only as false (Rfc4180: only as true) */
+            bool on;
+            if ((rc = get_dms_bool(v, field, &on, err)))
+                return rc;
+            bool supported = strcasecmp(d->name, "Rfc4180") == 0 ? on : !on;
+            if (supported)
+                return LT_OK;
+        }
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s is not supported: %s", d->status == LT_DMS_PARTIAL ? "this value" : "this setting",
+                 d->why);
+        return field_error(err, field, msg);
     }
 #undef IS
     return LT_OK;
@@ -421,14 +581,16 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
         if ((rc = parse_target_setting(c, t, err)))
             return rc;
     if (t->bucket_name) {
-        /* DMS's BucketName names the same place as path s3://BucketName */
+        /* DMS's BucketName names the place path s3://BucketName does (then BucketFolder is the folder below it); with
+         * a local path it is about S3 itself, ignored like DMS's other S3-only settings */
         size_t n = strlen(t->bucket_name);
         if (!t->path) {
             t->path = malloc(n + 6);
             snprintf(t->path, n + 6, "s3://%s", t->bucket_name);
-        } else if (strncmp(t->path, "s3://", 5) != 0 || strncmp(t->path + 5, t->bucket_name, n) != 0 ||
-                   (t->path[5 + n] != '\0' && t->path[5 + n] != '/')) {
-            return field_error(err, "target.BucketName", "names another place than target.path: give one of them "
+        } else if (lt_path_is_uri(t->path) &&
+                   (strncmp(t->path, "s3://", 5) != 0 || strncmp(t->path + 5, t->bucket_name, n) != 0 ||
+                    (t->path[5 + n] != '\0' && t->path[5 + n] != '/'))) {
+            return field_error(err, "target.BucketName", "names another bucket than target.path: give one of them "
                                                          "(BucketName b is path s3://b)");
         }
     }
@@ -445,6 +607,39 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     if (strpbrk(t->csv_null_value, "\"") || strstr(t->csv_null_value, t->csv_delimiter) ||
         strstr(t->csv_null_value, t->csv_row_delimiter))
         return field_error(err, "target.CsvNullValue", "must not contain quotes or delimiters");
+    /* DMS writes CsvNoSupValue only when UseCsvNoSupValue is true too; otherwise such columns hold the null value */
+    if (t->use_csv_nosup_value && t->csv_nosup_value) {
+        if (t->format != LT_FORMAT_CSV)
+            return field_error(err, "target.UseCsvNoSupValue", "applies to CSV files only (DataFormat csv)");
+        if (strpbrk(t->csv_nosup_value, "\"\r\n") || strstr(t->csv_nosup_value, t->csv_delimiter) ||
+            strstr(t->csv_nosup_value, t->csv_row_delimiter))
+            return field_error(err, "target.CsvNoSupValue", "must not contain quotes, line breaks or delimiters");
+        if (!*t->csv_nosup_value || !strcmp(t->csv_nosup_value, t->csv_null_value))
+            return field_error(err, "target.CsvNoSupValue",
+                               "must be a non-empty text other than CsvNullValue (else a column the source did not "
+                               "send reads as NULL or as empty text)");
+    } else {
+        free(t->csv_nosup_value);
+        t->csv_nosup_value = NULL;
+    }
+    /* DMS: PreserveTransactions writes under CdcPath, and neither goes with DatePartitionEnabled or AddColumnName */
+    if (t->preserve_transactions && !t->cdc_path)
+        return field_error(err, "target.PreserveTransactions", "needs target.CdcPath, the folder of the transaction files");
+    if (t->cdc_path && !t->preserve_transactions)
+        return field_error(err, "target.CdcPath", "is where PreserveTransactions writes: set PreserveTransactions true");
+    if (t->preserve_transactions && t->date_partition_enabled)
+        return field_error(err, "target.PreserveTransactions",
+                           "cannot be used with DatePartitionEnabled (DMS refuses it too)");
+    if (t->preserve_transactions && t->add_column_name)
+        return field_error(err, "target.PreserveTransactions", "cannot be used with AddColumnName (DMS refuses it too)");
+    if (t->use_task_start_time_set_false && t->timestamp_column)
+        return field_error(err, "target.UseTaskStartTimeForFullLoadTimestamp",
+                           "false is not supported with TimestampColumnName: logtap's full-load rows carry the time "
+                           "of the snapshot they were read in (the task's start for its first load), DMS's true");
+    /* DMS's Op column rules ("Indicating source DB operations in migrated S3 data"): with CdcInsertsOnly the CDC
+     * rows follow IncludeOpForFullLoad (no Op column when it is false); with CdcInsertsAndUpdates or neither, the
+     * CDC files always have it. */
+    t->cdc_op_column = t->cdc_ops != LT_CDC_INSERTS_ONLY || t->include_op_for_full_load;
     return LT_OK;
 }
 
@@ -607,6 +802,21 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     char *p = resolve_path(config_dir, cfg->target.path);
     free(cfg->target.path);
     cfg->target.path = p;
+    char **tls_files[4] = {&cfg->source.ssl_ca, &cfg->source.ssl_cert, &cfg->source.ssl_key, &cfg->source.ssl_crl};
+    static const char *const tls_names[4] = {"source.ssl_ca", "source.ssl_cert", "source.ssl_key", "source.ssl_crl"};
+    for (int i = 0; i < 4; i++) {
+        if (!*tls_files[i])
+            continue;
+        p = resolve_path(config_dir, *tls_files[i]);
+        free(*tls_files[i]);
+        *tls_files[i] = p;
+        if (access(p, R_OK) != 0) {
+            char why[300];
+            snprintf(why, sizeof why, "cannot read %s: %s", p, strerror(errno));
+            rc = field_error(err, tls_names[i], why);
+            goto out;
+        }
+    }
 
     char *state = NULL;
     if ((rc = get_string(root, "state", "", false, &state, err)))
@@ -743,6 +953,11 @@ void lt_config_free(struct lt_task_config *cfg)
     free(s->socket);
     free(s->user);
     free(s->password_env);
+    free(s->ssl_ca);
+    free(s->ssl_cert);
+    free(s->ssl_key);
+    free(s->ssl_crl);
+    free(s->tls_version);
     for (int i = 0; s->databases && s->databases[i]; i++)
         free(s->databases[i]);
     free(s->databases);
@@ -754,6 +969,10 @@ void lt_config_free(struct lt_task_config *cfg)
     free(t->csv_delimiter);
     free(t->csv_row_delimiter);
     free(t->csv_null_value);
+    free(t->csv_nosup_value);
+    free(t->date_partition_timezone);
+    free(t->bucket_folder);
+    free(t->cdc_path);
     for (int i = 0; cfg->rules && i < cfg->nrules; i++) {
         free(cfg->rules[i].schema_pattern);
         free(cfg->rules[i].table_pattern);

@@ -14,6 +14,12 @@ enum lt_migration_type { LT_MIGRATE_FULL_LOAD, LT_MIGRATE_CDC, LT_MIGRATE_FULL_L
 enum lt_data_format { LT_FORMAT_CSV, LT_FORMAT_PARQUET };
 enum lt_compression { LT_COMPRESS_NONE, LT_COMPRESS_GZIP, LT_COMPRESS_SNAPPY, LT_COMPRESS_ZSTD };
 enum lt_parquet_encoding { LT_ENC_RLE_DICTIONARY, LT_ENC_PLAIN, LT_ENC_PLAIN_DICTIONARY };
+/* DMS's DatePartitionSequence and DatePartitionDelimiter (agent/date_partition.h). */
+enum lt_date_sequence { LT_DATESEQ_YYYYMMDD, LT_DATESEQ_YYYYMMDDHH, LT_DATESEQ_YYYYMM, LT_DATESEQ_MMYYYYDD,
+                        LT_DATESEQ_DDMMYYYY };
+enum lt_date_delimiter { LT_DATEDELIM_SLASH, LT_DATEDELIM_UNDERSCORE, LT_DATEDELIM_DASH, LT_DATEDELIM_NONE };
+/* Which CDC changes go into the files (DMS's CdcInsertsOnly and CdcInsertsAndUpdates). */
+enum lt_cdc_ops { LT_CDC_ALL, LT_CDC_INSERTS_ONLY, LT_CDC_INSERTS_AND_UPDATES };
 
 /* What to do with a selected PostgreSQL table that has neither a primary key nor a replica identity: publishing
  * its updates and deletes would make the application's UPDATE and DELETE on it fail. */
@@ -21,6 +27,11 @@ enum lt_nokey_policy {
     LT_NOKEY_REFUSE,        /* the task does not start; the message names each table and the fix */
     LT_NOKEY_INSERTS_ONLY,  /* such tables are published for INSERT and TRUNCATE only (a second publication) */
 };
+
+/* TLS to a MySQL/MariaDB source, as the MySQL client's --ssl-mode: PREFERRED (the default) encrypts when the
+ * server offers TLS; REQUIRED refuses a server without it; VERIFY_CA also checks the server's certificate against
+ * ssl_ca; VERIFY_IDENTITY also checks that it names the host connected to. */
+enum lt_ssl_mode { LT_SSL_PREFERRED, LT_SSL_DISABLED, LT_SSL_REQUIRED, LT_SSL_VERIFY_CA, LT_SSL_VERIFY_IDENTITY };
 
 struct lt_source_config {
     char *engine;         /* "postgres" or "mysql" */
@@ -39,6 +50,9 @@ struct lt_source_config {
     char **databases;     /* NULL-terminated */
     uint32_t server_id;
     bool use_gtid;        /* resume the binlog stream by GTID (MariaDB) instead of file:position */
+    enum lt_ssl_mode ssl_mode;
+    char *ssl_ca, *ssl_cert, *ssl_key, *ssl_crl; /* PEM files (relative paths: from the config's folder) */
+    char *tls_version;    /* e.g. "TLSv1.2,TLSv1.3"; NULL: the library's default */
 };
 
 struct lt_target_config {
@@ -58,6 +72,18 @@ struct lt_target_config {
     int cdc_max_batch_interval_s;
     int64_t cdc_min_file_size_kb;
     bool date_partition_enabled;
+    enum lt_date_sequence date_partition_sequence;
+    enum lt_date_delimiter date_partition_delimiter;
+    char *date_partition_timezone; /* an IANA zone name; NULL for UTC */
+    enum lt_cdc_ops cdc_ops;
+    bool cdc_op_column;           /* CDC files have the Op column (DMS's rules for the settings above) */
+    bool use_csv_nosup_value;     /* UseCsvNoSupValue */
+    char *csv_nosup_value;        /* written for columns the source did not send; NULL: CsvNullValue (DMS writes
+                                   * it only when UseCsvNoSupValue is true too: else NULL here) */
+    bool use_task_start_time_set_false; /* UseTaskStartTimeForFullLoadTimestamp given as false */
+    char *bucket_folder;          /* folder under path that holds the tables' folders; NULL for none */
+    bool preserve_transactions;   /* PreserveTransactions: also one transaction-ordered stream of every table */
+    char *cdc_path;               /* CdcPath: its folder below [BucketFolder/] (set exactly when the above is) */
     int max_full_load_subtasks;
     /* Parquet */
     bool parquet_v2;

@@ -18,6 +18,7 @@
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/target.h"
+#include "agent/target_root.h"
 #include "state/state_store.h"
 
 int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_bytes)
@@ -118,8 +119,8 @@ static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_er
 static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_error *err)
 {
     const struct lt_table_schema *schema = tl->st->schema;
-    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
-    lt_path_table_dir(schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    char table_dir[LT_TABLE_DIR_MAX];
+    lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
     struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
                                     .ts_column = job->cfg->target.timestamp_column, .unchanged = false};
     if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
@@ -153,8 +154,8 @@ static int start_table(struct table_load *tl, struct lt_error *err)
 static int load_one_part(struct lt_load *job, int worker, struct table_load *tl, int part, struct lt_error *err)
 {
     const struct lt_table_schema *schema = tl->st->schema;
-    char table_dir[2 * LT_PATH_COMPONENT_MAX + 2];
-    lt_path_table_dir(schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    char table_dir[LT_TABLE_DIR_MAX];
+    lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
     if (start_table(tl, err))
         return LT_ERR_RUNTIME;
     struct part_ctx p = {.job = job, .tl = tl};
@@ -556,7 +557,7 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
         return LT_ERR_RUNTIME;
     }
     /* an object store: reachable, and what a killed run left cleaned, before the source is touched */
-    rc = lt_place_recover_target(&place, state, err);
+    rc = lt_place_recover_target(&place, cfg, state, err);
     lt_place_close(&place);
     if (rc) {
         lt_state_close(state);

@@ -177,6 +177,8 @@ struct table_plan {
     const char *upto;
     int64_t until_us;
     bool time_needs_rows;                 /* --as-of TIME cuts a file without a commit-time column */
+    char *partial_file;                   /* a CDC file that leaves changes out (CdcInsertsOnly...), if any */
+    const char *partial_ops;
 };
 
 struct plan_ctx {
@@ -228,6 +230,18 @@ static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
     }
     if (f->commit_ts_last_us > p->max_file_ts_us)
         p->max_file_ts_us = f->commit_ts_last_us;
+    if (!p->partial_file && f->schema_json && strstr(f->schema_json, "\"cdc_ops\":")) {
+        struct lt_table_schema *s;
+        struct lt_file_columns extra;
+        if (lt_schema_from_json(f->schema_json, &s, &extra, &err) == LT_OK) {
+            if (extra.cdc_ops) {
+                p->partial_file = strdup(f->path);
+                p->partial_ops = extra.cdc_ops;
+            }
+            lt_schema_free(s);
+            lt_file_columns_free(&extra);
+        }
+    }
     return chain_add(&p->changes, p->target, f->path, f->schema_json, f->rows, f->bytes, &err);
 }
 
@@ -471,6 +485,16 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_place *tp, st
     if ((rc = lt_state_each_file(st, t->id, LT_FILE_CDC, after, add_cdc_file, &p, err)) ||
         (rc = lt_state_each_event(st, t->id, after, add_truncate, &p, err)))
         goto out;
+    if (p.partial_file) {
+        rc = lt_fail(err, LT_ERR_CONFIG,
+                     "merge: %s.%s: CDC file %s holds only %s (it was written with %s): it cannot give the table's "
+                     "state; no snapshot is written",
+                     t->schema_name, t->table_name, p.partial_file,
+                     !strcmp(p.partial_ops, "I") ? "inserts" : !strcmp(p.partial_ops, "IU") ? "inserts and updates"
+                                                                                            : "some changes",
+                     !strcmp(p.partial_ops, "I") ? "CdcInsertsOnly" : "CdcInsertsAndUpdates");
+        goto out;
+    }
     if (p.time_needs_rows) {
         rc = lt_fail(err, LT_ERR_CONFIG,
                      "%s.%s: --as-of a time falls inside a CDC file without a commit-time column; give a position, "
@@ -633,6 +657,7 @@ out:
     for (int i = 0; i < p.ntruncates; i++)
         free(p.truncates[i]);
     free(p.truncates);
+    free(p.partial_file);
     lt_schema_free(p.schema);
     return rc;
 }
@@ -678,8 +703,22 @@ static int check_not_before_load(const struct logtap_source_ops *source, struct 
                    when[0] ? " (" : "", when, when[0] ? ")" : "");
 }
 
+int lt_merge_check_cdc_ops(const struct lt_target_config *t, const char *command, struct lt_error *err)
+{
+    if (t->cdc_ops == LT_CDC_ALL)
+        return LT_OK;
+    bool only = t->cdc_ops == LT_CDC_INSERTS_ONLY;
+    return lt_fail(err, LT_ERR_CONFIG,
+                   "%s: target.%s is true: the CDC files hold only inserts%s (%s left out), so they cannot give the "
+                   "tables' state; read them as a log of changes (ORDER BY _logtap_pos)",
+                   command, only ? "CdcInsertsOnly" : "CdcInsertsAndUpdates", only ? "" : " and updates",
+                   only ? "updates and deletes are" : "deletes are");
+}
+
 int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options *opt, struct lt_error *err)
 {
+    if (lt_merge_check_cdc_ops(&cfg->target, "merge", err))
+        return err->code;
     const struct logtap_source_ops *source = lt_source_for(&cfg->source);
     if (!source)
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
@@ -726,7 +765,7 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
     struct lt_state *st = NULL;
     rc = lt_state_open_existing(cfg->state_path, &st, err);
     if (!rc)
-        rc = lt_place_recover_merge(&mp, st, err);
+        rc = lt_place_recover_merge(&mp, cfg, st, err);
     if (!rc && lt_place_remote(&tp) && !lt_place_remote(&mp) && tp.ops->check_access(tp.store, err))
         rc = lt_error_prefix(err, "target path %s: ", cfg->target.path);
     if (rc) {

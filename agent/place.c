@@ -13,6 +13,8 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/target_root.h"
+#include "agent/txn_stream.h"
 #include "state/state_store.h"
 
 void lt_place_spool_dir(const struct lt_task_config *cfg, const char *use, char *out, size_t n)
@@ -132,9 +134,9 @@ int lt_place_recover(struct lt_place *p, bool (*mine)(void *ctx, const char *rel
     return LT_OK;
 }
 
-/* The task's table folders ("schema/table/"), to tell its uploads from others'. */
+/* The task's table folders ("[BucketFolder/]schema/table/"), to tell its uploads from others'. */
 struct table_dirs {
-    char (*dir)[2 * LT_PATH_COMPONENT_MAX + 3];
+    char (*dir)[LT_TABLE_DIR_MAX + 1];
     int n;
     bool snapshots; /* the merge's: only "<dir>snapshot=..." */
 };
@@ -153,7 +155,8 @@ static bool claims(void *arg, const char *rel)
     return false;
 }
 
-static int recover_task(struct lt_place *p, struct lt_state *st, bool snapshots, struct lt_error *err)
+static int recover_task(struct lt_place *p, const struct lt_task_config *cfg, struct lt_state *st, bool snapshots,
+                        struct lt_error *err)
 {
     if (!p->ops)
         return LT_OK;
@@ -167,10 +170,20 @@ static int recover_task(struct lt_place *p, struct lt_state *st, bool snapshots,
         rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     } else {
         for (int i = 0; i < n; i++) {
-            lt_path_table_dir(tables[i].schema_name, tables[i].table_name, t.dir[i], sizeof t.dir[i] - 1);
+            /* snapshots stay in "<schema>/<table>" below merge.path; the target's folders may have a BucketFolder */
+            if (snapshots)
+                lt_path_table_dir(tables[i].schema_name, tables[i].table_name, t.dir[i], sizeof t.dir[i] - 1);
+            else
+                lt_target_table_dir(&cfg->target, tables[i].schema_name, tables[i].table_name, t.dir[i],
+                                    sizeof t.dir[i] - 1);
             strcat(t.dir[i], "/");
         }
         t.n = n;
+        if (!snapshots && cfg->target.preserve_transactions) { /* the transaction files' folder */
+            lt_txn_dir(&cfg->target, t.dir[n], sizeof t.dir[n] - 1);
+            strcat(t.dir[n], "/");
+            t.n++;
+        }
         rc = lt_place_recover(p, claims, &t, err);
     }
     free(t.dir);
@@ -178,14 +191,16 @@ static int recover_task(struct lt_place *p, struct lt_state *st, bool snapshots,
     return rc;
 }
 
-int lt_place_recover_target(struct lt_place *p, struct lt_state *st, struct lt_error *err)
+int lt_place_recover_target(struct lt_place *p, const struct lt_task_config *cfg, struct lt_state *st,
+                            struct lt_error *err)
 {
-    return recover_task(p, st, false, err);
+    return recover_task(p, cfg, st, false, err);
 }
 
-int lt_place_recover_merge(struct lt_place *p, struct lt_state *st, struct lt_error *err)
+int lt_place_recover_merge(struct lt_place *p, const struct lt_task_config *cfg, struct lt_state *st,
+                           struct lt_error *err)
 {
-    return recover_task(p, st, true, err);
+    return recover_task(p, cfg, st, true, err);
 }
 
 int lt_place_publish_file(struct lt_place *p, const char *local_path, const char *rel, struct lt_error *err)

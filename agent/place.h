@@ -48,10 +48,12 @@ int lt_place_recover(struct lt_place *p, bool (*mine)(void *ctx, const char *rel
 
 struct lt_state;
 /* lt_place_recover for the target of a task whose state store is st: the uploads under its tables' folders (not
- * their snapshot= folders, the merge's). */
-int lt_place_recover_target(struct lt_place *p, struct lt_state *st, struct lt_error *err);
+ * their snapshot= folders, the merge's) and its transaction files' folder. */
+int lt_place_recover_target(struct lt_place *p, const struct lt_task_config *cfg, struct lt_state *st,
+                            struct lt_error *err);
 /* ... and for the merge's place: the uploads of its tables' snapshot= folders. */
-int lt_place_recover_merge(struct lt_place *p, struct lt_state *st, struct lt_error *err);
+int lt_place_recover_merge(struct lt_place *p, const struct lt_task_config *cfg, struct lt_state *st,
+                           struct lt_error *err);
 
 /* The spool file root/rel is complete and durable: uploads it under rel (a local place: nothing to do). */
 int lt_place_publish(struct lt_place *p, const char *rel, struct lt_error *err);

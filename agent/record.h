@@ -79,6 +79,8 @@ struct lt_row {
     char pos[LT_POS_MAX + 1];    /* NUL-terminated, fixed width per source */
     int nvals;
     const struct lt_value *vals; /* one per schema column, in schema order */
+    const struct lt_table_schema *schema; /* the row's table, for files holding rows of several tables
+                                           * (transaction files); NULL elsewhere */
 };
 
 /* Formats microseconds since the epoch as "YYYY-MM-DD HH:MM:SS.ffffff" (26 characters + NUL). */

@@ -152,7 +152,7 @@ static int reload_here(const struct lt_task_config *cfg, const char *schema, con
         rc = lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &st, err);
         /* an object store: reachable, and what a killed run left cleaned (the task's lock is held) */
         if (!rc)
-            rc = lt_place_recover_target(&place, st, err);
+            rc = lt_place_recover_target(&place, cfg, st, err);
         lt_place_close(&place);
     }
     /* recorded first: if this process dies, the next replicate does the reload */

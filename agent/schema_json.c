@@ -41,6 +41,8 @@ char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_fi
         if (extra->ts_column)
             cJSON_AddStringToObject(root, "ts_column", extra->ts_column);
         cJSON_AddBoolToObject(root, "unchanged", extra->unchanged);
+        if (extra->cdc_ops)
+            cJSON_AddStringToObject(root, "cdc_ops", extra->cdc_ops);
     }
     char *out = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -87,11 +89,18 @@ int lt_schema_from_json(const char *json, struct lt_table_schema **schema, struc
     }
     extra->op = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "op"));
     extra->unchanged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "unchanged"));
+    const char *ops = str_or_null(root, "cdc_ops");
+    extra->cdc_ops = !ops ? NULL : !strcmp(ops, "I") ? "I" : !strcmp(ops, "IU") ? "IU" : "?";
     const char *ts = str_or_null(root, "ts_column");
     extra->ts_column = ts ? strdup(ts) : NULL;
     cJSON_Delete(root);
     *schema = s;
     return LT_OK;
+}
+
+const char *lt_cdc_ops_letters(enum lt_cdc_ops ops)
+{
+    return ops == LT_CDC_INSERTS_ONLY ? "I" : ops == LT_CDC_INSERTS_AND_UPDATES ? "IU" : NULL;
 }
 
 void lt_file_columns_free(struct lt_file_columns *extra)

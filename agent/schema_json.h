@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "agent/config.h"
 #include "agent/error.h"
 #include "agent/record.h"
 
@@ -13,10 +14,16 @@ struct lt_file_columns {
     bool op;
     char *ts_column;     /* NULL when absent */
     bool unchanged;
+    const char *cdc_ops; /* CDC files: NULL when they hold every change (I, U, D); else which ones (CdcInsertsOnly:
+                          * "I", CdcInsertsAndUpdates: "IU"; a static string, "?" for one not known) */
 };
 
+/* The cdc_ops of a config's setting (NULL for every change). */
+const char *lt_cdc_ops_letters(enum lt_cdc_ops ops);
+
 /* Returns a malloc'd JSON text: {"schema","table","columns":[{"name","type","precision","scale","key",
- * "nullable","source_type"}...],"op":bool,"ts_column":..,"unchanged":bool}, or NULL when out of memory. */
+ * "nullable","source_type"}...],"op":bool,"ts_column":..,"unchanged":bool[,"cdc_ops":"I"|"IU"]}, or NULL when out
+ * of memory. */
 char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_file_columns *extra);
 
 /* Parses what lt_schema_to_json wrote. */

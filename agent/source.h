@@ -100,6 +100,8 @@ struct lt_change_event {
     struct lt_row row;                    /* ROW, TRUNCATE (pos, commit time) */
     char checkpoint[LT_CHECKPOINT_MAX];   /* COMMIT, IDLE */
     bool in_transaction;                  /* a transaction is open (its rows are not complete yet) */
+    bool from_update;                     /* ROW: the D or the I of an UPDATE written as D of the old row then I
+                                           * of the new one (a key change, or a table without a key) */
 };
 
 /* Where the stream starts and (optionally) stops. */
@@ -178,6 +180,10 @@ struct logtap_source_ops {
      * when the source holds nothing for a task. */
     int (*retire)(struct lt_source *src, bool dry_run, void (*fn)(void *ctx, const char *what), void *ctx,
                   struct lt_error *err);
+    /* Which server this is, as text (MySQL: its server_uuid; MariaDB, which has none: host name, port, server_id
+     * and GTID domain): a binlog file and position mean something only on the server they were read from. NULL
+     * when the source's own checks cover it (PostgreSQL: the slot lives on the server). */
+    int (*server_identity)(struct lt_source *src, char out[256], struct lt_error *err);
     /* The state of the task's slot, for status. NULL when the source keeps no slot. */
     int (*slot_status)(struct lt_source *src, struct lt_slot_status *out, struct lt_error *err);
     /* The source's current position, for status and lag. */

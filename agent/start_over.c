@@ -11,6 +11,8 @@
 #include "agent/log.h"
 #include "agent/path_escape.h"
 #include "agent/place.h"
+#include "agent/target_root.h"
+#include "agent/txn_stream.h"
 #include "state/state_store.h"
 
 /* "_replaced-YYYYMMDDTHHMMSSZ" for now, the same for every move of one run. */
@@ -59,12 +61,12 @@ int lt_start_over_check(const struct lt_task_config *cfg, const struct logtap_so
     struct lt_table_refs refs;
     if (source->selected_tables(src, &refs, err))
         return LT_ERR_RUNTIME;
-    int with_files = 0, rc = LT_OK;
-    char first[1300] = "";
+    /* the target's and the merge's places: folders, or object stores (where moving aside copies the objects) */
     struct lt_place target, merge;
     char merge_spool[4200];
     lt_place_spool_dir(cfg, "merge", merge_spool, sizeof merge_spool);
-    if ((rc = lt_place_open_target(&target, cfg, err))) {
+    int rc = lt_place_open_target(&target, cfg, err);
+    if (rc) {
         lt_table_refs_free(&refs);
         return rc;
     }
@@ -73,30 +75,41 @@ int lt_start_over_check(const struct lt_task_config *cfg, const struct logtap_so
         lt_table_refs_free(&refs);
         return rc;
     }
+    int with_files = 0;
+    char first[1300] = "";
     for (int i = 0; !rc && i < refs.n; i++) {
-        char rel[2 * LT_PATH_COMPONENT_MAX + 2], aside[2 * LT_PATH_COMPONENT_MAX + 64];
-        lt_path_table_dir(refs.t[i].schema, refs.t[i].table, rel, sizeof rel);
+        char rel[LT_TABLE_DIR_MAX], snap_rel[2 * LT_PATH_COMPONENT_MAX + 2], aside[LT_TABLE_DIR_MAX + 64],
+            snap_aside[2 * LT_PATH_COMPONENT_MAX + 64];
+        lt_target_table_dir(&cfg->target, refs.t[i].schema, refs.t[i].table, rel, sizeof rel);
+        lt_path_table_dir(refs.t[i].schema, refs.t[i].table, snap_rel, sizeof snap_rel);
         snprintf(aside, sizeof aside, "%s/%s", replaced_name(), rel);
+        snprintf(snap_aside, sizeof snap_aside, "%s/%s", replaced_name(), snap_rel);
         int64_t known = 0;
         bool holds = false;
         if (start_over) {
             rc = lt_place_move_tree(&target, rel, aside, err);
             if (!rc)
-                rc = lt_place_move_tree(&merge, rel, aside, err);
+                rc = lt_place_move_tree(&merge, snap_rel, snap_aside, err);
         } else if (!(rc = lt_state_find_table(state, refs.t[i].schema, refs.t[i].table, &known, err)) && !known &&
                    !(rc = lt_place_holds_files(&target, rel, &holds, err)) && holds && with_files++ == 0) {
             /* files of a table this store does not know (its own, from an earlier load, it replaces) */
             lt_place_uri(&target, rel, first, sizeof first);
         }
     }
+    lt_table_refs_free(&refs);
+    if (!rc && start_over && cfg->target.preserve_transactions) { /* the transaction files go aside too */
+        char txn[LT_TABLE_DIR_MAX], txn_aside[LT_TABLE_DIR_MAX + 64];
+        lt_txn_dir(&cfg->target, txn, sizeof txn);
+        snprintf(txn_aside, sizeof txn_aside, "%s/%s", replaced_name(), txn);
+        rc = lt_place_move_tree(&target, txn, txn_aside, err);
+    }
     lt_place_close(&target);
     lt_place_close(&merge);
-    lt_table_refs_free(&refs);
     if (rc || start_over)
         return rc;
     if (!slot.exists && !with_files)
         return LT_OK;
-    char what[900];
+    char what[1600];
     if (slot.exists && with_files)
         snprintf(what, sizeof what, "its replication slot %s exists (this state store did not create it) and %d of "
                  "its tables' folders hold files (%s%s)", cfg->source.slot, with_files, first,

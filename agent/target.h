@@ -17,6 +17,9 @@ struct lt_file_layout {
     bool with_op;              /* leading Op column */
     const char *ts_column;     /* name of the commit-time column, or NULL */
     bool with_unchanged;       /* trailing _logtap_unchanged column (CDC files) */
+    bool txn;                  /* a transaction file (PreserveTransactions, CSV only): rows of any table, each
+                                * "Op,table_name,schema_name,[time,]values...,_logtap_pos,_logtap_unchanged" with
+                                * its table in row->schema; schema is NULL */
 };
 
 struct lt_target_writer; /* opaque, owned by the target */

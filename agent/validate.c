@@ -10,6 +10,7 @@
 
 #include "agent/data_file.h"
 #include "agent/md5.h"
+#include "agent/merge.h"
 #include "agent/place.h"
 #include "agent/schema_json.h"
 #include "agent/source.h"
@@ -102,6 +103,8 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" is not supported by this build", cfg->source.engine);
     if (!ops->table_checksum)
         return lt_fail(err, LT_ERR_CONFIG, "validate is not available for %s sources yet", cfg->source.engine);
+    if (lt_merge_check_cdc_ops(&cfg->target, "validate", err))
+        return err->code;
     struct lt_state *st;
     if (lt_state_open_existing(cfg->state_path, &st, err))
         return LT_ERR_RUNTIME;

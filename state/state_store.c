@@ -500,6 +500,10 @@ static int commit_batch_tx(struct lt_state *st, void *arg, struct lt_error *err)
                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "i", b->last_commit_ts_us))
             return LT_ERR_RUNTIME;
     }
+    if (b->meta_key && run(st, err, "INSERT INTO meta (key, value) VALUES (?, ?)"
+                                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "tt", b->meta_key,
+                           b->meta_value ? b->meta_value : ""))
+        return LT_ERR_RUNTIME;
     return LT_OK;
 }
 
@@ -515,7 +519,11 @@ int lt_state_last_cdc_file(struct lt_state *st, int64_t table_id, char *out, siz
     sqlite3_stmt *s;
     int rc = LT_OK;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(st->db, "SELECT path FROM files WHERE table_id = ? AND kind = 'cdc' ORDER BY path DESC LIMIT 1",
+    /* the newest name, whatever folder it is in (date partitions such as DD/MM/YYYY do not sort by time): the
+     * file name after the last '/' (rtrim of every character but '/' leaves the folder part) */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT path FROM files WHERE table_id = ? AND kind = 'cdc' "
+                           "ORDER BY substr(path, length(rtrim(path, replace(path, '/', ''))) + 1) DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = db_error(st, err, "prepare");
     } else {

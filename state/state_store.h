@@ -53,6 +53,8 @@ struct lt_cdc_batch {
     const char *checkpoint;
     int64_t checkpoint_time_us;
     int64_t last_commit_ts_us;
+    const char *meta_key;       /* optional: one more meta value recorded with the checkpoint (NULL: none) */
+    const char *meta_value;
 };
 
 struct lt_table_status {

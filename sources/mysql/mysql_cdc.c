@@ -396,15 +396,11 @@ static void fill_row(struct lt_source *s, char op, const struct lt_value *vals, 
     ev->in_transaction = true;
 }
 
-/* After a reconnect inside a transaction the server sends it again from its start: rows the agent already has
- * (positions up to skip_upto) are not given twice. */
-static bool already_given(struct lt_source *s, const struct lt_change_event *ev)
+/* Notes a row given to the agent. */
+static void note_emitted(struct lt_source *s, const struct lt_change_event *ev)
 {
-    if (s->skip_upto[0] && strcmp(ev->row.pos, s->skip_upto) <= 0)
-        return true;
     memcpy(s->last_emitted, ev->row.pos, sizeof s->last_emitted);
     s->txn_rows++;
-    return false;
 }
 
 /* The next row of the rows event being read; *emitted false at its end. */
@@ -432,12 +428,14 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
     default:
         if (!has_key(schema) || key_changed(schema, s->before, s->after)) {
             fill_row(s, 'D', s->before, ev);
+            ev->from_update = true;
             s->pending_insert = true;
         } else {
             fill_row(s, 'U', s->after, ev);
         }
     }
-    *emitted = !already_given(s, ev);
+    note_emitted(s, ev);
+    *emitted = true;
     return LT_OK;
 }
 
@@ -463,7 +461,6 @@ static int end_transaction(struct lt_source *s, const struct lt_binlog_event *be
                            struct lt_error *err)
 {
     s->in_txn = false;
-    s->skip_upto[0] = '\0';
     clear_table_ids(s);
     if (advance_gtid(s, err))
         return LT_ERR_FATAL;
@@ -661,32 +658,6 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
     }
 }
 
-/* The connection is lost: open the stream again at the last transaction boundary (the agent's rows of an open
- * transaction are not given twice, see already_given). Waits a second between attempts. */
-static int reconnect(struct lt_source *s, struct lt_error *err)
-{
-    for (;;) {
-        close_stream(s);
-        s->reconnect_failures++;
-        struct timespec pause = {.tv_sec = 1, .tv_nsec = 0};
-        nanosleep(&pause, NULL);
-        if (s->in_txn || s->in_rows || s->pending_insert)
-            memcpy(s->skip_upto, s->last_emitted, sizeof s->skip_upto);
-        s->in_txn = s->in_rows = s->pending_insert = s->in_payload = s->have_txn_gtid = false;
-        clear_table_ids(s);
-        if (!lt_my_parse_checkpoint(s->last_checkpoint, s->file, &s->start_pos, s->gtid))
-            return lt_fail(err, LT_ERR_RUNTIME, "mysql: internal: bad checkpoint %s", s->last_checkpoint);
-        s->file_index = lt_my_file_index(s->file);
-        s->next_pos = s->start_pos;
-        struct lt_error e2 = {0};
-        if (open_stream(s, &e2) == LT_OK)
-            return LT_OK;
-        if (s->reconnect_failures >= 30)
-            return lt_fail(err, LT_ERR_RUNTIME, "mysql: the binlog stream was lost and reconnecting failed: %s",
-                           e2.msg);
-    }
-}
-
 /* A heartbeat says where the server's dump is: the file it reads (the body) and the position it reached (the
  * header's log_pos); it comes only when the server has sent everything before that. */
 static bool heartbeat_position(struct lt_source *s, const uint8_t *p, size_t n)
@@ -718,14 +689,12 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     ev->in_transaction = s->in_txn;
     if (!s->streaming)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: the change stream is not started");
-    while (s->pending_insert) {
+    if (s->pending_insert) {
         s->pending_insert = false;
         fill_row(s, 'I', s->after, ev);
-        if (!already_given(s, ev))
-            return LT_OK;
-        memset(ev, 0, sizeof *ev);
-        ev->kind = LT_EV_NONE;
-        ev->in_transaction = s->in_txn;
+        ev->from_update = true;
+        note_emitted(s, ev);
+        return LT_OK;
     }
     for (;;) {
         bool emitted;
@@ -767,16 +736,12 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             unsigned code = mysql_errno(s->repl);
             if (code == ER_MASTER_FATAL_ERROR_READING_BINLOG)
                 return purged_error(s, err, mysql_error(s->repl));
-            if ((code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR) && s->reconnect_failures < 30) {
-                if (reconnect(s, err))
-                    return LT_ERR_RUNTIME;
-                continue;
-            }
+            /* a lost connection ends the stream: the agent reconnects (logged, with its backoff, listening for a
+             * stop) and resumes from the checkpoint; the open transaction comes again whole */
             return lt_fail(err, LT_ERR_RUNTIME, "mysql: reading the binlog stream at %s:%" PRIu64 ": %s (error %u)",
                            s->file, s->next_pos, code ? mysql_error(s->repl) : mariadb_rpl_error(s->rpl), code);
         }
         s->rpl_event = e;
-        s->reconnect_failures = 0;
         const uint8_t *p = e->raw_data;
         size_t n = e->raw_data_size;
         /* the packet's leading OK byte may still be there */

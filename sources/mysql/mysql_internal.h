@@ -99,8 +99,6 @@ struct lt_source {
     uint32_t vals_cap;
     uint64_t zero_dates;               /* zero dates written as NULL */
     char last_emitted[LT_POS_MAX + 1]; /* position of the last row given to the agent */
-    char skip_upto[LT_POS_MAX + 1];    /* after a reconnect inside a transaction: rows already given */
-    int reconnect_failures;
     uint64_t txn_rows;                 /* rows of the open transaction given to the agent */
     int64_t last_idle_us;              /* when a transaction without rows for us was last reported as IDLE */
 };

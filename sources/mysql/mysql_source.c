@@ -51,6 +51,23 @@ static const char session_setup[] =
     "SET time_zone = '+00:00', sql_mode = 'NO_ENGINE_SUBSTITUTION', NAMES utf8mb4,"
     " net_write_timeout = 3600, net_read_timeout = 3600, wait_timeout = 86400";
 
+/* TLS as source.ssl_mode asks (see config.h). Connector/C verifies the server's certificate chain whenever a CA is
+ * given, and its host name only with MYSQL_OPT_SSL_VERIFY_SERVER_CERT; mysql_ssl_set asks for TLS even without
+ * files (PREFERRED: used when the server offers it). */
+static void apply_tls(MYSQL *c, const struct lt_source_config *sc)
+{
+    if (sc->ssl_mode == LT_SSL_DISABLED)
+        return;
+    mysql_ssl_set(c, sc->ssl_key, sc->ssl_cert, sc->ssl_ca, NULL, NULL);
+    if (sc->ssl_crl)
+        mysql_optionsv(c, MYSQL_OPT_SSL_CRL, sc->ssl_crl);
+    if (sc->tls_version)
+        mysql_optionsv(c, MARIADB_OPT_TLS_VERSION, sc->tls_version);
+    my_bool enforce = sc->ssl_mode >= LT_SSL_REQUIRED, verify_host = sc->ssl_mode == LT_SSL_VERIFY_IDENTITY;
+    mysql_optionsv(c, MYSQL_OPT_SSL_ENFORCE, &enforce);
+    mysql_optionsv(c, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_host);
+}
+
 int lt_my_connect(const struct lt_task_config *cfg, MYSQL **out, struct lt_error *err)
 {
     return lt_my_connect_timeout(cfg, 0, out, err);
@@ -81,19 +98,31 @@ int lt_my_connect_timeout(const struct lt_task_config *cfg, unsigned read_timeou
     char program[80];
     snprintf(program, sizeof program, "logtap/%s", cfg->task);
     mysql_optionsv(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", program);
+    apply_tls(c, sc);
     const char *host = sc->host;
     if (!host && sc->socket)
         host = "localhost";
     if (!mysql_real_connect(c, host, sc->user, password, NULL, (unsigned)sc->port, sc->socket, 0)) {
         /* a refused password or privilege will not pass by itself (ER_DBACCESS_DENIED, ER_ACCESS_DENIED,
-         * ER_ACCESS_DENIED_NO_PASSWORD); a server down or restarting may */
+         * ER_ACCESS_DENIED_NO_PASSWORD), nor a TLS certificate refused; a server down or restarting may */
         unsigned e = mysql_errno(c);
-        int code = e == 1044 || e == 1045 || e == 1698 ? LT_ERR_PERSISTENT : LT_ERR_RUNTIME;
+        int code = e == 1044 || e == 1045 || e == 1698 || e == 2026 /* CR_SSL_CONNECTION_ERROR */ ? LT_ERR_PERSISTENT
+                                                                                               : LT_ERR_RUNTIME;
         lt_fail(err, code, "mysql: cannot connect to %s: %s (error %u)",
                 sc->socket && (!sc->host || strcmp(sc->host, "localhost") == 0) ? sc->socket : sc->host,
                 mysql_error(c), e);
         mysql_close(c);
         return code;
+    }
+    /* Connector/C 3.3 connects without TLS to a server that offers none even when it is enforced: check */
+    if (sc->ssl_mode >= LT_SSL_REQUIRED && !mysql_get_ssl_cipher(c)) {
+        mysql_close(c);
+        return lt_fail(err, LT_ERR_PERSISTENT,
+                       "mysql: %s does not offer TLS, and source.ssl_mode %s requires it (configure ssl_cert and "
+                       "ssl_key on the server, or lower ssl_mode)",
+                       sc->socket && !sc->host ? sc->socket : sc->host,
+                       sc->ssl_mode == LT_SSL_REQUIRED ? "REQUIRED" : sc->ssl_mode == LT_SSL_VERIFY_CA ? "VERIFY_CA"
+                                                                                                       : "VERIFY_IDENTITY");
     }
     if (lt_my_exec(c, session_setup, err)) {
         mysql_close(c);
@@ -212,6 +241,20 @@ static int my_open(struct lt_source **out, const struct lt_task_config *cfg, str
         return rc;
     }
     *out = s;
+    return LT_OK;
+}
+
+static int my_server_identity(struct lt_source *s, char out[256], struct lt_error *err)
+{
+    const char *sql = s->is_mariadb
+                          ? "SELECT CONCAT('mariadb host=', @@hostname, ' port=', @@port, ' server_id=', @@server_id,"
+                            " ' gtid_domain_id=', @@gtid_domain_id)"
+                          : "SELECT CONCAT('mysql server_uuid=', @@server_uuid)";
+    char v[1][MY_FILE_MAX];
+    bool found;
+    if (query_row(s->main, sql, 1, v, &found, err))
+        return lt_error_prefix(err, "reading the server's identity: ");
+    snprintf(out, 256, "%s", found ? v[0] : "");
     return LT_OK;
 }
 
@@ -1238,6 +1281,7 @@ const struct logtap_source_ops lt_mysql_source = {
     .check = lt_my_check,
     .open = my_open,
     .snapshot_begin = my_snapshot_begin,
+    .server_identity = my_server_identity,
     .selected_tables = my_selected_tables,
     .list_tables = my_list_tables,
     .load_table = my_load_table,

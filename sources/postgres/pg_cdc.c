@@ -458,6 +458,7 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
     case LT_PGO_UPDATE:
         if (has_old && (!has_key(r->schema) || key_changed(r->schema, s->vals_old, s->vals_new))) {
             fill_row_event(s, r, 'D', s->vals_old, ev);
+            ev->from_update = true;
             s->pending_kind = PENDING_INSERT_AFTER_DELETE;
             s->pending_rel = r;
             /* the new tuple's unchanged TOAST values cannot be restored across a key change */
@@ -558,6 +559,7 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     if (s->pending_kind == PENDING_INSERT_AFTER_DELETE) {
         s->pending_kind = PENDING_NONE;
         fill_row_event(s, s->pending_rel, 'I', s->vals_new, ev);
+        ev->from_update = true;
         return LT_OK;
     }
     if (s->pending_kind == PENDING_TRUNCATE && next_truncate(s, ev))
@@ -607,8 +609,13 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
         if (len == -1) {
             PGresult *r = PQgetResult(s->repl);
             char line[512];
-            lt_fail(err, LT_ERR_RUNTIME, "postgres: the server ended the replication stream: %s",
-                    r ? lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line) : "no reason given");
+            const char *why = r ? lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line) : "";
+            if (!*why) /* a CopyDone without an error: the walsender ended it (shutdown, or the slot dropped) */
+                why = r ? (PQresultStatus(r) == PGRES_COMMAND_OK ? "the server ended the copy (no error given: a "
+                                                                   "shutdown, or the walsender stopped)"
+                                                                 : PQresStatus(PQresultStatus(r)))
+                        : "the connection closed without a reason";
+            lt_fail(err, LT_ERR_RUNTIME, "postgres: the server ended the replication stream: %s", why);
             PQclear(r);
             s->streaming = false;
             return LT_ERR_RUNTIME;

@@ -184,7 +184,8 @@ static int connect_failure(PGconn *c, bool replication, struct lt_error *err)
     bool refused = PQconnectionNeedsPassword(c) || strstr(msg, "password authentication failed") ||
                    strstr(msg, "no pg_hba.conf entry") || strstr(msg, "does not exist") ||
                    strstr(msg, "permission denied") || strstr(msg, "must have replication") ||
-                   strstr(msg, "authentication failed") || strstr(msg, "not permitted to log in");
+                   strstr(msg, "authentication failed") || strstr(msg, "not permitted to log in") ||
+                   strstr(msg, "certificate verify failed") || strstr(msg, "server certificate");
     lt_pg_conn_error(c, err, what);
     err->code = refused ? LT_ERR_PERSISTENT : LT_ERR_RUNTIME;
     return err->code;

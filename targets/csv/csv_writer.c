@@ -1,6 +1,7 @@
 /* The CSV target: RFC 4180 files with the DMS S3 options (CsvDelimiter, CsvRowDelimiter, CsvNullValue,
- * AddColumnName). NULL is CsvNullValue unquoted; a value that would read back as NULL (empty, or equal to
- * CsvNullValue) is quoted, as is any value holding the delimiter, a quote, CR, LF or a row-delimiter byte, so
+ * AddColumnName, UseCsvNoSupValue + CsvNoSupValue). NULL is CsvNullValue unquoted, a column the source did not send
+ * is CsvNoSupValue unquoted (when set; else CsvNullValue); a value that would read back as either (empty, or equal
+ * to one of them) is quoted, as is any value holding the delimiter, a quote, CR, LF or a row-delimiter byte, so
  * PostgreSQL's COPY ... CSV, MySQL's LOAD DATA and DuckDB read every value back exactly.
  * Rows are formatted into one reused buffer and written to the fd in large blocks; with CompressionType GZIP the
  * blocks go through a gzip (deflate, level 6 as Java's GZIPOutputStream and the gzip tool) stream into .csv.gz
@@ -38,6 +39,8 @@ struct lt_target_writer {
     size_t rowdelim_len;
     const char *null;
     size_t null_len;
+    const char *nosup;  /* written for an unchanged column: CsvNoSupValue, or the null marker */
+    size_t nosup_len;
     bool special[256]; /* bytes that force quoting */
     unsigned char special_list[8]; /* the same bytes, for the vector scan, when there are at most 8 */
     int nspecial;      /* how many; -1 when more than 8 (the table scan is used) */
@@ -143,7 +146,8 @@ static bool has_special_byte(const struct lt_target_writer *w, const char *p, si
 
 static bool needs_quotes(const struct lt_target_writer *w, const char *p, size_t n)
 {
-    if (n == 0 || (n == w->null_len && memcmp(p, w->null, n) == 0))
+    if (n == 0 || (n == w->null_len && memcmp(p, w->null, n) == 0) ||
+        (n == w->nosup_len && memcmp(p, w->nosup, n) == 0))
         return true;
     return has_special_byte(w, p, n);
 }
@@ -171,7 +175,9 @@ static int put_value(struct lt_target_writer *w, const struct lt_value *v, bool 
 {
     if (v->state == LT_VALUE_PRESENT)
         return plain && v->len ? put(w, v->data, v->len, err) : put_field(w, v->data, v->len, err);
-    return put(w, w->null, w->null_len, err); /* NULL, or unchanged (named in _logtap_unchanged) */
+    if (v->state == LT_VALUE_UNCHANGED) /* named in _logtap_unchanged */
+        return put(w, w->nosup, w->nosup_len, err);
+    return put(w, w->null, w->null_len, err);
 }
 
 static int put_text(struct lt_target_writer *w, const char *s, struct lt_error *err)
@@ -211,19 +217,25 @@ static int write_header(struct lt_target_writer *w, struct lt_error *err)
     return put(w, w->rowdelim, w->rowdelim_len, err);
 }
 
-/* True when no text made of these characters can need quotes: none of them is special, and the null marker
- * (which such a text could equal) uses a character outside them. */
+/* True when some byte of marker is outside alphabet (so no text made of the alphabet can equal it). */
+static bool marker_outside(const char *marker, size_t len, const char *alphabet)
+{
+    if (len == 0)
+        return true; /* an empty value is quoted by the slow path: put_value sends len 0 there */
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(alphabet, marker[i]))
+            return true;
+    return false;
+}
+
+/* True when no text made of these characters can need quotes: none of them is special, and the null and no-sup
+ * markers (which such a text could equal) each use a character outside them. */
 static bool alphabet_is_plain(const struct lt_target_writer *w, const char *alphabet)
 {
     for (const char *c = alphabet; *c; c++)
         if (w->special[(unsigned char)*c])
             return false;
-    if (w->null_len == 0)
-        return true; /* an empty value is quoted by the slow path: put_value sends len 0 there */
-    for (size_t i = 0; i < w->null_len; i++)
-        if (!strchr(alphabet, w->null[i]))
-            return true;
-    return false;
+    return marker_outside(w->null, w->null_len, alphabet) && marker_outside(w->nosup, w->nosup_len, alphabet);
 }
 
 /* Types whose canonical text (DESIGN.md section 5) comes from a small alphabet: numbers (with NaN, Infinity,
@@ -276,6 +288,8 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
     w->rowdelim_len = strlen(w->rowdelim);
     w->null = cfg->csv_null_value;
     w->null_len = strlen(w->null);
+    w->nosup = cfg->csv_nosup_value ? cfg->csv_nosup_value : w->null;
+    w->nosup_len = strlen(w->nosup);
     w->special['"'] = w->special['\r'] = w->special['\n'] = true;
     for (const char *p = w->delim; *p; p++)
         w->special[(unsigned char)*p] = true;
@@ -289,6 +303,10 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
             continue;
         }
         w->special_list[w->nspecial++] = (unsigned char)c;
+    }
+    if (layout->txn) { /* rows of several tables: every value goes through the quoting scan; no header */
+        *out = w;
+        return LT_OK;
     }
     if (!(w->plain = calloc((size_t)layout->schema->ncols + 1, sizeof *w->plain))) {
         csv_discard(w);
@@ -311,7 +329,7 @@ static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, 
     for (int i = 0; i < row->nvals; i++) {
         if (row->vals[i].state != LT_VALUE_UNCHANGED)
             continue;
-        const char *name = w->layout.schema->cols[i].name;
+        const char *name = (w->layout.txn ? row->schema : w->layout.schema)->cols[i].name;
         size_t need = n + lt_unchanged_item(NULL, name, n == 0) + 1;
         if (need > w->unchanged_cap) {
             size_t cap = need * 2 + 64;
@@ -327,9 +345,38 @@ static int unchanged_list(struct lt_target_writer *w, const struct lt_row *row, 
     return LT_OK;
 }
 
+/* A row of a transaction file: DMS's "operation,table_name,database_schema_name,field_value,...", then logtap's
+ * _logtap_pos and _logtap_unchanged. */
+static int csv_write_txn_row(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err)
+{
+    const struct lt_table_schema *s = row->schema;
+    if (!s || row->nvals != s->ncols)
+        return lt_fail(err, LT_ERR_RUNTIME, "internal: a transaction-file row without its table's columns");
+    char op = row->op;
+    if (put(w, &op, 1, err) || put(w, w->delim, w->delim_len, err) || put_text(w, s->table_name, err) ||
+        put(w, w->delim, w->delim_len, err) || put_text(w, s->schema_name, err))
+        return LT_ERR_RUNTIME;
+    if (w->layout.ts_column) {
+        char ts[32];
+        lt_format_timestamp_us(row->commit_ts_us, ts);
+        if (put(w, w->delim, w->delim_len, err) || put(w, ts, strlen(ts), err))
+            return LT_ERR_RUNTIME;
+    }
+    for (int i = 0; i < row->nvals; i++)
+        if (put(w, w->delim, w->delim_len, err) || put_value(w, &row->vals[i], false, err))
+            return LT_ERR_RUNTIME;
+    size_t n = 0;
+    if (put(w, w->delim, w->delim_len, err) || put_field(w, row->pos, strlen(row->pos), err) ||
+        put(w, w->delim, w->delim_len, err) || unchanged_list(w, row, &n, err) || put_field(w, w->unchanged, n, err))
+        return LT_ERR_RUNTIME;
+    return put(w, w->rowdelim, w->rowdelim_len, err);
+}
+
 static int csv_write_row(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err)
 {
     const struct lt_file_layout *l = &w->layout;
+    if (l->txn)
+        return csv_write_txn_row(w, row, err);
     if (row->nvals != l->schema->ncols)
         return lt_fail(err, LT_ERR_RUNTIME, "row has %d values, table %s.%s has %d columns", row->nvals,
                        l->schema->schema_name, l->schema->table_name, l->schema->ncols);

@@ -1,6 +1,6 @@
 # A throwaway MariaDB server in a temp dir, on a unix socket in that dir and on 127.0.0.1, with the row binlog
 # logtap's change stream needs (log_bin, binlog_format=ROW, binlog_row_image=FULL, binlog_row_metadata=FULL,
-# server_id=1). As root it runs as the `mysql` system user. Sourced; defines mariadb_server_start DIR PORT and
+# server_id=1). As root it runs as the `mysql` system user. Sourced; defines mariadb_server_start DIR PORT [OPTIONS] and
 # mariadb_server_stop DIR. After start, LOGTAP_MYSQL_SOCKET / LOGTAP_MYSQL_PORT point at it and the user `logtap`
 # (all privileges, no password, from localhost and 127.0.0.1) exists.
 
@@ -8,8 +8,9 @@ mariadb_as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u mysql -- "$@"; else "$@"; fi
 }
 
-mariadb_server_start() {
+mariadb_server_start() { # mariadb_server_start DIR PORT [more mariadbd options...]
   local dir=$1 port=$2 bin
+  shift 2
   bin=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
   [ -x "$bin" ] || { echo "no MariaDB server (mariadbd) found; install mariadb-server" >&2; return 1; }
   mkdir -p "$dir/data" "$dir/tmp"
@@ -21,7 +22,7 @@ mariadb_server_start() {
     --log-bin="$dir/data/mysql-bin" --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \
     --server-id=1 --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --innodb-buffer-pool-size=128M \
     --max-connections=200 --secure-file-priv="" --local-infile=1 --character-set-server=utf8mb4 \
-    --collation-server=utf8mb4_general_ci >/dev/null 2>&1 &
+    --collation-server=utf8mb4_general_ci "$@" >/dev/null 2>&1 &
   local i
   for i in $(seq 1 300); do
     [ -S "$dir/mysqld.sock" ] && mariadb --no-defaults -S "$dir/mysqld.sock" -uroot -e 'select 1' >/dev/null 2>&1 && break

@@ -400,7 +400,7 @@ static void test_ignored_dms_keys(void)
     struct lt_task_config cfg;
     CHECK_INT(parse(doc("\"t\"", NULL, PG_SOURCE,
                         "{\"path\": \"/x\", \"ServiceAccessRoleArn\": \"arn:aws:iam::1:role/x\","
-                        " \"EncryptionMode\": \"SSE_S3\", \"Rfc4180\": true, \"CdcPath\": \"cdc\","
+                        " \"EncryptionMode\": \"SSE_S3\", \"Rfc4180\": true, \"CannedAclForObjects\": \"PRIVATE\","
                         " \"DatePartitionSequence\": \"YYYYMMDD\"}",
                         RULES, NULL),
                     &cfg),

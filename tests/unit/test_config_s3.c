@@ -68,7 +68,15 @@ static void test_bucket_name(void)
     CHECK_INT(parse("{\"BucketName\": \"b-1\", \"path\": \"s3://b-1/x\"}", "\"state\": \"t.db\"", &cfg), LT_OK);
     lt_config_free(&cfg);
     EXPECT_ERROR("{\"BucketName\": \"b-1\", \"path\": \"s3://b-12/x\"}", "\"state\": \"t.db\"", "target.BucketName");
-    EXPECT_ERROR("{\"BucketName\": \"b-1\", \"path\": \"/lake\"}", NULL, "target.BucketName");
+    /* with a local path it is about S3 only: ignored, as DMS's other S3-only settings */
+    CHECK_INT(parse("{\"BucketName\": \"b-1\", \"path\": \"/lake\"}", NULL, &cfg), LT_OK);
+    CHECK_STR(cfg.target.path, "/lake");
+    lt_config_free(&cfg);
+    /* BucketFolder is the folder below the bucket, as DMS lays objects out */
+    CHECK_INT(parse("{\"BucketName\": \"b-1\", \"BucketFolder\": \"raw/shop/\"}", "\"state\": \"t.db\"", &cfg), LT_OK);
+    CHECK_STR(cfg.target.path, "s3://b-1");
+    CHECK_STR(cfg.target.bucket_folder, "raw/shop");
+    lt_config_free(&cfg);
     EXPECT_ERROR("{\"BucketName\": \"\"}", "\"state\": \"t.db\"", "target.BucketName");
 }
 

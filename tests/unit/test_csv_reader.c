@@ -123,7 +123,7 @@ static void test_gzip_writer_round_trip(void)
     lt_schema_set_column(s, 0, "id", LT_TYPE_INT64, 0, 0, true, false, "bigint");
     lt_schema_set_column(s, 1, "name", LT_TYPE_TEXT, 0, 0, false, true, "text");
     lt_schema_set_column(s, 2, "note", LT_TYPE_TEXT, 0, 0, false, true, "text");
-    struct lt_file_layout layout = {s, true, NULL, false};
+    struct lt_file_layout layout = {s, true, NULL, false, false};
     char path[4200];
     snprintf(path, sizeof path, "%s/rows.csv.gz", tmpdir);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);

@@ -119,7 +119,7 @@ static void test_quoting_default_options(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", false);
     struct lt_table_schema *s = schema_of(12, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct lt_value v[12] = {
         present("abc"),          present(""),           null_value,           present("NULL"),
         present("a,b"),          present("say \"hi\""), present("line\nbreak"), present("cr\rx"),
@@ -137,7 +137,7 @@ static void test_quoting_long_values(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", false);
     struct lt_table_schema *s = schema_of(1, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     const char specials[] = {',', '"', '\n', '\r'};
     for (size_t len = 1; len <= 40; len++) {
         for (size_t at = 0; at <= len; at++) { /* at == len: no special byte */
@@ -173,7 +173,7 @@ static void test_several_rows(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", false);
     struct lt_table_schema *s = schema_of(2, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct lt_value v1[2] = {present("1"), present("one")};
     struct lt_value v2[2] = {present("2"), null_value};
     struct lt_value v3[2] = {present("3"), present("")};
@@ -188,7 +188,7 @@ static void test_several_rows(void)
 static void test_custom_delimiters(void)
 {
     struct lt_table_schema *s = schema_of(5, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct lt_value v[5] = {present("a,b"), present("x|y"), present("t\tu"), null_value, present("q\"")};
     struct lt_row r = make_row('I', 0, "P", v, 5);
 
@@ -224,7 +224,7 @@ static void test_empty_null_value(void)
 {
     struct lt_target_config cfg = config(",", "\n", "", false);
     struct lt_table_schema *s = schema_of(4, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct lt_value v[4] = {null_value, present(""), present("NULL"), present(" ")};
     struct lt_row r = make_row('I', 0, "P", v, 4);
     EXPECT_FILE("emptynull.csv", &cfg, &layout, &r, 1, ",\"\",NULL, ,P\n");
@@ -238,7 +238,7 @@ static void test_header_and_layout(void)
     struct lt_target_config cfg = config(",", "\n", "NULL", true);
 
     /* Full load with every extra column. */
-    struct lt_file_layout layout = {s, true, "commit_ts", true};
+    struct lt_file_layout layout = {s, true, "commit_ts", true, false};
     struct lt_value v[4] = {present("1"), unchanged_value, present("w"), unchanged_value};
     struct lt_value v2[4] = {present("2"), present("n"), null_value, present("x")};
     struct lt_row rows[2] = {make_row('U', 1706702400123456LL, "0000000016B374D848/0000000001", v, 4),
@@ -261,20 +261,20 @@ static void test_header_and_layout(void)
     EXPECT_FILE("nounchanged.csv", &nohdr0, &layout, &r5, 1, "I,1970-01-01 00:00:00.000000,2,n,NULL,x,P,\"\"\n");
 
     /* Op only, no timestamp, no unchanged column. */
-    struct lt_file_layout op_only = {s, true, NULL, false};
+    struct lt_file_layout op_only = {s, true, NULL, false, false};
     struct lt_row r4 = make_row('I', 5, "P", v2, 4);
     EXPECT_FILE("oponly.csv", &cfg, &op_only, &r4, 1,
                 "Op,id,name,\"we,ird\",\"q\"\"c\",_logtap_pos\nI,2,n,NULL,x,P\n");
 
     /* Timestamp only. */
-    struct lt_file_layout ts_only = {s, false, "ts", false};
+    struct lt_file_layout ts_only = {s, false, "ts", false, false};
     EXPECT_FILE("tsonly.csv", &cfg, &ts_only, &r4, 1,
                 "ts,id,name,\"we,ird\",\"q\"\"c\",_logtap_pos\n1970-01-01 00:00:00.000005,2,n,NULL,x,P\n");
 
     /* Commit times before 1970, and a column named like the null value (quoted, so it reads back as a name). */
     static const char *const odd_names[] = {"NULL", "", " x", "Op"};
     struct lt_table_schema *odd = schema_of(4, odd_names);
-    struct lt_file_layout odd_layout = {odd, false, "NULL", false};
+    struct lt_file_layout odd_layout = {odd, false, "NULL", false, false};
     struct lt_row r6 = make_row('I', -1, "P", v2, 4);
     EXPECT_FILE("odd.csv", &cfg, &odd_layout, &r6, 1,
                 "\"NULL\",\"NULL\",\"\", x,Op,_logtap_pos\n1969-12-31 23:59:59.999999,2,n,NULL,x,P\n");
@@ -286,7 +286,7 @@ static void test_header_and_layout(void)
 
     /* A header alone (no rows) with a tab delimiter and CRLF rows. */
     struct lt_target_config tab = config("\t", "\r\n", "NULL", true);
-    struct lt_file_layout plain = {s, false, NULL, false};
+    struct lt_file_layout plain = {s, false, NULL, false, false};
     EXPECT_FILE("hdronly.csv", &tab, &plain, rows, 0, "id\tname\twe,ird\t\"q\"\"c\"\t_logtap_pos\r\n");
     lt_schema_free(s);
 }
@@ -303,7 +303,7 @@ static void test_many_unchanged_columns(void)
     }
     struct lt_table_schema *s = schema_of(N, names);
     struct lt_target_config cfg = config("|", "\n", "", false);
-    struct lt_file_layout layout = {s, false, NULL, true};
+    struct lt_file_layout layout = {s, false, NULL, true, false};
     struct lt_value v[N];
     for (int i = 0; i < N; i++)
         v[i] = (i % 3 == 0) ? present("v") : unchanged_value;
@@ -343,7 +343,7 @@ static void test_wrong_value_count(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", false);
     struct lt_table_schema *s = schema_of(3, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct lt_value v[3] = {present("a"), present("b"), present("c")};
     struct out_file f;
     if (start(&f, "wrongcount.csv", &cfg, &layout) == LT_OK) {
@@ -368,7 +368,7 @@ static void test_size_and_large_values(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", true);
     struct lt_table_schema *s = schema_of(2, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct out_file f;
     if (start(&f, "large.csv", &cfg, &layout))
         return;
@@ -441,7 +441,7 @@ static void test_discard(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", true);
     struct lt_table_schema *s = schema_of(1, NULL);
-    struct lt_file_layout layout = {s, true, NULL, true};
+    struct lt_file_layout layout = {s, true, NULL, true, false};
     struct out_file f;
     if (start(&f, "discard.csv", &cfg, &layout))
         return;
@@ -558,7 +558,7 @@ static void roundtrip(const char *delim, const char *rowdelim, bool header, int 
     static const char alphabet[] = "ab ,\"\r\n\t|;xyzNUL\\";
     struct lt_target_config cfg = config(delim, rowdelim, "", header);
     struct lt_table_schema *s = schema_of(NCOLS, NULL);
-    struct lt_file_layout layout = {s, true, NULL, false};
+    struct lt_file_layout layout = {s, true, NULL, false, false};
     struct out_file f;
     if (start(&f, "roundtrip.csv", &cfg, &layout))
         return;
@@ -640,7 +640,7 @@ static void test_null_text_distinguishable(void)
 {
     struct lt_target_config cfg = config(",", "\n", "NULL", false);
     struct lt_table_schema *s = schema_of(2, NULL);
-    struct lt_file_layout layout = {s, false, NULL, false};
+    struct lt_file_layout layout = {s, false, NULL, false, false};
     struct lt_value v[2] = {null_value, present("NULL")};
     struct lt_row r = make_row('I', 0, "P", v, 2);
     EXPECT_FILE("nulltext.csv", &cfg, &layout, &r, 1, "NULL,\"NULL\",P\n");
@@ -657,6 +657,52 @@ static void test_null_text_distinguishable(void)
     lt_schema_free(s);
 }
 
+/* UseCsvNoSupValue + CsvNoSupValue: an unchanged column holds the no-sup value unquoted; text equal to it is
+ * quoted (so it reads as text), as is text equal to the null value; NULL stays CsvNullValue; a number column whose
+ * digits could equal the no-sup value is quoted too. */
+static void test_nosup_value(void)
+{
+    static const char *const names[] = {"id", "body", "note"};
+    struct lt_table_schema *s = schema_of(3, names);
+    s->cols[0].type = LT_TYPE_INT32;
+    struct lt_target_config cfg = config(",", "\n", "NULL", false);
+    cfg.csv_nosup_value = "-";
+    struct lt_file_layout layout = {s, true, NULL, true, false};
+    struct lt_value v[3] = {present("1"), unchanged_value, present("-")};
+    struct lt_value v2[3] = {present("2"), null_value, present("NULL")};
+    struct lt_row rows[2] = {make_row('U', 0, "P1", v, 3), make_row('I', 0, "P2", v2, 3)};
+    EXPECT_FILE("nosup.csv", &cfg, &layout, rows, 2, "U,1,-,\"-\",P1,body\nI,2,NULL,\"NULL\",P2,\"\"\n");
+    cfg.csv_nosup_value = "7";
+    struct lt_value v3[3] = {present("7"), unchanged_value, present("x")};
+    struct lt_row r3 = make_row('U', 0, "P3", v3, 3);
+    EXPECT_FILE("nosup_digit.csv", &cfg, &layout, &r3, 1, "U,\"7\",7,x,P3,body\n");
+    lt_schema_free(s);
+}
+
+/* A transaction file (PreserveTransactions): rows of two tables in one file, each "Op,table,schema,[time,]
+ * values...,_logtap_pos,_logtap_unchanged", names quoted like values. */
+static void test_txn_rows(void)
+{
+    static const char *const n1[] = {"id", "body"};
+    static const char *const n2[] = {"k"};
+    struct lt_table_schema *a = schema_of(2, n1), *b = lt_schema_new("my,schema", "t2", 1);
+    lt_schema_set_column(b, 0, n2[0], LT_TYPE_TEXT, 0, 0, true, true, "text");
+    struct lt_target_config cfg = config(",", "\n", "NULL", false);
+    struct lt_file_layout layout = {NULL, true, "ts", true, true};
+    struct lt_value va[2] = {present("1"), unchanged_value}, vb[1] = {present("x,y")}, vc[2] = {present("2"), null_value};
+    struct lt_row rows[3] = {make_row('U', 1000000, "P1", va, 2), make_row('I', 1000000, "P2", vb, 1),
+                             make_row('D', 2000000, "P3", vc, 2)};
+    rows[0].schema = a;
+    rows[1].schema = b;
+    rows[2].schema = a;
+    EXPECT_FILE("txn.csv", &cfg, &layout, rows, 3,
+                "U,t,public,1970-01-01 00:00:01.000000,1,NULL,P1,body\n"
+                "I,t2,\"my,schema\",1970-01-01 00:00:01.000000,\"x,y\",P2,\"\"\n"
+                "D,t,public,1970-01-01 00:00:02.000000,2,NULL,P3,\"\"\n");
+    lt_schema_free(a);
+    lt_schema_free(b);
+}
+
 int main(void)
 {
     tmpdir = unit_tmpdir("csv_writer");
@@ -666,6 +712,8 @@ int main(void)
     RUN(test_custom_delimiters);
     RUN(test_empty_null_value);
     RUN(test_header_and_layout);
+    RUN(test_nosup_value);
+    RUN(test_txn_rows);
     RUN(test_many_unchanged_columns);
     RUN(test_wrong_value_count);
     RUN(test_size_and_large_values);

@@ -38,6 +38,43 @@ static void test_round_trip(void)
     free(json);
 }
 
+/* Which changes a CDC file holds (CdcInsertsOnly, CdcInsertsAndUpdates): recorded only when some are left out
+ * (the JSON of every other file stays as it was), read back as the same static strings. */
+static void test_cdc_ops(void)
+{
+    const char *names[] = {"id"};
+    struct lt_table_schema *t = table_with(names, 1);
+    struct lt_error err = {0};
+    CHECK(lt_cdc_ops_letters(LT_CDC_ALL) == NULL);
+    CHECK_STR(lt_cdc_ops_letters(LT_CDC_INSERTS_ONLY), "I");
+    CHECK_STR(lt_cdc_ops_letters(LT_CDC_INSERTS_AND_UPDATES), "IU");
+    const char *cases[] = {NULL, "I", "IU"};
+    for (int i = 0; i < 3; i++) {
+        struct lt_file_columns extra = {.op = i != 1, .unchanged = true, .cdc_ops = cases[i]};
+        char *json = lt_schema_to_json(t, &extra);
+        CHECK((strstr(json, "cdc_ops") != NULL) == (cases[i] != NULL));
+        struct lt_table_schema *back = NULL;
+        struct lt_file_columns extra2;
+        CHECK_INT(lt_schema_from_json(json, &back, &extra2, &err), LT_OK);
+        if (cases[i])
+            CHECK_STR(extra2.cdc_ops, cases[i]);
+        else
+            CHECK(extra2.cdc_ops == NULL);
+        CHECK_INT(extra2.op, i != 1);
+        lt_file_columns_free(&extra2);
+        lt_schema_free(back);
+        free(json);
+    }
+    struct lt_table_schema *back = NULL;
+    struct lt_file_columns extra3;
+    CHECK_INT(lt_schema_from_json("{\"schema\":\"s\",\"table\":\"t\",\"columns\":[],\"cdc_ops\":\"D\"}", &back,
+                                  &extra3, &err), LT_OK);
+    CHECK_STR(extra3.cdc_ops, "?");
+    lt_file_columns_free(&extra3);
+    lt_schema_free(back);
+    lt_schema_free(t);
+}
+
 static void test_added_names_clash(void)
 {
     struct lt_file_columns extra = {.op = true, .ts_column = "commit_ts", .unchanged = true};
@@ -69,6 +106,7 @@ static void test_added_names_clash(void)
 int main(void)
 {
     RUN(test_round_trip);
+    RUN(test_cdc_ops);
     RUN(test_added_names_clash);
     return unit_report();
 }

@@ -383,6 +383,16 @@ static void test_manifest(void)
     CHECK_STR(last, "s/a/20240131-120000000.csv");
     CHECK_INT(lt_state_last_cdc_file(st, t2, last, sizeof last, &err), LT_OK);
     CHECK_STR(last, "");
+    /* The newest CDC file is the newest name, whatever its date partition folder (DDMMYYYY folders do not sort). */
+    int64_t t3;
+    CHECK_INT(lt_state_table_id(st, "s", "c", &t3, &err), LT_OK);
+    struct lt_manifest_file p1 = load_file(t3, "dms/s/c/01_02_2024/20240201-000001000.csv", 1, 10);
+    struct lt_manifest_file p2 = load_file(t3, "dms/s/c/31_01_2024/20240131-235959000.csv", 1, 10);
+    p1.kind = p2.kind = LT_FILE_CDC;
+    CHECK_INT(lt_state_add_file(st, &p2, &err), LT_OK);
+    CHECK_INT(lt_state_add_file(st, &p1, &err), LT_OK);
+    CHECK_INT(lt_state_last_cdc_file(st, t3, last, sizeof last, &err), LT_OK);
+    CHECK_STR(last, "dms/s/c/01_02_2024/20240201-000001000.csv");
 
     /* Restarting t1's load drops its load files, keeps its CDC files and the other table's files. */
     CHECK_INT(lt_state_begin_table_load(st, t1, "00000000/00000001:00000000000000000000", "{}", &err), LT_OK);
@@ -455,9 +465,11 @@ static void test_cdc_batch(void)
     struct lt_table_delta stats[2] = {{t1, 2, 1, 1, 0, 0}, {t2, 0, 0, 0, 1, 0}};
     struct lt_table_event events[1] = {{t2, "000000000100/00000001", 1704067200000000LL}};
     struct lt_cdc_batch b = {files, 2, stats, 2, events, 1, "000000000100/00000002", 1704067201000000LL,
-                             1704067200500000LL};
+                             1704067200500000LL, "txn_last_file", "CDC_TXN-20240101000000500.csv"};
     CHECK_INT(lt_state_commit_cdc_batch(st, &b, &err), LT_OK);
     char v[64];
+    CHECK_INT(lt_state_get_meta(st, "txn_last_file", v, sizeof v, &err), LT_OK);
+    CHECK_STR(v, "CDC_TXN-20240101000000500.csv"); /* a meta value recorded with the checkpoint */
     CHECK_INT(lt_state_get_meta(st, "checkpoint", v, sizeof v, &err), LT_OK);
     CHECK_STR(v, "000000000100/00000002");
     CHECK_INT(lt_state_get_meta(st, "checkpoint_time_us", v, sizeof v, &err), LT_OK);
@@ -469,7 +481,7 @@ static void test_cdc_batch(void)
     struct lt_manifest_file more = load_file(t1, "s/a/20240101-000001000.csv", 1, 50);
     more.kind = LT_FILE_CDC;
     struct lt_table_delta more_stats = {t1, 1, 0, 0, 0, 1};
-    struct lt_cdc_batch b2 = {&more, 1, &more_stats, 1, events, 1, NULL, 0, 0};
+    struct lt_cdc_batch b2 = {&more, 1, &more_stats, 1, events, 1, NULL, 0, 0, NULL, NULL};
     CHECK_INT(lt_state_commit_cdc_batch(st, &b2, &err), LT_OK);
     CHECK_INT(lt_state_get_meta(st, "checkpoint", v, sizeof v, &err), LT_OK);
     CHECK_STR(v, "000000000100/00000002");
@@ -495,7 +507,7 @@ static void test_cdc_batch(void)
     struct lt_manifest_file bad[2] = {load_file(t1, "s/a/20240101-000002000.csv", 1, 1),
                                       load_file(424242, "s/x/20240101-000002000.csv", 1, 1)};
     bad[0].kind = bad[1].kind = LT_FILE_CDC;
-    struct lt_cdc_batch b3 = {bad, 2, &more_stats, 1, NULL, 0, "000000000200/00000001", 5, 5};
+    struct lt_cdc_batch b3 = {bad, 2, &more_stats, 1, NULL, 0, "000000000200/00000001", 5, 5, NULL, NULL};
     lt_error_clear(&err);
     CHECK_INT(lt_state_commit_cdc_batch(st, &b3, &err), LT_ERR_RUNTIME);
     CHECK_INT(lt_state_get_meta(st, "checkpoint", v, sizeof v, &err), LT_OK);
@@ -584,7 +596,7 @@ static void test_migrate_from_v1(void)
     f.commit_ts_first_us = 11;
     f.commit_ts_last_us = 12;
     struct lt_table_event e = {5, "p1", 11};
-    struct lt_cdc_batch b = {&f, 1, NULL, 0, &e, 1, "p1", 1, 11};
+    struct lt_cdc_batch b = {&f, 1, NULL, 0, &e, 1, "p1", 1, 11, NULL, NULL};
     CHECK_INT(lt_state_commit_cdc_batch(st, &b, &err), LT_OK);
     lt_state_close(st);
     CHECK_INT(query_int(db, "SELECT commit_ts_last_us FROM files WHERE kind = 'cdc'"), 12);
