@@ -2,8 +2,9 @@
  * with a capped exponential backoff and jitter on what can pass (connection refused or reset, timeouts, 5xx, 503
  * SlowDown, 429, RequestTimeout), and failing at once, with S3's error code and message, on what cannot (403, a
  * missing bucket, a wrong region). Uploads stream from a local file: one PUT with Content-MD5 up to the part size,
- * else a multipart upload whose parts are read from the file one at a time (memory stays bounded; an upload that
- * fails is aborted). Thread-safe: each request takes a connection from a small pool. Messages never hold a secret. */
+ * else a multipart upload whose parts are read from the file, four at a time (memory stays a 1 MiB hash buffer per
+ * sender; an upload that fails is aborted). Thread-safe: each request takes a connection from a small pool.
+ * Messages never hold a secret. */
 #ifndef LOGTAP_S3_CLIENT_H
 #define LOGTAP_S3_CLIENT_H
 

@@ -5,7 +5,8 @@
 # - stopped while replicate flushes a batch, back 2 s later: the flush goes on once it is back, every change is in
 #   the bucket, none twice;
 # - stopped for good during a full load: after its tries the load fails (exit 1) naming the request and the error,
-#   the table is not recorded as loaded, no file of it is in the manifest and no unfinished upload is left.
+#   the table is not recorded as loaded, no file of it is in the manifest and no unfinished upload is left; the
+#   next load, the store back, leaves the bucket holding exactly the manifest's files.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 source "$LOGTAP_SOURCE_DIR/tests/lib/pg_server.sh"
 source "$LOGTAP_SOURCE_DIR/tests/lib/s3_server.sh"
@@ -96,7 +97,13 @@ grep -q "ERROR .*PUT s3://$bucket/gone/public/big/LOAD[0-9A-F]*.csv: .*Couldn't 
 expect_eq "$(sqlite3 state/gone.db "SELECT count(*) FROM files")" 0 "no file is in the manifest"
 expect_eq "$(sqlite3 state/gone.db "SELECT state FROM tables")" failed "the table is recorded as failed, not loaded"
 s3_server_resume "$gw" || fail "the gateway did not come back"
-expect_eq "$(s3cli ls "s3://$bucket/gone/")" "" "no object was left"
 expect_eq "$(s3cli uploads "s3://$bucket/gone/")" "" "no unfinished upload was left"
+# the objects the failed load did upload are not recorded (as a failed load's local files): the next load replaces
+# them, and then the bucket holds exactly what the manifest records
+run_logtap full-load --config gone.json
+expect_eq "$rc" 0 "the load again, the store back"
+expect_eq "$(s3cli ls "s3://$bucket/gone/" | cut -f1 | sed "s|^gone/||" | sort)" \
+  "$(sqlite3 state/gone.db "SELECT path FROM files" | sort)" "the bucket holds exactly the files the manifest records"
+expect_eq "$(rows_in gone)" 200000 "and every row"
 sql $db "SELECT pg_drop_replication_slot('logtap_cdc')" >/dev/null
 finish
