@@ -57,9 +57,10 @@ echo "== all tests (Release)"
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
 if [ $# -eq 0 ]; then
   # The change-stream paths once more under the sanitizers: a seam under kill -9, tables joining a running task
-  # (threads: the copy beside the stream), and a MariaDB task's life.
-  echo "== change data capture under ASan + UBSan"
-  ctest --test-dir "$asan" -R '^integration\.(test_pg_cdc_replay|test_pg_table_join|test_mysql_lifecycle)$' \
+  # (threads: the copy beside the stream), a MariaDB task's life, and uploads to an object store (threads: a
+  # multipart upload's parts, the load's workers).
+  echo "== change data capture and uploads under ASan + UBSan"
+  ctest --test-dir "$asan" -R '^integration\.(test_pg_cdc_replay|test_pg_table_join|test_mysql_lifecycle|test_s3_full_load)$' \
     --output-on-failure -j2 || status=1
 fi
 if [ "${LOGTAP_BENCH_SMOKE:-1}" = 1 ] && [ $# -eq 0 ]; then
