@@ -77,6 +77,24 @@ void lt_place_close(struct lt_place *p)
     memset(p, 0, sizeof *p);
 }
 
+int lt_place_check_store(const char *path, const struct lt_target_config *t, char *how, size_t n,
+                         struct lt_error *err)
+{
+    how[0] = '\0';
+    const struct logtap_store_ops *ops = lt_path_is_uri(path) ? lt_store_for(path) : NULL;
+    if (!ops)
+        return LT_OK;
+    struct lt_store *st;
+    struct lt_store_options so = {.endpoint_url = t ? t->endpoint_url : NULL, .on_retry = log_retry};
+    int rc = ops->open(&st, path, &so, err);
+    if (rc)
+        return rc;
+    ops->describe(st, how, n);
+    rc = ops->check_access(st, err);
+    ops->close(st);
+    return rc;
+}
+
 void lt_place_uri(const struct lt_place *p, const char *rel, char *out, size_t n)
 {
     if (p->ops)

@@ -83,6 +83,11 @@ int lt_place_move_tree(struct lt_place *p, const char *rel_dir, const char *to_r
  * stop trusting the folder before any of its files disappears. */
 int lt_place_remove_tree(struct lt_place *p, const char *rel_dir, const char *first_name, struct lt_error *err);
 
+/* For `logtap check`, changing nothing: whether the object store path names answers (credentials, bucket, region,
+ * permission to list); how it is reached goes in how. LT_OK at once for a local path. */
+int lt_place_check_store(const char *path, const struct lt_target_config *t, char *how, size_t n,
+                         struct lt_error *err);
+
 /* The place's name for messages: the path, or the object's URI. */
 void lt_place_uri(const struct lt_place *p, const char *rel, char *out, size_t n);
 

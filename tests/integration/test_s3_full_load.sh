@@ -4,7 +4,8 @@
 # object, the spool folder is empty afterwards, and the objects read back (an independent client, the AWS SDK)
 # equal the source, as CSV through PostgreSQL's COPY and as Parquet through DuckDB. A run after a killed one aborts
 # the unfinished uploads under the task's table folders, and only those. Wrong credentials and a missing bucket
-# fail at once (exit 1) with S3's error code, before any file, and no secret shows in any output.
+# fail at once (exit 1) with S3's error code, before any file, and no secret shows in any output; `check` says so
+# too (exit 2).
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 source "$LOGTAP_SOURCE_DIR/tests/lib/s3_server.sh"
 require_pg
@@ -87,6 +88,16 @@ AWS_ACCESS_KEY_ID=NOSUCHKEY$$ run_logtap full-load --config csv.json
 expect_eq "$rc" 1 "an unknown access key: exit 1"
 echo "$out" | grep -q "HTTP 403 InvalidAccessKeyId" && ok "InvalidAccessKeyId" || fail "$out"
 echo "$out" | grep -q "$LOGTAP_S3_SECRET_KEY" && fail "the secret is in the output" || ok "the secret is in no output"
+# `logtap check` asks the store too, changing nothing
+run_logtap check --config csv.json
+expect_eq "$rc" 0 "check: the store answers"
+echo "$out" | grep -q "^info     target.path s3://$bucket/$prefix/csv: reachable: s3://$bucket/$prefix/csv/: bucket $bucket" \
+  && ok "check says how the store is reached" || fail "check: $out"
+AWS_SECRET_ACCESS_KEY=$secret run_logtap check --config csv.json
+expect_eq "$rc" 2 "check with a wrong secret: exit 2, the task cannot run"
+echo "$out" | grep -q "^error    target.path s3://$bucket/$prefix/csv: the object store does not answer as it must: .*SignatureDoesNotMatch" \
+  && ok "check names the store and S3's code" || fail "check: $out"
+echo "$out" | grep -q "$secret" && fail "the secret is in check's output" || ok "not the secret"
 task nobucket.json nobucket x
 sed -i "s|s3://$bucket/x|s3://lt-no-such-bucket-$$/x|" nobucket.json
 run_logtap full-load --config nobucket.json
