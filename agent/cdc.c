@@ -2,8 +2,9 @@
  *
  * Rows of each table go straight into that table's open CDC file as they arrive (memory stays bounded whatever
  * the transaction size). A flush happens only between transactions: it closes every open file durably (fsync,
- * rename, directory fsync), then records the files, the statistics, the TRUNCATE events and the new checkpoint
- * in one SQLite transaction, and only then acknowledges the position to the source. A crash at any moment leaves
+ * rename, directory fsync; with an object store, the upload under its final name completes too), then records the
+ * files, the statistics, the TRUNCATE events and the new checkpoint in one SQLite transaction, and only then
+ * acknowledges the position to the source (and releases the files' spool copies). A crash at any moment leaves
  * the checkpoint at the last flush: the source re-sends what follows, and files are named from their first
  * change's commit time (kept strictly increasing per table), so a re-written file replaces its half-recorded twin.
  * Stopping (SIGINT/SIGTERM) flushes and exits; inside a transaction it drops the open files instead, since the
