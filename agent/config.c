@@ -201,7 +201,7 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         return rc;
     if (strcmp(s->engine, "postgres") == 0 || strcmp(s->engine, "postgresql") == 0) {
         static const char *const keys[] = {"engine", "conninfo", "slot", "publication", "tables_without_key",
-                                           "catalog_poll_s", NULL};
+                                           "catalog_poll_s", "pgoutput_protocol", NULL};
         free(s->engine);
         s->engine = xstrdup("postgres");
         char *nokey = NULL;
@@ -219,6 +219,13 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         free(nokey);
         if (rc)
             return rc;
+        const cJSON *proto = cJSON_GetObjectItemCaseSensitive(src, "pgoutput_protocol");
+        if (proto) {
+            long long n;
+            if ((rc = get_int(proto, "source.pgoutput_protocol", 1, 2, &n, err)))
+                return rc;
+            s->pgoutput_protocol = (int)n;
+        }
         s->catalog_poll_s = 10;
         const cJSON *poll = cJSON_GetObjectItemCaseSensitive(src, "catalog_poll_s");
         if (poll) {

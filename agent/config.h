@@ -41,6 +41,8 @@ struct lt_source_config {
     char *publication;
     enum lt_nokey_policy tables_without_key;
     int catalog_poll_s;   /* how often a running task looks for tables that joined the selection */
+    int pgoutput_protocol; /* 1, 2 (transactions streamed while they run, PostgreSQL 14+); 0: 2 when the server
+                            * has it, else 1 */
     /* mysql */
     char *host;
     int port;

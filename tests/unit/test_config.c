@@ -542,6 +542,15 @@ static void test_postgres_lifecycle_settings(void)
     EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"catalog_poll_s\": 0}",
                      TARGET, RULES, NULL),
                  "source.catalog_poll_s", "between");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"pgoutput_protocol\": 3}",
+                     TARGET, RULES, NULL),
+                 "source.pgoutput_protocol", "between");
+    CHECK_INT(parse(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"pgoutput_protocol\": 1}",
+                        TARGET, RULES, NULL),
+                    &cfg),
+              LT_OK);
+    CHECK_INT(cfg.source.pgoutput_protocol, 1);
+    lt_config_free(&cfg);
 }
 
 static void test_bad_values(void)
