@@ -76,16 +76,25 @@ grep -q "public.acct loaded: .* (read in parts)" replicate.log && ok "acct was l
 lines=$(wc -l <replicate.log)
 "$LOGTAP_BIN" replicate --config task.json >>replicate.log 2>&1 &
 pid=$!
-# streaming (past its start, which writes to the state store too): its first checkpoint
-for _ in $(seq 1 300); do tail -n +$((lines + 1)) replicate.log | grep -q "checkpoint .*: [0-9]* files" && break; sleep 0.1; done
-(echo "BEGIN EXCLUSIVE;"; sleep 5; echo "COMMIT;") | sqlite3 state/s3replay.db &
+# streaming (past its start, which writes to the state store too)
+for _ in $(seq 1 600); do
+  tail -n +$((lines + 1)) replicate.log | grep -Eq "change data capture starts|resuming change data capture" && break
+  sleep 0.1
+done
+sleep 1
+(echo "BEGIN EXCLUSIVE;"; sleep 8; echo "COMMIT;") | sqlite3 state/s3replay.db &
 locker=$!
 sleep 0.5
 "$pgbench" -n -f writer.sql -c 1 -j 1 -T 1 --max-tries=20 $db >>writer.log 2>&1
-sleep 2.5 # CdcMaxBatchInterval 1: the batch is flushed, its files uploaded, and its commit waits for the lock
-sqlite3 state/s3replay.db "SELECT path FROM files" | sort >recorded.txt
-s3cli ls "s3://$bucket/$prefix/" | cut -f1 | sed "s|^$prefix/||" | sort >uploaded.txt
-comm -13 recorded.txt uploaded.txt >unrecorded.txt
+# CdcMaxBatchInterval 1: the batch is flushed, its files uploaded, and its commit waits for the lock
+: >unrecorded.txt
+for _ in $(seq 1 12); do
+  sleep 0.5
+  sqlite3 state/s3replay.db "SELECT path FROM files" | sort >recorded.txt
+  s3cli ls "s3://$bucket/$prefix/" | cut -f1 | sed "s|^$prefix/||" | sort >uploaded.txt
+  comm -13 recorded.txt uploaded.txt >unrecorded.txt
+  [ -s unrecorded.txt ] && break
+done
 [ -s unrecorded.txt ] && ok "objects uploaded, not yet recorded: $(tr '\n' ' ' <unrecorded.txt)" \
   || fail "no object waits for its commit (recorded $(wc -l <recorded.txt), uploaded $(wc -l <uploaded.txt))"
 kill -9 $pid
