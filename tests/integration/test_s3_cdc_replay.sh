@@ -68,13 +68,14 @@ for round in 1 2 3 4 5; do
 done
 wait $writer || { cat writer.log; fail "writer failed"; }
 expect_eq "$kills" 5 "logtap killed with SIGKILL five times while writing"
-grep -q "public.acct loaded: .* (read in parts)" replicate.log && ok "acct was loaded in parts" \
-  || fail "acct was not loaded in parts"
 
 # A crash after the upload and before the commit, made certain: another process holds the state store's write lock
 # while a batch is flushed, so its files are in the bucket but not in the manifest; logtap is killed right then.
+# Batches of 3 s here, so that the lock is taken while a batch is open: an idle stream commits at once, and would
+# wait for the lock before any file of the batch is uploaded.
+sed 's/"CdcMaxBatchInterval": 1/"CdcMaxBatchInterval": 3/' task.json >task3s.json
 lines=$(wc -l <replicate.log)
-"$LOGTAP_BIN" replicate --config task.json >>replicate.log 2>&1 &
+"$LOGTAP_BIN" replicate --config task3s.json >>replicate.log 2>&1 &
 pid=$!
 # streaming (past its start, which writes to the state store too)
 for _ in $(seq 1 600); do
@@ -82,13 +83,12 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 sleep 1
+"$pgbench" -n -f writer.sql -c 1 -j 1 -T 1 --max-tries=20 $db >>writer.log 2>&1
 (echo "BEGIN EXCLUSIVE;"; sleep 8; echo "COMMIT;") | sqlite3 state/s3replay.db &
 locker=$!
-sleep 0.5
-"$pgbench" -n -f writer.sql -c 1 -j 1 -T 1 --max-tries=20 $db >>writer.log 2>&1
-# CdcMaxBatchInterval 1: the batch is flushed, its files uploaded, and its commit waits for the lock
+# the batch is due 3 s after its first change: its files are uploaded, and its commit waits for the lock
 : >unrecorded.txt
-for _ in $(seq 1 12); do
+for _ in $(seq 1 14); do
   sleep 0.5
   sqlite3 state/s3replay.db "SELECT path FROM files" | sort >recorded.txt
   s3cli ls "s3://$bucket/$prefix/" | cut -f1 | sed "s|^$prefix/||" | sort >uploaded.txt
@@ -100,6 +100,8 @@ done
 kill -9 $pid
 wait $pid 2>/dev/null || true
 wait $locker
+grep -q "public.acct loaded: .* (read in parts)" replicate.log && ok "acct was loaded in parts" \
+  || fail "acct was not loaded in parts"
 before_until=$(sql $db "SELECT pg_current_wal_insert_lsn()")
 run_logtap replicate --config task.json --until now
 expect_eq "$rc" 0 "replicate --until now drains and exits 0"
