@@ -83,6 +83,47 @@ static int drop_slot(struct lt_source *s, struct lt_error *err)
                      1, params, ignored, sizeof ignored, err);
 }
 
+/* A slot left unfinished (no checkpoint of this task is on it) can still be held by the server process of the run
+ * that began it: a runner killed while CREATE_REPLICATION_SLOT waited for running transactions leaves a walsender
+ * that goes on waiting, possibly for as long as the oldest transaction runs. The task lock says no other runner of
+ * this task is alive here, so such a holder is a leftover of ours when it is a walsender of our own role: it is
+ * ended (pg_terminate_backend) and the slot waited for, up to 10 s. A holder of another role is refused. */
+static int release_unfinished_slot(struct lt_source *s, struct lt_error *err)
+{
+    const char *params[1] = {s->cfg->source.slot};
+    char holder[64];
+    if (query_one(s,
+                  "SELECT r.active_pid::text || CASE WHEN a.backend_type = 'walsender' AND a.usename = current_user"
+                  " THEN '' ELSE ' ' || COALESCE(a.usename::text, '?') END FROM pg_replication_slots r"
+                  " LEFT JOIN pg_stat_activity a ON a.pid = r.active_pid WHERE r.slot_name = $1 AND r.active",
+                  1, params, holder, sizeof holder, err))
+        return LT_ERR_RUNTIME;
+    if (!holder[0])
+        return LT_OK;
+    if (strchr(holder, ' '))
+        return lt_fail(err, LT_ERR_RUNTIME,
+                       "replication slot %s is held by server process %s (role %s), not by a connection of this "
+                       "task: stop that reader first",
+                       s->cfg->source.slot, holder, strchr(holder, ' ') + 1);
+    const char *pid[1] = {holder};
+    char ignored[8];
+    if (query_one(s, "SELECT pg_terminate_backend($1::int)", 1, pid, ignored, sizeof ignored, err))
+        return lt_error_prefix(err, "ending server process %s, which still holds the unfinished slot %s: ", holder,
+                               s->cfg->source.slot);
+    for (int i = 0; i < 100; i++) {
+        char active[8];
+        if (query_one(s, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active", 1, params, active,
+                      sizeof active, err))
+            return LT_ERR_RUNTIME;
+        if (!active[0])
+            return LT_OK;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return lt_fail(err, LT_ERR_RUNTIME, "replication slot %s is still held by server process %s 10 s after it was "
+                   "asked to end", s->cfg->source.slot, holder);
+}
+
 /* CREATE_REPLICATION_SLOT on the replication connection; fills the consistent point and snapshot name. A temporary
  * slot (a table joining the task) has a name of its own and disappears with the connection. */
 static int create_slot(struct lt_source *s, bool export_snapshot, bool temporary, uint64_t *consistent,
@@ -104,7 +145,7 @@ static int create_slot(struct lt_source *s, bool export_snapshot, bool temporary
                                "another source.slot or drop that slot",
                                s->cfg->source.slot, plugin);
             /* A slot left by a full load that did not finish: its snapshot is gone, start over. */
-            if (drop_slot(s, err))
+            if (release_unfinished_slot(s, err) || drop_slot(s, err))
                 return lt_error_prefix(err, "dropping the unfinished slot %s: ", s->cfg->source.slot);
         }
     }
