@@ -2,8 +2,9 @@
  *
  * Rows of each table go straight into that table's open CDC file as they arrive (memory stays bounded whatever
  * the transaction size). A flush happens only between transactions: it closes every open file durably (fsync,
- * rename, directory fsync), then records the files, the statistics, the TRUNCATE events and the new checkpoint
- * in one SQLite transaction, and only then acknowledges the position to the source. A crash at any moment leaves
+ * rename, directory fsync; with an object store, the upload under its final name completes too), then records the
+ * files, the statistics, the TRUNCATE events and the new checkpoint in one SQLite transaction, and only then
+ * acknowledges the position to the source (and releases the files' spool copies). A crash at any moment leaves
  * the checkpoint at the last flush: the source re-sends what follows, and files are named from their first
  * change's commit time (kept strictly increasing per table), so a re-written file replaces its half-recorded twin.
  * Stopping (SIGINT/SIGTERM) flushes and exits; inside a transaction it drops the open files instead, since the
@@ -24,6 +25,7 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/progress.h"
 #include "agent/row_filter.h"
 #include "agent/schema_json.h"
@@ -67,6 +69,7 @@ struct cdc_run {
     const struct logtap_target_ops *target;
     struct lt_source *src;
     struct lt_state *state;
+    struct lt_place place;      /* where the files go (a folder, or an object store through a local spool) */
     struct cdc_table *tables;
     /* what the next flush records */
     struct lt_manifest_file *files;
@@ -209,7 +212,7 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
-        lt_sink_remove_cdc_temp_files(run->cfg->target.path, t->table_dir, err)) {
+        lt_sink_remove_cdc_temp_files(&run->place, t->table_dir, err)) {
         free(t);
         return NULL;
     }
@@ -289,7 +292,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
     }
     if (!t->sink) {
         struct lt_sink_options so = {
-            .target = run->target, .cfg = &run->cfg->target, .root = run->cfg->target.path,
+            .target = run->target, .cfg = &run->cfg->target, .root = run->place.root, .place = &run->place,
+            .keep_spool = true, /* released after the batch's commit */
             .table_dir = t->table_dir,
             .layout = {.schema = t->schema, .with_op = run->cfg->target.cdc_op_column,
                        .ts_column = run->cfg->target.timestamp_column,
@@ -404,6 +408,8 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         lt_txn_stream_committed(run->txn);
     if (run->nfiles)
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
+    for (int i = 0; i < run->nfiles; i++) /* the manifest holds them: their spool copies (object store) go */
+        lt_place_release(&run->place, run->files[i].path);
     snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
     clear_batch(run);
     struct lt_error ignored;
@@ -864,12 +870,18 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     bool fresh = stat(cfg->state_path, &sb) != 0;
     if (fresh && lt_preflight(cfg, lt_check_scope_of(cfg), err))
         return err->code;
-    if (lt_mkdir_p(cfg->target.path, err))
-        return lt_error_prefix(err, "target path: ");
-    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
+    if (lt_place_open_target(&run.place, cfg, err))
+        return err->code;
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err)) {
+        lt_place_close(&run.place);
         return LT_ERR_RUNTIME;
+    }
     char retired[32] = "";
-    rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    /* an object store: reachable with these credentials, and what a killed run left (spool files, unfinished
+     * uploads) cleaned, before the source is touched */
+    rc = lt_place_recover_target(&run.place, cfg, run.state, err);
+    if (!rc)
+        rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
     if (!rc)
         rc = lt_state_get_meta(run.state, "retired", retired, sizeof retired, err);
     if (!rc && retired[0])
@@ -877,11 +889,12 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                      "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
                      cfg->task, retired);
     if (!rc)
-        rc = lt_txn_stream_open(&run.txn, &cfg->target, run.state, err);
+        rc = lt_txn_stream_open(&run.txn, &cfg->target, &run.place, run.state, err);
     bool first_run = !rc && !run.checkpoint[0];
     if (!rc && until_durable(&run, until, err)) {
         lt_txn_stream_free(run.txn);
         lt_state_close(run.state);
+        lt_place_close(&run.place);
         return LT_OK;
     }
     if (!rc && !fresh)
@@ -974,5 +987,6 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     lt_joins_close(run.joins);
     free_run(&run);
     lt_state_close(run.state);
+    lt_place_close(&run.place);
     return rc;
 }

@@ -17,6 +17,8 @@
 #include "agent/did_you_mean.h"
 #include "agent/dms_settings.h"
 #include "agent/mapping_rules.h"
+#include "agent/object_store.h"
+#include "agent/table_mapping.h"
 #include "agent/target_root.h"
 
 
@@ -200,7 +202,7 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         return rc;
     if (strcmp(s->engine, "postgres") == 0 || strcmp(s->engine, "postgresql") == 0) {
         static const char *const keys[] = {"engine", "conninfo", "slot", "publication", "tables_without_key",
-                                           "catalog_poll_s", NULL};
+                                           "catalog_poll_s", "pgoutput_protocol", NULL};
         free(s->engine);
         s->engine = xstrdup("postgres");
         char *nokey = NULL;
@@ -218,6 +220,13 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         free(nokey);
         if (rc)
             return rc;
+        const cJSON *proto = cJSON_GetObjectItemCaseSensitive(src, "pgoutput_protocol");
+        if (proto) {
+            long long n;
+            if ((rc = get_int(proto, "source.pgoutput_protocol", 1, 2, &n, err)))
+                return rc;
+            s->pgoutput_protocol = (int)n;
+        }
         s->catalog_poll_s = 10;
         const cJSON *poll = cJSON_GetObjectItemCaseSensitive(src, "catalog_poll_s");
         if (poll) {
@@ -309,6 +318,7 @@ static const char *const *target_keys(void)
     if (!keys[0]) {
         int n = 0;
         keys[n++] = "path";
+        keys[n++] = "endpoint_url";
         keys[n++] = "MaxFullLoadSubTasks";
         for (const struct lt_dms_setting *d = lt_dms_settings; d->name && n < 63; d++)
             keys[n++] = d->name;
@@ -331,6 +341,16 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
             return field_error(err, field, "must be a non-empty string");
         free(t->path);
         t->path = xstrdup(v->valuestring);
+    } else if (IS("endpoint_url")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty string (an http:// or https:// URL)");
+        free(t->endpoint_url);
+        t->endpoint_url = xstrdup(v->valuestring);
+    } else if (IS("BucketName")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty string");
+        free(t->bucket_name);
+        t->bucket_name = xstrdup(v->valuestring);
     } else if (IS("DataFormat")) {
         if (!cJSON_IsString(v))
             return field_error(err, field, "must be a string");
@@ -533,6 +553,19 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
     return LT_OK;
 }
 
+/* A path that is a URI must name an object store of this build, well formed. */
+static int check_place(const char *path, const char *field, struct lt_error *err)
+{
+    if (!lt_path_is_uri(path))
+        return LT_OK;
+    const struct logtap_store_ops *store = lt_store_for(path);
+    if (!store)
+        return field_error(err, field, "this kind of URI is not supported (an object store is s3://BUCKET/PREFIX)");
+    if (store->check_uri(path, err))
+        return lt_error_prefix(err, "config: %s: ", field);
+    return LT_OK;
+}
+
 static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_error *err)
 {
     int rc;
@@ -555,8 +588,24 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     for (const cJSON *c = tgt->child; c; c = c->next)
         if ((rc = parse_target_setting(c, t, err)))
             return rc;
+    if (t->bucket_name) {
+        /* DMS's BucketName names the place path s3://BucketName does (then BucketFolder is the folder below it); with
+         * a local path it is about S3 itself, ignored like DMS's other S3-only settings */
+        size_t n = strlen(t->bucket_name);
+        if (!t->path) {
+            t->path = malloc(n + 6);
+            snprintf(t->path, n + 6, "s3://%s", t->bucket_name);
+        } else if (lt_path_is_uri(t->path) &&
+                   (strncmp(t->path, "s3://", 5) != 0 || strncmp(t->path + 5, t->bucket_name, n) != 0 ||
+                    (t->path[5 + n] != '\0' && t->path[5 + n] != '/'))) {
+            return field_error(err, "target.BucketName", "names another bucket than target.path: give one of them "
+                                                         "(BucketName b is path s3://b)");
+        }
+    }
     if (!t->path)
         return field_error(err, "target.path", "missing required field");
+    if ((rc = check_place(t->path, "target.path", err)))
+        return rc;
     if (t->format == LT_FORMAT_PARQUET && !t->compression_set)
         t->compression = LT_COMPRESS_SNAPPY;
     if (t->format == LT_FORMAT_CSV && t->compression != LT_COMPRESS_NONE && t->compression != LT_COMPRESS_GZIP)
@@ -604,7 +653,7 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
 
 static char *resolve_path(const char *dir, const char *p)
 {
-    if (p[0] == '/' || !dir || !*dir)
+    if (p[0] == '/' || !dir || !*dir || lt_path_is_uri(p))
         return xstrdup(p);
     size_t n = strlen(dir) + strlen(p) + 2;
     char *out = malloc(n);
@@ -694,9 +743,19 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     char *state = NULL;
     if ((rc = get_string(root, "state", "", false, &state, err)))
         goto out;
+    if (state && lt_path_is_uri(state)) {
+        free(state);
+        rc = field_error(err, "state", "must be a local file: the state store is a SQLite database, whatever the "
+                                       "target is");
+        goto out;
+    }
     if (state) {
         cfg->state_path = resolve_path(config_dir, state);
         free(state);
+    } else if (lt_path_is_uri(cfg->target.path)) {
+        rc = field_error(err, "state", "missing required field: with an object-store target the state store must "
+                                       "be given, as a local file (e.g. \"state\": \"./state/task.db\")");
+        goto out;
     } else {
         size_t n = strlen(cfg->target.path) + strlen(cfg->task) + 32;
         cfg->state_path = malloc(n);
@@ -738,14 +797,24 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
             cfg->full_load.part_min_mb = (int)n;
         }
     }
+    if (cfg->merge.path && (rc = check_place(cfg->merge.path, "merge.path", err)))
+        goto out;
+    if (cfg->target.endpoint_url && !lt_path_is_uri(cfg->target.path) && !(cfg->merge.path &&
+                                                                            lt_path_is_uri(cfg->merge.path))) {
+        rc = field_error(err, "target.endpoint_url", "applies to an object store (s3://...), and neither target.path "
+                                                     "nor merge.path is one");
+        goto out;
+    }
     if (cfg->merge.path) {
         p = resolve_path(config_dir, cfg->merge.path);
         free(cfg->merge.path);
         cfg->merge.path = p;
     } else {
-        size_t n = strlen(cfg->target.path) + 16;
+        size_t n = strlen(cfg->target.path) + 16, len = strlen(cfg->target.path);
+        while (len > 1 && cfg->target.path[len - 1] == '/')
+            len--;
         cfg->merge.path = malloc(n);
-        snprintf(cfg->merge.path, n, "%s/_snapshots", cfg->target.path);
+        snprintf(cfg->merge.path, n, "%.*s/_snapshots", (int)len, cfg->target.path);
     }
 out:
     cJSON_Delete(root);
@@ -816,6 +885,8 @@ void lt_config_free(struct lt_task_config *cfg)
     free(s->databases);
     struct lt_target_config *t = &cfg->target;
     free(t->path);
+    free(t->endpoint_url);
+    free(t->bucket_name);
     free(t->timestamp_column);
     free(t->csv_delimiter);
     free(t->csv_row_delimiter);

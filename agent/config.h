@@ -43,6 +43,8 @@ struct lt_source_config {
     char *publication;
     enum lt_nokey_policy tables_without_key;
     int catalog_poll_s;   /* how often a running task looks for tables that joined the selection */
+    int pgoutput_protocol; /* 1, 2 (transactions streamed while they run, PostgreSQL 14+); 0: 2 when the server
+                            * has it, else 1 */
     /* mysql */
     char *host;
     int port;
@@ -58,7 +60,9 @@ struct lt_source_config {
 };
 
 struct lt_target_config {
-    char *path;
+    char *path;                   /* a local folder, or an object store's URI (s3://BUCKET/PREFIX) */
+    char *endpoint_url;           /* an S3-compatible store's endpoint (endpoint_url); NULL: the AWS environment's */
+    char *bucket_name;            /* DMS's BucketName: path s3://BucketName */
     enum lt_data_format format;
     enum lt_compression compression;
     bool compression_set;         /* CompressionType given explicitly */

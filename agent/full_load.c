@@ -12,6 +12,7 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/progress.h"
 #include "agent/schema_json.h"
 #include "agent/signals.h"
@@ -66,6 +67,8 @@ struct lt_load {
     const struct logtap_target_ops *target;
     struct lt_source *src;
     struct lt_state *state;
+    struct lt_place place;         /* where the files go */
+    bool place_open;
     struct lt_table_list tables;
     struct lt_snapshot_info snap;
     struct lt_progress_table *progress;
@@ -135,7 +138,7 @@ static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_err
         lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
         (tl->st->source_id[0] && lt_state_set_table_source_id(job->state, tl->table_id, tl->st->source_id, err)) ||
         lt_state_set_table_capture(job->state, tl->table_id, tl->st->inserts_only ? "inserts" : "all", err) ||
-        lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
+        lt_sink_remove_load_files(&job->place, table_dir, err))
         return LT_ERR_RUNTIME;
     tl->begun = true;
     return LT_OK;
@@ -177,7 +180,8 @@ static int load_one_part(struct lt_load *job, int worker, struct table_load *tl,
         return LT_ERR_RUNTIME;
     struct part_ctx p = {.job = job, .tl = tl};
     struct lt_sink_options so = {
-        .target = job->target, .cfg = &job->cfg->target, .root = job->cfg->target.path, .table_dir = table_dir,
+        .target = job->target, .cfg = &job->cfg->target, .root = job->place.root, .place = &job->place,
+        .table_dir = table_dir,
         .layout = {.schema = schema, .with_op = job->cfg->target.include_op_for_full_load,
                    .ts_column = job->cfg->target.timestamp_column, .with_unchanged = false},
         .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = numbers,
@@ -344,6 +348,8 @@ void lt_load_free(struct lt_load *job)
     lt_table_list_free(&job->tables);
     if (job->snapshot_open)
         job->source->snapshot_end(job->src);
+    if (job->place_open)
+        lt_place_close(&job->place);
     free(job);
 }
 
@@ -397,6 +403,9 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         rc = lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
         goto fail;
     }
+    if ((rc = lt_place_open_target(&job->place, cfg, err)))
+        goto fail;
+    job->place_open = true;
     if ((rc = source->snapshot_begin(src, kind, &job->snap, err)))
         goto fail;
     job->snapshot_open = true;
@@ -600,11 +609,21 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
     int rc = lt_preflight(cfg, (struct lt_check_scope){.full_load = true, .cdc = joins_stream}, err);
     if (rc)
         return rc;
-    if (lt_mkdir_p(cfg->target.path, err))
-        return lt_error_prefix(err, "target path: ");
+    struct lt_place place;
+    if (lt_place_open_target(&place, cfg, err))
+        return err->code;
     struct lt_state *state;
-    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err)) {
+        lt_place_close(&place);
         return LT_ERR_RUNTIME;
+    }
+    /* an object store: reachable, and what a killed run left cleaned, before the source is touched */
+    rc = lt_place_recover_target(&place, cfg, state, err);
+    lt_place_close(&place);
+    if (rc) {
+        lt_state_close(state);
+        return rc;
+    }
     enum lt_snapshot_kind kind = joins_stream ? LT_SNAPSHOT_JOIN : LT_SNAPSHOT_PLAIN;
     if (joins_stream)
         lt_log_info("task \"%s\" has a change stream (checkpoint %s): the new load is taken at a position of that "

@@ -1,8 +1,9 @@
-/* The registry of source and target plug-ins: maps config values to their ops tables. */
+/* The registry of source, target and object-store plug-ins: maps config values to their ops tables. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/object_store.h"
 #include "agent/source.h"
 #include "agent/target.h"
 
@@ -28,6 +29,26 @@ const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg
         return cfg->compression == LT_COMPRESS_GZIP ? &lt_csv_gzip_target : &lt_csv_target;
     case LT_FORMAT_PARQUET:
         return &lt_parquet_target;
+    }
+    return NULL;
+}
+
+bool lt_path_is_uri(const char *path)
+{
+    const char *p = path;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+           *p == '-' || *p == '.')
+        p++;
+    return p > path && strncmp(p, "://", 3) == 0;
+}
+
+const struct logtap_store_ops *lt_store_for(const char *path)
+{
+    static const struct logtap_store_ops *const stores[] = {&lt_s3_store};
+    for (size_t i = 0; i < sizeof stores / sizeof *stores; i++) {
+        size_t n = strlen(stores[i]->scheme);
+        if (strncmp(path, stores[i]->scheme, n) == 0 && strncmp(path + n, "://", 3) == 0)
+            return stores[i];
     }
     return NULL;
 }

@@ -42,8 +42,8 @@ static int64_t name_ms(const char *name)
     return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
-int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_state *state,
-                       struct lt_error *err)
+int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_place *place,
+                       struct lt_state *state, struct lt_error *err)
 {
     *out = NULL;
     if (!t->preserve_transactions)
@@ -58,13 +58,13 @@ int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config
     lt_txn_dir(t, x->dir, sizeof x->dir);
     char last[128];
     if (lt_state_get_meta(state, LT_META_TXN_LAST_FILE, last, sizeof last, err) ||
-        lt_sink_remove_cdc_temp_files(t->path, x->dir, err)) {
+        lt_sink_remove_cdc_temp_files(place, x->dir, err)) {
         free(x);
         return LT_ERR_RUNTIME;
     }
     x->committed_ms = x->last_ms = name_ms(last);
     struct lt_sink_options so = {
-        .target = x->target, .cfg = &x->cfg, .root = t->path, .table_dir = x->dir,
+        .target = x->target, .cfg = &x->cfg, .root = place->root, .place = place, .table_dir = x->dir,
         .layout = {.schema = NULL, .with_op = true, .ts_column = t->timestamp_column, .with_unchanged = true,
                    .txn = true},
     };

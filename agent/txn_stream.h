@@ -10,6 +10,7 @@
 
 #include "agent/config.h"
 #include "agent/error.h"
+#include "agent/place.h"
 #include "agent/record.h"
 #include "state/state_store.h"
 
@@ -23,8 +24,8 @@ void lt_txn_dir(const struct lt_target_config *t, char *out, size_t outlen);
 
 /* *out is NULL when the config does not preserve transactions. Reads the newest recorded name and removes temp
  * files an interrupted run left in the folder. */
-int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_state *state,
-                       struct lt_error *err);
+int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_place *place,
+                       struct lt_state *state, struct lt_error *err);
 /* Appends a change (row->schema is its table), opening the next file first when none is open. */
 int lt_txn_stream_write(struct lt_txn_stream *x, const struct lt_row *row, struct lt_error *err);
 /* Closes the open file durably (before the checkpoint that covers it commits); *name is the file's name, to

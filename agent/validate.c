@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/data_file.h"
 #include "agent/md5.h"
 #include "agent/merge.h"
+#include "agent/place.h"
 #include "agent/schema_json.h"
 #include "agent/source.h"
 #include "state/state_store.h"
@@ -76,14 +78,20 @@ static struct lt_table_schema *source_side(const struct lt_table_schema *snap, i
 }
 
 /* Count and checksum of a snapshot file, over the columns cols[0..ncols) of each row (all when cols is NULL). */
-static int snapshot_checksum(const struct lt_task_config *cfg, const struct newest *n, const struct lt_table_schema *s,
-                             const int *cols, int ncols, int64_t *rows, char sum[64], struct lt_error *err)
+static int snapshot_checksum(const struct lt_task_config *cfg, struct lt_place *mp, const char *tmp_dir,
+                             const struct newest *n, const struct lt_table_schema *s, const int *cols, int ncols,
+                             int64_t *rows, char sum[64], struct lt_error *err)
 {
     char path[4600];
-    snprintf(path, sizeof path, "%s/%s", cfg->merge.path, n->path);
-    struct lt_data_file *f;
-    if (lt_data_file_open(path, n->schema_json, s, &cfg->target, &f, err))
+    int64_t bytes;
+    bool missing;
+    if (lt_place_fetch(mp, n->path, tmp_dir, path, sizeof path, &bytes, &missing, err))
         return LT_ERR_RUNTIME;
+    struct lt_data_file *f;
+    if (lt_data_file_open(path, n->schema_json, s, &cfg->target, &f, err)) {
+        lt_place_unfetch(mp, path);
+        return LT_ERR_RUNTIME;
+    }
     __int128 total = 0;
     int64_t count = 0;
     struct lt_row row;
@@ -110,6 +118,7 @@ static int snapshot_checksum(const struct lt_task_config *cfg, const struct newe
         count++;
     }
     lt_data_file_close(f);
+    lt_place_unfetch(mp, path);
     if (got < 0)
         return LT_ERR_RUNTIME;
     *rows = count;
@@ -130,9 +139,18 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
     struct lt_state *st;
     if (lt_state_open_existing(cfg->state_path, &st, err))
         return LT_ERR_RUNTIME;
+    /* snapshots in an object store are read from downloads of this process's own */
+    char tmp_dir[4300];
+    snprintf(tmp_dir, sizeof tmp_dir, "%s.validate-%d", cfg->state_path, (int)getpid());
+    struct lt_place mp;
+    int rc = lt_place_open(&mp, cfg->merge.path, tmp_dir, &cfg->target, err);
+    if (rc) {
+        lt_state_close(st);
+        return lt_error_prefix(err, "merge.path: ");
+    }
     struct lt_table_status *tables = NULL;
     int ntables = 0;
-    int rc = lt_state_list_tables(st, &tables, &ntables, err);
+    rc = lt_state_list_tables(st, &tables, &ntables, err);
     struct lt_source *src = NULL;
     if (!rc)
         rc = ops->open(&src, cfg, err);
@@ -194,7 +212,7 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
                 }
             }
             if (!trc)
-                trc = snapshot_checksum(cfg, &n, s, cols, origin ? origin->ncols : 0, &snap_rows, snap_sum, &terr);
+                trc = snapshot_checksum(cfg, &mp, tmp_dir, &n, s, cols, origin ? origin->ncols : 0, &snap_rows, snap_sum, &terr);
             if (!trc)
                 trc = ops->table_checksum(src, origin ? origin : s, &src_rows, src_sum, &terr);
             lt_schema_free(origin);
@@ -220,6 +238,9 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
         ops->close(src);
     free(tables);
     lt_state_close(st);
+    if (lt_place_remote(&mp))
+        rmdir(tmp_dir);
+    lt_place_close(&mp);
     if (rc)
         return rc;
     if (mismatches)

@@ -119,7 +119,7 @@ static void test_postgres_full(void)
         "              \"CdcMaxBatchInterval\": 30, \"CdcMinFileSize\": \"1000\", \"AddColumnName\": \"true\",\n"
         "              \"MaxFileSize\": 2048, \"DatePartitionEnabled\": true, \"MaxFullLoadSubTasks\": 3,\n"
         "              \"ParquetVersion\": \"PARQUET_2_0\", \"EncodingType\": \"plain\", \"EnableStatistics\": false,\n"
-        "              \"RowGroupLength\": 5000, \"BucketName\": \"my-bucket\", \"bucketfolder\": \"x\" },\n"
+        "              \"RowGroupLength\": 5000, \"bucketfolder\": \"x\" },\n"
         "  \"state\": \"state/shop.db\",\n"
         "  \"table_mappings\": { \"rules\": [ { \"rule-type\": \"selection\", \"rule-id\": \"1\", \"rule-name\": \"1\",\n"
         "        \"object-locator\": { \"schema-name\": \"public\", \"table-name\": \"%\" }, \"rule-action\": \"include\" },\n"
@@ -399,7 +399,7 @@ static void test_ignored_dms_keys(void)
 {
     struct lt_task_config cfg;
     CHECK_INT(parse(doc("\"t\"", NULL, PG_SOURCE,
-                        "{\"path\": \"/x\", \"BucketName\": \"b\", \"ServiceAccessRoleArn\": \"arn:aws:iam::1:role/x\","
+                        "{\"path\": \"/x\", \"ServiceAccessRoleArn\": \"arn:aws:iam::1:role/x\","
                         " \"EncryptionMode\": \"SSE_S3\", \"Rfc4180\": true, \"CannedAclForObjects\": \"PRIVATE\","
                         " \"DatePartitionSequence\": \"YYYYMMDD\"}",
                         RULES, NULL),
@@ -542,6 +542,15 @@ static void test_postgres_lifecycle_settings(void)
     EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"catalog_poll_s\": 0}",
                      TARGET, RULES, NULL),
                  "source.catalog_poll_s", "between");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"pgoutput_protocol\": 3}",
+                     TARGET, RULES, NULL),
+                 "source.pgoutput_protocol", "between");
+    CHECK_INT(parse(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"pgoutput_protocol\": 1}",
+                        TARGET, RULES, NULL),
+                    &cfg),
+              LT_OK);
+    CHECK_INT(cfg.source.pgoutput_protocol, 1);
+    lt_config_free(&cfg);
 }
 
 static void test_bad_values(void)
