@@ -49,23 +49,23 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-echo "== unit tests (ASan + UBSan)"
+echo "== unit tests (ASan + UBSan) (at ${SECONDS} s)"
 ctest --test-dir "$asan" -R '^unit\.' --output-on-failure -j2 "$@" || status=1
-echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-20} s each)"
+echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-20} s each) (at ${SECONDS} s)"
 ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 || status=1
-echo "== all tests (Release)"
+echo "== all tests (Release) (at ${SECONDS} s)"
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
 if [ $# -eq 0 ]; then
   # The change-stream paths once more under the sanitizers: a seam under kill -9, tables joining a running task
   # (threads: the copy beside the stream), a MariaDB task's life, and uploads to an object store (threads: a
   # multipart upload's parts, the load's workers).
-  echo "== change data capture and uploads under ASan + UBSan"
+  echo "== change data capture and uploads under ASan + UBSan (at ${SECONDS} s)"
   ctest --test-dir "$asan" -R '^integration\.(test_pg_cdc_replay|test_pg_table_join|test_mysql_lifecycle|test_s3_full_load)$' \
     --output-on-failure -j2 || status=1
 fi
 if [ "${LOGTAP_BENCH_SMOKE:-1}" = 1 ] && [ $# -eq 0 ]; then
   # The benchmark scripts, 10x smaller, end to end (their own servers), so they never rot; numbers not asserted.
-  echo "== benchmark smoke (bench/run.sh --quick --no-profile; LOGTAP_BENCH_SMOKE=0 skips it)"
+  echo "== benchmark smoke (bench/run.sh --quick --no-profile; LOGTAP_BENCH_SMOKE=0 skips it) (at ${SECONDS} s)"
   if LOGTAP_BENCH_BUILD_DIR="$build" bash "$logtap_root/bench/run.sh" --quick --no-profile >"$work/bench.log" 2>&1; then
     sed -n '/^| job/,/^$/p' "$work/bench.log"
   else
@@ -74,4 +74,5 @@ if [ "${LOGTAP_BENCH_SMOKE:-1}" = 1 ] && [ $# -eq 0 ]; then
     status=1
   fi
 fi
+echo "== done in ${SECONDS} s"
 exit $status
