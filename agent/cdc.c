@@ -2,8 +2,9 @@
  *
  * Rows of each table go straight into that table's open CDC file as they arrive (memory stays bounded whatever
  * the transaction size). A flush happens only between transactions: it closes every open file durably (fsync,
- * rename, directory fsync), then records the files, the statistics, the TRUNCATE events and the new checkpoint
- * in one SQLite transaction, and only then acknowledges the position to the source. A crash at any moment leaves
+ * rename, directory fsync; with an object store, the upload under its final name completes too), then records the
+ * files, the statistics, the TRUNCATE events and the new checkpoint in one SQLite transaction, and only then
+ * acknowledges the position to the source (and releases the files' spool copies). A crash at any moment leaves
  * the checkpoint at the last flush: the source re-sends what follows, and files are named from their first
  * change's commit time (kept strictly increasing per table), so a re-written file replaces its half-recorded twin.
  * Stopping (SIGINT/SIGTERM) flushes and exits; inside a transaction it drops the open files instead, since the
@@ -24,12 +25,15 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/progress.h"
+#include "agent/row_filter.h"
 #include "agent/schema_json.h"
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/start_over.h"
 #include "agent/table_join.h"
+#include "agent/table_transform.h"
 #include "agent/target.h"
 #include "agent/target_root.h"
 #include "agent/task_metrics.h"
@@ -47,6 +51,10 @@ struct cdc_table {
     char load_pos[LT_POS_MAX + 1];              /* changes at or before it are in the table's load ("" none) */
     char table_dir[LT_TABLE_DIR_MAX];
     struct lt_table_schema *schema;             /* the open file's schema */
+    struct lt_table_schema *src_schema;         /* the source schema the mapping below was made for */
+    struct lt_row_filter *filter;               /* its source filter, NULL when none */
+    struct lt_table_map *map;                   /* its transformation rules */
+    struct lt_map_scratch scratch;
     char *schema_json;
     struct lt_file_sink *sink;
     int64_t last_name_ms;                       /* the newest file name's time, so names only grow */
@@ -63,6 +71,7 @@ struct cdc_run {
     const struct logtap_target_ops *target;
     struct lt_source *src;
     struct lt_state *state;
+    struct lt_place place;      /* where the files go (a folder, or an object store through a local spool) */
     struct cdc_table *tables;
     /* what the next flush records */
     struct lt_manifest_file *files;
@@ -188,11 +197,29 @@ static struct cdc_table *table_for(struct cdc_run *run, const struct lt_change_e
         return NULL;
     }
     const struct lt_table_schema *s = ev->schema;
-    lt_target_table_dir(&run->cfg->target, s->schema_name, s->table_name, t->table_dir, sizeof t->table_dir);
+    char *files_schema = NULL, *files_table = NULL; /* the names its files have (transformation rules) */
+    lt_mapping_target_names(run->cfg->mapping, s->schema_name, s->table_name, &files_schema, &files_table);
+    if (!files_schema || !files_table) {
+        free(files_schema);
+        free(files_table);
+        free(t);
+        lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        return NULL;
+    }
+    lt_target_table_dir(&run->cfg->target, files_schema, files_table, t->table_dir, sizeof t->table_dir);
+    free(files_schema);
+    free(files_table);
+    for (struct cdc_table *x = run->tables; x; x = x->next)
+        if (!strcmp(x->table_dir, t->table_dir)) {
+            lt_fail(err, LT_ERR_CONFIG, "config: table mapping: %s.%s and another table would both be written in %s "
+                    "(DMS does not replicate two tables to one either)", s->schema_name, s->table_name, t->table_dir);
+            free(t);
+            return NULL;
+        }
     char last[4096];
     if (lt_state_table_id(run->state, s->schema_name, s->table_name, &t->table_id, err) ||
         lt_state_last_cdc_file(run->state, t->table_id, last, sizeof last, err) ||
-        lt_sink_remove_cdc_temp_files(run->cfg->target.path, t->table_dir, err)) {
+        lt_sink_remove_cdc_temp_files(&run->place, t->table_dir, err)) {
         free(t);
         return NULL;
     }
@@ -273,7 +300,8 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
     }
     if (!t->sink) {
         struct lt_sink_options so = {
-            .target = run->target, .cfg = &run->cfg->target, .root = run->cfg->target.path,
+            .target = run->target, .cfg = &run->cfg->target, .root = run->place.root, .place = &run->place,
+            .keep_spool = true, /* released after the batch's commit */
             .table_dir = t->table_dir,
             .layout = {.schema = t->schema, .with_op = run->cfg->target.cdc_op_column,
                        .ts_column = run->cfg->target.timestamp_column,
@@ -353,16 +381,6 @@ static void clear_batch(struct cdc_run *run)
     run->have_data = false;
 }
 
-/* A transaction file is durable and recorded: counted in the metrics with its size. */
-static void count_txn_file(const struct cdc_run *run, const char *name)
-{
-    char dir[1024], path[4600];
-    lt_txn_dir(&run->cfg->target, dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/%s/%s", run->cfg->target.path, dir, name);
-    struct stat sb;
-    lt_task_metrics_file("transaction", stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0);
-}
-
 /* How far the checkpoint is behind the source's position as the stream last reported it (PostgreSQL), for the
  * metrics; nothing to do for a source whose stream does not report it. */
 static void note_source_lag(struct cdc_run *run)
@@ -383,7 +401,8 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         if (t->sink && lt_sink_close_file(t->sink, err))
             return lt_error_prefix(err, "closing %s: ", t->table_dir);
     const char *txn_file = NULL;
-    if (run->txn && lt_txn_stream_close(run->txn, &txn_file, err))
+    int64_t txn_bytes = 0;
+    if (run->txn && lt_txn_stream_close(run->txn, &txn_file, &txn_bytes, err))
         return LT_ERR_RUNTIME;
     struct lt_table_delta deltas[256];
     int ndeltas = 0;
@@ -410,8 +429,8 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         return lt_error_prefix(err, "recording the checkpoint: ");
     for (int i = 0; i < run->nfiles; i++)
         lt_task_metrics_file("cdc", run->files[i].bytes);
-    if (txn_file)
-        count_txn_file(run, txn_file);
+    if (txn_file) /* durable and recorded */
+        lt_task_metrics_file("transaction", txn_bytes);
     bool caught_up = run->idle_commit_ts_us == 0;
     lt_task_metrics_checkpoint(run->idle_commit_ts_us > 0 ? run->idle_commit_ts_us : run->last_commit_ts_us,
                                caught_up);
@@ -422,6 +441,8 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         lt_txn_stream_committed(run->txn);
     if (run->nfiles)
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
+    for (int i = 0; i < run->nfiles; i++) /* the manifest holds them: their spool copies (object store) go */
+        lt_place_release(&run->place, run->files[i].path);
     snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
     clear_batch(run);
     struct lt_error ignored;
@@ -444,8 +465,8 @@ static int cut_for_order(struct cdc_table *t, struct lt_error *err)
  * did not send (PostgreSQL: an unchanged TOASTed value under the default replica identity) would read back as
  * NULL: the run stops rather than write it (the pre-flight check refuses such tables; one that joined later is
  * caught here). */
-static int check_unchanged(const struct cdc_run *run, const struct lt_change_event *ev, const struct lt_row *row,
-                           struct lt_error *err)
+static int check_unchanged(const struct cdc_run *run, const struct lt_change_event *ev,
+                           const struct lt_table_schema *files, const struct lt_row *row, struct lt_error *err)
 {
     if (row->op == 'D' || run->cfg->target.csv_nosup_value)
         return LT_OK;
@@ -457,7 +478,7 @@ static int check_unchanged(const struct cdc_run *run, const struct lt_change_eve
                            "would read back as NULL. Set REPLICA IDENTITY FULL on the table (its old row then gives "
                            "the value), or UseCsvNoSupValue with CsvNoSupValue (CSV), or LogtapColumns true; then "
                            "replicate again (it resumes from checkpoint %s)",
-                           ev->schema->schema_name, ev->schema->table_name, ev->schema->cols[i].name,
+                           ev->schema->schema_name, ev->schema->table_name, files->cols[i].name,
                            run->checkpoint);
     return LT_OK;
 }
@@ -486,6 +507,31 @@ static int add_event(struct cdc_run *run, struct cdc_table *t, const struct lt_r
     return LT_OK;
 }
 
+/* Compiles the table's mapping (its source filter) for the schema of a change, when it is not for that one yet. */
+static int map_table(struct cdc_run *run, struct cdc_table *t, const struct lt_table_schema *schema,
+                     struct lt_error *err)
+{
+    if (t->src_schema && lt_schema_equal(t->src_schema, schema))
+        return LT_OK;
+    struct lt_row_filter *filter = NULL;
+    struct lt_table_map *map = NULL;
+    struct lt_table_schema *copy = lt_schema_copy(schema);
+    if (!copy)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (lt_row_filter_for(run->cfg, schema, &filter, err) || lt_table_map_build(run->cfg, schema, &map, err)) {
+        lt_row_filter_free(filter);
+        lt_schema_free(copy);
+        return err->code;
+    }
+    lt_row_filter_free(t->filter);
+    lt_table_map_free(t->map);
+    lt_schema_free(t->src_schema);
+    t->filter = filter;
+    t->map = map;
+    t->src_schema = copy;
+    return LT_OK;
+}
+
 static int write_change(struct cdc_run *run, const struct lt_change_event *ev, struct lt_error *err)
 {
     struct cdc_table *t = table_for(run, ev, err);
@@ -501,12 +547,16 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
     run->have_data = true;
     if (ev->kind == LT_EV_TRUNCATE)
         return add_event(run, t, &ev->row, err);
+    /* a change of the source's columns: the open file keeps its columns; the next rows start a new file */
+    bool changed = t->src_schema && !lt_schema_equal(t->src_schema, ev->schema);
+    if (map_table(run, t, ev->schema, err))
+        return err->code ? err->code : LT_ERR_RUNTIME;
     /* CdcInsertsOnly / CdcInsertsAndUpdates: the other changes are dropped here, after the checks above, so the
      * checkpoint moves past them as past any change the files do not hold */
     struct lt_row filtered;
     const struct lt_row *row = &ev->row;
+    char op = ev->row.op;
     if (run->cfg->target.cdc_ops != LT_CDC_ALL) {
-        char op = ev->row.op;
         if (ev->from_update) { /* an UPDATE written as D of the old row and I of the new one */
             if (op == 'D')
                 return LT_OK;
@@ -514,17 +564,39 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
         }
         if (op == 'D' || (op == 'U' && run->cfg->target.cdc_ops == LT_CDC_INSERTS_ONLY))
             return LT_OK;
-        if (op != ev->row.op) {
-            filtered = ev->row;
-            filtered.op = op;
-            row = &filtered;
+    }
+    /* the source filter, on the source's own operation (row_filter.h says what an UPDATE across it becomes) */
+    const struct lt_value *vals = ev->row.vals;
+    if (t->filter) {
+        switch (lt_row_filter_change(t->filter, ev->schema, ev->row.op, ev->row.vals, ev->old_vals)) {
+        case LT_FW_DROP: return LT_OK;
+        case LT_FW_AS_IS: break;
+        case LT_FW_INSERT: op = 'I'; break;
+        case LT_FW_DELETE_OLD: vals = ev->old_vals; /* fall through */
+        case LT_FW_DELETE_NEW:
+            if (run->cfg->target.cdc_ops != LT_CDC_ALL)
+                return LT_OK; /* those files hold no deletes */
+            op = 'D';
+            break;
         }
     }
-    if (!run->cfg->target.logtap_columns && (check_unchanged(run, ev, row, err) || (t->cut && cut_for_order(t, err))))
+    if (op != ev->row.op || vals != ev->row.vals) {
+        filtered = ev->row;
+        filtered.op = op;
+        filtered.vals = vals;
+        row = &filtered;
+    }
+    /* the transformation rules: the row as the files hold it */
+    struct lt_row mapped;
+    if (!(row = lt_table_map_row(t->map, row, &t->scratch, &mapped, err)))
+        return LT_ERR_RUNTIME;
+    const struct lt_table_schema *files = lt_table_map_schema(t->map);
+    if (!run->cfg->target.logtap_columns &&
+        (check_unchanged(run, ev, files, row, err) || (t->cut && cut_for_order(t, err))))
         return err->code ? err->code : LT_ERR_RUNTIME;
     /* Compared by content, not by pointer: a source may free a table's old schema and get the same address for
      * its new one (that once dropped the rows before a DDL when two runs' schemas met at one address). */
-    bool changed = t->schema && !lt_schema_equal(t->schema, ev->schema);
+    changed = changed || (t->schema && !lt_schema_equal(t->schema, files));
     if (changed) {
         /* A schema change: the open file keeps its columns; the next rows start a new file. */
         if (t->sink && lt_sink_close_file(t->sink, err))
@@ -542,13 +614,13 @@ static int write_change(struct cdc_run *run, const struct lt_change_event *ev, s
             return LT_ERR_RUNTIME;
     }
     if (!t->sink || !lt_sink_is_open(t->sink) || changed)
-        if (open_table_file(run, t, ev->schema, row->commit_ts_us, err))
+        if (open_table_file(run, t, files, row->commit_ts_us, err))
             return LT_ERR_RUNTIME;
     if (lt_sink_write_row(t->sink, row, err))
         return LT_ERR_RUNTIME;
     if (run->txn) {
         struct lt_row trow = *row;
-        trow.schema = ev->schema;
+        trow.schema = files;
         if (lt_txn_stream_write(run->txn, &trow, err))
             return LT_ERR_RUNTIME;
     }
@@ -690,6 +762,10 @@ static void free_tables(struct cdc_run *run)
         run->tables = t->next;
         lt_sink_free(t->sink);
         lt_schema_free(t->schema);
+        lt_schema_free(t->src_schema);
+        lt_row_filter_free(t->filter);
+        lt_table_map_free(t->map);
+        lt_map_scratch_free(&t->scratch);
         free(t->schema_json);
         free(t);
     }
@@ -873,12 +949,18 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     bool fresh = stat(cfg->state_path, &sb) != 0;
     if (fresh && lt_preflight(cfg, lt_check_scope_of(cfg), err))
         return err->code;
-    if (lt_mkdir_p(cfg->target.path, err))
-        return lt_error_prefix(err, "target path: ");
-    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err))
+    if (lt_place_open_target(&run.place, cfg, err))
+        return err->code;
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &run.state, err)) {
+        lt_place_close(&run.place);
         return LT_ERR_RUNTIME;
+    }
     char retired[32] = "";
-    rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
+    /* an object store: reachable with these credentials, and what a killed run left (spool files, unfinished
+     * uploads) cleaned, before the source is touched */
+    rc = lt_place_recover_target(&run.place, cfg, run.state, err);
+    if (!rc)
+        rc = lt_state_get_meta(run.state, "checkpoint", run.checkpoint, sizeof run.checkpoint, err);
     if (!rc)
         rc = lt_state_get_meta(run.state, "retired", retired, sizeof retired, err);
     if (!rc && retired[0])
@@ -886,11 +968,12 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
                      "task \"%s\" was retired by `logtap drop` at %s: its slot is gone; start over with a new state path",
                      cfg->task, retired);
     if (!rc)
-        rc = lt_txn_stream_open(&run.txn, &cfg->target, run.state, err);
+        rc = lt_txn_stream_open(&run.txn, &cfg->target, &run.place, run.state, err);
     bool first_run = !rc && !run.checkpoint[0];
     if (!rc && until_durable(&run, until, err)) {
         lt_txn_stream_free(run.txn);
         lt_state_close(run.state);
+        lt_place_close(&run.place);
         return LT_OK;
     }
     if (!rc && !fresh)
@@ -984,5 +1067,6 @@ int lt_run_replicate(const struct lt_task_config *cfg, const struct lt_replicate
     lt_joins_close(run.joins);
     free_run(&run);
     lt_state_close(run.state);
+    lt_place_close(&run.place);
     return rc;
 }

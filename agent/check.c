@@ -5,9 +5,11 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "agent/findings.h"
 #include "agent/log.h"
+#include "agent/place.h"
 
 struct lt_check_scope lt_check_scope_of(const struct lt_task_config *cfg)
 {
@@ -25,6 +27,28 @@ static int run_source_check(const struct lt_task_config *cfg, struct lt_check_sc
         return lt_fail(err, LT_ERR_CONFIG, "source engine \"%s\" has no pre-flight check in this build",
                        cfg->source.engine);
     return ops->check(cfg, scope, out, err);
+}
+
+/* `check` only (the runners check their store when they start, before the source): an object-store target or merge
+ * path that does not answer is an error, one that does is an info saying how it is reached. */
+static void check_stores(const struct lt_task_config *cfg, struct lt_findings *f)
+{
+    const char *paths[2] = {cfg->target.path, cfg->merge.path};
+    const char *fields[2] = {"target.path", "merge.path"};
+    for (int i = 0; i < 2; i++) {
+        if (!lt_path_is_uri(paths[i]) || (i == 1 && !strncmp(paths[1], paths[0], strlen(paths[0]))))
+            continue; /* a merge path below the target's was checked with it */
+        char how[2000], object[1100];
+        struct lt_error err = {0};
+        snprintf(object, sizeof object, "%s %s", fields[i], paths[i]);
+        if (lt_place_check_store(paths[i], &cfg->target, how, sizeof how, &err))
+            lt_findings_add(f, LT_SEV_ERROR, object,
+                            "check the credentials (AWS_ACCESS_KEY_ID / AWS_PROFILE / the instance role), the bucket, "
+                            "its region (AWS_REGION) and the endpoint (endpoint_url, AWS_ENDPOINT_URL_S3)",
+                            "the object store does not answer as it must: %s", err.msg);
+        else
+            lt_findings_add(f, LT_SEV_INFO, object, NULL, "reachable: %s", how);
+    }
 }
 
 static const char *plural(int n, const char *one, const char *many)
@@ -98,6 +122,7 @@ int lt_run_check(const struct lt_task_config *cfg, bool json, struct lt_error *e
         lt_findings_free(&f);
         return rc;
     }
+    check_stores(cfg, &f);
     if (json)
         rc = print_json(cfg, &f);
     else

@@ -16,6 +16,8 @@
 #include "agent/date_partition.h"
 #include "agent/did_you_mean.h"
 #include "agent/dms_settings.h"
+#include "agent/mapping_rules.h"
+#include "agent/object_store.h"
 #include "agent/table_mapping.h"
 #include "agent/target_root.h"
 
@@ -251,7 +253,7 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         return rc;
     if (strcmp(s->engine, "postgres") == 0 || strcmp(s->engine, "postgresql") == 0) {
         static const char *const keys[] = {"engine", "conninfo", "password_env", "slot", "publication",
-                                           "tables_without_key", "catalog_poll_s", NULL};
+                                           "tables_without_key", "catalog_poll_s", "pgoutput_protocol", NULL};
         free(s->engine);
         s->engine = xstrdup("postgres");
         if ((rc = check_source_keys(src, "postgres", keys, err)) || (rc = check_keys(src, "source.", keys, err)) ||
@@ -267,6 +269,13 @@ static int parse_source(const cJSON *src, struct lt_source_config *s, const char
         if (nokey && (rc = get_enum(nokey, "source.tables_without_key", policies, &policy, err)))
             return rc;
         s->tables_without_key = policy == 1 ? LT_NOKEY_INSERTS_ONLY : LT_NOKEY_REFUSE;
+        const cJSON *proto = cJSON_GetObjectItemCaseSensitive(src, "pgoutput_protocol");
+        if (proto) {
+            long long n;
+            if ((rc = get_int(proto, "source.pgoutput_protocol", 1, 2, &n, err)))
+                return rc;
+            s->pgoutput_protocol = (int)n;
+        }
         s->catalog_poll_s = 10;
         const cJSON *poll = cJSON_GetObjectItemCaseSensitive(src, "catalog_poll_s");
         if (poll) {
@@ -362,6 +371,7 @@ static const char *const *target_keys(void)
     if (!keys[0]) {
         int n = 0;
         keys[n++] = "path";
+        keys[n++] = "endpoint_url";
         keys[n++] = "MaxFullLoadSubTasks";
         keys[n++] = "LogtapColumns";
         for (const struct lt_dms_setting *d = lt_dms_settings; d->name && n < 63; d++)
@@ -385,6 +395,16 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
             return field_error(err, field, "must be a non-empty string");
         free(t->path);
         t->path = xstrdup(v->valuestring);
+    } else if (IS("endpoint_url")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty string (an http:// or https:// URL)");
+        free(t->endpoint_url);
+        t->endpoint_url = xstrdup(v->valuestring);
+    } else if (IS("BucketName")) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return field_error(err, field, "must be a non-empty string");
+        free(t->bucket_name);
+        t->bucket_name = xstrdup(v->valuestring);
     } else if (IS("DataFormat")) {
         if (!cJSON_IsString(v))
             return field_error(err, field, "must be a string");
@@ -589,6 +609,19 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
     return LT_OK;
 }
 
+/* A path that is a URI must name an object store of this build, well formed. */
+static int check_place(const char *path, const char *field, struct lt_error *err)
+{
+    if (!lt_path_is_uri(path))
+        return LT_OK;
+    const struct logtap_store_ops *store = lt_store_for(path);
+    if (!store)
+        return field_error(err, field, "this kind of URI is not supported (an object store is s3://BUCKET/PREFIX)");
+    if (store->check_uri(path, err))
+        return lt_error_prefix(err, "config: %s: ", field);
+    return LT_OK;
+}
+
 static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_error *err)
 {
     int rc;
@@ -612,8 +645,24 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     for (const cJSON *c = tgt->child; c; c = c->next)
         if ((rc = parse_target_setting(c, t, err)))
             return rc;
+    if (t->bucket_name) {
+        /* DMS's BucketName names the place path s3://BucketName does (then BucketFolder is the folder below it); with
+         * a local path it is about S3 itself, ignored like DMS's other S3-only settings */
+        size_t n = strlen(t->bucket_name);
+        if (!t->path) {
+            t->path = malloc(n + 6);
+            snprintf(t->path, n + 6, "s3://%s", t->bucket_name);
+        } else if (lt_path_is_uri(t->path) &&
+                   (strncmp(t->path, "s3://", 5) != 0 || strncmp(t->path + 5, t->bucket_name, n) != 0 ||
+                    (t->path[5 + n] != '\0' && t->path[5 + n] != '/'))) {
+            return field_error(err, "target.BucketName", "names another bucket than target.path: give one of them "
+                                                         "(BucketName b is path s3://b)");
+        }
+    }
     if (!t->path)
         return field_error(err, "target.path", "missing required field");
+    if ((rc = check_place(t->path, "target.path", err)))
+        return rc;
     if (t->format == LT_FORMAT_PARQUET && !t->compression_set)
         t->compression = LT_COMPRESS_SNAPPY;
     if (t->format == LT_FORMAT_CSV && t->compression != LT_COMPRESS_NONE && t->compression != LT_COMPRESS_GZIP)
@@ -659,95 +708,9 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
     return LT_OK;
 }
 
-static int parse_rules(const cJSON *tm, struct lt_task_config *cfg, struct lt_error *err)
-{
-    int rc;
-    if ((rc = expect_object(tm, "table_mappings", err)))
-        return rc;
-    static const char *const keys[] = {"rules", NULL};
-    if ((rc = check_keys(tm, "table_mappings.", keys, err)))
-        return rc;
-    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(tm, "rules");
-    if (!rules)
-        return field_error(err, "table_mappings.rules", "missing required field");
-    if (!cJSON_IsArray(rules))
-        return field_error(err, "table_mappings.rules", "must be an array");
-    int n = cJSON_GetArraySize(rules);
-    cfg->rules = calloc((size_t)n + 1, sizeof *cfg->rules);
-    int nsel = 0;
-    for (int i = 0; i < n; i++) {
-        const cJSON *r = cJSON_GetArrayItem(rules, i);
-        char path[64];
-        snprintf(path, sizeof path, "table_mappings.rules[%d]", i);
-        if ((rc = expect_object(r, path, err)))
-            return rc;
-        static const char *const rkeys[] = {"rule-type", "rule-id", "rule-name", "object-locator", "rule-action",
-                                            "filters", "load-order", "rule-target", "value", "old-value",
-                                            "expression", "data-type", "primary-key-def", "before-image-def",
-                                            "parallel-load", NULL};
-        char prefix[80];
-        snprintf(prefix, sizeof prefix, "%s.", path);
-        if ((rc = check_keys(r, prefix, rkeys, err)))
-            return rc;
-        char *type = NULL, *action = NULL;
-        if ((rc = get_string(r, "rule-type", prefix, true, &type, err)))
-            return rc;
-        if (strcmp(type, "selection") != 0) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "rule-type \"%s\" is not supported (only \"selection\" rules are)", type);
-            free(type);
-            return field_error(err, path, msg);
-        }
-        free(type);
-        if ((rc = get_string(r, "rule-action", prefix, true, &action, err)))
-            return rc;
-        struct lt_selection_rule *sr = &cfg->rules[nsel];
-        cfg->nrules = nsel + 1; /* counted now so lt_config_free frees its strings on any error below */
-        if (!strcmp(action, "include") || !strcmp(action, "explicit")) {
-            sr->include = true;
-            sr->explicit_only = !strcmp(action, "explicit");
-        } else if (!strcmp(action, "exclude")) {
-            sr->include = false;
-        } else {
-            free(action);
-            char field[96];
-            snprintf(field, sizeof field, "%srule-action", prefix);
-            return field_error(err, field, "must be include, exclude or explicit");
-        }
-        free(action);
-        if (cJSON_GetObjectItemCaseSensitive(r, "filters") &&
-            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "filters")) > 0) {
-            char field[96];
-            snprintf(field, sizeof field, "%sfilters", prefix);
-            return field_error(err, field, "source filters are not supported");
-        }
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(r, "object-locator");
-        char lpath[96];
-        snprintf(lpath, sizeof lpath, "%sobject-locator", prefix);
-        if ((rc = expect_object(loc, lpath, err)))
-            return rc;
-        static const char *const lkeys[] = {"schema-name", "table-name", "table-type", NULL};
-        snprintf(lpath, sizeof lpath, "%sobject-locator.", prefix);
-        if ((rc = check_keys(loc, lpath, lkeys, err)) ||
-            (rc = get_string(loc, "schema-name", lpath, true, &sr->schema_pattern, err)) ||
-            (rc = get_string(loc, "table-name", lpath, true, &sr->table_pattern, err)))
-            return rc;
-        char *why = NULL;
-        if (!lt_pattern_valid(sr->schema_pattern, &why) || !lt_pattern_valid(sr->table_pattern, &why)) {
-            char field[128];
-            snprintf(field, sizeof field, "%sobject-locator", prefix);
-            return field_error(err, field, why);
-        }
-        nsel++;
-    }
-    if (nsel == 0 || !lt_rules_have_include(cfg->rules, nsel))
-        return field_error(err, "table_mappings.rules", "needs at least one selection rule with rule-action include");
-    return LT_OK;
-}
-
 static char *resolve_path(const char *dir, const char *p)
 {
-    if (p[0] == '/' || !dir || !*dir)
+    if (p[0] == '/' || !dir || !*dir || lt_path_is_uri(p))
         return xstrdup(p);
     size_t n = strlen(dir) + strlen(p) + 2;
     char *out = malloc(n);
@@ -817,7 +780,7 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     }
     if ((rc = parse_source(cJSON_GetObjectItemCaseSensitive(root, "source"), &cfg->source, cfg->task, err)) ||
         (rc = parse_target(cJSON_GetObjectItemCaseSensitive(root, "target"), &cfg->target, err)) ||
-        (rc = parse_rules(cJSON_GetObjectItemCaseSensitive(root, "table_mappings"), cfg, err)))
+        (rc = lt_mapping_parse(cJSON_GetObjectItemCaseSensitive(root, "table_mappings"), cfg, err)))
         goto out;
     char *p = resolve_path(config_dir, cfg->target.path);
     free(cfg->target.path);
@@ -841,9 +804,19 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
     char *state = NULL;
     if ((rc = get_string(root, "state", "", false, &state, err)))
         goto out;
+    if (state && lt_path_is_uri(state)) {
+        free(state);
+        rc = field_error(err, "state", "must be a local file: the state store is a SQLite database, whatever the "
+                                       "target is");
+        goto out;
+    }
     if (state) {
         cfg->state_path = resolve_path(config_dir, state);
         free(state);
+    } else if (lt_path_is_uri(cfg->target.path)) {
+        rc = field_error(err, "state", "missing required field: with an object-store target the state store must "
+                                       "be given, as a local file (e.g. \"state\": \"./state/task.db\")");
+        goto out;
     } else {
         size_t n = strlen(cfg->target.path) + strlen(cfg->task) + 32;
         cfg->state_path = malloc(n);
@@ -885,14 +858,24 @@ int lt_config_parse(const char *json, size_t len, const char *config_dir, struct
             cfg->full_load.part_min_mb = (int)n;
         }
     }
+    if (cfg->merge.path && (rc = check_place(cfg->merge.path, "merge.path", err)))
+        goto out;
+    if (cfg->target.endpoint_url && !lt_path_is_uri(cfg->target.path) && !(cfg->merge.path &&
+                                                                            lt_path_is_uri(cfg->merge.path))) {
+        rc = field_error(err, "target.endpoint_url", "applies to an object store (s3://...), and neither target.path "
+                                                     "nor merge.path is one");
+        goto out;
+    }
     if (cfg->merge.path) {
         p = resolve_path(config_dir, cfg->merge.path);
         free(cfg->merge.path);
         cfg->merge.path = p;
     } else {
-        size_t n = strlen(cfg->target.path) + 16;
+        size_t n = strlen(cfg->target.path) + 16, len = strlen(cfg->target.path);
+        while (len > 1 && cfg->target.path[len - 1] == '/')
+            len--;
         cfg->merge.path = malloc(n);
-        snprintf(cfg->merge.path, n, "%s/_snapshots", cfg->target.path);
+        snprintf(cfg->merge.path, n, "%.*s/_snapshots", (int)len, cfg->target.path);
     }
 out:
     cJSON_Delete(root);
@@ -963,6 +946,8 @@ void lt_config_free(struct lt_task_config *cfg)
     free(s->databases);
     struct lt_target_config *t = &cfg->target;
     free(t->path);
+    free(t->endpoint_url);
+    free(t->bucket_name);
     free(t->timestamp_column);
     free(t->csv_delimiter);
     free(t->csv_row_delimiter);
@@ -976,6 +961,7 @@ void lt_config_free(struct lt_task_config *cfg)
         free(cfg->rules[i].table_pattern);
     }
     free(cfg->rules);
+    lt_mapping_free(cfg->mapping);
     free(cfg->task);
     free(cfg->state_path);
     free(cfg->merge.path);

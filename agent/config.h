@@ -10,6 +10,8 @@
 
 #include "agent/error.h"
 
+struct lt_mapping;
+
 enum lt_migration_type { LT_MIGRATE_FULL_LOAD, LT_MIGRATE_CDC, LT_MIGRATE_FULL_LOAD_AND_CDC };
 enum lt_data_format { LT_FORMAT_CSV, LT_FORMAT_PARQUET };
 enum lt_compression { LT_COMPRESS_NONE, LT_COMPRESS_GZIP, LT_COMPRESS_SNAPPY, LT_COMPRESS_ZSTD };
@@ -41,6 +43,8 @@ struct lt_source_config {
     char *publication;
     enum lt_nokey_policy tables_without_key;
     int catalog_poll_s;   /* how often a running task looks for tables that joined the selection */
+    int pgoutput_protocol; /* 1, 2 (transactions streamed while they run, PostgreSQL 14+); 0: 2 when the server
+                            * has it, else 1 */
     /* mysql */
     char *host;
     int port;
@@ -56,7 +60,9 @@ struct lt_source_config {
 };
 
 struct lt_target_config {
-    char *path;
+    char *path;                   /* a local folder, or an object store's URI (s3://BUCKET/PREFIX) */
+    char *endpoint_url;           /* an S3-compatible store's endpoint (endpoint_url); NULL: the AWS environment's */
+    char *bucket_name;            /* DMS's BucketName: path s3://BucketName */
     enum lt_data_format format;
     enum lt_compression compression;
     bool compression_set;         /* CompressionType given explicitly */
@@ -96,12 +102,17 @@ struct lt_target_config {
     bool parquet_timestamp_ms;
 };
 
+/* What a selection rule's object-locator.table-type selects (DMS: table, view or all). */
+enum lt_table_kinds { LT_KINDS_TABLES = 0, LT_KINDS_VIEWS = 1, LT_KINDS_ALL = 2 };
+
 /* One DMS selection rule. */
 struct lt_selection_rule {
     char *schema_pattern;
     char *table_pattern;
     bool include;         /* include/explicit vs exclude */
     bool explicit_only;
+    enum lt_table_kinds kinds;
+    int load_order;       /* DMS load-order: tables of higher values start loading first (0: none) */
 };
 
 struct lt_merge_config {
@@ -123,6 +134,7 @@ struct lt_task_config {
     char *state_path;
     int nrules;
     struct lt_selection_rule *rules;
+    struct lt_mapping *mapping; /* filters, transformations, table settings (agent/mapping.h); NULL when none */
     struct lt_merge_config merge;
     struct lt_full_load_config full_load;
     char *config_dir;     /* directory of the config file; relative paths resolve against it */

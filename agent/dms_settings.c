@@ -11,7 +11,7 @@ const struct lt_dms_setting lt_dms_settings[] = {
      "DMS documents only that it \"adds padding on string data\" (not which character, nor to what length), so "
      "logtap cannot write what DMS writes; only false (no padding) is supported"},
     {"BucketFolder", LT_DMS_IMPLEMENTED, "\"raw/shop\"", "\"../up\"", NULL},
-    {"BucketName", LT_DMS_S3_ONLY, "\"my-bucket\"", NULL, NULL},
+    {"BucketName", LT_DMS_IMPLEMENTED, "\"my-bucket\"", "\"\"", NULL},
     {"CannedAclForObjects", LT_DMS_S3_ONLY, "\"PRIVATE\"", NULL, NULL},
     {"CdcInsertsAndUpdates", LT_DMS_IMPLEMENTED, "true", "3", NULL},
     {"CdcInsertsOnly", LT_DMS_IMPLEMENTED, "\"Y\"", "\"yes please\"", NULL},

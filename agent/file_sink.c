@@ -1,7 +1,6 @@
 /* Durable, rolling files for one table (see file_sink.h). */
 #include "agent/file_sink.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -129,12 +128,20 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
         return LT_ERR_RUNTIME;
     char rel[4200];
     snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
+    struct lt_place *place = s->opt.place && lt_place_remote(s->opt.place) ? s->opt.place : NULL;
+    if (place && lt_place_publish(place, rel, err)) {
+        unlink(final_path); /* not in the store, not reported: nothing holds it */
+        return err->code ? err->code : LT_ERR_RUNTIME;
+    }
     struct lt_sink_file_info info = {
         .relpath = rel, .rows = s->rows, .bytes = (int64_t)sb.st_size,
         .first_pos = s->first_pos, .last_pos = s->last_pos,
         .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us,
     };
-    return s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
+    int rc = s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
+    if (!rc && place && !s->opt.keep_spool)
+        lt_place_release(place, rel);
+    return rc;
 fail:
     if (s->fd >= 0)
         close(s->fd);
@@ -180,7 +187,8 @@ int lt_sink_write_load_row(struct lt_file_sink *s, const struct lt_row *row, str
     if (s->fd < 0) {
         char name[64];
         uint32_t number = s->opt.load_number ? atomic_fetch_add(s->opt.load_number, 1) : s->next_load_number++;
-        snprintf(name, sizeof name, "LOAD%08X.%s", number, s->opt.target->extension);
+        snprintf(name, sizeof name, "%sLOAD%08X.%s", s->opt.load_prefix ? s->opt.load_prefix : "", number,
+                 s->opt.target->extension);
         if (open_file(s, name, err))
             return LT_ERR_RUNTIME;
     }
@@ -212,59 +220,53 @@ void lt_sink_free(struct lt_file_sink *s)
     free(s);
 }
 
+/* name without a "SEGMENT<n>_" prefix (DMS's segments of a parallel load). */
+static const char *segment_stripped(const char *name)
+{
+    if (strncmp(name, "SEGMENT", 7) != 0)
+        return name;
+    const char *p = name + 7;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return p > name + 7 && *p == '_' ? p + 1 : name;
+}
+
+/* A temp file of a LOAD file: ".LOAD...tmp" or ".SEGMENT<n>_LOAD...tmp". */
+static bool is_load_temp(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] == '.' && n > 4 && strcmp(name + n - 4, ".tmp") == 0 &&
+           strncmp(segment_stripped(name + 1), "LOAD", 4) == 0;
+}
+
 /* A temp file of a CDC file (not of a LOAD file: a table joining a running task is loaded while its CDC files
  * are written beside). */
 static int is_cdc_temp_file(const char *name)
 {
     size_t n = strlen(name);
-    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) != 0;
+    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0 && !is_load_temp(name);
 }
 
-/* Removes the files of a table folder whose names match; fsyncs the folder when asked. */
-static int remove_matching(const char *root, const char *table_dir, int (*match)(const char *name), bool sync,
-                           struct lt_error *err)
+int lt_sink_remove_cdc_temp_files(struct lt_place *place, const char *table_dir, struct lt_error *err)
 {
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/%s", root, table_dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? LT_OK : lt_fail_errno(err, errno, "cannot list %s",  dir);
-    struct dirent *e;
-    int rc = LT_OK;
-    while ((e = readdir(d))) {
-        if (!match(e->d_name))
-            continue;
-        char path[4500];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (unlink(path) != 0 && errno != ENOENT) {
-            rc = lt_fail_errno(err, errno, "cannot remove %s",  path);
-            break;
-        }
-    }
-    closedir(d);
-    if (!rc && sync)
-        rc = lt_fsync_dir(dir, err);
-    return rc;
+    return lt_place_remove_matching(place, table_dir, is_cdc_temp_file, false, false, err);
 }
 
-int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struct lt_error *err)
+static int is_load_or_temp_file(const char *full)
 {
-    return remove_matching(root, table_dir, is_cdc_temp_file, false, err);
-}
-
-static int is_load_or_temp_file(const char *name)
-{
+    const char *name = segment_stripped(full);
     if (strncmp(name, "LOAD", 4) == 0 && strlen(name) > 12) {
         for (int i = 4; i < 12; i++)
             if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'F')))
                 return 0;
         return name[12] == '.';
     }
-    size_t n = strlen(name);
-    return name[0] == '.' && n > 4 && strcmp(name + n - 4, ".tmp") == 0 && strncmp(name, ".LOAD", 5) == 0;
+    return is_load_temp(full);
 }
 
-int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err)
+int lt_sink_remove_load_files(struct lt_place *place, const char *table_dir, struct lt_error *err)
 {
-    return remove_matching(root, table_dir, is_load_or_temp_file, true, err);
+    /* and in its sub-folders: segments and partitions of a parallel load (date partitions of CDC files hold no
+     * LOAD file) */
+    return lt_place_remove_matching_below(place, table_dir, is_load_or_temp_file, err);
 }

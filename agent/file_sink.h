@@ -1,7 +1,8 @@
 /* Durable files for one table: rows go through a target plug-in into a temp file; closing a file fsyncs it,
- * renames it to its final name, fsyncs the directory, and only then reports it (so the caller can record it in
- * the manifest). Full-load files roll over at a size limit and are numbered LOAD00000001, LOAD00000002, ...
- * in 8 hex digits as DMS does. */
+ * renames it to its final name, fsyncs the directory, publishes it when the target is an object store (the upload
+ * completes, under the file's final name: no temporary object name is ever visible), and only then reports it (so
+ * the caller can record it in the manifest). Full-load files roll over at a size limit and are numbered
+ * LOAD00000001, LOAD00000002, ... in 8 hex digits as DMS does. */
 #ifndef LOGTAP_FILE_SINK_H
 #define LOGTAP_FILE_SINK_H
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "agent/error.h"
+#include "agent/place.h"
 #include "agent/record.h"
 #include "agent/target.h"
 
@@ -31,11 +33,16 @@ typedef int (*lt_sink_file_done_fn)(void *ctx, const struct lt_sink_file_info *i
 struct lt_sink_options {
     const struct logtap_target_ops *target;
     const struct lt_target_config *cfg;
-    const char *root;             /* target path */
+    const char *root;             /* the local folder files are written in (a place's root) */
+    struct lt_place *place;       /* where they go: NULL or a local place when root is all there is; an object
+                                   * store: each file is uploaded before it is reported */
+    bool keep_spool;              /* the caller releases a spool copy itself, once the manifest commits it (else the
+                                   * sink releases it as soon as on_file returns) */
     const char *table_dir;        /* escaped "<schema>/<table>" */
     struct lt_file_layout layout;
     uint64_t max_bytes;           /* roll over after this many bytes; 0 = never */
     _Atomic uint32_t *load_number; /* LOAD file numbers shared by several sinks of one table; NULL: from 1 */
+    const char *load_prefix;      /* before LOAD in the names of full-load files ("SEGMENT2_"), NULL for none */
     lt_sink_file_done_fn on_file; /* called after each file is durable */
     void *ctx;
 };
@@ -68,9 +75,10 @@ int lt_fsync_dir(const char *dir, struct lt_error *err);
 
 /* Removes leftover temp files (".<name>.tmp") of CDC files of an interrupted run from a table folder (a load's
  * temp files are left to lt_sink_remove_load_files: a table's load may run beside its change stream). */
-int lt_sink_remove_cdc_temp_files(const char *root, const char *table_dir, struct lt_error *err);
+int lt_sink_remove_cdc_temp_files(struct lt_place *place, const char *table_dir, struct lt_error *err);
 
-/* Removes LOAD* files and leftover temp files of earlier runs from a table directory. */
-int lt_sink_remove_load_files(const char *root, const char *table_dir, struct lt_error *err);
+/* Removes LOAD* files (also SEGMENT<n>_LOAD*; objects, in a store) and leftover temp files of earlier runs from a
+ * table folder and from its sub-folders (DMS's segment and partition folders). */
+int lt_sink_remove_load_files(struct lt_place *place, const char *table_dir, struct lt_error *err);
 
 #endif

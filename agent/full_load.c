@@ -12,11 +12,13 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/progress.h"
 #include "agent/schema_json.h"
 #include "agent/signals.h"
 #include "agent/source.h"
 #include "agent/target.h"
+#include "agent/table_transform.h"
 #include "agent/target_root.h"
 #include "agent/task_metrics.h"
 #include "state/state_store.h"
@@ -34,6 +36,7 @@ int lt_load_parts_wanted(const struct lt_task_config *cfg, int64_t estimated_byt
 /* One table of the load; its parts may be read by several workers at once. */
 struct table_load {
     const struct lt_source_table *st;
+    const struct lt_table_map *map;    /* its transformation rules (the files' schema) */
     struct lt_progress_table *progress;
     pthread_mutex_t lock;          /* guards started and error */
     bool begun;                    /* the state store and folder are ready for this load */
@@ -44,6 +47,7 @@ struct table_load {
     _Atomic bool failed;
     _Atomic int64_t rows;
     _Atomic uint32_t next_file;    /* LOAD file numbers, shared by the parts */
+    _Atomic uint32_t *part_files;  /* a table-settings rule's parts in folders: each folder's own numbers */
     struct lt_error error;         /* the first part's error (under lock) */
 };
 
@@ -53,6 +57,7 @@ struct load_unit {
     int part;
     int64_t bytes; /* estimated */
     bool first;    /* the source wants it read before the others */
+    int order;     /* DMS load-order: higher first */
 };
 
 struct lt_load {
@@ -63,12 +68,15 @@ struct lt_load {
     const struct logtap_target_ops *target;
     struct lt_source *src;
     struct lt_state *state;
+    struct lt_place place;         /* where the files go */
+    bool place_open;
     struct lt_table_list tables;
     struct lt_snapshot_info snap;
     struct lt_progress_table *progress;
     struct table_load *loads;
     struct load_unit *units;
     int nunits;
+    struct lt_table_map **maps;    /* per table */
     _Atomic int next_unit;
     _Atomic int failed_tables;
     pthread_mutex_t first_error_lock;
@@ -81,6 +89,7 @@ struct part_ctx {
     struct lt_load *job;
     struct table_load *tl;
     struct lt_file_sink *sink;
+    struct lt_map_scratch scratch;
     int64_t rows, rows_reported;
 };
 
@@ -89,6 +98,9 @@ static int on_row(void *arg, const struct lt_row *row, struct lt_error *err)
     struct part_ctx *p = arg;
     if (lt_stop_requested() || (p->job->opt->cancel && atomic_load(p->job->opt->cancel)))
         return lt_fail(err, LT_ERR_RUNTIME, "interrupted");
+    struct lt_row mapped;
+    if (!(row = lt_table_map_row(p->tl->map, row, &p->scratch, &mapped, err)))
+        return LT_ERR_RUNTIME;
     if (lt_sink_write_load_row(p->sink, row, err))
         return LT_ERR_RUNTIME;
     if ((++p->rows & 1023) == 0) {
@@ -119,19 +131,19 @@ static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_er
  * as soon as the snapshot is taken. */
 static int begin_table(struct lt_load *job, struct table_load *tl, struct lt_error *err)
 {
-    const struct lt_table_schema *schema = tl->st->schema;
+    const struct lt_table_schema *schema = tl->st->schema, *files = lt_table_map_schema(tl->map);
     char table_dir[LT_TABLE_DIR_MAX];
-    lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    lt_target_table_dir(&job->cfg->target, files->schema_name, files->table_name, table_dir, sizeof table_dir);
     struct lt_file_columns extra = {.op = job->cfg->target.include_op_for_full_load,
                                     .ts_column = job->cfg->target.timestamp_column, .unchanged = false,
                                     .no_pos = !job->cfg->target.logtap_columns};
-    if (!(tl->schema_json = lt_schema_to_json(schema, &extra)))
+    if (!(tl->schema_json = lt_schema_to_json(files, &extra)))
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     if (lt_state_table_id(job->state, schema->schema_name, schema->table_name, &tl->table_id, err) ||
         lt_state_begin_table_load(job->state, tl->table_id, job->snap.pos, tl->schema_json, err) ||
         (tl->st->source_id[0] && lt_state_set_table_source_id(job->state, tl->table_id, tl->st->source_id, err)) ||
         lt_state_set_table_capture(job->state, tl->table_id, tl->st->inserts_only ? "inserts" : "all", err) ||
-        lt_sink_remove_load_files(job->cfg->target.path, table_dir, err))
+        lt_sink_remove_load_files(&job->place, table_dir, err))
         return LT_ERR_RUNTIME;
     tl->begun = true;
     return LT_OK;
@@ -155,18 +167,31 @@ static int start_table(struct table_load *tl, struct lt_error *err)
 
 static int load_one_part(struct lt_load *job, int worker, struct table_load *tl, int part, struct lt_error *err)
 {
-    const struct lt_table_schema *schema = tl->st->schema;
-    char table_dir[LT_TABLE_DIR_MAX];
+    const struct lt_table_schema *schema = lt_table_map_schema(tl->map);
+    char table_dir[LT_TABLE_DIR_MAX + LT_PATH_COMPONENT_MAX + 1], prefix[32] = "";
     lt_target_table_dir(&job->cfg->target, schema->schema_name, schema->table_name, table_dir, sizeof table_dir);
+    _Atomic uint32_t *numbers = &tl->next_file;
+    /* DMS's layout of a parallel load's segments: a folder each, or SEGMENT<n>_ before the file names */
+    if (tl->st->part_layout == LT_PARTS_FOLDERS && tl->st->nparts > 1) {
+        char part_dir[LT_PATH_COMPONENT_MAX];
+        lt_path_escape_component(tl->st->part_names[part], part_dir);
+        size_t n = strlen(table_dir);
+        snprintf(table_dir + n, sizeof table_dir - n, "/%s", part_dir);
+        numbers = &tl->part_files[part];
+    } else if (tl->st->part_layout == LT_PARTS_PREFIX && tl->st->nparts > 1) {
+        snprintf(prefix, sizeof prefix, "SEGMENT%d_", part + 1);
+    }
     if (start_table(tl, err))
         return LT_ERR_RUNTIME;
     struct part_ctx p = {.job = job, .tl = tl};
     struct lt_sink_options so = {
-        .target = job->target, .cfg = &job->cfg->target, .root = job->cfg->target.path, .table_dir = table_dir,
+        .target = job->target, .cfg = &job->cfg->target, .root = job->place.root, .place = &job->place,
+        .table_dir = table_dir,
         .layout = {.schema = schema, .with_op = job->cfg->target.include_op_for_full_load,
                    .ts_column = job->cfg->target.timestamp_column, .with_unchanged = false,
                    .no_pos = !job->cfg->target.logtap_columns},
-        .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = &tl->next_file,
+        .max_bytes = (uint64_t)job->cfg->target.max_file_size_kb * 1024, .load_number = numbers,
+        .load_prefix = prefix[0] ? prefix : NULL,
         .on_file = on_file, .ctx = &p,
     };
     int rc = lt_sink_open(&p.sink, &so, err);
@@ -176,6 +201,7 @@ static int load_one_part(struct lt_load *job, int worker, struct table_load *tl,
             rc = lt_sink_close_file(p.sink, err);
         lt_sink_free(p.sink);
     }
+    lt_map_scratch_free(&p.scratch);
     atomic_fetch_add(&tl->progress->rows, p.rows - p.rows_reported);
     atomic_fetch_add(&tl->rows, p.rows);
     return rc;
@@ -260,12 +286,15 @@ static void *worker_main(void *arg)
 }
 
 /* Tables the source wants read first (MySQL: non-transactional tables, read while the snapshot's lock blocks
- * writers), then the biggest units first, so the last ones to finish are small; ties keep table order. */
+ * writers), then by DMS load-order (higher first), then the biggest units first, so the last ones to finish are
+ * small; ties keep table order. */
 static int compare_units(const void *pa, const void *pb)
 {
     const struct load_unit *a = pa, *b = pb;
     if (a->first != b->first)
         return a->first ? -1 : 1;
+    if (a->order != b->order)
+        return a->order > b->order ? -1 : 1;
     if (a->bytes != b->bytes)
         return a->bytes > b->bytes ? -1 : 1;
     if (a->table != b->table)
@@ -288,13 +317,20 @@ static int plan_units(struct lt_load *job, struct lt_error *err)
         const struct lt_source_table *t = &job->tables.tables[i];
         int parts = t->nparts > 1 ? t->nparts : 1;
         tl->st = t;
+        tl->map = job->maps[i];
         tl->progress = &job->progress[i];
         pthread_mutex_init(&tl->lock, NULL);
         atomic_init(&tl->parts_left, parts);
         atomic_init(&tl->next_file, 1);
+        if (t->part_layout == LT_PARTS_FOLDERS && parts > 1) {
+            if (!(tl->part_files = calloc((size_t)parts, sizeof *tl->part_files)))
+                return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+            for (int p = 0; p < parts; p++)
+                atomic_init(&tl->part_files[p], 1);
+        }
         for (int p = 0; p < parts; p++)
             job->units[job->nunits++] = (struct load_unit){.table = i, .part = p, .bytes = t->estimated_bytes / parts,
-                                                                .first = t->read_first};
+                                                                .first = t->read_first, .order = t->load_order};
     }
     qsort(job->units, (size_t)job->nunits, sizeof *job->units, compare_units);
     return LT_OK;
@@ -305,9 +341,13 @@ static void free_units(struct lt_load *job)
     for (int i = 0; job->loads && i < job->tables.n; i++) {
         pthread_mutex_destroy(&job->loads[i].lock);
         free(job->loads[i].schema_json);
+        free(job->loads[i].part_files);
     }
     free(job->loads);
     free(job->units);
+    for (int i = 0; job->maps && i < job->tables.n; i++)
+        lt_table_map_free(job->maps[i]);
+    free(job->maps);
 }
 
 void lt_load_free(struct lt_load *job)
@@ -319,7 +359,32 @@ void lt_load_free(struct lt_load *job)
     lt_table_list_free(&job->tables);
     if (job->snapshot_open)
         job->source->snapshot_end(job->src);
+    if (job->place_open)
+        lt_place_close(&job->place);
     free(job);
+}
+
+/* The transformation rules of every table, and no two tables whose files would go to one folder. */
+static int build_maps(struct lt_load *job, struct lt_error *err)
+{
+    int n = job->tables.n;
+    if (!(job->maps = calloc(n > 0 ? (size_t)n : 1, sizeof *job->maps)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    for (int i = 0; i < n; i++) {
+        if (lt_table_map_build(job->cfg, job->tables.tables[i].schema, &job->maps[i], err))
+            return err->code;
+        const struct lt_table_schema *a = lt_table_map_schema(job->maps[i]);
+        for (int k = 0; k < i; k++) {
+            const struct lt_table_schema *b = lt_table_map_schema(job->maps[k]);
+            if (!strcmp(a->schema_name, b->schema_name) && !strcmp(a->table_name, b->table_name))
+                return lt_fail(err, LT_ERR_CONFIG, "config: table mapping: %s.%s and %s.%s would both be written "
+                               "as %s.%s (DMS does not replicate two tables to one either)",
+                               job->tables.tables[k].schema->schema_name, job->tables.tables[k].schema->table_name,
+                               job->tables.tables[i].schema->schema_name, job->tables.tables[i].schema->table_name,
+                               a->schema_name, a->table_name);
+        }
+    }
+    return LT_OK;
 }
 
 /* Whether a snapshot kind is the task's own load (its position and finish time go into the task's facts), not
@@ -349,6 +414,9 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         rc = lt_fail(err, LT_ERR_CONFIG, "target DataFormat is not supported by this build");
         goto fail;
     }
+    if ((rc = lt_place_open_target(&job->place, cfg, err)))
+        goto fail;
+    job->place_open = true;
     if ((rc = source->snapshot_begin(src, kind, &job->snap, err)))
         goto fail;
     job->snapshot_open = true;
@@ -380,13 +448,15 @@ int lt_load_prepare(struct lt_load **out, const struct lt_task_config *cfg, cons
         job->progress[i].table = t->schema->table_name;
         job->progress[i].estimated_rows = t->estimated_rows;
     }
+    if ((rc = build_maps(job, err)))
+        goto fail;
     for (int i = 0; i < job->tables.n; i++) {
         /* the names of the columns logtap adds, in the load files and in the CDC files that follow */
         struct lt_file_columns extra = {.op = true, .ts_column = cfg->target.timestamp_column,
                                         .unchanged = cfg->target.logtap_columns,
                                         .no_pos = !cfg->target.logtap_columns};
         char warning[256];
-        if ((rc = lt_file_columns_check(job->tables.tables[i].schema, &extra, warning, err)))
+        if ((rc = lt_file_columns_check(lt_table_map_schema(job->maps[i]), &extra, warning, err)))
             goto fail;
         if (warning[0])
             lt_log_warn("%s", warning);
@@ -556,11 +626,21 @@ int lt_run_full_load(const struct lt_task_config *cfg, const struct lt_full_load
     int rc = lt_preflight(cfg, (struct lt_check_scope){.full_load = true, .cdc = joins_stream}, err);
     if (rc)
         return rc;
-    if (lt_mkdir_p(cfg->target.path, err))
-        return lt_error_prefix(err, "target path: ");
+    struct lt_place place;
+    if (lt_place_open_target(&place, cfg, err))
+        return err->code;
     struct lt_state *state;
-    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err))
+    if (lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &state, err)) {
+        lt_place_close(&place);
         return LT_ERR_RUNTIME;
+    }
+    /* an object store: reachable, and what a killed run left cleaned, before the source is touched */
+    rc = lt_place_recover_target(&place, cfg, state, err);
+    lt_place_close(&place);
+    if (rc) {
+        lt_state_close(state);
+        return rc;
+    }
     enum lt_snapshot_kind kind = joins_stream ? LT_SNAPSHOT_JOIN : LT_SNAPSHOT_PLAIN;
     if (joins_stream)
         lt_log_info("task \"%s\" has a change stream (checkpoint %s): the new load is taken at a position of that "

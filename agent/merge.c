@@ -1,7 +1,10 @@
 /* The merge job (see merge.h): per table, choose the base and the changes from the state store's manifest (never
  * from a directory listing), run the table merge (merge_engine.c), write the snapshot folder under a temp name,
  * fsync, rename, record it, then drop snapshots beyond merge.keep. One merge at a time (a lock file); safe while
- * `replicate` runs, since only committed manifest rows are read. */
+ * `replicate` runs, since only committed manifest rows are read. With an object store (agent/place.h) the inputs
+ * are downloaded one at a time into the merge's spool folder, and the snapshot is written there, then uploaded:
+ * its part object first, then an empty "_SUCCESS" object marking it complete, then its record in the state store;
+ * dropping a snapshot removes its _SUCCESS first. */
 #include "agent/merge.h"
 
 #include <dirent.h>
@@ -22,6 +25,7 @@
 #include "agent/log.h"
 #include "agent/merge_engine.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/schema_json.h"
 #include "agent/source.h"
 #include "agent/target.h"
@@ -29,10 +33,11 @@
 #include "agent/utc_time.h"
 #include "state/state_store.h"
 
-/* One file of a chain: the path, the manifest's record of its columns, and of its size and rows (the file is
+/* One file of a chain: where it is, the manifest's record of its columns, and of its size and rows (the file is
  * checked against them: a file cut short or replaced is refused, never merged). */
 struct chain_file {
-    char *path;
+    struct lt_place *place;
+    char *rel;
     char *schema_json;
     int64_t rows, bytes;
     char first_pos[LT_POS_MAX + 1], last_pos[LT_POS_MAX + 1]; /* the manifest's */
@@ -45,7 +50,9 @@ struct file_chain {
     struct chain_file *files;
     int n, cap, next;
     struct lt_data_file *cur;
+    char cur_path[4600];       /* the current file's local path (a download, from an object store) */
     int64_t cur_rows;          /* rows read from the current file */
+    const char *tmp_dir;       /* where downloads go */
     const struct lt_table_schema *schema;
     const struct lt_target_config *cfg;
     const char *after;
@@ -64,14 +71,14 @@ struct file_chain {
 
 #define MANIFEST_POS_FORMAT "%010d:%020lld"
 
-static int chain_add(struct file_chain *c, const char *root, const char *rel, const char *schema_json,
+static int chain_add(struct file_chain *c, struct lt_place *place, const char *rel, const char *schema_json,
                      int64_t rows, int64_t bytes, struct lt_error *err);
 
 /* A manifest row as a file of a chain: its positions and times too, and whether it has _logtap_pos. */
-static int chain_add_file(struct file_chain *c, const char *root, const struct lt_manifest_file *f,
+static int chain_add_file(struct file_chain *c, struct lt_place *place, const struct lt_manifest_file *f,
                           struct lt_error *err)
 {
-    if (chain_add(c, root, f->path, f->schema_json, f->rows, f->bytes, err))
+    if (chain_add(c, place, f->path, f->schema_json, f->rows, f->bytes, err))
         return LT_ERR_RUNTIME;
     struct chain_file *cf = &c->files[c->n - 1];
     snprintf(cf->first_pos, sizeof cf->first_pos, "%s", f->first_pos ? f->first_pos : "");
@@ -82,7 +89,7 @@ static int chain_add_file(struct file_chain *c, const char *root, const struct l
     return LT_OK;
 }
 
-static int chain_add(struct file_chain *c, const char *root, const char *rel, const char *schema_json,
+static int chain_add(struct file_chain *c, struct lt_place *place, const char *rel, const char *schema_json,
                      int64_t rows, int64_t bytes, struct lt_error *err)
 {
     if (c->n == c->cap) {
@@ -93,25 +100,25 @@ static int chain_add(struct file_chain *c, const char *root, const char *rel, co
         c->files = f;
         c->cap = cap;
     }
-    size_t n = strlen(root) + strlen(rel) + 2;
-    char *path = malloc(n);
+    char *path = strdup(rel);
     char *json = strdup(schema_json ? schema_json : "");
     if (!path || !json) {
         free(path);
         free(json);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
-    snprintf(path, n, "%s/%s", root, rel);
-    c->files[c->n++] = (struct chain_file){.path = path, .schema_json = json, .rows = rows, .bytes = bytes,
-                                           .no_pos = strstr(json, "\"pos\":false") != NULL};
+    c->files[c->n++] = (struct chain_file){.place = place, .rel = path, .schema_json = json, .rows = rows,
+                                           .bytes = bytes, .no_pos = strstr(json, "\"pos\":false") != NULL};
     return LT_OK;
 }
 
 static void chain_free(struct file_chain *c)
 {
     lt_data_file_close(c->cur);
+    if (c->cur)
+        lt_place_unfetch(c->files[c->next - 1].place, c->cur_path);
     for (int i = 0; i < c->n; i++) {
-        free(c->files[i].path);
+        free(c->files[i].rel);
         free(c->files[i].schema_json);
     }
     free(c->files);
@@ -126,20 +133,27 @@ static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
             if (c->next >= c->n)
                 return 0;
             struct chain_file *f = &c->files[c->next++];
-            struct stat sb;
-            if (stat(f->path, &sb) != 0) {
-                lt_fail(err, LT_ERR_RUNTIME, "%s: %s (the manifest records it)", f->path, strerror(errno));
+            int64_t bytes = 0;
+            bool missing;
+            if (lt_place_fetch(f->place, f->rel, c->tmp_dir, c->cur_path, sizeof c->cur_path, &bytes, &missing,
+                               err)) {
+                lt_error_prefix(err, "%s", missing ? "a file the manifest records is missing: " : "");
                 return -1;
             }
-            if (f->bytes > 0 && sb.st_size != f->bytes) {
+            if (f->bytes > 0 && bytes != f->bytes) {
+                char name[1200];
+                lt_place_uri(f->place, f->rel, name, sizeof name);
+                lt_place_unfetch(f->place, c->cur_path);
                 lt_fail(err, LT_ERR_RUNTIME,
                         "%s is %lld bytes, the manifest recorded %lld when it was written: it was cut short or "
                         "replaced; refusing to merge it",
-                        f->path, (long long)sb.st_size, (long long)f->bytes);
+                        name, (long long)bytes, (long long)f->bytes);
                 return -1;
             }
-            if (lt_data_file_open(f->path, f->schema_json, c->schema, c->cfg, &c->cur, err))
+            if (lt_data_file_open(c->cur_path, f->schema_json, c->schema, c->cfg, &c->cur, err)) {
+                lt_place_unfetch(f->place, c->cur_path);
                 return -1;
+            }
             c->cur_rows = 0;
         }
         int got = lt_data_file_next(c->cur, row, err);
@@ -149,10 +163,13 @@ static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
             const struct chain_file *f = &c->files[c->next - 1];
             lt_data_file_close(c->cur);
             c->cur = NULL;
+            lt_place_unfetch(f->place, c->cur_path);
             if (f->rows >= 0 && c->cur_rows != f->rows) {
+                char name[1200];
+                lt_place_uri(f->place, f->rel, name, sizeof name);
                 lt_fail(err, LT_ERR_RUNTIME,
                         "%s holds %lld rows, the manifest recorded %lld when it was written: refusing to merge it",
-                        f->path, (long long)c->cur_rows, (long long)f->rows);
+                        name, (long long)c->cur_rows, (long long)f->rows);
                 return -1;
             }
             continue;
@@ -195,6 +212,7 @@ struct table_plan {
     int ntruncates, truncates_cap;
     int64_t max_file_ts_us;
     const struct lt_task_config *cfg;
+    struct lt_place *target;              /* where the load and CDC files are */
     const char *upto;
     int64_t until_us;
     bool time_needs_rows;                 /* --as-of TIME cuts a file without a commit-time column */
@@ -228,7 +246,7 @@ static int add_load_file(void *arg, const struct lt_manifest_file *f)
 {
     struct table_plan *p = arg;
     struct lt_error err;
-    return chain_add_file(&p->base, p->cfg->target.path, f, &err);
+    return chain_add_file(&p->base, p->target, f, &err);
 }
 
 static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
@@ -263,7 +281,7 @@ static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
             lt_file_columns_free(&extra);
         }
     }
-    return chain_add_file(&p->changes, p->cfg->target.path, f, &err);
+    return chain_add_file(&p->changes, p->target, f, &err);
 }
 
 static int add_truncate(void *arg, const char *pos, int64_t ts)
@@ -369,9 +387,8 @@ static int on_snapshot_file(void *arg, const struct lt_sink_file_info *info, str
 struct keep_ctx {
     int keep, seen;
     int64_t ids[4096];
-    char *dirs[4096];
+    char *dirs[4096];          /* relative to merge.path */
     int ndrop;
-    const char *root;
 };
 
 static int collect_old(void *arg, const struct lt_snapshot_record *r)
@@ -381,7 +398,7 @@ static int collect_old(void *arg, const struct lt_snapshot_record *r)
         return 0;
     k->ids[k->ndrop] = r->id;
     char dir[4600];
-    snprintf(dir, sizeof dir, "%s/%s", k->root, r->path);
+    snprintf(dir, sizeof dir, "%s", r->path);
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
@@ -465,12 +482,12 @@ static int plan_manifest_order(const struct logtap_source_ops *source, struct lt
     char a[LT_CHECKPOINT_MAX], b[LT_CHECKPOINT_MAX], prev[LT_CHECKPOINT_MAX];
     for (int i = 0; i < c->n; i++) {
         const struct chain_file *f = &c->files[i];
-        const char *rel = f->path + strlen(p->cfg->target.path) + 1;
+        const char *rel = f->rel;
         if (i > 0 && strcmp(f->first_pos, c->files[i - 1].last_pos) <= 0)
             return lt_fail(err, LT_ERR_CONFIG,
                            "merge: %s.%s: CDC files %s and %s overlap (%s..%s and %s..%s); without _logtap_pos in "
                            "them their changes cannot be put in order",
-                           t->schema_name, t->table_name, c->files[i - 1].path, rel, c->files[i - 1].first_pos,
+                           t->schema_name, t->table_name, c->files[i - 1].rel, rel, c->files[i - 1].first_pos,
                            c->files[i - 1].last_pos, f->first_pos, f->last_pos);
         if (!f->no_pos)
             continue;
@@ -525,7 +542,7 @@ static int plan_manifest_order(const struct logtap_source_ops *source, struct lt
             return lt_fail(err, LT_ERR_CONFIG,
                            "merge: %s.%s: a TRUNCATE at %s lies inside CDC file %s, and the files have no _logtap_pos "
                            "(target.LogtapColumns false) to place it among the file's changes",
-                           t->schema_name, t->table_name, tp, c->files[next - 1].path);
+                           t->schema_name, t->table_name, tp, c->files[next - 1].rel);
         }
         char pos[LT_POS_MAX + 1];
         snprintf(pos, sizeof pos, MANIFEST_POS_FORMAT, next + 1, 0LL);
@@ -542,9 +559,9 @@ static int plan_manifest_order(const struct logtap_source_ops *source, struct lt
 }
 
 /* Merges one table; *wrote tells whether a new snapshot was written. */
-static int merge_table(const struct lt_task_config *cfg, const struct logtap_source_ops *source, struct lt_state *st,
-                       const struct lt_table_status *t, const char *upto, int64_t until_us, bool explicit_point,
-                       bool *wrote, struct lt_error *err)
+static int merge_table(const struct lt_task_config *cfg, const struct logtap_source_ops *source, struct lt_place *tp,
+                       struct lt_place *mp, const char *inputs, struct lt_state *st, const struct lt_table_status *t,
+                       const char *upto, int64_t until_us, bool explicit_point, bool *wrote, struct lt_error *err)
 {
     char **truncates_order = NULL; /* TRUNCATEs in manifest order, when the changes are in it */
     *wrote = false;
@@ -569,13 +586,11 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
     struct table_plan p;
     memset(&p, 0, sizeof p);
     p.cfg = cfg;
+    p.target = tp;
     p.table_id = t->id;
     p.upto = upto;
     p.until_us = until_us;
-    lt_path_table_dir(t->schema_name, t->table_name, p.table_dir, sizeof p.table_dir);
-    char table_snap_dir[4600];
-    snprintf(table_snap_dir, sizeof table_snap_dir, "%s/%s", cfg->merge.path, p.table_dir);
-    remove_stale_folders(table_snap_dir);
+    p.base.tmp_dir = p.changes.tmp_dir = inputs; /* downloads of inputs from an object store */
     int rc = LT_OK;
     /* the newest columns: the newest file of the table */
     struct plan_ctx pc = {.plan = &p};
@@ -598,12 +613,20 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
     if ((rc = lt_schema_from_json(pc.newest_json, &p.schema, &extra, err)))
         goto out;
     lt_file_columns_free(&extra);
+    /* the snapshot is named as the files are: a table the transformation rules rename has its new names */
+    lt_path_table_dir(p.schema->schema_name, p.schema->table_name, p.table_dir, sizeof p.table_dir);
+    char table_snap_dir[4600];
+    snprintf(table_snap_dir, sizeof table_snap_dir, "%s/%s", mp->root, p.table_dir);
+    remove_stale_folders(table_snap_dir);
+    if (p.schema->origin_schema && (strcmp(p.schema->schema_name, t->schema_name) || strcmp(p.schema->table_name, t->table_name)))
+        lt_log_table(LT_LOG_INFO, t->schema_name, t->table_name, "%s.%s: its files are %s.%s (table mapping)",
+                     t->schema_name, t->table_name, p.schema->schema_name, p.schema->table_name);
     p.base.schema = p.changes.schema = p.schema;
     p.base.cfg = p.changes.cfg = &cfg->target;
     if (sp.pos) {
         p.base_snapshot_pos = sp.pos;
         p.base_ts_us = sp.ts;
-        if ((rc = chain_add(&p.base, cfg->merge.path, sp.path, sp.schema_json, sp.rows, sp.bytes, err)))
+        if ((rc = chain_add(&p.base, mp, sp.path, sp.schema_json, sp.rows, sp.bytes, err)))
             goto out;
         /* a snapshot without _logtap_pos: its rows stand at the snapshot's position */
         snprintf(p.base.files[0].first_pos, sizeof p.base.files[0].first_pos, "%s", sp.pos);
@@ -650,12 +673,12 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
     char tmpdir_rel[1024];
     snprintf(tmpdir_rel, sizeof tmpdir_rel, "%s/.snapshot-tmp-%d", p.table_dir, (int)getpid());
     char tmpdir[4600];
-    snprintf(tmpdir, sizeof tmpdir, "%s/%s", cfg->merge.path, tmpdir_rel);
+    snprintf(tmpdir, sizeof tmpdir, "%s/%s", mp->root, tmpdir_rel);
     remove_tree(tmpdir);
     struct sink_result res = {0};
     struct lt_file_sink *sink = NULL;
     struct lt_sink_options so = {
-        .target = target, .cfg = &cfg->target, .root = cfg->merge.path, .table_dir = tmpdir_rel,
+        .target = target, .cfg = &cfg->target, .root = mp->root, .table_dir = tmpdir_rel,
         .layout = {.schema = p.schema, .with_op = false, .ts_column = NULL, .with_unchanged = false,
                    .no_pos = !cfg->target.logtap_columns},
         .on_file = on_snapshot_file, .ctx = &res,
@@ -673,7 +696,7 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
         .truncates = (const char *const *)(truncates_order ? truncates_order : p.truncates),
         .ntruncates = p.ntruncates,
         .memory_limit = (uint64_t)cfg->merge.memory_limit_mb * 1024 * 1024 * 3 / 4,
-        .spill_dir = cfg->merge.path,
+        .spill_dir = mp->root,
     };
     struct emit_ctx ec = {.sink = sink};
     struct lt_merge_stats ms;
@@ -708,30 +731,48 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
         ts_us = (int64_t)time(NULL) * 1000000;
     char name[32];
     format_snapshot_name(ts_us, name);
-    char final_rel[1024], final_dir[4600], old_dir[4700];
+    char final_rel[1024];
     snprintf(final_rel, sizeof final_rel, "%s/snapshot=%s", p.table_dir, name);
-    snprintf(final_dir, sizeof final_dir, "%s/%s", cfg->merge.path, final_rel);
-    snprintf(old_dir, sizeof old_dir, "%s/%s/.snapshot-old-%d", cfg->merge.path, p.table_dir, (int)getpid());
-    struct stat sb;
-    bool replacing = stat(final_dir, &sb) == 0;
-    if (replacing && rename(final_dir, old_dir) != 0) {
-        rc = lt_fail(err, LT_ERR_RUNTIME, "cannot move %s aside: %s", final_dir, strerror(errno));
+    if (lt_place_remote(mp)) {
+        /* the part object, then _SUCCESS: a reader that lists snapshot= folders with a _SUCCESS sees only complete
+         * ones (a snapshot of the same name is replaced object by object, each PUT atomic) */
+        char local_part[4700], part_rel[1200], marker_rel[1200];
+        snprintf(local_part, sizeof local_part, "%s/%s", tmpdir, part);
+        snprintf(part_rel, sizeof part_rel, "%s/%s", final_rel, part);
+        snprintf(marker_rel, sizeof marker_rel, "%s/_SUCCESS", final_rel);
+        rc = lt_place_publish_file(mp, local_part, part_rel, err);
+        if (!rc)
+            rc = lt_place_put_marker(mp, marker_rel, err);
         remove_tree(tmpdir);
-        goto out;
-    }
-    if (rename(tmpdir, final_dir) != 0) {
-        rc = lt_fail(err, LT_ERR_RUNTIME, "cannot rename %s to %s: %s", tmpdir, final_dir, strerror(errno));
+        if (rc) {
+            lt_error_prefix(err, "%s.%s: ", t->schema_name, t->table_name);
+            goto out;
+        }
+    } else {
+        char final_dir[4600], old_dir[4700];
+        snprintf(final_dir, sizeof final_dir, "%s/%s", mp->root, final_rel);
+        snprintf(old_dir, sizeof old_dir, "%s/%s/.snapshot-old-%d", mp->root, p.table_dir, (int)getpid());
+        struct stat sb;
+        bool replacing = stat(final_dir, &sb) == 0;
+        if (replacing && rename(final_dir, old_dir) != 0) {
+            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot move %s aside: %s", final_dir, strerror(errno));
+            remove_tree(tmpdir);
+            goto out;
+        }
+        if (rename(tmpdir, final_dir) != 0) {
+            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot rename %s to %s: %s", tmpdir, final_dir, strerror(errno));
+            if (replacing)
+                rename(old_dir, final_dir);
+            remove_tree(tmpdir);
+            goto out;
+        }
+        char parent[4600];
+        snprintf(parent, sizeof parent, "%s/%s", mp->root, p.table_dir);
+        if ((rc = lt_fsync_dir(parent, err)))
+            goto out;
         if (replacing)
-            rename(old_dir, final_dir);
-        remove_tree(tmpdir);
-        goto out;
+            remove_tree(old_dir);
     }
-    char parent[4600];
-    snprintf(parent, sizeof parent, "%s/%s", cfg->merge.path, p.table_dir);
-    if ((rc = lt_fsync_dir(parent, err)))
-        goto out;
-    if (replacing)
-        remove_tree(old_dir);
     struct lt_file_columns snap_cols = {.op = false, .ts_column = NULL, .unchanged = false,
                                         .no_pos = !cfg->target.logtap_columns};
     char *json = lt_schema_to_json(p.schema, &snap_cols);
@@ -759,11 +800,13 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
     struct keep_ctx *k = calloc(1, sizeof *k);
     if (k) {
         k->keep = cfg->merge.keep;
-        k->root = cfg->merge.path;
         if (!lt_state_each_snapshot(st, t->id, collect_old, k, err))
             for (int i = 0; i < k->ndrop; i++) {
-                remove_tree(k->dirs[i]);
-                lt_state_delete_snapshot(st, k->ids[i], err);
+                struct lt_error rerr = {0};
+                if (k->dirs[i] && lt_place_remove_tree(mp, k->dirs[i], "_SUCCESS", &rerr))
+                    lt_log_warn("%s.%s: an old snapshot stays: %s", t->schema_name, t->table_name, rerr.msg);
+                else
+                    lt_state_delete_snapshot(st, k->ids[i], err);
             }
         for (int i = 0; i < k->ndrop; i++)
             free(k->dirs[i]);
@@ -854,27 +897,60 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
     int rc;
     if (opt->as_of && (rc = lt_cli_parse_as_of(source, opt->as_of, &as_of, err)))
         return rc;
-    if (lt_mkdir_p(cfg->merge.path, err))
+    /* where snapshots go, and where the files come from; an object store's are spooled beside the state store */
+    char spool[4200], inputs[4300], lock_path[4300];
+    lt_place_spool_dir(cfg, "merge", spool, sizeof spool);
+    snprintf(inputs, sizeof inputs, "%s/inputs", spool);
+    struct lt_place mp, tp;
+    if ((rc = lt_place_open(&mp, cfg->merge.path, spool, &cfg->target, err)))
         return lt_error_prefix(err, "merge.path: ");
-    char lock_path[4200];
-    snprintf(lock_path, sizeof lock_path, "%s/.merge.lock", cfg->merge.path);
+    if ((rc = lt_place_open(&tp, cfg->target.path, spool, &cfg->target, err))) {
+        lt_place_close(&mp);
+        return lt_error_prefix(err, "target path: ");
+    }
+    if (!lt_place_remote(&mp) && lt_mkdir_p(cfg->merge.path, err)) {
+        lt_place_close(&mp);
+        lt_place_close(&tp);
+        return lt_error_prefix(err, "merge.path: ");
+    }
+    /* the lock: in the snapshots' folder, or beside the state store when they go to an object store */
+    if (lt_place_remote(&mp))
+        snprintf(lock_path, sizeof lock_path, "%s.merge.lock", cfg->state_path);
+    else
+        snprintf(lock_path, sizeof lock_path, "%s/.merge.lock", cfg->merge.path);
     int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock < 0)
+    if (lock < 0) {
+        lt_place_close(&mp);
+        lt_place_close(&tp);
         return lt_fail(err, LT_ERR_RUNTIME, "cannot open %s: %s", lock_path, strerror(errno));
+    }
     if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
         close(lock);
+        lt_place_close(&mp);
+        lt_place_close(&tp);
         return lt_fail(err, LT_ERR_RUNTIME, "another merge of this task is running (%s is locked)", lock_path);
     }
+    remove_tree(inputs); /* downloads a killed merge left */
     /* the metrics file only now: a second merge, refused above, must not overwrite the running one's */
     if ((rc = lt_task_metrics_start(cfg, "merge", opt->metrics_file, err))) {
         close(lock);
+        lt_place_close(&mp);
+        lt_place_close(&tp);
         return rc;
     }
-    struct lt_state *st;
+    struct lt_state *st = NULL;
     rc = lt_state_open_existing(cfg->state_path, &st, err);
+    if (!rc)
+        rc = lt_place_recover_merge(&mp, cfg, st, err);
+    if (!rc && lt_place_remote(&tp) && !lt_place_remote(&mp) && tp.ops->check_access(tp.store, err))
+        rc = lt_error_prefix(err, "target path %s: ", cfg->target.path);
     if (rc) {
         lt_task_metrics_error_code(rc);
+        if (st)
+            lt_state_close(st);
         close(lock);
+        lt_place_close(&mp);
+        lt_place_close(&tp);
         return rc;
     }
     /* The point: --as-of, else the checkpoint as it is now (every table of this run merged to the same point,
@@ -899,8 +975,8 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
     for (int i = 0; !rc && i < ntables; i++) {
         bool wrote;
         struct lt_error terr = {0};
-        if (merge_table(cfg, source, st, &tables[i], as_of.pos[0] ? as_of.pos : NULL, as_of.time_us, opt->as_of != NULL,
-                        &wrote, &terr)) {
+        if (merge_table(cfg, source, &tp, &mp, inputs, st, &tables[i], as_of.pos[0] ? as_of.pos : NULL,
+                        as_of.time_us, opt->as_of != NULL, &wrote, &terr)) {
             lt_log_error("%s", terr.msg);
             lt_task_metrics_error(LT_MERR_TABLE_MERGE);
             if (!failed)
@@ -916,6 +992,8 @@ int lt_run_merge(const struct lt_task_config *cfg, const struct lt_merge_options
     free(tables);
     lt_state_close(st);
     close(lock);
+    lt_place_close(&mp);
+    lt_place_close(&tp);
     if (!rc && failed)
         rc = LT_ERR_RUNTIME;
     if (!rc)

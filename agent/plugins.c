@@ -1,8 +1,9 @@
-/* The registry of source and target plug-ins: maps config values to their ops tables. */
+/* The registry of source, target and object-store plug-ins: maps config values to their ops tables. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/object_store.h"
 #include "agent/source.h"
 #include "agent/target.h"
 
@@ -32,6 +33,26 @@ const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg
     return NULL;
 }
 
+bool lt_path_is_uri(const char *path)
+{
+    const char *p = path;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+           *p == '-' || *p == '.')
+        p++;
+    return p > path && strncmp(p, "://", 3) == 0;
+}
+
+const struct logtap_store_ops *lt_store_for(const char *path)
+{
+    static const struct logtap_store_ops *const stores[] = {&lt_s3_store};
+    for (size_t i = 0; i < sizeof stores / sizeof *stores; i++) {
+        size_t n = strlen(stores[i]->scheme);
+        if (strncmp(path, stores[i]->scheme, n) == 0 && strncmp(path + n, "://", 3) == 0)
+            return stores[i];
+    }
+    return NULL;
+}
+
 void lt_table_list_free(struct lt_table_list *list)
 {
     for (int i = 0; i < list->n; i++) {
@@ -50,6 +71,11 @@ void lt_source_table_free_parts(struct lt_source_table *t)
         free(t->part_sql[i]);
     free(t->part_sql);
     t->part_sql = NULL;
+    for (int i = 0; i < t->nparts && t->part_names; i++)
+        free(t->part_names[i]);
+    free(t->part_names);
+    t->part_names = NULL;
+    t->part_layout = LT_PARTS_PLAIN;
     t->nparts = 0;
 }
 

@@ -67,8 +67,27 @@ struct lt_table_schema *lt_schema_copy(const struct lt_table_schema *src)
         const struct lt_column *c = &src->cols[i];
         lt_schema_set_column(s, i, c->name, c->type, c->precision, c->scale, c->is_key, c->nullable,
                              c->source_type);
+        if (c->origin)
+            lt_column_set_origin(&s->cols[i], c->origin, c->converted);
     }
+    if (src->origin_schema)
+        lt_schema_set_origin(s, src->origin_schema, src->origin_table);
     return s;
+}
+
+void lt_schema_set_origin(struct lt_table_schema *schema, const char *origin_schema, const char *origin_table)
+{
+    free(schema->origin_schema);
+    free(schema->origin_table);
+    schema->origin_schema = dup_or_null(origin_schema);
+    schema->origin_table = dup_or_null(origin_table);
+}
+
+void lt_column_set_origin(struct lt_column *c, const char *origin, bool converted)
+{
+    free(c->origin);
+    c->origin = dup_or_null(origin);
+    c->converted = converted;
 }
 
 void lt_schema_free(struct lt_table_schema *schema)
@@ -78,8 +97,11 @@ void lt_schema_free(struct lt_table_schema *schema)
     for (int i = 0; schema->cols && i < schema->ncols; i++) {
         free(schema->cols[i].name);
         free(schema->cols[i].source_type);
+        free(schema->cols[i].origin);
     }
     free(schema->cols);
+    free(schema->origin_schema);
+    free(schema->origin_table);
     free(schema->schema_name);
     free(schema->table_name);
     free(schema);
@@ -92,12 +114,14 @@ static bool str_eq(const char *a, const char *b)
 
 bool lt_schema_equal(const struct lt_table_schema *a, const struct lt_table_schema *b)
 {
-    if (a->ncols != b->ncols || !str_eq(a->schema_name, b->schema_name) || !str_eq(a->table_name, b->table_name))
+    if (a->ncols != b->ncols || !str_eq(a->schema_name, b->schema_name) || !str_eq(a->table_name, b->table_name) ||
+        !str_eq(a->origin_schema, b->origin_schema) || !str_eq(a->origin_table, b->origin_table))
         return false;
     for (int i = 0; i < a->ncols; i++) {
         const struct lt_column *x = &a->cols[i], *y = &b->cols[i];
         if (!str_eq(x->name, y->name) || x->type != y->type || x->precision != y->precision ||
-            x->scale != y->scale || x->is_key != y->is_key || !str_eq(x->source_type, y->source_type))
+            x->scale != y->scale || x->is_key != y->is_key || !str_eq(x->source_type, y->source_type) ||
+            !str_eq(x->origin, y->origin) || x->converted != y->converted)
             return false;
     }
     return true;

@@ -42,6 +42,10 @@ struct lt_column {
     bool is_key;        /* part of the primary key / replica identity */
     bool nullable;
     char *source_type;  /* the source's own type name, e.g. "character varying(20)" */
+    /* A table the table mapping changes (renames, columns removed, added or converted): where the column comes
+     * from. NULL for tables without mapping; "" for a column an add-column rule computes. */
+    char *origin;
+    bool converted;     /* its values are not the source column's text (change-data-type) */
 };
 
 struct lt_table_schema {
@@ -49,6 +53,8 @@ struct lt_table_schema {
     char *table_name;
     int ncols;
     struct lt_column *cols;
+    char *origin_schema;  /* a table the table mapping changes: the source table's names (NULL otherwise) */
+    char *origin_table;
 };
 
 struct lt_table_schema *lt_schema_new(const char *schema_name, const char *table_name, int ncols);
@@ -58,6 +64,9 @@ void lt_schema_free(struct lt_table_schema *schema);
 void lt_schema_set_column(struct lt_table_schema *schema, int i, const char *name, enum lt_type type,
                           int precision, int scale, bool is_key, bool nullable, const char *source_type);
 bool lt_schema_equal(const struct lt_table_schema *a, const struct lt_table_schema *b);
+/* Sets the origin of a mapped table and column (strings copied; NULL clears). */
+void lt_schema_set_origin(struct lt_table_schema *schema, const char *origin_schema, const char *origin_table);
+void lt_column_set_origin(struct lt_column *c, const char *origin, bool converted);
 
 enum lt_value_state {
     LT_VALUE_NULL = 0,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent/file_sink.h"
+#include "agent/place.h"
 #include "agent/full_load.h"
 #include "agent/log.h"
 #include "agent/progress.h"
@@ -146,9 +147,15 @@ static int reload_here(const struct lt_task_config *cfg, const char *schema, con
         return LT_ERR_RUNTIME;
     struct lt_state *st = NULL;
     int64_t id;
-    int rc = lt_mkdir_p(cfg->target.path, err);
-    if (!rc)
+    struct lt_place place;
+    int rc = lt_place_open_target(&place, cfg, err);
+    if (!rc) {
         rc = lt_state_open(cfg->state_path, cfg->task, cfg->source.engine, &st, err);
+        /* an object store: reachable, and what a killed run left cleaned (the task's lock is held) */
+        if (!rc)
+            rc = lt_place_recover_target(&place, cfg, st, err);
+        lt_place_close(&place);
+    }
     /* recorded first: if this process dies, the next replicate does the reload */
     if (!rc && !(rc = lt_state_table_id(st, schema, table, &id, err)))
         rc = lt_state_request_reload(st, id, err);

@@ -18,6 +18,10 @@ char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_fi
     }
     cJSON_AddStringToObject(root, "schema", schema->schema_name);
     cJSON_AddStringToObject(root, "table", schema->table_name);
+    if (schema->origin_schema) { /* a mapped table: the source table its files come from */
+        cJSON_AddStringToObject(root, "origin_schema", schema->origin_schema);
+        cJSON_AddStringToObject(root, "origin_table", schema->origin_table);
+    }
     cJSON_AddItemToObject(root, "columns", cols);
     for (int i = 0; i < schema->ncols; i++) {
         const struct lt_column *c = &schema->cols[i];
@@ -34,6 +38,11 @@ char *lt_schema_to_json(const struct lt_table_schema *schema, const struct lt_fi
         cJSON_AddBoolToObject(o, "nullable", c->nullable);
         if (c->source_type)
             cJSON_AddStringToObject(o, "source_type", c->source_type);
+        if (c->origin) { /* a mapped table: the source column, "" for a computed one */
+            cJSON_AddStringToObject(o, "origin", c->origin);
+            if (c->converted)
+                cJSON_AddBoolToObject(o, "converted", true);
+        }
         cJSON_AddItemToArray(cols, o);
     }
     if (extra) {
@@ -90,7 +99,12 @@ int lt_schema_from_json(const char *json, struct lt_table_schema **schema, struc
                              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "key")),
                              !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "nullable")),
                              str_or_null(c, "source_type"));
+        if (str_or_null(c, "origin"))
+            lt_column_set_origin(&s->cols[i], str_or_null(c, "origin"),
+                                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "converted")));
     }
+    if (str_or_null(root, "origin_schema") && str_or_null(root, "origin_table"))
+        lt_schema_set_origin(s, str_or_null(root, "origin_schema"), str_or_null(root, "origin_table"));
     extra->op = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "op"));
     extra->unchanged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "unchanged"));
     const char *ops = str_or_null(root, "cdc_ops");

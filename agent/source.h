@@ -23,8 +23,16 @@ struct lt_source_table {
     int64_t estimated_bytes; /* the table's size on the source, -1 when unknown */
     bool read_first;         /* start it before the others (MySQL: read under the snapshot's lock), never split */
     char *copy_sql;          /* the statement a worker runs to read the whole table (source-specific) */
+    bool filtered;           /* copy_sql reads only the rows of the table's source filter (a WHERE condition) */
     int nparts;              /* > 1: the table is read as this many disjoint parts, in parallel */
     char **part_sql;         /* nparts statements that together read exactly the rows of copy_sql */
+    /* Parts a table-settings parallel-load rule defines (DMS's segments): their files go in a sub-folder each
+     * (part_names: ranges with segment-names, partitions), or are named SEGMENT<n>_LOAD... (ranges without names).
+     * Parts logtap makes itself (big tables) are none of these: their files are the table's LOAD files. */
+    enum lt_part_layout { LT_PARTS_PLAIN, LT_PARTS_PREFIX, LT_PARTS_FOLDERS } part_layout;
+    char **part_names;       /* LT_PARTS_FOLDERS: nparts folder names */
+    bool parts_fixed;        /* a table-settings rule decides the parts (or that there are none) */
+    int load_order;          /* DMS load-order: tables of higher values start first */
 };
 
 /* How many parts a table of estimated_bytes should be read in (1 = whole): big tables are split into parts of at
@@ -102,6 +110,8 @@ struct lt_change_event {
     bool in_transaction;                  /* a transaction is open (its rows are not complete yet) */
     bool from_update;                     /* ROW: the D or the I of an UPDATE written as D of the old row then I
                                            * of the new one (a key change, or a table without a key) */
+    const struct lt_value *old_vals;      /* ROW with op U: the old row as the source sent it (values it did not
+                                           * send marked unchanged), NULL when it sent none */
 };
 
 /* Where the stream starts and (optionally) stops. */

@@ -1,7 +1,6 @@
 /* Starting a task over, only on purpose (see start_over.h). */
 #include "agent/start_over.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/path_escape.h"
+#include "agent/place.h"
 #include "agent/target_root.h"
 #include "agent/txn_stream.h"
 #include "state/state_store.h"
@@ -26,48 +26,6 @@ static const char *replaced_name(void)
         strftime(name, sizeof name, "_replaced-%Y%m%dT%H%M%SZ", &tm);
     }
     return name;
-}
-
-/* Whether a folder holds a file (at any depth: CDC files may sit under date partitions). */
-static bool holds_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return false;
-    bool found = false;
-    struct dirent *e;
-    while (!found && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[4600];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) != 0)
-            continue;
-        found = S_ISDIR(sb.st_mode) ? holds_files(p) : true;
-    }
-    closedir(d);
-    return found;
-}
-
-/* Moves root/rel to root/_replaced-<time>/rel when it exists. */
-static int move_aside(const char *root, const char *rel, struct lt_error *err)
-{
-    char from[4600], to[4700], parent[4700];
-    snprintf(from, sizeof from, "%s/%s", root, rel);
-    struct stat sb;
-    if (stat(from, &sb) != 0)
-        return LT_OK;
-    snprintf(to, sizeof to, "%s/%s/%s", root, replaced_name(), rel);
-    snprintf(parent, sizeof parent, "%s", to);
-    char *slash = strrchr(parent, '/');
-    *slash = '\0';
-    if (lt_mkdir_p(parent, err))
-        return LT_ERR_RUNTIME;
-    if (rename(from, to) != 0)
-        return lt_fail_errno(err, errno, "cannot move %s aside to %s", from, to);
-    lt_log_info("moved %s aside to %s", from, to);
-    return lt_fsync_dir(parent, err);
 }
 
 int lt_start_over_state(const struct lt_task_config *cfg, struct lt_error *err)
@@ -103,35 +61,55 @@ int lt_start_over_check(const struct lt_task_config *cfg, const struct logtap_so
     struct lt_table_refs refs;
     if (source->selected_tables(src, &refs, err))
         return LT_ERR_RUNTIME;
-    int with_files = 0, rc = LT_OK;
-    char first[600] = "";
+    /* the target's and the merge's places: folders, or object stores (where moving aside copies the objects) */
+    struct lt_place target, merge;
+    char merge_spool[4200];
+    lt_place_spool_dir(cfg, "merge", merge_spool, sizeof merge_spool);
+    int rc = lt_place_open_target(&target, cfg, err);
+    if (rc) {
+        lt_table_refs_free(&refs);
+        return rc;
+    }
+    if ((rc = lt_place_open(&merge, cfg->merge.path, merge_spool, &cfg->target, err))) {
+        lt_place_close(&target);
+        lt_table_refs_free(&refs);
+        return rc;
+    }
+    int with_files = 0;
+    char first[1300] = "";
     for (int i = 0; !rc && i < refs.n; i++) {
-        char rel[LT_TABLE_DIR_MAX], snap_rel[2 * LT_PATH_COMPONENT_MAX + 2], dir[4600];
+        char rel[LT_TABLE_DIR_MAX], snap_rel[2 * LT_PATH_COMPONENT_MAX + 2], aside[LT_TABLE_DIR_MAX + 64],
+            snap_aside[2 * LT_PATH_COMPONENT_MAX + 64];
         lt_target_table_dir(&cfg->target, refs.t[i].schema, refs.t[i].table, rel, sizeof rel);
         lt_path_table_dir(refs.t[i].schema, refs.t[i].table, snap_rel, sizeof snap_rel);
-        snprintf(dir, sizeof dir, "%s/%s", cfg->target.path, rel);
+        snprintf(aside, sizeof aside, "%s/%s", replaced_name(), rel);
+        snprintf(snap_aside, sizeof snap_aside, "%s/%s", replaced_name(), snap_rel);
         int64_t known = 0;
+        bool holds = false;
         if (start_over) {
-            rc = move_aside(cfg->target.path, rel, err);
+            rc = lt_place_move_tree(&target, rel, aside, err);
             if (!rc)
-                rc = move_aside(cfg->merge.path, snap_rel, err);
+                rc = lt_place_move_tree(&merge, snap_rel, snap_aside, err);
         } else if (!(rc = lt_state_find_table(state, refs.t[i].schema, refs.t[i].table, &known, err)) && !known &&
-                   holds_files(dir) && with_files++ == 0) {
+                   !(rc = lt_place_holds_files(&target, rel, &holds, err)) && holds && with_files++ == 0) {
             /* files of a table this store does not know (its own, from an earlier load, it replaces) */
-            snprintf(first, sizeof first, "%s", dir);
+            lt_place_uri(&target, rel, first, sizeof first);
         }
     }
     lt_table_refs_free(&refs);
     if (!rc && start_over && cfg->target.preserve_transactions) { /* the transaction files go aside too */
-        char txn[LT_TABLE_DIR_MAX];
+        char txn[LT_TABLE_DIR_MAX], txn_aside[LT_TABLE_DIR_MAX + 64];
         lt_txn_dir(&cfg->target, txn, sizeof txn);
-        rc = move_aside(cfg->target.path, txn, err);
+        snprintf(txn_aside, sizeof txn_aside, "%s/%s", replaced_name(), txn);
+        rc = lt_place_move_tree(&target, txn, txn_aside, err);
     }
+    lt_place_close(&target);
+    lt_place_close(&merge);
     if (rc || start_over)
         return rc;
     if (!slot.exists && !with_files)
         return LT_OK;
-    char what[900];
+    char what[1600];
     if (slot.exists && with_files)
         snprintf(what, sizeof what, "its replication slot %s exists (this state store did not create it) and %d of "
                  "its tables' folders hold files (%s%s)", cfg->source.slot, with_files, first,

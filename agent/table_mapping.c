@@ -102,9 +102,16 @@ static bool rule_matches(const struct lt_selection_rule *r, const char *schema, 
 
 bool lt_rules_select(const struct lt_selection_rule *rules, int nrules, const char *schema, const char *table)
 {
+    return lt_rules_select_kind(rules, nrules, schema, table, false);
+}
+
+bool lt_rules_select_kind(const struct lt_selection_rule *rules, int nrules, const char *schema, const char *table,
+                          bool is_view)
+{
     bool included = false;
     for (int i = 0; i < nrules; i++) {
-        if (!rule_matches(&rules[i], schema, table))
+        bool kind = rules[i].kinds == LT_KINDS_ALL || (rules[i].kinds == LT_KINDS_VIEWS) == is_view;
+        if (!kind || !rule_matches(&rules[i], schema, table))
             continue;
         if (!rules[i].include)
             return false;

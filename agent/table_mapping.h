@@ -16,8 +16,12 @@ bool lt_pattern_valid(const char *pattern, char **why);
 bool lt_rules_have_include(const struct lt_selection_rule *rules, int nrules);
 
 /* A table is selected when an include rule matches it and no exclude rule does. An "explicit" rule matches
- * names literally. */
+ * names literally. Rules match tables unless their table-type says view (views only) or all. */
 bool lt_rules_select(const struct lt_selection_rule *rules, int nrules, const char *schema, const char *table);
+
+/* The same for a view (is_view) or a table. */
+bool lt_rules_select_kind(const struct lt_selection_rule *rules, int nrules, const char *schema, const char *table,
+                          bool is_view);
 
 /* True when pattern names `name` without a wildcard: no %, each _ taken as itself, each [x] a one-character
  * class (so "order_items" and "order[_]items" name order_items, while "order%" and "ord[ae]rs" match by

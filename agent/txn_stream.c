@@ -18,7 +18,15 @@ struct lt_txn_stream {
     int64_t committed_ms;         /* the time in the newest name a checkpoint recorded */
     int64_t last_ms;              /* the time in the newest name used */
     char name[64];                /* the open (or last closed) file's name */
+    int64_t bytes;                /* the last closed file's size */
 };
+
+static int on_file(void *ctx, const struct lt_sink_file_info *info, struct lt_error *err)
+{
+    (void)err;
+    ((struct lt_txn_stream *)ctx)->bytes = info->bytes;
+    return LT_OK;
+}
 
 void lt_txn_dir(const struct lt_target_config *t, char *out, size_t outlen)
 {
@@ -42,8 +50,8 @@ static int64_t name_ms(const char *name)
     return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
-int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_state *state,
-                       struct lt_error *err)
+int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_place *place,
+                       struct lt_state *state, struct lt_error *err)
 {
     *out = NULL;
     if (!t->preserve_transactions)
@@ -58,15 +66,16 @@ int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config
     lt_txn_dir(t, x->dir, sizeof x->dir);
     char last[128];
     if (lt_state_get_meta(state, LT_META_TXN_LAST_FILE, last, sizeof last, err) ||
-        lt_sink_remove_cdc_temp_files(t->path, x->dir, err)) {
+        lt_sink_remove_cdc_temp_files(place, x->dir, err)) {
         free(x);
         return LT_ERR_RUNTIME;
     }
     x->committed_ms = x->last_ms = name_ms(last);
     struct lt_sink_options so = {
-        .target = x->target, .cfg = &x->cfg, .root = t->path, .table_dir = x->dir,
+        .target = x->target, .cfg = &x->cfg, .root = place->root, .place = place, .table_dir = x->dir,
         .layout = {.schema = NULL, .with_op = true, .ts_column = t->timestamp_column,
                    .with_unchanged = t->logtap_columns, .no_pos = !t->logtap_columns, .txn = true},
+        .on_file = on_file, .ctx = x,
     };
     if (lt_sink_open(&x->sink, &so, err)) {
         free(x);
@@ -94,14 +103,17 @@ int lt_txn_stream_write(struct lt_txn_stream *x, const struct lt_row *row, struc
     return lt_sink_write_row(x->sink, row, err);
 }
 
-int lt_txn_stream_close(struct lt_txn_stream *x, const char **name, struct lt_error *err)
+int lt_txn_stream_close(struct lt_txn_stream *x, const char **name, int64_t *bytes, struct lt_error *err)
 {
     *name = NULL;
+    *bytes = 0;
     if (!lt_sink_is_open(x->sink))
         return LT_OK;
+    x->bytes = 0;
     if (lt_sink_close_file(x->sink, err))
         return lt_error_prefix(err, "closing transaction file %s: ", x->name);
     *name = x->name;
+    *bytes = x->bytes;
     return LT_OK;
 }
 

@@ -10,6 +10,7 @@
 
 #include "agent/config.h"
 #include "agent/error.h"
+#include "agent/place.h"
 #include "agent/record.h"
 #include "state/state_store.h"
 
@@ -23,13 +24,13 @@ void lt_txn_dir(const struct lt_target_config *t, char *out, size_t outlen);
 
 /* *out is NULL when the config does not preserve transactions. Reads the newest recorded name and removes temp
  * files an interrupted run left in the folder. */
-int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_state *state,
-                       struct lt_error *err);
+int lt_txn_stream_open(struct lt_txn_stream **out, const struct lt_target_config *t, struct lt_place *place,
+                       struct lt_state *state, struct lt_error *err);
 /* Appends a change (row->schema is its table), opening the next file first when none is open. */
 int lt_txn_stream_write(struct lt_txn_stream *x, const struct lt_row *row, struct lt_error *err);
 /* Closes the open file durably (before the checkpoint that covers it commits); *name is the file's name, to
- * record with that checkpoint, or NULL when no file was open. */
-int lt_txn_stream_close(struct lt_txn_stream *x, const char **name, struct lt_error *err);
+ * record with that checkpoint, or NULL when no file was open; *bytes its size. */
+int lt_txn_stream_close(struct lt_txn_stream *x, const char **name, int64_t *bytes, struct lt_error *err);
 /* The checkpoint that recorded the last closed file committed. */
 void lt_txn_stream_committed(struct lt_txn_stream *x);
 /* Drops the open file (its changes are read again from the checkpoint): names go on from the recorded one. */

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/data_file.h"
 #include "agent/md5.h"
 #include "agent/merge.h"
+#include "agent/place.h"
 #include "agent/schema_json.h"
 #include "agent/source.h"
 #include "state/state_store.h"
@@ -46,15 +48,50 @@ static void format_i128(__int128 v, char out[64])
     snprintf(out, 64, "%s", buf + i);
 }
 
-/* Count and checksum of a snapshot file. */
-static int snapshot_checksum(const struct lt_task_config *cfg, const struct newest *n, const struct lt_table_schema *s,
+/* A snapshot of a table the transformation rules change, as the source has it: the source table's names and, in
+ * the snapshot's order, the columns whose values are the source column's (renamed ones under their source name);
+ * cols[i] is the snapshot column of the i-th; `left_out` names the others (added by add-column, or converted by
+ * change-data-type), which validate cannot compare with the source. NULL when out of memory. */
+static struct lt_table_schema *source_side(const struct lt_table_schema *snap, int *cols, char *left_out, size_t n)
+{
+    struct lt_table_schema *src = lt_schema_new(snap->origin_schema, snap->origin_table, snap->ncols);
+    if (!src)
+        return NULL;
+    int k = 0;
+    size_t used = 0;
+    left_out[0] = '\0';
+    for (int i = 0; i < snap->ncols; i++) {
+        const struct lt_column *c = &snap->cols[i];
+        if (!c->origin || !*c->origin || c->converted) {
+            used += (size_t)snprintf(left_out + used, used < n ? n - used : 0, "%s%s (%s)", used ? ", " : "",
+                                     c->name, c->origin && *c->origin ? "converted" : "added");
+            if (used >= n)
+                used = n - 1;
+            continue;
+        }
+        lt_schema_set_column(src, k, c->origin, c->type, c->precision, c->scale, c->is_key, c->nullable,
+                             c->source_type);
+        cols[k++] = i;
+    }
+    src->ncols = k;
+    return src;
+}
+
+/* Count and checksum of a snapshot file, over the columns cols[0..ncols) of each row (all when cols is NULL). */
+static int snapshot_checksum(const struct lt_task_config *cfg, struct lt_place *mp, const char *tmp_dir,
+                             const struct newest *n, const struct lt_table_schema *s, const int *cols, int ncols,
                              int64_t *rows, char sum[64], struct lt_error *err)
 {
     char path[4600];
-    snprintf(path, sizeof path, "%s/%s", cfg->merge.path, n->path);
-    struct lt_data_file *f;
-    if (lt_data_file_open(path, n->schema_json, s, &cfg->target, &f, err))
+    int64_t bytes;
+    bool missing;
+    if (lt_place_fetch(mp, n->path, tmp_dir, path, sizeof path, &bytes, &missing, err))
         return LT_ERR_RUNTIME;
+    struct lt_data_file *f;
+    if (lt_data_file_open(path, n->schema_json, s, &cfg->target, &f, err)) {
+        lt_place_unfetch(mp, path);
+        return LT_ERR_RUNTIME;
+    }
     __int128 total = 0;
     int64_t count = 0;
     struct lt_row row;
@@ -62,8 +99,10 @@ static int snapshot_checksum(const struct lt_task_config *cfg, const struct newe
     while ((got = lt_data_file_next(f, &row, err)) == 1) {
         struct lt_md5 m;
         lt_md5_init(&m);
-        for (int i = 0; i < row.nvals; i++) {
-            if (i)
+        int nv = cols ? ncols : row.nvals;
+        for (int k = 0; k < nv; k++) {
+            int i = cols ? cols[k] : k;
+            if (k)
                 lt_md5_update(&m, "\t", 1);
             if (row.vals[i].state == LT_VALUE_PRESENT)
                 lt_md5_update(&m, row.vals[i].data, row.vals[i].len);
@@ -79,6 +118,7 @@ static int snapshot_checksum(const struct lt_task_config *cfg, const struct newe
         count++;
     }
     lt_data_file_close(f);
+    lt_place_unfetch(mp, path);
     if (got < 0)
         return LT_ERR_RUNTIME;
     *rows = count;
@@ -99,9 +139,18 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
     struct lt_state *st;
     if (lt_state_open_existing(cfg->state_path, &st, err))
         return LT_ERR_RUNTIME;
+    /* snapshots in an object store are read from downloads of this process's own */
+    char tmp_dir[4300];
+    snprintf(tmp_dir, sizeof tmp_dir, "%s.validate-%d", cfg->state_path, (int)getpid());
+    struct lt_place mp;
+    int rc = lt_place_open(&mp, cfg->merge.path, tmp_dir, &cfg->target, err);
+    if (rc) {
+        lt_state_close(st);
+        return lt_error_prefix(err, "merge.path: ");
+    }
     struct lt_table_status *tables = NULL;
     int ntables = 0;
-    int rc = lt_state_list_tables(st, &tables, &ntables, err);
+    rc = lt_state_list_tables(st, &tables, &ntables, err);
     struct lt_source *src = NULL;
     if (!rc)
         rc = ops->open(&src, cfg, err);
@@ -146,12 +195,28 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
             char snap_sum[64], src_sum[64];
             struct lt_error terr = {0};
             int trc = lt_schema_from_json(n.schema_json, &s, &extra, &terr);
+            struct lt_table_schema *origin = NULL;
+            int *cols = NULL;
+            char left_out[600] = "";
             if (!trc) {
                 lt_file_columns_free(&extra);
-                trc = snapshot_checksum(cfg, &n, s, &snap_rows, snap_sum, &terr);
+                if (s->origin_schema) { /* transformation rules: compare what comes unchanged from the source */
+                    cols = calloc((size_t)s->ncols + 1, sizeof *cols);
+                    origin = cols ? source_side(s, cols, left_out, sizeof left_out) : NULL;
+                    if (!origin)
+                        trc = lt_fail(&terr, LT_ERR_RUNTIME, "out of memory");
+                    else
+                        printf("%-40s files: %s.%s; compared: %d of %d columns%s%s\n", name, s->schema_name,
+                               s->table_name, origin->ncols, s->ncols, left_out[0] ? "; not compared: " : "",
+                               left_out);
+                }
             }
             if (!trc)
-                trc = ops->table_checksum(src, s, &src_rows, src_sum, &terr);
+                trc = snapshot_checksum(cfg, &mp, tmp_dir, &n, s, cols, origin ? origin->ncols : 0, &snap_rows, snap_sum, &terr);
+            if (!trc)
+                trc = ops->table_checksum(src, origin ? origin : s, &src_rows, src_sum, &terr);
+            lt_schema_free(origin);
+            free(cols);
             checked++;
             if (trc) {
                 mismatches++;
@@ -173,6 +238,9 @@ int lt_run_validate(const struct lt_task_config *cfg, struct lt_error *err)
         ops->close(src);
     free(tables);
     lt_state_close(st);
+    if (lt_place_remote(&mp))
+        rmdir(tmp_dir);
+    lt_place_close(&mp);
     if (rc)
         return rc;
     if (mismatches)

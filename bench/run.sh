@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # logtap against the tools users would otherwise pick, side by side on the same machine in the same run: installs
 # what is missing, builds logtap Release (build/bench), starts a throwaway PostgreSQL 15 and MariaDB (tests/lib),
-# generates the data, runs every job several times as pairs (A B A B ...) so drift cancels in the ratios, profiles
+# generates the data, runs every job several times as pairs (A B A B ...) so drift cancels in the ratios (an S3 server,
+# radosgw on loopback, for the object-store pairs when it can be installed), profiles
 # logtap's full load and CDC with perf, and writes a markdown report (bench/RESULTS.md by default).
 # The "Reading these numbers" analysis in the committed bench/RESULTS.md is written by hand from a run's numbers and
 # profiles; a new full run replaces the file, so carry the analysis over (and update its numbers) when re-running.
@@ -19,6 +20,7 @@ logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$logtap_root/tests/lib/deps.sh"
 source "$logtap_root/tests/lib/pg_server.sh"
 source "$logtap_root/tests/lib/mariadb_server.sh"
+source "$logtap_root/tests/lib/s3_server.sh"
 source "$logtap_root/bench/lib.sh"
 
 bench_args="$*"
@@ -74,12 +76,22 @@ cleanup() {
   for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   pg_server_stop "$work/pg"
   mariadb_server_stop "$work/mariadb"
+  s3_server_stop "$work/s3"
   if [ $keep -eq 1 ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 pg_port=$((20000 + RANDOM % 20000))
 pg_server_start "$work/pg" "$pg_port"
 mariadb_server_start "$work/mariadb" "$((pg_port + 1))"
+have_s3=0
+if s3_server_install >/dev/null 2>&1 && s3_server_start "$work/s3" "$((pg_port + 10))"; then
+  have_s3=1
+  export AWS_ACCESS_KEY_ID=$LOGTAP_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LOGTAP_S3_SECRET_KEY AWS_REGION=us-east-1
+  export AWS_ENDPOINT_URL_S3=$LOGTAP_S3_ENDPOINT AWS_EC2_METADATA_DISABLED=true
+  NODE_NO_WARNINGS=1 node "$logtap_root/tests/tools/s3.mjs" mb bench >/dev/null
+else
+  echo "radosgw is not available: the object-store pairs are skipped"
+fi
 echo "PostgreSQL on $PGHOST:$PGPORT, MariaDB on $LOGTAP_MYSQL_SOCKET; $rows rows, $runs pairs per job; work dir $work"
 
 psql_q() { psql -d bench -qAt -v ON_ERROR_STOP=1 -c "$1"; }
@@ -296,6 +308,48 @@ same=$(duck "SELECT count(*) FROM (
     UNION ALL
     (SELECT * FROM read_csv('$work/duckdb_merge.csv', $csv7) EXCEPT ALL SELECT * FROM read_csv('${snap}part-00000.csv', $csv7)))")
 
+# ---- 8. object store: the same jobs into s3:// (radosgw on loopback) against the local folder ----
+if [ $have_s3 -eq 1 ]; then
+  echo "== object store: full load and CDC into s3://bench (radosgw on $LOGTAP_S3_ENDPOINT) against a local folder"
+  o=$work/s3
+  s3_task() { # s3_task DIR TASK MIGRATION PATH: a task whose state store is local whatever its target
+    mkdir -p "$1"
+    echo "{\"task\":\"$2\",\"migration_type\":\"$3\",\"source\":{\"engine\":\"postgres\",\"conninfo\":\"host=$PGHOST port=$PGPORT dbname=bench user=logtap\"},\"target\":{\"path\":\"$4\"},\"state\":\"state/$2.db\",\"table_mappings\":$(rules public items)}" >"$1/task.json"
+  }
+  s3_task "$o/full_local" s3fl full-load lake
+  s3_task "$o/full_s3" s3fs full-load s3://bench/full
+  s3_task "$o/cdc_local" s3cl cdc lake
+  s3_task "$o/cdc_s3" s3cs cdc s3://bench/cdc
+  show_config "s3/full_s3/task.json" "$o/full_s3/task.json"
+  show_config "s3/cdc_s3/task.json" "$o/cdc_s3/task.json"
+  for i in $(seq 1 "$runs"); do
+    rm -rf "$o/full_local/lake"
+    measure s3full.local "$logtap" full-load --config "$o/full_local/task.json" -q
+    measure s3full.s3 "$logtap" full-load --config "$o/full_s3/task.json" -q
+  done
+  ratio_series "$tdir/s3full.local" "$tdir/s3full.s3" "$tdir/s3full.rate_ratio"
+  s3_objects=$(NODE_NO_WARNINGS=1 node "$logtap_root/tests/tools/s3.mjs" ls s3://bench/full/ | wc -l)
+  s3_bytes=$(NODE_NO_WARNINGS=1 node "$logtap_root/tests/tools/s3.mjs" ls s3://bench/full/ | awk -F'\t' '{ s += $2 } END { print s }')
+  local_bytes=$(cat "$o"/full_local/lake/public/items/LOAD*.csv | wc -c)
+  [ "$s3_bytes" -eq "$local_bytes" ] || { echo "the objects hold $s3_bytes bytes, the local files $local_bytes" >&2; exit 1; }
+  (cd "$o/cdc_local" && "$logtap" replicate --config task.json --until now -q)   # the slots, at the same point
+  (cd "$o/cdc_s3" && "$logtap" replicate --config task.json --until now -q)
+  for i in $(seq 1 "$runs"); do
+    psql_q "UPDATE items SET qty = qty + 1" >/dev/null
+    measure s3cdc.local "$logtap" replicate --config "$o/cdc_local/task.json" --until now -q
+    measure s3cdc.s3 "$logtap" replicate --config "$o/cdc_s3/task.json" --until now -q
+  done
+  ratio_series "$tdir/s3cdc.local" "$tdir/s3cdc.s3" "$tdir/s3cdc.rate_ratio"
+  rate_series "$tdir/s3cdc.local" "$rows" "$tdir/s3cdc.local.rate"
+  rate_series "$tdir/s3cdc.s3" "$rows" "$tdir/s3cdc.s3.rate"
+  rate_series "$tdir/s3full.local" "$rows" "$tdir/s3full.local.rate"
+  rate_series "$tdir/s3full.s3" "$rows" "$tdir/s3full.s3.rate"
+  psql_q "SELECT pg_drop_replication_slot('logtap_s3cl'), pg_drop_replication_slot('logtap_s3cs')" >/dev/null
+  # the store's own CPU for what it received (it shares the 2 cores): radosgw + the OSD, in seconds
+  s3_cpu=$(for f in "$work"/s3/run/*.pid; do awk '{ print $14 + $15 }' "/proc/$(cat "$f")/stat" 2>/dev/null; done \
+    | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }')
+fi
+
 # ---- 7. commit-to-file latency ----
 echo "== commit-to-file latency ($lat_txns transactions, CdcMaxBatchInterval 1)"
 l=$work/latency
@@ -387,6 +441,12 @@ else
   emit "| MariaDB CDC: rate logtap / mariadb-binlog | skipped (logtap's mysql CDC failed: $(tail -1 "$work/mycdc.first.log" | tr '|' '/')) | ≥ 0.8 | skipped |"
 fi
 ratio_row "$tdir/merge.ratio" "merge $rows + $changes changes: time logtap / DuckDB" le 1.0 >>"$results"
+if [ $have_s3 -eq 1 ]; then
+  ratio_row "$tdir/s3full.rate_ratio" "object store (radosgw on loopback): full load rows/s, s3:// / local folder" ge 0.8 >>"$results"
+  ratio_row "$tdir/s3cdc.rate_ratio" "object store (radosgw on loopback): CDC rows/s, s3:// / local folder" ge 0.8 >>"$results"
+else
+  emit "| object store: rows/s, s3:// / local folder | skipped (radosgw not available) | ≥ 0.8 | skipped |"
+fi
 emit "| commit-to-file latency p99 (CdcMaxBatchInterval 1) | p50 ${lat_p50} s, p99 ${lat_p99} s | ≤ 1.5 s | $(verdict "$lat_p99" le 1.5) |"
 rep_rss=$(cat "$tdir"/pgcdc.logtap.rss "$tdir"/mycdc.logtap.rss 2>/dev/null | sort -n | tail -1)
 emit "| peak RSS of logtap replicate (PostgreSQL and MariaDB CDC) | $(awk -v k="$rep_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 64 MB | $(verdict "$rep_rss" le 65536) |"
@@ -443,6 +503,19 @@ emit "### commit-to-file latency" "" \
   "\`CdcMaxBatchInterval 1\`; latency = the first time the file holding the row is visible under its final name (polled every" \
   "5 ms) minus the row's commit time (\`TimestampColumnName\`, the server's commit timestamp)." "" \
   "p50 $lat_p50 s, p99 $lat_p99 s, max $lat_max s." ""
+if [ $have_s3 -eq 1 ]; then
+  emit "### object store: s3:// (radosgw on loopback) against a local folder" "" \
+    "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
+  time_row s3full.local "logtap full-load → local folder (CSV, $rows rows)" >>"$results"
+  time_row s3full.s3 "logtap full-load → s3://bench/full" >>"$results"
+  time_row s3cdc.local "logtap replicate --until now → local folder ($rows updated rows)" >>"$results"
+  time_row s3cdc.s3 "logtap replicate --until now → s3://bench/cdc" >>"$results"
+  emit "" "Rate (rows/s, min / median / max): full load local $(fmt3 $(stats "$tdir/s3full.local.rate") 0), s3:// $(fmt3 $(stats "$tdir/s3full.s3.rate") 0);" \
+    "CDC local $(fmt3 $(stats "$tdir/s3cdc.local.rate") 0), s3:// $(fmt3 $(stats "$tdir/s3cdc.s3.rate") 0)." \
+    "The store is Debian's radosgw (Ceph 16.2, one in-memory OSD) on the same 2 cores; it checks every signature and" \
+    "Content-MD5. The full load's $s3_objects objects hold the local files' $local_bytes bytes exactly. Over the whole run the" \
+    "store itself (radosgw + OSD) used ${s3_cpu} s of CPU, taken from the same cores as PostgreSQL and logtap." ""
+fi
 if [ $perf_ok -eq 1 ]; then
   emit "## Where the time goes (perf)" "" \
     "\`perf record -F 1999 -g\` of one logtap run each; self time by symbol, \`[k]\` = kernel (logtap process only: the" \
@@ -460,7 +533,8 @@ if [ $perf_ok -eq 1 ]; then
 fi
 emit "## Exact commands" "" "\`\$W\` is the run's work dir; logtap's configs are below." ""
 for k in pgcsv.logtap pgcsv.psql pgcsv.psql_fsync pgpq.logtap pgpq.psql pgpq.duckdb pgcdc.logtap pgcdc.recvlogical myfull.logtap \
-         myfull.mydumper myfull.mariadb mycdc.logtap mycdc.binlog merge.logtap merge.duckdb; do
+         myfull.mydumper myfull.mariadb mycdc.logtap mycdc.binlog merge.logtap merge.duckdb s3full.local s3full.s3 \
+         s3cdc.local s3cdc.s3; do
   [ -f "$tdir/$k.cmd" ] && emit "- $k: \`$(cmd_of "$k" | tr -s ' \n' ' ')\`"
 done
 emit "" "Configs:" ""

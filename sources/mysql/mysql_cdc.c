@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "agent/table_mapping.h"
+#include "agent/table_transform.h"
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
@@ -150,7 +151,7 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
                 if (!(*own = lt_binlog_table_map_schema(tm)))
                     return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
                 *out = t;
-                return LT_OK;
+                return lt_mapping_apply_key(s->cfg, *own, err);
             }
             return lt_fail(err, LT_ERR_FATAL, "mysql: the binlog has %u columns for %s.%s but the table has %u now "
                            "(its definition changed since these changes were logged); run a new full load",
@@ -158,13 +159,16 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
         }
         lt_my_table_info_free(t->info);
         t->info = info;
+        /* define-primary-key: the key the UPDATE logic and the files use */
+        if (lt_mapping_apply_key(s->cfg, info->schema, err))
+            return err->code;
     }
     t->info_gen = s->schema_stale_gen;
     if (t->selected && tm->has_column_names && !names_match(tm, t->info) &&
         !(*own = lt_binlog_table_map_schema(tm)))
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     *out = t;
-    return LT_OK;
+    return *own ? lt_mapping_apply_key(s->cfg, *own, err) : LT_OK;
 }
 
 /* Fills what the table map lacks (servers logging no optional metadata) from information_schema. */
@@ -432,6 +436,7 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
             s->pending_insert = true;
         } else {
             fill_row(s, 'U', s->after, ev);
+            ev->old_vals = s->before;
         }
     }
     note_emitted(s, ev);

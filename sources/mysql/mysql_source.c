@@ -25,7 +25,11 @@
 #include "agent/digits.h"
 #include "agent/log.h"
 #include "agent/md5.h"
+#include "agent/load_segments.h"
+#include "agent/mapping_rules.h"
+#include "agent/row_filter.h"
 #include "agent/table_mapping.h"
+#include "agent/table_transform.h"
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
@@ -609,6 +613,130 @@ static char *build_select(const struct my_table_info *t)
     return sql;
 }
 
+/* The parts a table-settings rule gives a table (DMS's segments: ranges, or partitions), in segs; its load-order. */
+static int segments(const struct lt_task_config *cfg, MYSQL *c, const struct my_table_info *info, const char *sql,
+                    const char *filter, struct lt_source_table *segs, struct lt_error *err)
+{
+    segs->load_order = lt_load_order_of(cfg, info->db, info->table);
+    const struct lt_table_settings *ts = lt_mapping_settings(cfg->mapping, info->db, info->table);
+    if (!ts || !sql)
+        return LT_OK;
+    segs->parts_fixed = true;
+    char **conds = NULL, **names = NULL;
+    int n = 0, rc = LT_OK;
+    if (ts->type == LT_PL_NONE)
+        return LT_OK;
+    if (ts->type == LT_PL_RANGES) {
+        if ((rc = lt_segments_ranges(ts, info->schema, LT_SQL_MYSQL, &conds, &n, err)))
+            return rc;
+    } else { /* partitions: the table's, in order, or those of the list (each must exist) */
+        char *qdb = quote_literal(c, info->db), *qt = quote_literal(c, info->table);
+        char q[1024];
+        snprintf(q, sizeof q, "SELECT DISTINCT PARTITION_NAME, PARTITION_ORDINAL_POSITION FROM information_schema.PARTITIONS"
+                 " WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND PARTITION_NAME IS NOT NULL"
+                 " ORDER BY PARTITION_ORDINAL_POSITION", qdb ? qdb : "''", qt ? qt : "''");
+        free(qdb);
+        free(qt);
+        MYSQL_RES *r = mysql_query(c, q) ? NULL : mysql_store_result(c);
+        if (!r)
+            return lt_my_error(c, err, "listing partitions");
+        int np = (int)mysql_num_rows(r);
+        char **have = calloc(np > 0 ? (size_t)np : 1, sizeof *have);
+        MYSQL_ROW row;
+        for (int k = 0; have && k < np && (row = mysql_fetch_row(r)); k++)
+            have[k] = strdup(row[0]);
+        mysql_free_result(r);
+        if (!have)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        if (np == 0)
+            rc = lt_rule_fail(err, &ts->ref, "parallel-load %s: %s.%s has no partitions",
+                              ts->type == LT_PL_PARTITIONS_AUTO ? "partitions-auto" : "partitions-list", info->db,
+                              info->table);
+        for (int k = 0; !rc && ts->type == LT_PL_PARTITIONS_LIST && k < ts->npartitions; k++) {
+            bool found = false;
+            for (int j = 0; j < np; j++)
+                found |= have[j] && !strcmp(have[j], ts->partitions[k]);
+            if (!found)
+                rc = lt_rule_fail(err, &ts->ref, "parallel-load.partitions: %s.%s has no partition %s", info->db,
+                                  info->table, ts->partitions[k]);
+        }
+        if (!rc && ts->type == LT_PL_PARTITIONS_LIST && ts->npartitions < np)
+            rc = lt_rule_fail(err, &ts->ref, "parallel-load.partitions: %s.%s has %d partitions and the list names %d: "
+                              "DMS would load only those, leaving the others' rows out of the table's files; list "
+                              "them all, or use partitions-auto", info->db, info->table, np, ts->npartitions);
+        if (!rc) {
+            n = ts->type == LT_PL_PARTITIONS_LIST ? ts->npartitions : np;
+            names = calloc((size_t)n, sizeof *names);
+            conds = calloc((size_t)n, sizeof *conds);
+            for (int k = 0; names && conds && k < n; k++)
+                names[k] = strdup(ts->type == LT_PL_PARTITIONS_LIST ? ts->partitions[k] : have[k]);
+            if (!names || !conds)
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        }
+        for (int j = 0; j < np; j++)
+            free(have[j]);
+        free(have);
+        if (rc) {
+            for (int k = 0; names && k < n; k++)
+                free(names[k]);
+            free(names);
+            free(conds);
+            return rc;
+        }
+    }
+    segs->part_sql = calloc((size_t)n, sizeof *segs->part_sql);
+    if (!segs->part_sql)
+        rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    else
+        segs->nparts = n;
+    for (int k = 0; k < n; k++) {
+        char *p = NULL;
+        if (!rc && conds[k]) { /* a range: the table's SELECT and the segment's condition */
+            size_t len = strlen(sql) + strlen(conds[k]) + 16;
+            if ((p = malloc(len)))
+                snprintf(p, len, "%s %s %s", sql, filter ? "AND" : "WHERE", conds[k]);
+        } else if (!rc) { /* a partition: SELECT ... FROM db.t PARTITION (p) [WHERE filter] */
+            char *base = build_select(info);
+            size_t len = (base ? strlen(base) : 0) + 2 * strlen(names[k]) + (filter ? strlen(filter) : 0) + 32;
+            if (base && (p = malloc(len))) {
+                size_t at = (size_t)snprintf(p, len, "%s PARTITION (", base);
+                append_ident(p, &at, names[k]);
+                snprintf(p + at, len - at, ")%s%s", filter ? " WHERE " : "", filter ? filter : "");
+            }
+            free(base);
+        }
+        if (!rc && !(segs->part_sql[k] = p))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        free(conds[k]);
+    }
+    free(conds);
+    segs->part_names = names;
+    segs->part_layout = ts->type == LT_PL_RANGES ? (ts->nsegment_names ? LT_PARTS_FOLDERS : LT_PARTS_PREFIX)
+                                                 : LT_PARTS_FOLDERS;
+    if (!rc && ts->type == LT_PL_RANGES && ts->nsegment_names) {
+        if (!(segs->part_names = calloc((size_t)n, sizeof *segs->part_names)))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        for (int k = 0; !rc && k < n; k++)
+            if (!(segs->part_names[k] = strdup(ts->segment_names[k])))
+                rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
+    return rc;
+}
+
+/* build_select with the table's source filter, if any. */
+static char *build_select_where(const struct my_table_info *t, const char *filter)
+{
+    char *sql = build_select(t);
+    if (!sql || !filter)
+        return sql;
+    size_t n = strlen(sql) + strlen(filter) + 16;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s WHERE %s", sql, filter);
+    free(sql);
+    return out;
+}
+
 static void free_list(struct lt_table_list *l)
 {
     lt_table_list_free(l);
@@ -635,15 +763,17 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked,
                                 struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
-    size_t cap = 256;
+    size_t cap = 512;
     for (char **d = s->cfg->source.databases; d && *d; d++)
         cap += 2 * strlen(*d) + 8;
     char *sql = malloc(cap);
     if (!sql)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    bool views = s->cfg->mapping && s->cfg->mapping->wants_views; /* table-type view or all (full load only) */
     size_t len = (size_t)sprintf(sql, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS, DATA_LENGTH, " SNAPSHOT_ENGINE
-                                      " FROM information_schema.TABLES"
-                                      " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (");
+                                      ", TABLE_TYPE = 'VIEW' FROM information_schema.TABLES"
+                                      " WHERE TABLE_TYPE IN ('BASE TABLE'%s) AND TABLE_SCHEMA IN (",
+                                 views ? ", 'VIEW'" : "");
     int ndb = 0;
     for (char **d = s->cfg->source.databases; d && *d; d++) {
         char *q = quote_literal(c, *d);
@@ -670,7 +800,8 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked,
     MYSQL_ROW row;
     int rc = LT_OK;
     while (!rc && (row = mysql_fetch_row(r)) != NULL) {
-        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, row[0], row[1]))
+        bool is_view = row[5] && strcmp(row[5], "1") == 0;
+        if (!lt_rules_select_kind(s->cfg->rules, s->cfg->nrules, row[0], row[1], is_view))
             continue;
         struct lt_source_table *t = &out->tables[out->n];
         t->schema = lt_schema_new(row[0], row[1], 0);
@@ -679,7 +810,7 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked,
         out->n++;
         if (!t->schema)
             rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        t->read_first = row[4] && strcmp(row[4], "0") == 0; /* read under the snapshot's lock */
+        t->read_first = !is_view && row[4] && strcmp(row[4], "0") == 0; /* read under the snapshot's lock */
         if (!rc && note_locked && t->read_first) {
             if (!s->lock_tables && !(s->lock_tables = calloc((size_t)n, sizeof *s->lock_tables)))
                 rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
@@ -701,7 +832,8 @@ static int list_selected_tables(struct lt_source *s, MYSQL *c, bool note_locked,
 /* Reads the columns of the listed tables (after the snapshot's lock: a DDL since the snapshot makes the worker's
  * SELECT fail with "table definition has changed", never read other columns). A table dropped since is left out
  * (its SELECT could not run either). */
-static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error *err)
+static int complete_tables(const struct lt_task_config *cfg, MYSQL *c, struct lt_table_list *list,
+                           struct lt_error *err)
 {
     int kept = 0;
     for (int i = 0; i < list->n; i++) {
@@ -721,13 +853,44 @@ static int complete_tables(MYSQL *c, struct lt_table_list *list, struct lt_error
             continue;
         }
         struct lt_table_schema *schema = lt_schema_copy(info->schema);
-        char *sql = build_select(info);
+        char *filter = NULL;
+        if ((schema && lt_mapping_apply_key(cfg, schema, err)) ||
+            lt_row_filter_where(cfg, info->schema, LT_SQL_MYSQL, &filter, err)) {
+            lt_schema_free(schema);
+            lt_my_table_info_free(info);
+            for (int j = i; j < list->n; j++) {
+                lt_schema_free(list->tables[j].schema);
+                free(list->tables[j].copy_sql);
+            }
+            list->n = kept;
+            return err->code;
+        }
+        char *sql = build_select_where(info, filter);
+        bool filtered = filter != NULL;
+        struct lt_source_table segs = {0};
+        int src = segments(cfg, c, info, sql, filter, &segs, err);
+        free(filter);
         lt_my_table_info_free(info);
+        if (src) {
+            free(sql);
+            lt_schema_free(schema);
+            lt_source_table_free_parts(&segs);
+            for (int j = i; j < list->n; j++) {
+                lt_schema_free(list->tables[j].schema);
+                free(list->tables[j].copy_sql);
+            }
+            list->n = kept;
+            return err->code;
+        }
         lt_schema_free(t->schema);
         free(t->copy_sql);
         list->tables[kept] = (struct lt_source_table){.schema = schema, .estimated_rows = t->estimated_rows,
                                                       .estimated_bytes = t->estimated_bytes,
-                                                      .read_first = t->read_first, .copy_sql = sql};
+                                                      .read_first = t->read_first, .copy_sql = sql,
+                                                      .filtered = filtered, .nparts = segs.nparts,
+                                                      .part_sql = segs.part_sql, .part_names = segs.part_names,
+                                                      .part_layout = segs.part_layout, .parts_fixed = segs.parts_fixed,
+                                                      .load_order = segs.load_order};
         kept++;
         if (!schema || !sql) {
             for (int j = i + 1; j < list->n; j++) {
@@ -771,7 +934,7 @@ static int integer_key_column(const struct lt_table_schema *t)
             return -1;
         key = i;
     }
-    if (key < 0)
+    if (key < 0 || t->cols[key].nullable) /* ranges of a column never hold its NULLs */
         return -1;
     enum lt_type ty = t->cols[key].type;
     bool integer = ty == LT_TYPE_INT16 || ty == LT_TYPE_INT32 || ty == LT_TYPE_INT64 ||
@@ -822,7 +985,7 @@ static int split_by_key_range(MYSQL *c, struct lt_source_table *t, int nparts, s
         char *p = malloc(base + 2 * strlen(t->schema->cols[key].name) + 160);
         if (!(t->part_sql[i] = p))
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-        len = (size_t)sprintf(p, "%s WHERE ", t->copy_sql);
+        len = (size_t)sprintf(p, "%s %s ", t->copy_sql, t->filtered ? "AND" : "WHERE");
         if (i > 0) {
             append_ident(p, &len, t->schema->cols[key].name);
             len += (size_t)sprintf(p + len, " >= %s%s", from, i < nparts - 1 ? " AND " : "");
@@ -846,7 +1009,7 @@ static int split_big_tables(struct lt_source *s, struct lt_table_list *list, str
 {
     for (int i = 0; i < list->n; i++) {
         struct lt_source_table *t = &list->tables[i];
-        int nparts = parts_wanted(s, t);
+        int nparts = t->parts_fixed ? 1 : parts_wanted(s, t);
         if (nparts > 1 && s->nworkers > 1 && split_by_key_range(s->workers[0], t, nparts, err)) {
             lt_source_table_free_parts(t);
             return LT_ERR_RUNTIME;
@@ -875,8 +1038,13 @@ static int my_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, st
         s->have_list = true;
     /* One connection per table or table part, at most MaxFullLoadSubTasks. */
     int units = 0;
-    for (int i = 0; !rc && i < s->pending_list.n; i++)
-        units += parts_wanted(s, &s->pending_list.tables[i]);
+    for (int i = 0; !rc && i < s->pending_list.n; i++) {
+        const struct lt_source_table *t = &s->pending_list.tables[i];
+        /* a table-settings rule's segments are known only with the table's columns: as many as can run */
+        units += lt_mapping_settings(s->cfg->mapping, t->schema->schema_name, t->schema->table_name)
+                     ? MY_MAX_WORKERS
+                     : parts_wanted(s, t);
+    }
     int want = s->cfg->target.max_full_load_subtasks;
     if (!rc && want > units)
         want = units;
@@ -924,7 +1092,7 @@ static int my_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, st
     if (s->n_lock_pending == 0 && lt_my_exec(s->main, "UNLOCK TABLES", &ignored) == LT_OK)
         s->locked = false;
     if (!rc && s->have_list)
-        rc = complete_tables(s->main, &s->pending_list, err);
+        rc = complete_tables(s->cfg, s->main, &s->pending_list, err);
     if (!rc && s->have_list)
         rc = split_big_tables(s, &s->pending_list, err);
     if (rc)
@@ -959,7 +1127,7 @@ static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct
         return LT_OK;
     }
     int rc = list_selected_tables(s, s->main, false, out, err);
-    if (!rc && (rc = complete_tables(s->main, out, err)))
+    if (!rc && (rc = complete_tables(s->cfg, s->main, out, err)))
         free_list(out);
     return rc;
 }
@@ -1170,10 +1338,12 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
         return LT_ERR_RUNTIME;
     if (!info)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: %s.%s does not exist", t->schema_name, t->table_name);
-    int rc = LT_OK;
+    char *filter = NULL;
+    int rc = lt_row_filter_where(s->cfg, info->schema, LT_SQL_MYSQL, &filter, err);
     int *map = calloc(t->ncols > 0 ? (size_t)t->ncols : 1, sizeof *map);
-    char *sql = build_select(info);
-    if (!map || !sql)
+    char *sql = rc ? NULL : build_select_where(info, filter);
+    free(filter);
+    if (!rc && (!map || !sql))
         rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     for (int j = 0; !rc && j < t->ncols; j++) {
         map[j] = -1;

@@ -20,8 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/mapping.h"
+#include "agent/mapping_rules.h"
 #include "agent/table_mapping.h"
+#include "agent/table_transform.h"
 #include "sources/postgres/pg_internal.h"
+#include "sources/postgres/pg_spool.h"
 #include "sources/postgres/pg_types.h"
 #include "sources/postgres/pgoutput.h"
 #include "sources/postgres/repl_protocol.h"
@@ -82,6 +86,47 @@ static int drop_slot(struct lt_source *s, struct lt_error *err)
                      1, params, ignored, sizeof ignored, err);
 }
 
+/* A slot left unfinished (no checkpoint of this task is on it) can still be held by the server process of the run
+ * that began it: a runner killed while CREATE_REPLICATION_SLOT waited for running transactions leaves a walsender
+ * that goes on waiting, possibly for as long as the oldest transaction runs. The task lock says no other runner of
+ * this task is alive here, so such a holder is a leftover of ours when it is a walsender of our own role: it is
+ * ended (pg_terminate_backend) and the slot waited for, up to 10 s. A holder of another role is refused. */
+static int release_unfinished_slot(struct lt_source *s, struct lt_error *err)
+{
+    const char *params[1] = {s->cfg->source.slot};
+    char holder[64];
+    if (query_one(s,
+                  "SELECT r.active_pid::text || CASE WHEN a.backend_type = 'walsender' AND a.usename = current_user"
+                  " THEN '' ELSE ' ' || COALESCE(a.usename::text, '?') END FROM pg_replication_slots r"
+                  " LEFT JOIN pg_stat_activity a ON a.pid = r.active_pid WHERE r.slot_name = $1 AND r.active",
+                  1, params, holder, sizeof holder, err))
+        return LT_ERR_RUNTIME;
+    if (!holder[0])
+        return LT_OK;
+    if (strchr(holder, ' '))
+        return lt_fail(err, LT_ERR_RUNTIME,
+                       "replication slot %s is held by server process %s (role %s), not by a connection of this "
+                       "task: stop that reader first",
+                       s->cfg->source.slot, holder, strchr(holder, ' ') + 1);
+    const char *pid[1] = {holder};
+    char ignored[8];
+    if (query_one(s, "SELECT pg_terminate_backend($1::int)", 1, pid, ignored, sizeof ignored, err))
+        return lt_error_prefix(err, "ending server process %s, which still holds the unfinished slot %s: ", holder,
+                               s->cfg->source.slot);
+    for (int i = 0; i < 100; i++) {
+        char active[8];
+        if (query_one(s, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active", 1, params, active,
+                      sizeof active, err))
+            return LT_ERR_RUNTIME;
+        if (!active[0])
+            return LT_OK;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return lt_fail(err, LT_ERR_RUNTIME, "replication slot %s is still held by server process %s 10 s after it was "
+                   "asked to end", s->cfg->source.slot, holder);
+}
+
 /* CREATE_REPLICATION_SLOT on the replication connection; fills the consistent point and snapshot name. A temporary
  * slot (a table joining the task) has a name of its own and disappears with the connection. */
 static int create_slot(struct lt_source *s, bool export_snapshot, bool temporary, uint64_t *consistent,
@@ -103,7 +148,7 @@ static int create_slot(struct lt_source *s, bool export_snapshot, bool temporary
                                "another source.slot or drop that slot",
                                s->cfg->source.slot, plugin);
             /* A slot left by a full load that did not finish: its snapshot is gone, start over. */
-            if (drop_slot(s, err))
+            if (release_unfinished_slot(s, err) || drop_slot(s, err))
                 return lt_error_prefix(err, "dropping the unfinished slot %s: ", s->cfg->source.slot);
         }
     }
@@ -291,9 +336,32 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     char pubs[300];
     if (lt_pg_publication_names(s, pubs, sizeof pubs, err))
         return LT_ERR_RUNTIME;
+    /* protocol 2 streams a large transaction while it runs (PostgreSQL 14+), instead of decoding it to the
+     * server's disk and sending it only at its commit */
+    int server = PQserverVersion(s->repl);
+    s->proto = s->cfg->source.pgoutput_protocol ? s->cfg->source.pgoutput_protocol : server >= 140000 ? 2 : 1;
+    if (s->proto == 2 && server < 140000)
+        return lt_fail(err, LT_ERR_CONFIG,
+                       "source.pgoutput_protocol 2 streams transactions in progress, which needs PostgreSQL 14 or "
+                       "newer; this server is %d (set it to 1)",
+                       server);
+    s->in_stream = s->replaying = false;
+    lt_pg_spool_close(s->spool);
+    s->spool = NULL;
+    if (s->proto == 2) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", s->cfg->state_path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        if (lt_pg_spool_open(&s->spool, dir, err))
+            return LT_ERR_RUNTIME;
+    }
     char sql[1024];
-    snprintf(sql, sizeof sql, "START_REPLICATION SLOT \"%s\" LOGICAL %s (proto_version '1', publication_names '%s')",
-             s->cfg->source.slot, opt->checkpoint, pubs);
+    snprintf(sql, sizeof sql, "START_REPLICATION SLOT \"%s\" LOGICAL %s (proto_version '%d'%s, publication_names '%s')",
+             s->cfg->source.slot, opt->checkpoint, s->proto, s->proto == 2 ? ", streaming 'on'" : "", pubs);
     PGresult *r = PQexec(s->repl, sql);
     if (PQresultStatus(r) != PGRES_COPY_BOTH) {
         char line[512];
@@ -370,6 +438,26 @@ static int update_relation(struct lt_source *s, const struct lt_pgo_msg *m, stru
                              cc ? cc->source_type : NULL);
     }
     lt_schema_free(catalog);
+    if (lt_rules_select(s->cfg->rules, s->cfg->nrules, schema->schema_name, schema->table_name)) {
+        /* define-primary-key: the key the UPDATE logic and the files use. Without REPLICA IDENTITY FULL an UPDATE
+         * carries the old values of the replica identity only: a key of other columns could change unseen. */
+        bool identity[schema->ncols > 0 ? schema->ncols : 1];
+        for (int i = 0; i < schema->ncols; i++)
+            identity[i] = schema->cols[i].is_key;
+        const struct lt_transform_rule *pk = lt_mapping_primary_key(s->cfg->mapping, schema->schema_name,
+                                                                    schema->table_name);
+        int rc = lt_mapping_apply_key(s->cfg, schema, err);
+        for (int i = 0; !rc && pk && rel->replident != LT_PGO_REPLIDENT_FULL && i < schema->ncols; i++)
+            if (schema->cols[i].is_key && !identity[i])
+                rc = lt_rule_fail(err, &pk->ref, "define-primary-key: column %s of %s.%s is not in the table's replica "
+                                  "identity, so an UPDATE does not say its old value: ALTER TABLE %s.%s REPLICA "
+                                  "IDENTITY FULL", schema->cols[i].name, schema->schema_name, schema->table_name,
+                                  schema->schema_name, schema->table_name);
+        if (rc) {
+            lt_schema_free(schema);
+            return rc;
+        }
+    }
     lt_schema_free(r->schema);
     r->schema = schema;
     r->selected = lt_rules_select(s->cfg->rules, s->cfg->nrules, schema->schema_name, schema->table_name);
@@ -472,6 +560,7 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
              * row the D removed) */
         } else {
             fill_row_event(s, r, 'U', s->vals_new, ev);
+            ev->old_vals = has_old ? s->vals_old : NULL;
         }
         break;
     default:
@@ -505,51 +594,35 @@ static bool next_truncate(struct lt_source *s, struct lt_change_event *ev)
     return false;
 }
 
-/* Handles one XLogData payload; sets *emitted when ev was filled. */
-static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, struct lt_change_event *ev,
-                           bool *emitted, struct lt_error *err)
+static int end_transaction(struct lt_source *s, uint64_t end_lsn, int64_t commit_ts_us, struct lt_change_event *ev,
+                           bool *emitted);
+
+/* Handles one decoded message of a transaction (received whole, or read back from the spool at its Stream
+ * Commit); sets *emitted when ev was filled. */
+static int handle_message(struct lt_source *s, const struct lt_pgo_msg *m, struct lt_change_event *ev, bool *emitted,
+                          struct lt_error *err)
 {
-    struct lt_pgo_msg m;
     *emitted = false;
-    /* x->wal_end is the server's WAL end, not how far the stream has sent: it must not move received_lsn */
-    if (x->wal_end > s->server_wal_end)
-        s->server_wal_end = x->wal_end;
-    if (lt_pgo_decode(x->payload, x->payload_len, 1, false, &m, err)) {
-        err->code = LT_ERR_FATAL; /* the same bytes would come again */
-        return LT_ERR_FATAL;
-    }
-    switch (m.type) {
+    switch (m->type) {
     case LT_PGO_BEGIN:
         s->in_txn = true;
-        s->txn_lsn = m.u.begin.final_lsn;
-        s->txn_ts_us = m.u.begin.commit_ts_us;
+        s->txn_lsn = m->u.begin.final_lsn;
+        s->txn_ts_us = m->u.begin.commit_ts_us;
         s->txn_seq = 0;
-        s->skip_txn = m.u.begin.final_lsn < s->start_lsn; /* already durable before the restart */
+        s->skip_txn = m->u.begin.final_lsn < s->start_lsn; /* already durable before the restart */
         return LT_OK;
     case LT_PGO_COMMIT:
-        s->in_txn = false;
-        if (m.u.commit.end_lsn > s->received_lsn)
-            s->received_lsn = m.u.commit.end_lsn;
-        if (s->skip_txn) {
-            s->skip_txn = false;
-            return LT_OK;
-        }
-        ev->kind = LT_EV_COMMIT;
-        ev->in_transaction = false;
-        lt_pg_lsn_format(m.u.commit.end_lsn, ev->checkpoint);
-        ev->row.commit_ts_us = m.u.commit.commit_ts_us;
-        *emitted = true;
-        return LT_OK;
+        return end_transaction(s, m->u.commit.end_lsn, m->u.commit.commit_ts_us, ev, emitted);
     case LT_PGO_RELATION:
-        return update_relation(s, &m, err);
+        return update_relation(s, m, err);
     case LT_PGO_INSERT:
     case LT_PGO_UPDATE:
     case LT_PGO_DELETE:
-        return change_event(s, &m, ev, emitted, err);
+        return change_event(s, m, ev, emitted, err);
     case LT_PGO_TRUNCATE:
         if (s->skip_txn)
             return LT_OK;
-        s->pending_truncate = m;
+        s->pending_truncate = *m;
         s->pending_next_relid = 0;
         s->pending_kind = PENDING_TRUNCATE;
         *emitted = next_truncate(s, ev);
@@ -564,6 +637,99 @@ int lt_pg_stream_server_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX
     if (!s->server_wal_end)
         return LT_ERR_RUNTIME;
     lt_pg_lsn_format(s->server_wal_end, out);
+    return LT_OK;
+}
+
+/* A transaction's end: the COMMIT event (nothing when it was already durable before the restart). */
+static int end_transaction(struct lt_source *s, uint64_t end_lsn, int64_t commit_ts_us, struct lt_change_event *ev,
+                           bool *emitted)
+{
+    s->in_txn = false;
+    if (end_lsn > s->received_lsn)
+        s->received_lsn = end_lsn;
+    if (s->skip_txn) {
+        s->skip_txn = false;
+        return LT_OK;
+    }
+    ev->kind = LT_EV_COMMIT;
+    ev->in_transaction = false;
+    lt_pg_lsn_format(end_lsn, ev->checkpoint);
+    ev->row.commit_ts_us = commit_ts_us;
+    *emitted = true;
+    return LT_OK;
+}
+
+/* Protocol 2 with streaming: a transaction in progress comes in chunks between Stream Start and Stream Stop; its
+ * messages go to the spool, and at its Stream Commit it is read back and handled like a transaction received
+ * whole (stream_next reads the spool before the socket while s->replaying). */
+static int handle_stream_message(struct lt_source *s, const struct lt_pgo_msg *m, const uint8_t *raw, size_t len,
+                                 struct lt_error *err)
+{
+    switch (m->type) {
+    case LT_PGO_STREAM_START:
+        s->in_stream = true;
+        s->stream_xid = m->xid;
+        return LT_OK;
+    case LT_PGO_STREAM_STOP:
+        s->in_stream = false;
+        return LT_OK;
+    case LT_PGO_STREAM_ABORT:
+        return lt_pg_spool_abort(s->spool, m->xid, m->u.stream_abort.subxid, err);
+    case LT_PGO_STREAM_COMMIT:
+        if (lt_pg_spool_replay_begin(s->spool, m->xid, err))
+            return LT_ERR_RUNTIME;
+        s->in_txn = true;
+        s->replaying = true;
+        s->txn_lsn = m->u.commit.commit_lsn;
+        s->txn_ts_us = m->u.commit.commit_ts_us;
+        s->txn_seq = 0;
+        s->skip_txn = m->u.commit.commit_lsn < s->start_lsn; /* already durable before the restart */
+        s->replay_end_lsn = m->u.commit.end_lsn;
+        return LT_OK;
+    default: /* a change of the streamed transaction */
+        return lt_pg_spool_append(s->spool, s->stream_xid, m->xid, raw, len, err);
+    }
+}
+
+/* Handles one XLogData payload; sets *emitted when ev was filled. */
+static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, struct lt_change_event *ev,
+                           bool *emitted, struct lt_error *err)
+{
+    struct lt_pgo_msg m;
+    *emitted = false;
+    /* x->wal_end is the server's WAL end, not how far the stream has sent: it must not move received_lsn */
+    if (x->wal_end > s->server_wal_end)
+        s->server_wal_end = x->wal_end;
+    if (lt_pgo_decode(x->payload, x->payload_len, s->proto, s->in_stream, &m, err)) {
+        err->code = LT_ERR_FATAL; /* the same bytes would come again */
+        return LT_ERR_FATAL;
+    }
+    if (s->in_stream || m.type == LT_PGO_STREAM_START || m.type == LT_PGO_STREAM_COMMIT ||
+        m.type == LT_PGO_STREAM_ABORT)
+        return handle_stream_message(s, &m, x->payload, x->payload_len, err);
+    return handle_message(s, &m, ev, emitted, err);
+}
+
+/* Reads the spooled messages of the committed streamed transaction back, up to the next event. */
+static int replay_next(struct lt_source *s, struct lt_change_event *ev, bool *emitted, struct lt_error *err)
+{
+    *emitted = false;
+    while (!*emitted) {
+        const uint8_t *raw;
+        size_t len;
+        int got = lt_pg_spool_replay_next(s->spool, &raw, &len, err);
+        if (got < 0)
+            return LT_ERR_RUNTIME;
+        if (got == 0) {
+            s->replaying = false;
+            return end_transaction(s, s->replay_end_lsn, s->txn_ts_us, ev, emitted);
+        }
+        struct lt_pgo_msg m;
+        if (lt_pgo_decode(raw, len, 2, true, &m, err))
+            return lt_error_prefix(err, "a spooled message: ");
+        if (handle_message(s, &m, ev, emitted, err))
+            return LT_ERR_RUNTIME;
+    }
     return LT_OK;
 }
 
@@ -582,6 +748,13 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     }
     if (s->pending_kind == PENDING_TRUNCATE && next_truncate(s, ev))
         return LT_OK;
+    if (s->replaying) {
+        bool emitted;
+        if (replay_next(s, ev, &emitted, err))
+            return LT_ERR_RUNTIME;
+        ev->in_transaction = s->in_txn;
+        return LT_OK;
+    }
     int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
     for (;;) {
         if (s->copybuf) {
@@ -686,6 +859,8 @@ int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_erro
 
 void lt_pg_cdc_close(struct lt_source *s)
 {
+    lt_pg_spool_close(s->spool);
+    s->spool = NULL;
     if (s->copybuf)
         PQfreemem(s->copybuf);
     s->copybuf = NULL;

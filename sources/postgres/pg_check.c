@@ -196,7 +196,8 @@ void lt_pg_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
     char fix[2048];
     for (int i = 0; i < n; i++) {
         const struct pg_check_relation *r = &rels[i];
-        if (!lt_rules_select(rules, nrules, r->schema, r->name))
+        bool as_view = (r->relkind == 'v' || r->relkind == 'm') && lt_rules_select_kind(rules, nrules, r->schema, r->name, true);
+        if (!as_view && !lt_rules_select(rules, nrules, r->schema, r->name))
             continue;
         bool named = lt_rules_name_explicitly(rules, nrules, r->schema, r->name);
         char object[600];
@@ -219,8 +220,11 @@ void lt_pg_check_evaluate(const struct lt_task_config *cfg, struct lt_check_scop
             continue;
         }
         if (r->relkind != 'r' && r->relkind != 'p') {
-            lt_findings_add(out, LT_SEV_WARNING, object, "exclude it in table_mappings to silence this warning",
-                            "is %s, not a table: it is not loaded", relkind_name(r->relkind));
+            /* a view a table-type view (or all) rule selects is loaded (full-load tasks only) */
+            bool view = r->relkind == 'v' || r->relkind == 'm';
+            if (!(view && lt_rules_select_kind(rules, nrules, r->schema, r->name, true)))
+                lt_findings_add(out, LT_SEV_WARNING, object, "exclude it in table_mappings to silence this warning",
+                                "is %s, not a table: it is not loaded", relkind_name(r->relkind));
             continue;
         }
         if (scope.cdc && r->persistence == 'u') {

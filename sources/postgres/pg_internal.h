@@ -48,6 +48,13 @@ struct lt_source {
     struct lt_value *vals_old, *vals_new;
     int vals_cap;
     bool end_reported;
+    /* protocol 2: transactions streamed while they run (pg_spool.h) */
+    int proto;                         /* pgoutput protocol version in use */
+    struct lt_pg_spool *spool;
+    bool in_stream;                    /* between Stream Start and Stream Stop */
+    uint32_t stream_xid;               /* the streamed chunk's top-level transaction */
+    bool replaying;                    /* reading a committed streamed transaction back from the spool */
+    uint64_t replay_end_lsn;
 };
 
 extern const char lt_pg_session_setup[];

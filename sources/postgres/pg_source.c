@@ -12,6 +12,10 @@
 
 #include "agent/data_file.h"
 #include "agent/log.h"
+#include "agent/mapping.h"
+#include "agent/load_segments.h"
+#include "agent/row_filter.h"
+#include "agent/table_transform.h"
 #include "agent/source.h"
 #include "agent/table_mapping.h"
 #include "sources/postgres/pg_copy_text.h"
@@ -358,18 +362,21 @@ static char *quoted_column_list(PGconn *c, const struct lt_table_schema *t)
     return cols;
 }
 
-/* Builds the COPY statement for a table (partitioned roots need the query form); with where != NULL, the query
- * form over ONLY this table with that condition (a part of the table). */
-static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned, const char *where)
+/* Builds the COPY statement for a table (partitioned roots need the query form): with filter (the table's source
+ * filter) and/or part (a part of the table: then over ONLY this table) as the query form with that condition. */
+static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool partitioned, const char *filter,
+                            const char *part)
 {
     char *cols = quoted_column_list(c, t);
     char *qs = quote_ident(c, t->schema_name), *qt = quote_ident(c, t->table_name);
     size_t n = (cols ? strlen(cols) : 0) + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) +
-               (where ? strlen(where) : 0) + 64;
+               (filter ? strlen(filter) : 0) + (part ? strlen(part) : 0) + 80;
     char *sql = cols && qs && qt ? malloc(n) : NULL;
     if (sql) {
-        if (where)
-            snprintf(sql, n, "COPY (SELECT %s FROM ONLY %s.%s WHERE %s) TO STDOUT", cols, qs, qt, where);
+        if (part || filter) /* ONLY: as COPY of the table reads it, without tables that inherit from it */
+            snprintf(sql, n, "COPY (SELECT %s FROM %s%s.%s WHERE %s%s%s) TO STDOUT", cols,
+                     partitioned ? "" : "ONLY ", qs, qt, part ? part : filter, part && filter ? " AND " : "",
+                     part && filter ? filter : "");
         else if (partitioned || t->ncols == 0)
             snprintf(sql, n, "COPY (SELECT %s FROM %s.%s) TO STDOUT", cols, qs, qt);
         else
@@ -384,7 +391,7 @@ static char *build_copy_sql(PGconn *c, const struct lt_table_schema *t, bool par
 /* Splits a plain table into nparts ranges of heap pages (TID range scans, PostgreSQL 14+): part i reads the pages
  * [i * pages / nparts, (i + 1) * pages / nparts), the first part from page 0 and the last one to the end, so the
  * parts together read every row the snapshot sees even if the table grew since its size was read. */
-static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int64_t pages)
+static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int64_t pages, const char *filter)
 {
     t->part_sql = calloc((size_t)nparts, sizeof *t->part_sql);
     if (!t->part_sql)
@@ -400,30 +407,61 @@ static int split_by_pages(PGconn *c, struct lt_source_table *t, int nparts, int6
         else
             snprintf(where, sizeof where, "ctid >= '(%lld,0)'::tid AND ctid < '(%lld,0)'::tid", (long long)lo,
                      (long long)hi);
-        if (!(t->part_sql[i] = build_copy_sql(c, t->schema, false, where)))
+        if (!(t->part_sql[i] = build_copy_sql(c, t->schema, false, filter, where)))
             return -1;
     }
     return 0;
 }
 
+/* The segments of a table-settings ranges rule as the table's parts, their files in a folder per segment-name or
+ * named SEGMENT<n>_LOAD... (DMS's layout). */
+static int split_by_ranges(PGconn *c, struct lt_source_table *t, const struct lt_table_settings *ts, bool partitioned,
+                           const char *filter, struct lt_error *err)
+{
+    char **conds;
+    int n;
+    if (lt_segments_ranges(ts, t->schema, LT_SQL_POSTGRES, &conds, &n, err))
+        return err->code;
+    t->part_sql = calloc((size_t)n, sizeof *t->part_sql);
+    t->part_names = ts->nsegment_names ? calloc((size_t)n, sizeof *t->part_names) : NULL;
+    int rc = t->part_sql && (!ts->nsegment_names || t->part_names) ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (!rc)
+        t->nparts = n;
+    for (int i = 0; i < n; i++) {
+        if (!rc && !(t->part_sql[i] = build_copy_sql(c, t->schema, partitioned, filter, conds[i])))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        if (!rc && t->part_names && !(t->part_names[i] = strdup(ts->segment_names[i])))
+            rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        free(conds[i]);
+    }
+    free(conds);
+    t->part_layout = ts->nsegment_names ? LT_PARTS_FOLDERS : LT_PARTS_PREFIX;
+    if (rc)
+        lt_source_table_free_parts(t);
+    return rc;
+}
+
 /* Candidate tables: plain and partitioned tables that are not partitions (a partitioned table is read through its
  * root). Unlogged tables (relpersistence 'u') have no changes in the WAL: they are never published, and a load
  * that CDC continues skips them (the pre-flight check warns about each, or refuses one named explicitly). */
-static const char list_tables_sql[] =
-    "SELECT c.oid, n.nspname, c.relname, c.relkind,"
-    "  CASE WHEN c.relkind = 'p' THEN"
-    "    (SELECT COALESCE(SUM(GREATEST(pc.reltuples, 0)), -1)::bigint FROM pg_partition_tree(c.oid) pt"
-    "       JOIN pg_class pc ON pc.oid = pt.relid WHERE pt.isleaf)"
-    "  ELSE c.reltuples::bigint END,"
-    "  CASE WHEN c.relkind = 'p' THEN"
-    "    (SELECT COALESCE(SUM(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)"
-    "  ELSE pg_relation_size(c.oid) END,"
-    "  current_setting('block_size')::bigint, c.relpersistence"
-    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
-    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-    "   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
-    " ORDER BY n.nspname, c.relname";
+#define LIST_RELATIONS_SQL(KINDS) \
+    "SELECT c.oid, n.nspname, c.relname, c.relkind," \
+    "  CASE WHEN c.relkind = 'p' THEN" \
+    "    (SELECT COALESCE(SUM(GREATEST(pc.reltuples, 0)), -1)::bigint FROM pg_partition_tree(c.oid) pt" \
+    "       JOIN pg_class pc ON pc.oid = pt.relid WHERE pt.isleaf)" \
+    "  ELSE c.reltuples::bigint END," \
+    "  CASE WHEN c.relkind = 'p' THEN" \
+    "    (SELECT COALESCE(SUM(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)" \
+    "  ELSE pg_relation_size(c.oid) END," \
+    "  current_setting('block_size')::bigint, c.relpersistence" \
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace" \
+    " WHERE c.relkind IN " KINDS " AND NOT c.relispartition" \
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')" \
+    "   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'" \
+    " ORDER BY n.nspname, c.relname"
+static const char list_tables_sql[] = LIST_RELATIONS_SQL("('r', 'p')");
+/* with views (and materialized views) too, for selection rules whose table-type is view or all (full load only) */
+static const char list_relations_sql[] = LIST_RELATIONS_SQL("('r', 'p', 'v', 'm')");
 
 static const char list_columns_sql[] =
     "SELECT a.attname,"
@@ -540,7 +578,8 @@ static int pg_list_tables(struct lt_source *s, struct lt_table_list *out, struct
 static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err)
 {
     memset(out, 0, sizeof *out);
-    PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);
+    bool views = s->cfg->mapping && s->cfg->mapping->wants_views;
+    PGresult *r = lt_pg_query(s->main, views ? list_relations_sql : list_tables_sql, 0, NULL, err);
     if (!r)
         return lt_error_prefix(err, "listing tables: ");
     int n = PQntuples(r);
@@ -551,28 +590,50 @@ static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt
     }
     for (int i = 0; i < n; i++) {
         const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
-        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table) ||
+        char kind = PQgetvalue(r, i, 3)[0];
+        bool is_view = kind == 'v' || kind == 'm';
+        if (!lt_rules_select_kind(s->cfg->rules, s->cfg->nrules, schema, table, is_view) ||
             (s->snapshot_for_cdc && PQgetvalue(r, i, 7)[0] == 'u'))
             continue;
         struct lt_source_table *t = &out->tables[out->n];
-        if (lt_pg_load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err)) {
+        if (lt_pg_load_columns(s, PQgetvalue(r, i, 0), schema, table, &t->schema, err) ||
+            lt_mapping_apply_key(s->cfg, t->schema, err)) {
             PQclear(r);
+            if (t->schema) /* counted, so that it is freed */
+                out->n++;
             lt_table_list_free(out);
-            return LT_ERR_RUNTIME;
+            return err->code ? err->code : LT_ERR_RUNTIME;
         }
-        bool partitioned = PQgetvalue(r, i, 3)[0] == 'p';
+        bool partitioned = kind == 'p' || is_view; /* read with the query form, never split by pages */
         snprintf(t->source_id, sizeof t->source_id, "%s", PQgetvalue(r, i, 0));
         t->estimated_rows = strtoll(PQgetvalue(r, i, 4), NULL, 10);
         t->estimated_bytes = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-        t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, NULL);
         out->n++;
+        char *filter = NULL;
+        if (lt_row_filter_where(s->cfg, t->schema, LT_SQL_POSTGRES, &filter, err)) {
+            PQclear(r);
+            lt_table_list_free(out);
+            return err->code;
+        }
+        t->copy_sql = build_copy_sql(s->main, t->schema, partitioned, filter, NULL);
+        t->load_order = lt_load_order_of(s->cfg, schema, table);
+        const struct lt_table_settings *ts = lt_mapping_settings(s->cfg->mapping, schema, table);
         int nparts = lt_load_parts_wanted(s->cfg, t->estimated_bytes);
         int64_t block_size = strtoll(PQgetvalue(r, i, 6), NULL, 10);
-        if (t->copy_sql && nparts > 1 && !partitioned && t->schema->ncols > 0 && block_size > 0 &&
-            split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size) != 0) {
+        if (ts) { /* a table-settings rule decides: DMS's segments, or none */
+            t->parts_fixed = true;
+            if (t->copy_sql && ts->type == LT_PL_RANGES && split_by_ranges(s->main, t, ts, partitioned, filter, err)) {
+                free(filter);
+                PQclear(r);
+                lt_table_list_free(out);
+                return err->code;
+            }
+        } else if (t->copy_sql && nparts > 1 && !partitioned && t->schema->ncols > 0 && block_size > 0 &&
+                   split_by_pages(s->main, t, nparts, t->estimated_bytes / block_size, filter) != 0) {
             free(t->copy_sql);
             t->copy_sql = NULL;
         }
+        free(filter);
         if (!t->copy_sql) {
             PQclear(r);
             lt_table_list_free(out);
@@ -687,13 +748,45 @@ static int pg_load_table(struct lt_source *s, int worker, const struct lt_source
     return rc;
 }
 
+/* The source filter of a table as a WHERE condition (*where NULL when it has none), compiled against the table's
+ * columns as the catalog has them now (the schema validate gives may list only some). */
+static int checksum_filter(struct lt_source *s, const struct lt_table_schema *t, char **where, struct lt_error *err)
+{
+    *where = NULL;
+    if (!lt_mapping_filter(s->cfg->mapping, t->schema_name, t->table_name))
+        return LT_OK;
+    const char *params[2] = {t->schema_name, t->table_name};
+    PGresult *r = lt_pg_query(s->main,
+                              "SELECT c.oid::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                              " WHERE n.nspname = $1 AND c.relname = $2",
+                              2, params, err);
+    if (!r)
+        return lt_error_prefix(err, "reading %s.%s: ", t->schema_name, t->table_name);
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return lt_fail(err, LT_ERR_RUNTIME, "postgres: %s.%s does not exist", t->schema_name, t->table_name);
+    }
+    struct lt_table_schema *full = NULL;
+    int rc = lt_pg_load_columns(s, PQgetvalue(r, 0, 0), t->schema_name, t->table_name, &full, err);
+    PQclear(r);
+    if (!rc)
+        rc = lt_row_filter_where(s->cfg, full, LT_SQL_POSTGRES, where, err);
+    lt_schema_free(full);
+    return rc;
+}
+
 static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *t, int64_t *rows, char sum[64],
                              struct lt_error *err)
 {
+    char *filter = NULL;
+    if (checksum_filter(s, t, &filter, err))
+        return err->code ? err->code : LT_ERR_RUNTIME;
     size_t cap = 256, len = 0;
     char *expr = malloc(cap);
-    if (!expr)
+    if (!expr) {
+        free(filter);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    }
     expr[0] = '\0';
     for (int i = 0; i < t->ncols; i++) {
         char *q = quote_ident(s->main, t->cols[i].name);
@@ -704,6 +797,7 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
             if (!n) {
                 free(q);
                 free(expr);
+                free(filter);
                 return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
             }
             expr = n;
@@ -719,14 +813,15 @@ static int pg_table_checksum(struct lt_source *s, const struct lt_table_schema *
         free(q);
     }
     char *qs = quote_ident(s->main, t->schema_name), *qt = quote_ident(s->main, t->table_name);
-    size_t n = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 256;
+    size_t n = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + (filter ? strlen(filter) : 0) + 256;
     char *sql = malloc(n);
     if (sql)
         snprintf(sql, n,
                  "SELECT count(*), COALESCE(sum(('x' || substr(md5(concat(%s)), 1, 16))::bit(64)::bigint::numeric), 0)::text"
-                 " FROM %s.%s",
-                 t->ncols ? expr : "''", qs, qt);
+                 " FROM %s.%s%s%s",
+                 t->ncols ? expr : "''", qs, qt, filter ? " WHERE " : "", filter ? filter : "");
     free(expr);
+    free(filter);
     free(qs);
     free(qt);
     if (!sql)

@@ -24,7 +24,7 @@ rules='[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":
 task() {
   cat >"$1.json" <<JSON
 {
-  "task": "$1", "migration_type": "full-load-and-cdc",
+  "task": "restart_$1", "migration_type": "full-load-and-cdc",
   "source": {"engine": "postgres", "conninfo": "host=$PGHOST port=$PGPORT dbname=$db user=logtap"},
   "target": {"path": "lake-$1", "CdcMaxBatchInterval": 1, $2},
   "table_mappings": {"rules": $rules}
@@ -70,7 +70,7 @@ done
 
 # all: one file per name, no change twice on disk, every file in an hour folder of Kolkata time; merge exact
 files=$(find lake-all/b/public/t -name '2*.csv' | wc -l)
-[ "$files" -gt 3 ] && ok "all: $files CDC files" || fail "all: only $files CDC files"
+[ "$files" -ge 2 ] && ok "all: $files CDC files" || fail "all: only $files CDC files (the killed runs wrote none?)"
 bad=$(find lake-all/b/public/t -name '2*.csv' | grep -cvE '/b/public/t/[0-9]{4}_[0-9]{2}_[0-9]{2}_[0-9]{2}/[0-9]{8}-[0-9]{9}\.csv$' || true)
 expect_eq "$bad" 0 "all: every CDC file is in a YYYY_MM_DD_HH folder"
 got=$(duckdb "SELECT count(*) - count(DISTINCT _logtap_pos) FROM read_csv('lake-all/b/public/t/*/*.csv', header=false, nullstr='NULL', allow_quoted_nulls=false, all_varchar=true, columns={'Op':'VARCHAR','ts':'VARCHAR','id':'VARCHAR','v':'VARCHAR','big':'VARCHAR','_logtap_pos':'VARCHAR','_logtap_unchanged':'VARCHAR'})")
@@ -93,5 +93,5 @@ done
 expect_eq "$(sql $db "SELECT count(*) - count(DISTINCT pos) FROM got")" 0 "ins: no change twice on disk"
 expect_eq "$(sql $db "SELECT count(*) FROM ((SELECT id FROM inserted WHERE id > $loaded_max EXCEPT ALL SELECT id FROM got) UNION ALL (SELECT id FROM got EXCEPT ALL SELECT id FROM inserted WHERE id > $loaded_max)) d")" 0 \
   "ins: every insert after the load, once, and nothing else ($(sql $db 'SELECT count(*) FROM got') rows)"
-for t in all ins; do sql $db "SELECT pg_drop_replication_slot('logtap_$t')" >/dev/null; done
+for t in all ins; do sql $db "SELECT pg_drop_replication_slot('logtap_restart_$t')" >/dev/null; done
 finish

@@ -4,6 +4,7 @@
 logtap_apt_packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libpq-dev libmariadb-dev libcjson-dev libcsv-dev libsqlite3-dev zlib1g-dev libzstd-dev libsnappy-dev
+  libcurl4-openssl-dev libssl-dev  # the object-store target: HTTP and SigV4
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client sqlite3 openssl
   tzdata  # DatePartitionTimezone reads the zone files; test_date_partition and test_pg_dms_settings use them
   prometheus-node-exporter curl  # test_pg_metrics: node_exporter's textfile collector reads --metrics-file's output

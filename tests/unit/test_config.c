@@ -119,7 +119,7 @@ static void test_postgres_full(void)
         "              \"CdcMaxBatchInterval\": 30, \"CdcMinFileSize\": \"1000\", \"AddColumnName\": \"true\",\n"
         "              \"MaxFileSize\": 2048, \"DatePartitionEnabled\": true, \"MaxFullLoadSubTasks\": 3,\n"
         "              \"ParquetVersion\": \"PARQUET_2_0\", \"EncodingType\": \"plain\", \"EnableStatistics\": false,\n"
-        "              \"RowGroupLength\": 5000, \"BucketName\": \"my-bucket\", \"bucketfolder\": \"x\" },\n"
+        "              \"RowGroupLength\": 5000, \"bucketfolder\": \"x\" },\n"
         "  \"state\": \"state/shop.db\",\n"
         "  \"table_mappings\": { \"rules\": [ { \"rule-type\": \"selection\", \"rule-id\": \"1\", \"rule-name\": \"1\",\n"
         "        \"object-locator\": { \"schema-name\": \"public\", \"table-name\": \"%\" }, \"rule-action\": \"include\" },\n"
@@ -382,12 +382,12 @@ static void test_unknown_keys(void)
     EXPECT_ERROR(doc("\"t\"", NULL, MY_SOURCE, TARGET, "{\"rules\": [], \"extra\": 1}", NULL),
                  "table_mappings.extra", "unknown key");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-action\": \"include\", \"object-locator\":"
+                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-id\": \"7\", \"rule-name\": \"seven\", \"rule-action\": \"include\", \"object-locator\":"
                      " {\"schema-name\": \"a\", \"table-name\": \"b\"}, \"bogus\": 1}]}",
                      NULL),
                  "table_mappings.rules[0].bogus", "unknown key");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-action\": \"include\", \"object-locator\":"
+                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-id\": \"7\", \"rule-name\": \"seven\", \"rule-action\": \"include\", \"object-locator\":"
                      " {\"schema-name\": \"a\", \"table-name\": \"b\", \"column-name\": \"c\"}}]}",
                      NULL),
                  "object-locator.column-name", "unknown key");
@@ -443,7 +443,7 @@ static void test_ignored_dms_keys(void)
 {
     struct lt_task_config cfg;
     CHECK_INT(parse(doc("\"t\"", NULL, PG_SOURCE,
-                        "{\"path\": \"/x\", \"BucketName\": \"b\", \"ServiceAccessRoleArn\": \"arn:aws:iam::1:role/x\","
+                        "{\"path\": \"/x\", \"ServiceAccessRoleArn\": \"arn:aws:iam::1:role/x\","
                         " \"EncryptionMode\": \"SSE_S3\", \"Rfc4180\": true, \"CannedAclForObjects\": \"PRIVATE\","
                         " \"DatePartitionSequence\": \"YYYYMMDD\"}",
                         RULES, NULL),
@@ -586,6 +586,15 @@ static void test_postgres_lifecycle_settings(void)
     EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"catalog_poll_s\": 0}",
                      TARGET, RULES, NULL),
                  "source.catalog_poll_s", "between");
+    EXPECT_ERROR(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"pgoutput_protocol\": 3}",
+                     TARGET, RULES, NULL),
+                 "source.pgoutput_protocol", "between");
+    CHECK_INT(parse(doc("\"t\"", NULL, "{\"engine\": \"postgres\", \"conninfo\": \"dbname=x\", \"pgoutput_protocol\": 1}",
+                        TARGET, RULES, NULL),
+                    &cfg),
+              LT_OK);
+    CHECK_INT(cfg.source.pgoutput_protocol, 1);
+    lt_config_free(&cfg);
 }
 
 static void test_bad_values(void)
@@ -642,18 +651,19 @@ static void test_bad_rules(void)
                  "table_mappings.rules[0].rule-action", "include");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
                      "{\"rules\": [" RULE("public", "%", "include") ", {\"rule-type\": \"transformation\","
-                     " \"rule-id\": \"2\", \"rule-name\": \"2\", \"rule-target\": \"schema\", \"object-locator\":"
-                     " {\"schema-name\": \"public\"}, \"rule-action\": \"rename\", \"value\": \"x\"}]}",
+                     " \"rule-id\": \"2\", \"rule-name\": \"bi\", \"rule-target\": \"column\", \"object-locator\":"
+                     " {\"schema-name\": \"public\", \"table-name\": \"t\"}, \"rule-action\":"
+                     " \"add-before-image-columns\"}]}",
                      NULL),
-                 "table_mappings.rules[1]", "transformation");
+                 "table_mappings.rules[1] (rule-id 2, rule-name \"bi\")", "before images");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
                      "{\"rules\": [{\"rule-type\": \"selection\", \"rule-id\": \"1\", \"rule-name\": \"1\","
-                     " \"object-locator\": {\"schema-name\": \"public\", \"table-name\": \"t\"},"
+                     " \"object-locator\": {\"schema-name\": \"public\", \"table-name\": \"t%\"},"
                      " \"rule-action\": \"include\", \"filters\": [{\"filter-type\": \"source\","
                      " \"column-name\": \"id\", \"filter-conditions\": [{\"filter-operator\": \"gte\","
                      " \"value\": \"1\"}]}]}]}",
                      NULL),
-                 "table_mappings.rules[0].filters", "not supported");
+                 "table_mappings.rules[0].filters (rule-id 1, rule-name \"1\")", "wildcards");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, "{\"rules\": [" RULE("public", "tab[le", "include") "]}",
                      NULL),
                  "table_mappings.rules[0].object-locator", "]");
@@ -664,20 +674,20 @@ static void test_bad_rules(void)
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET, "{\"rules\": [" RULE("", "%", "include") "]}", NULL),
                  "object-locator", "empty");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-action\": \"include\"}]}", NULL),
+                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-id\": \"7\", \"rule-name\": \"seven\", \"rule-action\": \"include\"}]}", NULL),
                  "table_mappings.rules[0].object-locator", "missing");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-action\": \"include\", \"object-locator\":"
+                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-id\": \"7\", \"rule-name\": \"seven\", \"rule-action\": \"include\", \"object-locator\":"
                      " {\"schema-name\": \"s\"}}]}",
                      NULL),
                  "table-name", "missing");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [{\"rule-action\": \"include\", \"object-locator\":"
+                     "{\"rules\": [{\"rule-id\": 3, \"rule-name\": \"x\", \"rule-action\": \"include\", \"object-locator\":"
                      " {\"schema-name\": \"s\", \"table-name\": \"t\"}}]}",
                      NULL),
                  "table_mappings.rules[0].rule-type", "missing");
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [{\"rule-type\": \"selection\", \"object-locator\":"
+                     "{\"rules\": [{\"rule-type\": \"selection\", \"rule-id\": \"3\", \"rule-name\": \"x\", \"object-locator\":"
                      " {\"schema-name\": \"s\", \"table-name\": \"t\"}}]}",
                      NULL),
                  "table_mappings.rules[0].rule-action", "missing");
@@ -687,7 +697,9 @@ static void test_bad_rules(void)
                  "table_mappings.rules", "include");
     /* The second rule is the bad one: the first one's strings must still be freed. */
     EXPECT_ERROR(doc("\"t\"", NULL, PG_SOURCE, TARGET,
-                     "{\"rules\": [" RULE("public", "%", "include") ", " RULE("x", "[", "exclude") "]}", NULL),
+                     "{\"rules\": [" RULE("public", "%", "include") ", "
+                     "{\"rule-type\": \"selection\", \"rule-id\": \"2\", \"rule-name\": \"2\", \"object-locator\":"
+                     " {\"schema-name\": \"x\", \"table-name\": \"[\"}, \"rule-action\": \"exclude\"}]}", NULL),
                  "table_mappings.rules[1].object-locator", "]");
 }
 

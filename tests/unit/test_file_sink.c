@@ -382,6 +382,8 @@ static void test_write_errors(void)
 static void test_remove_files(void)
 {
     const char *root = unit_tmpdir("sink_remove");
+    struct lt_place place;
+    CHECK_INT(lt_place_open(&place, root, NULL, NULL, &err), LT_OK);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/public/orders", root);
     CHECK_INT(lt_mkdir_p(dir, &err), LT_OK);
@@ -394,25 +396,26 @@ static void test_remove_files(void)
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         touch(dir, names[i]);
-    CHECK_INT(lt_sink_remove_load_files(root, "public/orders", &err), LT_OK);
+    CHECK_INT(lt_sink_remove_load_files(&place, "public/orders", &err), LT_OK);
     CHECK_STR(listing(dir), ".20240131-120000000.csv.tmp .LOAD00000003.csv 20240131-120000000.csv LOAD00000001 "
                             "LOAD0000000g.csv LOADME.txt XLOAD00000001.csv load00000001.csv notes.tmp");
 
     /* CDC temp files go with remove_cdc_temp_files; a load's temp file (a load running beside the stream) and
      * everything else stay. */
     touch(dir, ".LOAD00000004.csv.tmp");
-    CHECK_INT(lt_sink_remove_cdc_temp_files(root, "public/orders", &err), LT_OK);
+    CHECK_INT(lt_sink_remove_cdc_temp_files(&place, "public/orders", &err), LT_OK);
     CHECK_STR(listing(dir), ".LOAD00000003.csv .LOAD00000004.csv.tmp 20240131-120000000.csv LOAD00000001 "
                             "LOAD0000000g.csv LOADME.txt XLOAD00000001.csv load00000001.csv notes.tmp");
 
     /* A table folder that does not exist yet has nothing to remove. */
-    CHECK_INT(lt_sink_remove_load_files(root, "public/nothing", &err), LT_OK);
-    CHECK_INT(lt_sink_remove_cdc_temp_files(root, "nowhere/at_all", &err), LT_OK);
+    CHECK_INT(lt_sink_remove_load_files(&place, "public/nothing", &err), LT_OK);
+    CHECK_INT(lt_sink_remove_cdc_temp_files(&place, "nowhere/at_all", &err), LT_OK);
 
     CHECK_INT(lt_fsync_dir(dir, &err), LT_OK);
     lt_error_clear(&err);
     CHECK_INT(lt_fsync_dir("/nonexistent/dir/for/logtap", &err), LT_ERR_RUNTIME);
     CHECK(err.msg[0] != '\0');
+    lt_place_close(&place);
 }
 
 /* A full load that is interrupted and restarted: the leftovers are removed, and the new files take the same
@@ -420,6 +423,8 @@ static void test_remove_files(void)
 static void test_restart(void)
 {
     const char *root = unit_tmpdir("sink_restart");
+    struct lt_place place;
+    CHECK_INT(lt_place_open(&place, root, NULL, NULL, &err), LT_OK);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/public/orders", root);
     struct lt_sink_options o = options(root, 50, NULL);
@@ -435,7 +440,7 @@ static void test_restart(void)
     touch(dir, ".LOAD00000005.csv.tmp");
     CHECK_STR(listing(dir), ".LOAD00000005.csv.tmp LOAD00000001.csv LOAD00000002.csv LOAD00000003.csv LOAD00000004.csv");
 
-    CHECK_INT(lt_sink_remove_load_files(root, "public/orders", &err), LT_OK);
+    CHECK_INT(lt_sink_remove_load_files(&place, "public/orders", &err), LT_OK);
     CHECK_STR(listing(dir), "");
     CHECK_INT(lt_sink_open(&s, &o, &err), LT_OK);
     for (int i = 1; i <= 4; i++) {
@@ -445,6 +450,7 @@ static void test_restart(void)
     CHECK_INT(lt_sink_close_file(s, &err), LT_OK);
     lt_sink_free(s);
     CHECK_STR(listing(dir), "LOAD00000001.csv LOAD00000002.csv");
+    lt_place_close(&place);
 }
 
 int main(void)

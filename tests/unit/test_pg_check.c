@@ -28,6 +28,10 @@ static void load_config(const char *mtype, const char *extra_source, const char 
 #define RULE(schema, table)                                                                                         \
     "{\"rule-type\": \"selection\", \"rule-id\": \"1\", \"rule-name\": \"1\", \"object-locator\": {\"schema-name\": \"" \
     schema "\", \"table-name\": \"" table "\"}, \"rule-action\": \"include\"}"
+/* a second rule: rule-ids are unique */
+#define RULE2(schema, table)                                                                                        \
+    "{\"rule-type\": \"selection\", \"rule-id\": \"2\", \"rule-name\": \"2\", \"object-locator\": {\"schema-name\": \"" \
+    schema "\", \"table-name\": \"" table "\"}, \"rule-action\": \"include\"}"
 
 /* A server where everything is fine: logical WAL, a superuser, no slot yet, room for one. */
 static struct pg_check_settings good_settings(void)
@@ -209,7 +213,7 @@ static void test_tables_without_key(void)
 
 static void test_unlogged_views_partitions(void)
 {
-    load_config("full-load-and-cdc", "", RULE("public", "%") "," RULE("public", "sessions2"));
+    load_config("full-load-and-cdc", "", RULE("public", "%") "," RULE2("public", "sessions2"));
     struct pg_check_settings s = good_settings();
     struct pg_check_relation rels[] = {table("sessions", "public.sessions"), table("sessions2", "public.sessions2"),
                                        table("v", "public.v"), table("mv", "public.mv"),
@@ -255,7 +259,7 @@ static void test_unlogged_views_partitions(void)
     lt_findings_free(&f);
 
     /* a partition a wildcard matches while its root is not selected: a warning */
-    load_config("full-load", "", RULE("public", "orders_%") "," RULE("public", "sessions"));
+    load_config("full-load", "", RULE("public", "orders_%") "," RULE2("public", "sessions"));
     lt_pg_check_evaluate(&cfg, load_only, &s, rels, 6, &f);
     x = about(&f, "public.orders_2024");
     CHECK(x && x->severity == LT_SEV_WARNING && has_text(x, "include public.orders"));
