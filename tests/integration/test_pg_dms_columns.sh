@@ -176,6 +176,74 @@ set +e; wait $pid; prc=$?; set -e
 expect_eq "$prc" 1 "replicate stops at the first unchanged value it could not write"
 grep -q "table public.late: an UPDATE left column body unchanged" late.log && ok "naming the table, the column and the fixes" || fail "$(tail -3 late.log)"
 expect_eq "$(cat $(find lake3/public/late -name '2*.csv' 2>/dev/null) /dev/null | grep -c '^U')" 0 "no such UPDATE written"
+# --- with transformation rules: the files hold the transformed columns and no logtap column; the old row of a
+# REPLICA IDENTITY FULL table gives an unchanged TOASTed value to an added column's expression too; merge + validate
+db3=lt_dms_cols3
+fresh_db $db3
+psql -d $db3 -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TABLE item (id int PRIMARY KEY, name text, secret text, body text, qty int);
+ALTER TABLE item REPLICA IDENTITY FULL;
+ALTER TABLE item ALTER COLUMN body SET STORAGE EXTERNAL;
+INSERT INTO item SELECT g, 'name ' || g, 's' || g, repeat(md5(g::text), 300), g FROM generate_series(1, 30) g;
+SQL
+cat >mapped.json <<JSON
+{"task": "dmsmapped", "migration_type": "full-load-and-cdc",
+ "source": {"engine": "postgres", "conninfo": "host=$PGHOST port=$PGPORT dbname=$db3 user=logtap"},
+ "target": {"path": "lake4", "LogtapColumns": false, "CdcMaxBatchInterval": 1, "AddColumnName": true,
+            "IncludeOpForFullLoad": true},
+ "table_mappings": {"rules": [
+   {"rule-type":"selection","rule-id":"1","rule-name":"all","object-locator":{"schema-name":"public","table-name":"%"},"rule-action":"include"},
+   {"rule-type":"transformation","rule-id":"2","rule-name":"table","rule-action":"rename","rule-target":"table",
+    "object-locator":{"schema-name":"public","table-name":"item"},"value":"goods"},
+   {"rule-type":"transformation","rule-id":"3","rule-name":"title","rule-action":"rename","rule-target":"column",
+    "object-locator":{"schema-name":"public","table-name":"item","column-name":"name"},"value":"title"},
+   {"rule-type":"transformation","rule-id":"4","rule-name":"no secret","rule-action":"remove-column","rule-target":"column",
+    "object-locator":{"schema-name":"public","table-name":"item","column-name":"secret"}},
+   {"rule-type":"transformation","rule-id":"5","rule-name":"head","rule-action":"add-column","rule-target":"column",
+    "object-locator":{"schema-name":"public","table-name":"item"},"value":"head","expression":"substr(\$body,1,8)",
+    "data-type":{"type":"string","length":8}},
+   {"rule-type":"transformation","rule-id":"6","rule-name":"op","rule-action":"add-column","rule-target":"column",
+    "object-locator":{"schema-name":"public","table-name":"item"},"value":"op","expression":"\$AR_H_OPERATION",
+    "data-type":{"type":"string","length":10}}]}}
+JSON
+run_logtap replicate --config mapped.json --until now
+expect_eq "$rc" 0 "with transformation rules: the load"
+[ "$rc" -eq 0 ] || echo "$out"
+psql -d $db3 -q -v ON_ERROR_STOP=1 <<'SQL'
+UPDATE item SET qty = qty + 100 WHERE id <= 5;
+UPDATE item SET name = 'renamed' WHERE id = 6;
+UPDATE item SET id = 70 WHERE id = 7;
+DELETE FROM item WHERE id = 8;
+INSERT INTO item VALUES (40, 'new', 'x', repeat('z', 5000), 40);
+SQL
+run_logtap replicate --config mapped.json --until now
+expect_eq "$rc" 0 "changes"
+sql $db3 "TRUNCATE item; INSERT INTO item SELECT g, 'again ' || g, 'y', repeat(md5(g::text), 300), g FROM generate_series(1, 4) g" >/dev/null
+run_logtap replicate --config mapped.json --until now
+sql $db3 "UPDATE item SET qty = 0 WHERE id = 1" >/dev/null
+run_logtap replicate --config mapped.json --until now
+expect_eq "$rc" 0 "a TRUNCATE, more changes"
+want="Op,id,title,body,qty,head,op"
+n=0 bad=""
+for f in $(find lake4/public/goods -name '*.csv'); do
+  n=$((n + 1))
+  [ "$(header "$f")" = "$want" ] || bad="$bad $f: $(header "$f")"
+done
+[ "$n" -gt 2 ] && [ -z "$bad" ] && ok "the $n LOAD and CDC files of the renamed table: exactly $want" || fail "goods ($n files):$bad"
+expect_eq "$(grep -rl '_logtap' lake4 --include='*.csv' | grep -v _state || true)" "" "no logtap column"
+expect_eq "$(cat $(find lake4/public/goods -name '2*.csv') | grep -c '^U,[1-5],name [1-5],[0-9a-f]\{9600\},[0-9]*,[0-9a-f]\{8\},UPDATE$')" 5 \
+  "UPDATEs that left the TOASTed body unchanged carry it, and the added column computed from it"
+run_logtap merge --config mapped.json
+expect_eq "$rc" 0 "merge"
+[ "$rc" -eq 0 ] || echo "$out"
+snap=$(find lake4/_snapshots/public/goods -name 'part-00000.csv' | sort | tail -1)
+expect_eq "$(header "$snap")" "id,title,body,qty,head,op" "the snapshot: the transformed columns"
+expect_eq "$(tail -n +2 "$snap" | cut -d, -f1,2,4,5 | sort | tr '\n' ' ')" "1,again 1,0,c4ca4238 2,again 2,2,c81e728d 3,again 3,3,eccbc87e 4,again 4,4,a87ff679 " \
+  "its rows: after the TRUNCATE and the last UPDATE"
+run_logtap validate --config mapped.json
+expect_eq "$rc" 0 "validate"
+[ "$rc" -eq 0 ] || echo "$out"
+sql $db3 "SELECT pg_drop_replication_slot('logtap_dmsmapped')" >/dev/null
 sql $db "SELECT pg_drop_replication_slot('logtap_dmscols')" >/dev/null
 sql $db2 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$db2'" >/dev/null
 finish
