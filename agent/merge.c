@@ -21,6 +21,7 @@
 
 #include "agent/cli_position.h"
 #include "agent/data_file.h"
+#include "agent/file_crc.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/merge_engine.h"
@@ -39,6 +40,8 @@ struct chain_file {
     char *rel;
     char *schema_json;
     int64_t rows, bytes;
+    bool has_crc32;            /* the manifest's checksum of the content */
+    uint32_t crc32;
 };
 
 /* Rows of several files in order, optionally limited to positions in (after, upto] and commit times <= ts. */
@@ -119,6 +122,18 @@ static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
                         "%s is %lld bytes, the manifest recorded %lld when it was written: it was cut short or "
                         "replaced; refusing to merge it",
                         name, (long long)bytes, (long long)f->bytes);
+                return -1;
+            }
+            uint32_t crc = 0;
+            if (f->has_crc32 && (lt_file_crc32(c->cur_path, &crc, err) || crc != f->crc32)) {
+                char name[1200];
+                lt_place_uri(f->place, f->rel, name, sizeof name);
+                lt_place_unfetch(f->place, c->cur_path);
+                if (crc != f->crc32)
+                    lt_fail(err, LT_ERR_RUNTIME,
+                            "%s has CRC-32 %08x, the manifest recorded %08x when it was written: its content changed "
+                            "since; refusing to merge it",
+                            name, crc, f->crc32);
                 return -1;
             }
             if (lt_data_file_open(c->cur_path, f->schema_json, c->schema, c->cfg, &c->cur, err)) {
@@ -203,11 +218,21 @@ static int pick_newest_schema(void *arg, const struct lt_manifest_file *f)
     return 0;
 }
 
+/* The manifest's checksum of the file just added to a chain. */
+static void chain_note_crc(struct file_chain *c, bool has_crc32, uint32_t crc32)
+{
+    c->files[c->n - 1].has_crc32 = has_crc32;
+    c->files[c->n - 1].crc32 = crc32;
+}
+
 static int add_load_file(void *arg, const struct lt_manifest_file *f)
 {
     struct table_plan *p = arg;
     struct lt_error err;
-    return chain_add(&p->base, p->target, f->path, f->schema_json, f->rows, f->bytes, &err);
+    int rc = chain_add(&p->base, p->target, f->path, f->schema_json, f->rows, f->bytes, &err);
+    if (!rc)
+        chain_note_crc(&p->base, f->has_crc32, f->crc32);
+    return rc;
 }
 
 static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
@@ -242,7 +267,10 @@ static int add_cdc_file(void *arg, const struct lt_manifest_file *f)
             lt_file_columns_free(&extra);
         }
     }
-    return chain_add(&p->changes, p->target, f->path, f->schema_json, f->rows, f->bytes, &err);
+    int rc = chain_add(&p->changes, p->target, f->path, f->schema_json, f->rows, f->bytes, &err);
+    if (!rc)
+        chain_note_crc(&p->changes, f->has_crc32, f->crc32);
+    return rc;
 }
 
 static int add_truncate(void *arg, const char *pos, int64_t ts)
@@ -273,6 +301,8 @@ struct snap_pick {
     char *schema_json;
     int64_t ts;
     int64_t rows, bytes;
+    bool has_crc32;
+    uint32_t crc32;
 };
 
 static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
@@ -289,6 +319,8 @@ static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
     s->ts = r->commit_ts_us;
     s->rows = r->rows;
     s->bytes = r->bytes;
+    s->has_crc32 = r->has_crc32;
+    s->crc32 = r->crc32;
     return 0;
 }
 
@@ -334,6 +366,7 @@ static int emit_to_sink(void *arg, const struct lt_row *row, struct lt_error *er
 
 struct sink_result {
     int64_t rows, bytes;
+    uint32_t crc32;
 };
 
 static int on_snapshot_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err)
@@ -342,6 +375,7 @@ static int on_snapshot_file(void *arg, const struct lt_sink_file_info *info, str
     struct sink_result *r = arg;
     r->rows = info->rows;
     r->bytes = info->bytes;
+    r->crc32 = info->crc32;
     return LT_OK;
 }
 
@@ -479,6 +513,7 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_place *tp, st
         p.base_ts_us = sp.ts;
         if ((rc = chain_add(&p.base, mp, sp.path, sp.schema_json, sp.rows, sp.bytes, err)))
             goto out;
+        chain_note_crc(&p.base, sp.has_crc32, sp.crc32);
     } else {
         if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
             goto out;
@@ -622,7 +657,8 @@ static int merge_table(const struct lt_task_config *cfg, struct lt_place *tp, st
     snprintf(rel, sizeof rel, "%s/%s", final_rel, part);
     struct lt_snapshot_record rec = {
         .table_id = t->id, .name = name, .path = rel, .pos = last_pos, .commit_ts_us = ts_us,
-        .rows = res.rows, .bytes = res.bytes, .schema_json = json ? json : "{}",
+        .rows = res.rows, .bytes = res.bytes, .schema_json = json ? json : "{}", .has_crc32 = true,
+        .crc32 = res.crc32,
     };
     rc = lt_state_add_snapshot(st, &rec, err);
     free(json);
