@@ -122,6 +122,7 @@ static int mkdir_parents(const char *path)
     return 0;
 }
 
+/* Brings the schema to schema_version in one transaction (one commit, however many versions it moves). */
 static int migrate(struct lt_state *st, struct lt_error *err)
 {
     int version = lt_state_schema_version(st);
@@ -129,17 +130,22 @@ static int migrate(struct lt_state *st, struct lt_error *err)
         return lt_fail(err, LT_ERR_RUNTIME,
                        "state store: schema version %d is newer than this logtap understands (%d); upgrade logtap",
                        version, schema_version);
+    if (version == schema_version)
+        return LT_OK;
+    if (exec(st, "BEGIN IMMEDIATE", err))
+        return LT_ERR_RUNTIME;
+    version = lt_state_schema_version(st); /* another process may have migrated it meanwhile */
     for (int v = version; v < schema_version; v++) {
-        char sql[64];
-        if (exec(st, "BEGIN IMMEDIATE", err))
-            return LT_ERR_RUNTIME;
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-        if (exec(st, migrations[v], err) || exec(st, sql, err)) {
+        if (exec(st, migrations[v], err)) {
             exec(st, "ROLLBACK", NULL);
             return lt_error_prefix(err, "migrating to schema version %d: ", v + 1);
         }
-        if (exec(st, "COMMIT", err))
-            return LT_ERR_RUNTIME;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", schema_version);
+    if (exec(st, sql, err) || exec(st, "COMMIT", err)) {
+        exec(st, "ROLLBACK", NULL);
+        return LT_ERR_RUNTIME;
     }
     return LT_OK;
 }
