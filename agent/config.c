@@ -1,4 +1,4 @@
-/* Task config parsing and validation (DESIGN.md section 5). Every field is checked for type and range; unknown
+/* Task config parsing and validation (README, "Task config"). Every field is checked for type and range; unknown
  * keys are errors naming the closest valid key. AWS DMS S3 settings are implemented with DMS's meaning, or refused,
  * or (settings about the S3 bucket itself) accepted and ignored, as agent/dms_settings.c lists. Target setting
  * names match case-insensitively, as DMS's extra connection attributes do. */

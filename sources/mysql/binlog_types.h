@@ -1,4 +1,4 @@
-/* MySQL/MariaDB column values as they sit in a row event, turned into logtap's canonical text (DESIGN.md section 5).
+/* MySQL/MariaDB column values as they sit in a row event, turned into logtap's canonical text (README, "MySQL / MariaDB source").
  *
  * A row image stores each present, non-NULL column back to back in the column's binary "pack" format; nothing
  * says how long a value is, so the type code and the per-column metadata from the TABLE_MAP event decide:

@@ -8,9 +8,9 @@
  * change stream continues. Tables of engines without consistent snapshots (MyISAM, Aria...) are listed first and
  * the lock holds until the workers have read them (the last one done unlocks).
  *
- * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
- * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
- * values are byte-identical: FLOAT is read as CAST(.. AS DOUBLE) (exact) and written as the shortest float text,
+ * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form
+ * (README, "MySQL / MariaDB source") with the binlog decoder's own helpers, so a full-load row and a change-stream
+ * row of the same values are byte-identical: FLOAT is read as CAST(.. AS DOUBLE) (exact) and written as the shortest float text,
  * DOUBLE as the shortest double text, BIT as col+0, TIMESTAMP gets "+00:00", binary strings, BLOB and GEOMETRY
  * become \x + hex, and zero dates (month or day 00) become NULL, as in the decoder. */
 #include <errno.h>

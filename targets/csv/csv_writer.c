@@ -238,7 +238,7 @@ static bool alphabet_is_plain(const struct lt_target_writer *w, const char *alph
     return marker_outside(w->null, w->null_len, alphabet) && marker_outside(w->nosup, w->nosup_len, alphabet);
 }
 
-/* Types whose canonical text (DESIGN.md section 5) comes from a small alphabet: numbers (with NaN, Infinity,
+/* Types whose canonical text (README, "Files") comes from a small alphabet: numbers (with NaN, Infinity,
  * exponents), dates (with BC, infinity), times, timestamps with offsets, booleans, UUIDs. */
 static bool type_text_is_plain(const struct lt_target_writer *w, enum lt_type type)
 {

@@ -107,7 +107,7 @@ static void test_postgres_defaults(void)
 
 static void test_postgres_full(void)
 {
-    /* The example of DESIGN.md section 5, almost verbatim. */
+    /* A full task config, every section used. */
     const char *json =
         "{\n"
         "  \"task\": \"shop\",\n"
