@@ -72,14 +72,14 @@ static const char *const migrations[] = {
      * inside the load), what is captured of it, a reload asked for by `logtap reload`, the source's identity of
      * the table (PostgreSQL: its OID) so a table dropped and created again is noticed, and the columns of its
      * load (an empty table has no file to tell them). */
-    "ALTER TABLE tables ADD COLUMN load_pos TEXT;"
-    "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
-    "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tables ADD COLUMN source_id TEXT;"
-    "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;",
+    ("ALTER TABLE tables ADD COLUMN load_pos TEXT;"
+     "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
+     "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE tables ADD COLUMN source_id TEXT;"
+     "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;"),
     /* 5: each file's and snapshot part's content checksum (CRC-32), checked by the merge before it reads one */
-    "ALTER TABLE files ADD COLUMN crc32 INTEGER;"
-    "ALTER TABLE snapshots ADD COLUMN crc32 INTEGER;",
+    ("ALTER TABLE files ADD COLUMN crc32 INTEGER;"
+     "ALTER TABLE snapshots ADD COLUMN crc32 INTEGER;"),
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
