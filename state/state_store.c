@@ -78,8 +78,8 @@ static const char *const migrations[] = {
     "ALTER TABLE tables ADD COLUMN source_id TEXT;"
     "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;",
     /* 5: each file's and snapshot part's content checksum (CRC-32), checked by the merge before it reads one */
-    "ALTER TABLE files ADD COLUMN crc32 INTEGER;"
-    "ALTER TABLE snapshots ADD COLUMN crc32 INTEGER;",
+    ("ALTER TABLE files ADD COLUMN crc32 INTEGER;"
+     "ALTER TABLE snapshots ADD COLUMN crc32 INTEGER;"),
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
