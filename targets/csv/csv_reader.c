@@ -12,6 +12,7 @@
 
 #define CSV_READ_SIZE (256 * 1024)
 #define CSV_GZIP_IN_SIZE (64 * 1024)
+#define CSV_SETTING_MAX 64 /* CsvDelimiter, CsvRowDelimiter, CsvNullValue: the task config allows 63 bytes each */
 
 struct field {
     size_t off;
@@ -31,7 +32,7 @@ struct lt_csv_reader {
     int nfields, fields_cap;
     struct lt_value *vals;
     int vals_cap;
-    char delim[16], rowdelim[16], null[64];
+    char delim[CSV_SETTING_MAX], rowdelim[CSV_SETTING_MAX], null[CSV_SETTING_MAX];
     size_t delim_len, rowdelim_len, null_len;
     int64_t record_no;
     bool stop[256];       /* bytes that end a run of ordinary bytes: '"' and the delimiters' first bytes */
@@ -101,6 +102,10 @@ static ssize_t read_some(struct lt_csv_reader *r, char *dst, size_t cap, struct 
 int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_delimiter, const char *null_value,
                        struct lt_csv_reader **out, struct lt_error *err)
 {
+    if (strlen(delimiter) >= CSV_SETTING_MAX || strlen(row_delimiter) >= CSV_SETTING_MAX ||
+        strlen(null_value) >= CSV_SETTING_MAX)
+        return lt_fail(err, LT_ERR_RUNTIME, "%s: CSV delimiters and null value are limited to %d bytes", path,
+                       CSV_SETTING_MAX - 1);
     struct lt_csv_reader *r = calloc(1, sizeof *r);
     if (!r || !(r->in = malloc(CSV_READ_SIZE))) {
         free(r);
