@@ -83,6 +83,29 @@ static void test_records(void)
     EXPECT_READ("", ",", "\n", "NULL", "");
 }
 
+/* A file whose first record is empty: its one value is empty text (or NULL when the null value is empty) and
+ * points into the reader's record buffer, not at NULL + 0 (found by fuzz_csv_reader under clang's UBSan). */
+static void test_empty_first_record(void)
+{
+    EXPECT_READ("\n\nx\n", ",", "\n", "NULL", "\n\nx\n");
+    EXPECT_READ("\n,\n", ",", "\n", "", "<NULL>\n<NULL>|<NULL>\n");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/in.csv", tmpdir);
+    write_bytes(path, "\n", 1);
+    struct lt_error err = {0};
+    struct lt_csv_reader *r;
+    const struct lt_value *vals;
+    int n;
+    CHECK_INT(lt_csv_reader_open(path, ",", "\n", "NULL", &r, &err), 0);
+    CHECK_INT(lt_csv_reader_next(r, &vals, &n, &err), 1);
+    CHECK_INT(n, 1);
+    CHECK_INT(vals[0].state, LT_VALUE_PRESENT);
+    CHECK_INT(vals[0].len, 0);
+    CHECK(vals[0].data != NULL);
+    CHECK_INT(lt_csv_reader_next(r, &vals, &n, &err), 0);
+    lt_csv_reader_close(r);
+}
+
 /* Delimiters of 16 bytes and more (the task config allows 63): the reader used to cut them to 15 bytes without a
  * word, so a file written with "<end-of-record>\n" read back as twice the records (found by fuzz_csv_reader). */
 static void test_long_delimiters(void)
@@ -262,6 +285,7 @@ int main(void)
     tmpdir = unit_tmpdir("csv_reader");
     RUN(test_records);
     RUN(test_long_delimiters);
+    RUN(test_empty_first_record);
     RUN(test_long_records);
     RUN(test_gzip_writer_round_trip);
     RUN(test_gzip_members_and_damage);
