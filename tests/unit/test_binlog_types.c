@@ -667,6 +667,43 @@ static void test_single_values(void)
     b.n = 0;
     put_datetime2(&b, 1000, 1, 1, 0, 0, 0, 0, 0);
     check_value(c, b.d, b.n, "1000-01-01 00:00:00");
+    /* dates MySQL stores that have no canonical text (the Parquet writer refused them; found by fuzz_binlog_event):
+     * the year 0000, and days past the month's end (ALLOW_INVALID_DATES) become NULL like zero dates */
+    b.n = 0;
+    put_datetime2(&b, 0, 2, 18, 23, 51, 36, 0, 0);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    put_datetime2(&b, 2023, 2, 29, 0, 0, 0, 0, 0);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    put_datetime2(&b, 2024, 2, 29, 0, 0, 0, 0, 0);
+    check_value(c, b.d, b.n, "2024-02-29 00:00:00");
+    c.type = LT_MYSQL_TYPE_DATE;
+    b.n = 0;
+    putle(&b, 0u << 9 | 2u << 5 | 18u, 3);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 2024u << 9 | 4u << 5 | 31u, 3);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 1900u << 9 | 2u << 5 | 29u, 3);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 2000u << 9 | 2u << 5 | 29u, 3);
+    check_value(c, b.d, b.n, "2000-02-29");
+    c.type = LT_MYSQL_TYPE_DATETIME;
+    b.n = 0;
+    putle(&b, 218235136ULL, 8); /* 0000-02-18 23:51:36 */
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 20240631120000ULL, 8);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 20240630120000ULL, 8);
+    check_value(c, b.d, b.n, "2024-06-30 12:00:00");
+    CHECK(lt_mysql_date_is_canonical(1, 1, 1) && lt_mysql_date_is_canonical(9999, 12, 31));
+    CHECK(!lt_mysql_date_is_canonical(10000, 1, 1) && !lt_mysql_date_is_canonical(2024, 13, 1));
+    c.type = LT_MYSQL_TYPE_DATETIME2;
     c.meta = 4;
     b.n = 0;
     put_datetime2(&b, 2020, 2, 3, 4, 5, 6, 123400, 4);
