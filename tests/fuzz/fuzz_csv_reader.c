@@ -192,8 +192,9 @@ static bool write_records(const char *path, bool gzip, const char *const *s, con
 
 static bool same(const struct lt_value *a, const struct lt_value *b)
 {
-    return a->state == b->state &&
-           (a->state != LT_VALUE_PRESENT || (a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0)));
+    if (a->state != b->state)
+        return false;
+    return a->state != LT_VALUE_PRESENT || (a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
