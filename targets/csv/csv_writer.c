@@ -154,6 +154,8 @@ static bool needs_quotes(const struct lt_target_writer *w, const char *p, size_t
 
 static int put_field(struct lt_target_writer *w, const char *p, size_t n, struct lt_error *err)
 {
+    if (n == 0) /* empty text is quoted; p may be NULL then (an empty _logtap_unchanged list), so no p + n below */
+        return put(w, "\"\"", 2, err);
     if (!needs_quotes(w, p, n))
         return put(w, p, n, err);
     if (put(w, "\"", 1, err))
