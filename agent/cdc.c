@@ -361,6 +361,7 @@ static int remember_file(void *arg, const struct lt_sink_file_info *info, struct
         .table_id = t->table_id, .kind = LT_FILE_CDC, .path = owned[0], .rows = info->rows, .bytes = info->bytes,
         .first_pos = owned[1], .last_pos = owned[2], .schema_json = owned[3],
         .commit_ts_first_us = info->first_ts_us, .commit_ts_last_us = info->last_ts_us,
+        .has_crc32 = true, .crc32 = info->crc32,
     };
     return LT_OK;
 }

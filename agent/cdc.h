@@ -1,5 +1,5 @@
 /* The `replicate` task: full load (when the migration type asks for it) and then the change stream, written as
- * I/U/D files per table, with durable checkpoints (DESIGN.md invariants 1-3). */
+ * I/U/D files per table, with durable checkpoints (ARCHITECTURE.md: one change, from socket to file). */
 #ifndef LOGTAP_CDC_H
 #define LOGTAP_CDC_H
 

@@ -1,4 +1,4 @@
-/* The command line: `logtap <command> --config task.json [options]` (DESIGN.md section 5). */
+/* The command line: `logtap <command> --config task.json [options]` (README, "Commands"). */
 #ifndef LOGTAP_COMMANDS_H
 #define LOGTAP_COMMANDS_H
 

@@ -1,4 +1,4 @@
-/* Task config parsing and validation (DESIGN.md section 5). Every field is checked for type and range; unknown
+/* Task config parsing and validation (README, "Task config"). Every field is checked for type and range; unknown
  * keys are errors naming the closest valid key. AWS DMS S3 settings are implemented with DMS's meaning, or refused,
  * or (settings about the S3 bucket itself) accepted and ignored, as agent/dms_settings.c lists. Target setting
  * names match case-insensitively, as DMS's extra connection attributes do. */
@@ -555,6 +555,8 @@ static int parse_target_setting(const cJSON *v, struct lt_target_config *t, stru
     } else if (IS("CsvNoSupValue")) {
         if (!cJSON_IsString(v))
             return field_error(err, field, "must be a string");
+        if (strlen(v->valuestring) > 63) /* the CSV reader keeps 63 bytes, as for the other CSV texts */
+            return field_error(err, field, "is too long (at most 63 bytes)");
         free(t->csv_nosup_value);
         t->csv_nosup_value = xstrdup(v->valuestring);
     } else if (IS("BucketFolder")) {
@@ -667,18 +669,25 @@ static int parse_target(const cJSON *tgt, struct lt_target_config *t, struct lt_
         t->compression = LT_COMPRESS_SNAPPY;
     if (t->format == LT_FORMAT_CSV && t->compression != LT_COMPRESS_NONE && t->compression != LT_COMPRESS_GZIP)
         return field_error(err, "target.CompressionType", "CSV files take NONE or GZIP");
-    if (!strcmp(t->csv_delimiter, t->csv_row_delimiter))
-        return field_error(err, "target.CsvDelimiter", "must differ from CsvRowDelimiter");
-    if (strpbrk(t->csv_null_value, "\"") || strstr(t->csv_null_value, t->csv_delimiter) ||
-        strstr(t->csv_null_value, t->csv_row_delimiter))
-        return field_error(err, "target.CsvNullValue", "must not contain quotes or delimiters");
+    /* A reader matches the delimiters where they begin: one starting the other (",", ",\n") could not be told
+     * apart. The null and no-sup values are written unquoted, so like any unquoted value they must hold no byte
+     * of a delimiter (with "a;" and ";;", "a;" + ";;" would read as "a" + ";;" + ";"). */
+    size_t dl = strlen(t->csv_delimiter), rl = strlen(t->csv_row_delimiter);
+    if (!strncmp(t->csv_delimiter, t->csv_row_delimiter, dl < rl ? dl : rl))
+        return field_error(err, "target.CsvDelimiter", "must differ from CsvRowDelimiter, and neither may begin the "
+                                                       "other");
+    if (strpbrk(t->csv_null_value, "\"") || strpbrk(t->csv_null_value, t->csv_delimiter) ||
+        strpbrk(t->csv_null_value, t->csv_row_delimiter))
+        return field_error(err, "target.CsvNullValue", "must not contain quotes or delimiters (any of their "
+                                                       "characters)");
     /* DMS writes CsvNoSupValue only when UseCsvNoSupValue is true too; otherwise such columns hold the null value */
     if (t->use_csv_nosup_value && t->csv_nosup_value) {
         if (t->format != LT_FORMAT_CSV)
             return field_error(err, "target.UseCsvNoSupValue", "applies to CSV files only (DataFormat csv)");
-        if (strpbrk(t->csv_nosup_value, "\"\r\n") || strstr(t->csv_nosup_value, t->csv_delimiter) ||
-            strstr(t->csv_nosup_value, t->csv_row_delimiter))
-            return field_error(err, "target.CsvNoSupValue", "must not contain quotes, line breaks or delimiters");
+        if (strpbrk(t->csv_nosup_value, "\"\r\n") || strpbrk(t->csv_nosup_value, t->csv_delimiter) ||
+            strpbrk(t->csv_nosup_value, t->csv_row_delimiter))
+            return field_error(err, "target.CsvNoSupValue", "must not contain quotes, line breaks or delimiters (any "
+                                                            "of their characters)");
         if (!*t->csv_nosup_value || !strcmp(t->csv_nosup_value, t->csv_null_value))
             return field_error(err, "target.CsvNoSupValue",
                                "must be a non-empty text other than CsvNullValue (else a column the source did not "

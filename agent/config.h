@@ -1,4 +1,4 @@
-/* The task configuration (DESIGN.md section 5): parsed from JSON with cJSON, validated, and turned into plain
+/* The task configuration (README, "Task config"): parsed from JSON with cJSON, validated, and turned into plain
  * structs the rest of the agent reads. Unknown keys, wrong types and missing fields are config errors (exit 2)
  * whose message names the field. Target settings use AWS DMS S3 endpoint setting names. */
 #ifndef LOGTAP_CONFIG_H

@@ -58,7 +58,7 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
         lt_file_columns_free(&extra);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
-    /* The file's column order (DESIGN.md section 5): Op, time column, table columns, _logtap_pos, unchanged (the
+    /* The file's column order (README, "Files"): Op, time column, table columns, _logtap_pos, unchanged (the
      * last two not in files written with target.LogtapColumns false). */
     int k = 0;
     f->op_col = extra.op ? k++ : -1;

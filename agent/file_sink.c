@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/file_crc.h"
+
 struct lt_file_sink {
     struct lt_sink_options opt;
     char dir[4096];
@@ -103,6 +105,9 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
     s->writer = NULL;
     if (s->opt.target->finish(w, err))
         goto fail;
+    uint32_t crc; /* read back while the pages are still cached: what the reader will be checked against */
+    if (lt_file_crc32(s->tmp_path, &crc, err))
+        goto fail;
     if (fsync(s->fd) != 0) {
         lt_fail_errno(err, errno, "cannot fsync %s",  s->tmp_path);
         goto fail;
@@ -136,7 +141,7 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
     struct lt_sink_file_info info = {
         .relpath = rel, .rows = s->rows, .bytes = (int64_t)sb.st_size,
         .first_pos = s->first_pos, .last_pos = s->last_pos,
-        .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us,
+        .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us, .crc32 = crc,
     };
     int rc = s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
     if (!rc && place && !s->opt.keep_spool)

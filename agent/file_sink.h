@@ -26,6 +26,7 @@ struct lt_sink_file_info {
     const char *last_pos;
     int64_t first_ts_us;      /* commit times of the first and last row */
     int64_t last_ts_us;
+    uint32_t crc32;           /* the content's CRC-32 (file_crc.h) */
 };
 
 typedef int (*lt_sink_file_done_fn)(void *ctx, const struct lt_sink_file_info *info, struct lt_error *err);

@@ -118,7 +118,7 @@ static int on_file(void *arg, const struct lt_sink_file_info *info, struct lt_er
     struct lt_manifest_file f = {
         .table_id = p->tl->table_id, .kind = LT_FILE_LOAD, .path = info->relpath, .rows = info->rows,
         .bytes = info->bytes, .first_pos = info->first_pos, .last_pos = info->last_pos,
-        .schema_json = p->tl->schema_json,
+        .schema_json = p->tl->schema_json, .has_crc32 = true, .crc32 = info->crc32,
     };
     if (lt_state_add_file(p->job->state, &f, err))
         return LT_ERR_RUNTIME;

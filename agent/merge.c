@@ -21,6 +21,7 @@
 
 #include "agent/cli_position.h"
 #include "agent/data_file.h"
+#include "agent/file_crc.h"
 #include "agent/file_sink.h"
 #include "agent/log.h"
 #include "agent/merge_engine.h"
@@ -43,6 +44,8 @@ struct chain_file {
     char first_pos[LT_POS_MAX + 1], last_pos[LT_POS_MAX + 1]; /* the manifest's */
     int64_t ts_first_us, ts_last_us;
     bool no_pos;               /* written without _logtap_pos (target.LogtapColumns false): merged whole */
+    bool has_crc32;            /* the manifest's checksum of the content */
+    uint32_t crc32;
 };
 
 /* Rows of several files in order, optionally limited to positions in (after, upto] and commit times <= ts. */
@@ -86,6 +89,8 @@ static int chain_add_file(struct file_chain *c, struct lt_place *place, const st
     cf->ts_first_us = f->commit_ts_first_us;
     cf->ts_last_us = f->commit_ts_last_us;
     cf->no_pos = f->schema_json && strstr(f->schema_json, "\"pos\":false") != NULL;
+    cf->has_crc32 = f->has_crc32;
+    cf->crc32 = f->crc32;
     return LT_OK;
 }
 
@@ -148,6 +153,18 @@ static int chain_next(void *ctx, struct lt_row *row, struct lt_error *err)
                         "%s is %lld bytes, the manifest recorded %lld when it was written: it was cut short or "
                         "replaced; refusing to merge it",
                         name, (long long)bytes, (long long)f->bytes);
+                return -1;
+            }
+            uint32_t crc = 0;
+            if (f->has_crc32 && (lt_file_crc32(c->cur_path, &crc, err) || crc != f->crc32)) {
+                char name[1200];
+                lt_place_uri(f->place, f->rel, name, sizeof name);
+                lt_place_unfetch(f->place, c->cur_path);
+                if (crc != f->crc32)
+                    lt_fail(err, LT_ERR_RUNTIME,
+                            "%s has CRC-32 %08x, the manifest recorded %08x when it was written: its content changed "
+                            "since; refusing to merge it",
+                            name, crc, f->crc32);
                 return -1;
             }
             if (lt_data_file_open(c->cur_path, f->schema_json, c->schema, c->cfg, &c->cur, err)) {
@@ -242,6 +259,13 @@ static int pick_newest_schema(void *arg, const struct lt_manifest_file *f)
     return 0;
 }
 
+/* The manifest's checksum of the file just added to a chain. */
+static void chain_note_crc(struct file_chain *c, bool has_crc32, uint32_t crc32)
+{
+    c->files[c->n - 1].has_crc32 = has_crc32;
+    c->files[c->n - 1].crc32 = crc32;
+}
+
 static int add_load_file(void *arg, const struct lt_manifest_file *f)
 {
     struct table_plan *p = arg;
@@ -312,6 +336,8 @@ struct snap_pick {
     char *schema_json;
     int64_t ts;
     int64_t rows, bytes;
+    bool has_crc32;
+    uint32_t crc32;
 };
 
 static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
@@ -328,6 +354,8 @@ static int pick_snapshot(void *arg, const struct lt_snapshot_record *r)
     s->ts = r->commit_ts_us;
     s->rows = r->rows;
     s->bytes = r->bytes;
+    s->has_crc32 = r->has_crc32;
+    s->crc32 = r->crc32;
     return 0;
 }
 
@@ -373,6 +401,7 @@ static int emit_to_sink(void *arg, const struct lt_row *row, struct lt_error *er
 
 struct sink_result {
     int64_t rows, bytes;
+    uint32_t crc32;
 };
 
 static int on_snapshot_file(void *arg, const struct lt_sink_file_info *info, struct lt_error *err)
@@ -381,6 +410,7 @@ static int on_snapshot_file(void *arg, const struct lt_sink_file_info *info, str
     struct sink_result *r = arg;
     r->rows = info->rows;
     r->bytes = info->bytes;
+    r->crc32 = info->crc32;
     return LT_OK;
 }
 
@@ -631,6 +661,7 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
         /* a snapshot without _logtap_pos: its rows stand at the snapshot's position */
         snprintf(p.base.files[0].first_pos, sizeof p.base.files[0].first_pos, "%s", sp.pos);
         snprintf(p.base.files[0].last_pos, sizeof p.base.files[0].last_pos, "%s", sp.pos);
+        chain_note_crc(&p.base, sp.has_crc32, sp.crc32);
     } else {
         if ((rc = lt_state_each_file(st, t->id, LT_FILE_LOAD, NULL, add_load_file, &p, err)))
             goto out;
@@ -780,7 +811,8 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
     snprintf(rel, sizeof rel, "%s/%s", final_rel, part);
     struct lt_snapshot_record rec = {
         .table_id = t->id, .name = name, .path = rel, .pos = last_pos, .commit_ts_us = ts_us,
-        .rows = res.rows, .bytes = res.bytes, .schema_json = json ? json : "{}",
+        .rows = res.rows, .bytes = res.bytes, .schema_json = json ? json : "{}", .has_crc32 = true,
+        .crc32 = res.crc32,
     };
     rc = lt_state_add_snapshot(st, &rec, err);
     free(json);

@@ -1,5 +1,5 @@
 /* The merge of one table: a base (the previous snapshot or the full load) plus its changes in position order,
- * giving the table's rows as of the last change (DESIGN.md invariant 4), in a fixed memory budget.
+ * giving the table's rows as of the last change (README, "Merge"), in a fixed memory budget.
  *
  * Rules: I and U upsert the row of their key, D removes it, a column marked unchanged keeps the previous value
  * (from an earlier change or the base row), TRUNCATE empties the table at its position. A key change arrives as

@@ -1,5 +1,5 @@
-/* The object-store plug-in interface: a table of function pointers, as for sources and targets (DESIGN.md section
- * 2). A target or merge path "scheme://..." (s3://BUCKET/PREFIX) names a store; the agent keeps writing each file
+/* The object-store plug-in interface: a table of function pointers, as for sources and targets (ARCHITECTURE.md).
+ * A target or merge path "scheme://..." (s3://BUCKET/PREFIX) names a store; the agent keeps writing each file
  * locally (into a spool folder, durably, as for a local target) and asks the store to hold a copy under a key
  * relative to the URI's prefix: "<schema>/<table>/LOAD00000001.csv". The agent never sees HTTP, credentials or
  * retries: a store's operation succeeds or returns an lt_error (LT_ERR_CONFIG for a bad URI or setting,

@@ -1,7 +1,7 @@
 /* The change record: what every source produces and every target consumes.
  *
  * A record is one row image tagged I, U or D, with its table's schema, its commit time, and a position string.
- * Values travel in their canonical text form (DESIGN.md section 5: PostgreSQL's own text output for PostgreSQL
+ * Values travel in their canonical text form (README, "Files": PostgreSQL's own text output for PostgreSQL
  * sources, the documented text forms for MySQL/MariaDB), so the CSV target writes them as they are and the Parquet
  * target parses each into its typed physical value once. A value is either NULL, "unchanged" (an unchanged TOAST
  * column the source did not send), or present.

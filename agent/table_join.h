@@ -1,4 +1,4 @@
-/* Tables that join a running task (DESIGN.md invariant 5): a table created while `replicate` runs, one added to
+/* Tables that join a running task (README, "A task's life"): a table created while `replicate` runs, one added to
  * the selection, one whose reload was asked for (`logtap reload`), or one whose earlier load did not finish.
  *
  * A table joins at a position P of the change stream: the source takes a snapshot holding exactly the changes at

@@ -11,7 +11,7 @@
 #include "agent/error.h"
 #include "agent/record.h"
 
-/* What goes into one file besides the table's own columns (DESIGN.md section 5, "columns"). */
+/* What goes into one file besides the table's own columns (README, "Files": the columns). */
 struct lt_file_layout {
     const struct lt_table_schema *schema;
     bool with_op;              /* leading Op column */

@@ -452,6 +452,8 @@ rep_rss=$(cat "$tdir"/pgcdc.logtap.rss "$tdir"/mycdc.logtap.rss 2>/dev/null | so
 emit "| peak RSS of logtap replicate (PostgreSQL and MariaDB CDC) | $(awk -v k="$rep_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 64 MB | $(verdict "$rep_rss" le 65536) |"
 mrg_rss=$(sort -n "$tdir/merge.logtap.rss" | tail -1)
 emit "| peak RSS of logtap merge (budget $merge_budget MB) | $(awk -v k="$mrg_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ $((merge_budget + 32)) MB | $(verdict "$mrg_rss" le $(((merge_budget + 32) * 1024))) |"
+pq_rss=$(sort -n "$tdir/pgpq.logtap.rss" | tail -1)
+emit "| peak RSS of logtap full load → Parquet (its parts' row groups share 64 MB) | $(awk -v k="$pq_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 128 MB | $(verdict "$pq_rss" le 131072) |"
 emit ""
 
 emit "## Jobs" ""

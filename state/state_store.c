@@ -72,11 +72,14 @@ static const char *const migrations[] = {
      * inside the load), what is captured of it, a reload asked for by `logtap reload`, the source's identity of
      * the table (PostgreSQL: its OID) so a table dropped and created again is noticed, and the columns of its
      * load (an empty table has no file to tell them). */
-    "ALTER TABLE tables ADD COLUMN load_pos TEXT;"
-    "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
-    "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE tables ADD COLUMN source_id TEXT;"
-    "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;",
+    ("ALTER TABLE tables ADD COLUMN load_pos TEXT;"
+     "ALTER TABLE tables ADD COLUMN capture TEXT NOT NULL DEFAULT 'all';"
+     "ALTER TABLE tables ADD COLUMN reload_requested INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE tables ADD COLUMN source_id TEXT;"
+     "ALTER TABLE tables ADD COLUMN load_schema_json TEXT;"),
+    /* 5: each file's and snapshot part's content checksum (CRC-32), checked by the merge before it reads one */
+    ("ALTER TABLE files ADD COLUMN crc32 INTEGER;"
+     "ALTER TABLE snapshots ADD COLUMN crc32 INTEGER;"),
 };
 
 static const int schema_version = (int)(sizeof migrations / sizeof migrations[0]);
@@ -119,6 +122,7 @@ static int mkdir_parents(const char *path)
     return 0;
 }
 
+/* Brings the schema to schema_version in one transaction (one commit, however many versions it moves). */
 static int migrate(struct lt_state *st, struct lt_error *err)
 {
     int version = lt_state_schema_version(st);
@@ -126,17 +130,22 @@ static int migrate(struct lt_state *st, struct lt_error *err)
         return lt_fail(err, LT_ERR_RUNTIME,
                        "state store: schema version %d is newer than this logtap understands (%d); upgrade logtap",
                        version, schema_version);
+    if (version == schema_version)
+        return LT_OK;
+    if (exec(st, "BEGIN IMMEDIATE", err))
+        return LT_ERR_RUNTIME;
+    version = lt_state_schema_version(st); /* another process may have migrated it meanwhile */
     for (int v = version; v < schema_version; v++) {
-        char sql[64];
-        if (exec(st, "BEGIN IMMEDIATE", err))
-            return LT_ERR_RUNTIME;
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-        if (exec(st, migrations[v], err) || exec(st, sql, err)) {
+        if (exec(st, migrations[v], err)) {
             exec(st, "ROLLBACK", NULL);
             return lt_error_prefix(err, "migrating to schema version %d: ", v + 1);
         }
-        if (exec(st, "COMMIT", err))
-            return LT_ERR_RUNTIME;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", schema_version);
+    if (exec(st, sql, err) || exec(st, "COMMIT", err)) {
+        exec(st, "ROLLBACK", NULL);
+        return LT_ERR_RUNTIME;
     }
     return LT_OK;
 }
@@ -438,12 +447,12 @@ static int add_file_locked(struct lt_state *st, const struct lt_manifest_file *f
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO files (table_id, kind, path, rows, bytes, first_pos, last_pos, schema_json,"
-                           " commit_ts_first_us, commit_ts_last_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                           " commit_ts_first_us, commit_ts_last_us, crc32) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                            " ON CONFLICT (path) DO UPDATE SET table_id = excluded.table_id, kind = excluded.kind,"
                            " rows = excluded.rows, bytes = excluded.bytes, first_pos = excluded.first_pos,"
                            " last_pos = excluded.last_pos, schema_json = excluded.schema_json,"
                            " commit_ts_first_us = excluded.commit_ts_first_us,"
-                           " commit_ts_last_us = excluded.commit_ts_last_us",
+                           " commit_ts_last_us = excluded.commit_ts_last_us, crc32 = excluded.crc32",
                            -1, &s, NULL) != SQLITE_OK)
         return db_error(st, err, "prepare");
     sqlite3_bind_int64(s, 1, f->table_id);
@@ -458,6 +467,8 @@ static int add_file_locked(struct lt_state *st, const struct lt_manifest_file *f
         sqlite3_bind_int64(s, 9, f->commit_ts_first_us);
         sqlite3_bind_int64(s, 10, f->commit_ts_last_us);
     }
+    if (f->has_crc32)
+        sqlite3_bind_int64(s, 11, (int64_t)f->crc32);
     int rc = sqlite3_step(s) == SQLITE_DONE ? LT_OK : db_error(st, err, "recording a file in the manifest");
     sqlite3_finalize(s);
     return rc;
@@ -676,6 +687,8 @@ static void fill_file_row(sqlite3_stmt *s, struct lt_manifest_file *f)
     f->schema_json = (const char *)sqlite3_column_text(s, 7);
     f->commit_ts_first_us = sqlite3_column_int64(s, 8);
     f->commit_ts_last_us = sqlite3_column_int64(s, 9);
+    f->has_crc32 = sqlite3_column_type(s, 10) != SQLITE_NULL;
+    f->crc32 = (uint32_t)sqlite3_column_int64(s, 10);
 }
 
 int lt_state_each_file(struct lt_state *st, int64_t table_id, enum lt_file_kind kind, const char *after_pos,
@@ -686,7 +699,7 @@ int lt_state_each_file(struct lt_state *st, int64_t table_id, enum lt_file_kind 
     int rc = LT_OK;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT table_id, kind, path, rows, bytes, first_pos, last_pos, schema_json,"
-                           " COALESCE(commit_ts_first_us, 0), COALESCE(commit_ts_last_us, 0) FROM files"
+                           " COALESCE(commit_ts_first_us, 0), COALESCE(commit_ts_last_us, 0), crc32 FROM files"
                            " WHERE table_id = ? AND kind = ? AND (? IS NULL OR last_pos > ?)"
                            " ORDER BY first_pos, path",
                            -1, &s, NULL) != SQLITE_OK) {
@@ -742,12 +755,13 @@ int lt_state_add_snapshot(struct lt_state *st, const struct lt_snapshot_record *
 {
     pthread_mutex_lock(&st->lock);
     int rc = run(st, err,
-                 "INSERT INTO snapshots (table_id, name, path, pos, commit_ts_us, rows, bytes, schema_json)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_id, name) DO UPDATE SET path = excluded.path,"
-                 " pos = excluded.pos, commit_ts_us = excluded.commit_ts_us, rows = excluded.rows,"
-                 " bytes = excluded.bytes, schema_json = excluded.schema_json,"
-                 " created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                 "itttiiit", r->table_id, r->name, r->path, r->pos, r->commit_ts_us, r->rows, r->bytes, r->schema_json);
+                 "INSERT INTO snapshots (table_id, name, path, pos, commit_ts_us, rows, bytes, schema_json, crc32)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ? END) ON CONFLICT (table_id, name) DO UPDATE"
+                 " SET path = excluded.path, pos = excluded.pos, commit_ts_us = excluded.commit_ts_us,"
+                 " rows = excluded.rows, bytes = excluded.bytes, schema_json = excluded.schema_json,"
+                 " crc32 = excluded.crc32, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                 "itttiiitii", r->table_id, r->name, r->path, r->pos, r->commit_ts_us, r->rows, r->bytes, r->schema_json,
+                 (int64_t)r->has_crc32, (int64_t)r->crc32);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
@@ -767,7 +781,8 @@ int lt_state_each_snapshot(struct lt_state *st, int64_t table_id,
     sqlite3_stmt *s;
     int rc = LT_OK;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, table_id, name, path, pos, commit_ts_us, rows, bytes, schema_json FROM snapshots"
+                           "SELECT id, table_id, name, path, pos, commit_ts_us, rows, bytes, schema_json, crc32"
+                           " FROM snapshots"
                            " WHERE table_id = ? ORDER BY pos DESC, name DESC",
                            -1, &s, NULL) != SQLITE_OK) {
         pthread_mutex_unlock(&st->lock);
@@ -782,6 +797,7 @@ int lt_state_each_snapshot(struct lt_state *st, int64_t table_id,
             .pos = (const char *)sqlite3_column_text(s, 4), .commit_ts_us = sqlite3_column_int64(s, 5),
             .rows = sqlite3_column_int64(s, 6), .bytes = sqlite3_column_int64(s, 7),
             .schema_json = (const char *)sqlite3_column_text(s, 8),
+            .has_crc32 = sqlite3_column_type(s, 9) != SQLITE_NULL, .crc32 = (uint32_t)sqlite3_column_int64(s, 9),
         };
         if ((rc = fn(ctx, &r)))
             break;

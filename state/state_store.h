@@ -26,6 +26,8 @@ struct lt_manifest_file {
     const char *schema_json; /* the file's columns, as written */
     int64_t commit_ts_first_us; /* CDC files: commit times of the first and last change */
     int64_t commit_ts_last_us;
+    bool has_crc32;          /* the content's CRC-32 was recorded (files written before it was are not) */
+    uint32_t crc32;
 };
 
 /* Statistics to add to a table. */
@@ -137,6 +139,8 @@ struct lt_snapshot_record {
     int64_t rows;
     int64_t bytes;
     const char *schema_json;
+    bool has_crc32;          /* as in lt_manifest_file */
+    uint32_t crc32;
 };
 int lt_state_add_snapshot(struct lt_state *st, const struct lt_snapshot_record *r, struct lt_error *err);
 int lt_state_delete_snapshot(struct lt_state *st, int64_t id, struct lt_error *err);

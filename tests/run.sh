@@ -19,7 +19,7 @@ asan=${LOGTAP_ASAN_BUILD_DIR:-$logtap_root/build/asan}
 logtap_build "$build" Release
 logtap_build "$asan" Debug -DLOGTAP_SANITIZE=ON
 fuzz=${LOGTAP_FUZZ_BUILD_DIR:-$logtap_root/build/fuzz}
-logtap_build "$fuzz" Debug -DCMAKE_C_COMPILER=clang -DLOGTAP_FUZZ=ON -DLOGTAP_FUZZ_SECONDS="${LOGTAP_FUZZ_SECONDS:-20}"
+logtap_build "$fuzz" Debug -DCMAKE_C_COMPILER=clang -DLOGTAP_FUZZ=ON -DLOGTAP_FUZZ_SECONDS="${LOGTAP_FUZZ_SECONDS:-10}"
 
 work=$(mktemp -d /tmp/logtap-tests.XXXXXX)
 chmod 755 "$work"
@@ -51,7 +51,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 echo "== unit tests (ASan + UBSan) (at ${SECONDS} s)"
 ctest --test-dir "$asan" -R '^unit\.' --output-on-failure -j2 "$@" || status=1
-echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-20} s each) (at ${SECONDS} s)"
+echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-10} s each) (at ${SECONDS} s)"
 ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 || status=1
 echo "== all tests (Release) (at ${SECONDS} s)"
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1

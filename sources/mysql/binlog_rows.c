@@ -134,6 +134,7 @@ int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_binlog_scratch
     int rc = lt_binlog_scratch_reserve(s, 1, err); /* so an empty value's pointer is never NULL + 0 */
     if (rc)
         return rc;
+    size_t start = c->pos;
     if (ev->op == 'I') {
         rc = decode_image(c, ev->present, c->n_present, s, after, 0, err);
     } else if (ev->op == 'D') {
@@ -145,6 +146,9 @@ int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_binlog_scratch
     }
     if (rc)
         return rc;
+    if (c->pos == start) /* no column present in any image: the row takes no bytes and would come back forever */
+        return lt_fail(err, LT_ERR_RUNTIME, "rows event at binlog offset %" PRIu64 ", row %u: no column is present in "
+                       "its image", ev->rows_offset + c->pos, c->row_index + 1);
     if (ev->op == 'I') {
         fix_pointers(s, after, 0, ev->ncols);
     } else if (ev->op == 'D') {

@@ -632,6 +632,15 @@ static uint32_t read_fraction_usec(const uint8_t *p, unsigned fsp)
     }
 }
 
+bool lt_mysql_date_is_canonical(unsigned y, unsigned m, unsigned d)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap ? 1u : 0u);
+}
+
 static int zero_date(bool *is_null, unsigned *notes)
 {
     *is_null = true;
@@ -861,7 +870,7 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
     case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_NEWDATE: {
         uint32_t v = lt_le24(p);
         unsigned d = v & 31, m = (v >> 5) & 15, y = v >> 9;
-        if (m == 0 || d == 0)
+        if (m == 0 || d == 0 || (m <= 12 && y <= 9999 && !lt_mysql_date_is_canonical(y, m, d)))
             return zero_date(is_null, notes);
         if (m > 12 || y > 9999)
             return lt_fail(err, LT_ERR_RUNTIME, "DATE %u-%u-%u out of range", y, m, d);
@@ -878,7 +887,7 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
         uint64_t v = lt_le64(p);
         uint64_t date = v / 1000000, tod = v % 1000000;
         unsigned y = (unsigned)(date / 10000 % 100000), m = (unsigned)(date / 100 % 100), d = (unsigned)(date % 100);
-        if (m == 0 || d == 0)
+        if (m == 0 || d == 0 || (m <= 12 && d <= 31 && y <= 9999 && !lt_mysql_date_is_canonical(y, m, d)))
             return zero_date(is_null, notes);
         return append_datetime(s, y, m, d, (unsigned)(tod / 10000), (unsigned)(tod / 100 % 100),
                                (unsigned)(tod % 100), 0, 0, err);
@@ -905,7 +914,7 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
         uint64_t ymd = ymdhms >> 17, hms = ymdhms & 0x1FFFF;
         uint64_t ym = ymd >> 5;
         unsigned y = (unsigned)(ym / 13), m = (unsigned)(ym % 13), d = (unsigned)(ymd & 31);
-        if (m == 0 || d == 0)
+        if (m == 0 || d == 0 || (y <= 9999 && !lt_mysql_date_is_canonical(y, m, d)))
             return zero_date(is_null, notes);
         return append_datetime(s, y, m, d, (unsigned)(hms >> 12), (unsigned)((hms >> 6) & 63), (unsigned)(hms & 63),
                                col->meta, usec, err);

@@ -1,4 +1,4 @@
-/* MySQL/MariaDB column values as they sit in a row event, turned into logtap's canonical text (DESIGN.md section 5).
+/* MySQL/MariaDB column values as they sit in a row event, turned into logtap's canonical text (README, "MySQL / MariaDB source").
  *
  * A row image stores each present, non-NULL column back to back in the column's binary "pack" format; nothing
  * says how long a value is, so the type code and the per-column metadata from the TABLE_MAP event decide:
@@ -35,8 +35,9 @@
  * shows; mariadb-binlog/mysqlbinlog print the stored byte + 1900, i.e. "1900", for it: checked); BIT as an
  * unsigned integer; ENUM as its label and SET as labels joined by commas (numbers when the labels are unknown);
  * character strings as UTF-8 (latin1 converted); binary strings, BLOB and GEOMETRY as \x + lowercase hex.
- * Zero and partly-zero dates (0000-00-00, 2024-00-10, TIMESTAMP 0) have no canonical form: they become NULL and the
- * decoder raises LT_BINLOG_NOTE_ZERO_DATE so the caller can log it. BINARY(n) values are stored without their
+ * Zero and partly-zero dates (0000-00-00, 2024-00-10, TIMESTAMP 0) have no canonical form, nor have the year 0000 and
+ * the days past a month's end that ALLOW_INVALID_DATES stores (2024-02-30): they become NULL and the decoder raises
+ * LT_BINLOG_NOTE_ZERO_DATE so the caller can log it. BINARY(n) values are stored without their
  * trailing zero bytes and are padded back to n (what SELECT returns).
  *
  * What the table map alone cannot tell (servers without optional metadata: MySQL < 8.0, MariaDB < 10.5, or
@@ -134,6 +135,10 @@ int lt_binlog_scratch_append(struct lt_binlog_scratch *s, const void *p, size_t 
 
 /* Notes a decoder raises (bit flags) about values it had to change. */
 #define LT_BINLOG_NOTE_ZERO_DATE 1u   /* a zero / partly-zero DATE, DATETIME or TIMESTAMP was written as NULL */
+
+/* True when a date has canonical text: year 1-9999, month 1-12, day 1 to the month's last (proleptic Gregorian).
+ * The dates MySQL stores without one (see the top of this file) become NULL, in the binlog and in the full load. */
+bool lt_mysql_date_is_canonical(unsigned year, unsigned month, unsigned day);
 
 /* The server's name for a type code ("INT", "VARCHAR", ...), for messages. */
 const char *lt_mysql_type_name(uint8_t type);

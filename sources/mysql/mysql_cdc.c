@@ -4,9 +4,9 @@
  * Transactions: a MariaDB GTID event without the standalone flag, or a QUERY "BEGIN", opens one; XID or QUERY
  * "COMMIT"/"ROLLBACK" ends it, and the checkpoint becomes "<file>:<end of that event>". Any other QUERY outside a
  * transaction is DDL: it ends at its own end (a checkpoint too), and the schemas of the tables are read again from
- * information_schema at their next TABLE_MAP (a changed schema is a new schema pointer in the row events, so the
- * agent starts a new file). The stream always starts at a checkpoint, i.e. at a transaction boundary, so nothing
- * is skipped or doubled.
+ * information_schema at their next TABLE_MAP (the agent compares the columns of each change with its table's
+ * file and starts a new file when they differ). The stream always starts at a checkpoint, i.e. at a transaction
+ * boundary, so nothing is skipped or doubled.
  *
  * Rows: a position is (binlog file index, the rows event's start, row index inside the event from 1). An UPDATE
  * whose primary key changes, or any UPDATE of a table without a primary key, becomes D of the before-image then I

@@ -3,6 +3,7 @@
 #include "sources/mysql/mysql_json.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -293,6 +294,8 @@ static int put_value(struct jctx *c, uint8_t type, const uint8_t *p, size_t n, i
         double d;
         uint64_t u = lt_le64(p);
         memcpy(&d, &u, 8);
+        if (!isfinite(d)) /* MySQL refuses them in JSON, and JSON text has no spelling for them */
+            return bad(c, p, "double is NaN or infinite");
         return lt_binlog_double_to_text(d, c->s, c->err);
     }
     case J_STRING: {

@@ -8,9 +8,9 @@
  * change stream continues. Tables of engines without consistent snapshots (MyISAM, Aria...) are listed first and
  * the lock holds until the workers have read them (the last one done unlocks).
  *
- * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form of
- * DESIGN.md section 5 with the binlog decoder's own helpers, so a full-load row and a change-stream row of the same
- * values are byte-identical: FLOAT is read as CAST(.. AS DOUBLE) (exact) and written as the shortest float text,
+ * Values: the text protocol with the session in UTC and utf8mb4, each value then put in the canonical text form
+ * (README, "MySQL / MariaDB source") with the binlog decoder's own helpers, so a full-load row and a change-stream
+ * row of the same values are byte-identical: FLOAT is read as CAST(.. AS DOUBLE) (exact) and written as the shortest float text,
  * DOUBLE as the shortest double text, BIT as col+0, TIMESTAMP gets "+00:00", binary strings, BLOB and GEOMETRY
  * become \x + hex, and zero dates (month or day 00) become NULL, as in the decoder. */
 #include <errno.h>
@@ -1136,8 +1136,18 @@ static int my_list_tables(struct lt_source *s, struct lt_table_list *out, struct
 
 static bool is_zero_date(const char *v, unsigned long len)
 {
-    /* "YYYY-MM-DD..." with month or day 00 has no canonical form (the binlog decoder writes NULL too) */
-    return len >= 10 && ((v[5] == '0' && v[6] == '0') || (v[8] == '0' && v[9] == '0'));
+    /* "YYYY-MM-DD..." with month or day 00, year 0000 or a day past the month's end has no canonical form (the binlog
+     * decoder writes NULL too) */
+    unsigned n[8];
+    static const int at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    if (len < 10)
+        return false;
+    for (int i = 0; i < 8; i++) {
+        if (v[at[i]] < '0' || v[at[i]] > '9')
+            return false;
+        n[i] = (unsigned)(v[at[i]] - '0');
+    }
+    return !lt_mysql_date_is_canonical(n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3], n[4] * 10 + n[5], n[6] * 10 + n[7]);
 }
 
 /* Appends the canonical text of one value (not NULL) of col to s; *is_null when it must become NULL. */

@@ -1,4 +1,4 @@
-/* PostgreSQL types to logtap's canonical types (DESIGN.md section 3), by built-in type OID of the column's base
+/* PostgreSQL types to logtap's canonical types (README, "Parquet" and "Files"), by built-in type OID of the column's base
  * type (domains resolve to their base type). Everything without a canonical counterpart travels as text. */
 #ifndef LOGTAP_PG_TYPES_H
 #define LOGTAP_PG_TYPES_H

@@ -12,6 +12,8 @@
 
 #define CSV_READ_SIZE (256 * 1024)
 #define CSV_GZIP_IN_SIZE (64 * 1024)
+#define CSV_RECORD_START 4096 /* the record buffer's first size */
+#define CSV_SETTING_MAX 64 /* CsvDelimiter, CsvRowDelimiter, CsvNullValue: the task config allows 63 bytes each */
 
 struct field {
     size_t off;
@@ -31,7 +33,7 @@ struct lt_csv_reader {
     int nfields, fields_cap;
     struct lt_value *vals;
     int vals_cap;
-    char delim[16], rowdelim[16], null[64], nosup[64];
+    char delim[CSV_SETTING_MAX], rowdelim[CSV_SETTING_MAX], null[CSV_SETTING_MAX], nosup[CSV_SETTING_MAX];
     size_t delim_len, rowdelim_len, null_len, nosup_len;
     int64_t record_no;
     bool stop[256];       /* bytes that end a run of ordinary bytes: '"' and the delimiters' first bytes */
@@ -101,14 +103,23 @@ static ssize_t read_some(struct lt_csv_reader *r, char *dst, size_t cap, struct 
 int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_delimiter, const char *null_value,
                        struct lt_csv_reader **out, struct lt_error *err)
 {
+    if (strlen(delimiter) >= CSV_SETTING_MAX || strlen(row_delimiter) >= CSV_SETTING_MAX ||
+        strlen(null_value) >= CSV_SETTING_MAX)
+        return lt_fail(err, LT_ERR_RUNTIME, "%s: CSV delimiters and null value are limited to %d bytes", path,
+                       CSV_SETTING_MAX - 1);
     struct lt_csv_reader *r = calloc(1, sizeof *r);
-    if (!r || !(r->in = malloc(CSV_READ_SIZE))) {
+    /* the record buffer exists before the first byte is stored: an empty first record's values point into it */
+    if (!r || !(r->in = malloc(CSV_READ_SIZE)) || !(r->rec = malloc(CSV_RECORD_START))) {
+        if (r)
+            free(r->in);
         free(r);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
+    r->rec_cap = CSV_RECORD_START;
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
         int e = errno;
+        free(r->rec);
         free(r->in);
         free(r);
         return lt_fail(err, LT_ERR_RUNTIME, "cannot open %s: %s", path, strerror(e));
@@ -119,6 +130,7 @@ int lt_csv_reader_open(const char *path, const char *delimiter, const char *row_
         if (!(r->zin = malloc(CSV_GZIP_IN_SIZE)) || inflateInit2(&r->z, 15 + 16) != Z_OK) {
             close(r->fd);
             free(r->zin);
+            free(r->rec);
             free(r->in);
             free(r);
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
@@ -166,7 +178,7 @@ static bool at(struct lt_csv_reader *r, const char *s, size_t n)
 static int put_bytes(struct lt_csv_reader *r, const char *p, size_t n, struct lt_error *err)
 {
     if (r->rec_cap - r->rec_len < n) {
-        size_t cap = r->rec_cap ? r->rec_cap : 4096;
+        size_t cap = r->rec_cap;
         while (cap - r->rec_len < n)
             cap *= 2;
         char *q = realloc(r->rec, cap);

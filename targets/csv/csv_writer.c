@@ -154,6 +154,8 @@ static bool needs_quotes(const struct lt_target_writer *w, const char *p, size_t
 
 static int put_field(struct lt_target_writer *w, const char *p, size_t n, struct lt_error *err)
 {
+    if (n == 0) /* empty text is quoted; p may be NULL then (an empty _logtap_unchanged list), so no p + n below */
+        return put(w, "\"\"", 2, err);
     if (!needs_quotes(w, p, n))
         return put(w, p, n, err);
     if (put(w, "\"", 1, err))
@@ -240,7 +242,7 @@ static bool alphabet_is_plain(const struct lt_target_writer *w, const char *alph
     return marker_outside(w->null, w->null_len, alphabet) && marker_outside(w->nosup, w->nosup_len, alphabet);
 }
 
-/* Types whose canonical text (DESIGN.md section 5) comes from a small alphabet: numbers (with NaN, Infinity,
+/* Types whose canonical text (README, "Files") comes from a small alphabet: numbers (with NaN, Infinity,
  * exponents), dates (with BC, infinity), times, timestamps with offsets, booleans, UUIDs. */
 static bool type_text_is_plain(const struct lt_target_writer *w, enum lt_type type)
 {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@
 #include "targets/parquet/parquet_values.h"
 #include "targets/parquet/thrift_compact.h"
 
+/* Row groups are bounded by memory, not by the number of files written at once: the row groups being built share
+ * one budget of value bytes (a writer's column chunks, compressed, and its pages stay below its share), so eight
+ * parts of a table written at once hold what one would. A writer's share is the budget over the writers open now,
+ * between a floor (row groups much smaller than this cost size and speed) and a ceiling. */
+#define ROW_GROUP_BUDGET_BYTES (64u * 1024 * 1024)
+#define ROW_GROUP_MIN_BYTES (4u * 1024 * 1024)
 #define ROW_GROUP_MAX_BYTES (128u * 1024 * 1024)
 #define DEFAULT_PAGE_SIZE (1024 * 1024)
 #define DEFAULT_DICT_LIMIT (1024 * 1024)
@@ -107,7 +114,20 @@ struct lt_target_writer {
     int64_t total_rows;
     struct rg_meta *rgs;
     int nrgs, cap_rgs;
+    bool counted;               /* counted in open_writers */
 };
+
+static atomic_int open_writers;
+
+/* This writer's share of the row-group budget. */
+static uint64_t row_group_limit(void)
+{
+    int n = atomic_load_explicit(&open_writers, memory_order_relaxed);
+    uint64_t share = ROW_GROUP_BUDGET_BYTES / (uint64_t)(n > 1 ? n : 1);
+    if (share < ROW_GROUP_MIN_BYTES)
+        return ROW_GROUP_MIN_BYTES;
+    return share > ROW_GROUP_MAX_BYTES ? ROW_GROUP_MAX_BYTES : share;
+}
 
 /* ---- output ---- */
 
@@ -675,6 +695,8 @@ static void free_writer(struct lt_target_writer *w)
 {
     if (!w)
         return;
+    if (w->counted)
+        atomic_fetch_sub(&open_writers, 1);
     for (int i = 0; w->cols && i < w->ncols; i++) {
         struct wcol *c = &w->cols[i];
         free(c->name);
@@ -754,6 +776,8 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
     if (!w)
         return oom(err);
     w->fd = fd;
+    w->counted = true;
+    atomic_fetch_add(&open_writers, 1);
     w->codec = codec_for(cfg->compression);
     w->encoding = cfg->encoding;
     w->v2 = cfg->parquet_v2;
@@ -880,7 +904,7 @@ static int parquet_write_row(struct lt_target_writer *w, const struct lt_row *ro
             return rc;
     }
     w->rg_rows++;
-    if ((w->rg_length > 0 && w->rg_rows >= w->rg_length) || w->rg_bytes >= ROW_GROUP_MAX_BYTES)
+    if ((w->rg_length > 0 && w->rg_rows >= w->rg_length) || w->rg_bytes >= row_group_limit())
         return flush_row_group(w, err);
     return LT_OK;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The merge checks every input against the manifest: a CDC file cut at a line boundary, a load file cut short, or
-# a snapshot part cut short is refused with the file's name (exit 1, no snapshot written), never merged into a
+# The merge checks every input against the manifest: a CDC file cut at a line boundary, a load file cut short, a
+# snapshot part cut short, or a file whose content changed in place (same size, still well-formed: a value edited;
+# the manifest's CRC-32) is refused with the file's name (exit 1, no snapshot written), never merged into a
 # snapshot named after a later commit. Restored, the same merge succeeds.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 require_pg
@@ -31,6 +32,12 @@ expect_eq "$rc" 1 "merge refuses a CDC file cut at a line boundary"
 echo "$out" | grep -q "$(basename "$cdc") is [0-9]* bytes, the manifest recorded" && ok "it names the file and the size" || fail "merge: $out"
 expect_eq "$(find lake/_snapshots -name 'part-*' 2>/dev/null | wc -l)" 0 "no snapshot written"
 cp saved.csv "$cdc"
+sed -i 's/,v17!,/,v71!,/' "$cdc"          # a value edited in place: same size, same rows, well-formed
+expect_eq "$(stat -c %s "$cdc")" "$(stat -c %s saved.csv)" "the edited file keeps its size"
+run_logtap merge --config task.json
+expect_eq "$rc" 1 "merge refuses a CDC file whose content changed in place"
+echo "$out" | grep -q "$(basename "$cdc") has CRC-32 [0-9a-f]*, the manifest recorded" && ok "it names the file and the checksum" || fail "merge: $out"
+cp saved.csv "$cdc"
 run_logtap merge --config task.json
 expect_eq "$rc" 0 "restored, the merge succeeds"
 run_logtap validate --config task.json
@@ -56,5 +63,16 @@ truncate -s 100 "$part"
 run_logtap merge --config task.json
 expect_eq "$rc" 1 "merge refuses a snapshot part cut short"
 echo "$out" | grep -q "part-00000.csv is 100 bytes" && ok "it names the snapshot part" || fail "merge: $out"
+# the same for a snapshot part edited in place
+rm -rf lake/_snapshots && sqlite3 lake/_state/damaged.db "DELETE FROM snapshots"
+run_logtap merge --config task.json
+expect_eq "$rc" 0 "a new snapshot"
+part=$(find lake/_snapshots -name 'part-*' | head -1)
+sed -i 's/,v1234,/,v4321,/' "$part"
+sql $db "UPDATE t SET v = 'more' WHERE id <= 5" >/dev/null
+run_logtap replicate --config task.json --until now
+run_logtap merge --config task.json
+expect_eq "$rc" 1 "merge refuses a snapshot part edited in place as its base"
+echo "$out" | grep -q "part-00000.csv has CRC-32" && ok "it names the snapshot part and the checksum" || fail "merge: $out"
 sql $db "SELECT pg_drop_replication_slot('logtap_damaged')" >/dev/null
 finish

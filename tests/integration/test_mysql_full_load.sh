@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MySQL/MariaDB full load: a table with every column type (and NULLs, empty strings, extremes, unicode, latin1)
 # and the Sakila database are loaded to CSV; the files are read back with LOAD DATA into copies of the tables and
-# compared in SQL both ways; a few canonical text forms (DESIGN.md section 5) are checked in the files themselves.
+# compared in SQL both ways; a few canonical text forms (README, "MySQL / MariaDB source") are checked in the files themselves.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 source "$LOGTAP_SOURCE_DIR/tests/lib/mariadb_server.sh"
 require_mysql

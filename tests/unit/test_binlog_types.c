@@ -513,6 +513,60 @@ static void test_update_minimal_image(void)
     lt_binlog_table_map_free(&tm);
 }
 
+/* A rows event whose columns-present bitmap is empty: each row image is zero bytes, so the rows cannot be told apart;
+ * lt_binlog_rows_next used to return the same empty row forever (found by fuzz_binlog_event). An UPDATE whose
+ * before image is empty still moves on through its after image. */
+static void test_rows_without_present_columns(void)
+{
+    struct lt_binlog_reader rd;
+    setup_reader(&rd, LT_BINLOG_CHECKSUM_OFF, "8.0.36");
+    struct buf body = {0};
+    put_table_map_body(&body, 6, true);
+    struct lt_binlog_table_map tm = {0};
+    decode_table_map(&rd, &body, &tm);
+    for (int update = 0; update < 2; update++) {
+        body.n = 0;
+        putle(&body, 6, 6);
+        putle(&body, 1, 2);
+        putle(&body, 2, 2);
+        putpacked(&body, NCOLS);
+        putle(&body, 0, 4);           /* no column present */
+        if (update)
+            putle(&body, 1, 4);       /* after image: column 1 */
+        if (update) {
+            put8(&body, 0);           /* after image's null bitmap, then TINYINT 5 */
+            put8(&body, 5);
+        } else {
+            put8(&body, 0x42);        /* bytes no image can claim */
+        }
+        struct buf ev;
+        make_event(&ev, update ? LT_BINLOG_UPDATE_ROWS_EVENT : LT_BINLOG_WRITE_ROWS_EVENT, &body, false);
+        struct lt_binlog_event e;
+        struct lt_error err = {0};
+        if (!CHECK_INT(lt_binlog_parse_event(&rd, ev.d, ev.n, 0, &e, &err), 0))
+            continue;
+        struct lt_binlog_row_cursor c;
+        CHECK_INT(lt_binlog_rows_begin(&c, &e.u.rows, &tm, &err), 0);
+        struct lt_binlog_scratch s = {0};
+        struct lt_value before[NCOLS], after[NCOLS];
+        bool done = false;
+        int rc = 0, rows = 0;
+        while (rows < 10 && (rc = lt_binlog_rows_next(&c, &s, before, after, &done, &err)) == 0 && !done)
+            rows++;
+        if (update) {
+            CHECK_INT(rc, 0);
+            CHECK_INT(rows, 1);
+            CHECK(done);
+            CHECK_MEM(after[0].data, after[0].len, "5", 1);
+        } else {
+            CHECK_INT(rc, LT_ERR_RUNTIME);
+            CHECK(strstr(err.msg, "no column is present") != NULL);
+        }
+        lt_binlog_scratch_free(&s);
+    }
+    lt_binlog_table_map_free(&tm);
+}
+
 /* Without optional metadata: integers read as signed, ENUM/SET as numbers, text passed through; the caller may
  * fill in what information_schema says (signedness, charset, labels). */
 static void test_without_metadata_and_caller_fill(void)
@@ -613,6 +667,43 @@ static void test_single_values(void)
     b.n = 0;
     put_datetime2(&b, 1000, 1, 1, 0, 0, 0, 0, 0);
     check_value(c, b.d, b.n, "1000-01-01 00:00:00");
+    /* dates MySQL stores that have no canonical text (the Parquet writer refused them; found by fuzz_binlog_event):
+     * the year 0000, and days past the month's end (ALLOW_INVALID_DATES) become NULL like zero dates */
+    b.n = 0;
+    put_datetime2(&b, 0, 2, 18, 23, 51, 36, 0, 0);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    put_datetime2(&b, 2023, 2, 29, 0, 0, 0, 0, 0);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    put_datetime2(&b, 2024, 2, 29, 0, 0, 0, 0, 0);
+    check_value(c, b.d, b.n, "2024-02-29 00:00:00");
+    c.type = LT_MYSQL_TYPE_DATE;
+    b.n = 0;
+    putle(&b, 0u << 9 | 2u << 5 | 18u, 3);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 2024u << 9 | 4u << 5 | 31u, 3);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 1900u << 9 | 2u << 5 | 29u, 3);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 2000u << 9 | 2u << 5 | 29u, 3);
+    check_value(c, b.d, b.n, "2000-02-29");
+    c.type = LT_MYSQL_TYPE_DATETIME;
+    b.n = 0;
+    putle(&b, 218235136ULL, 8); /* 0000-02-18 23:51:36 */
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 20240631120000ULL, 8);
+    check_value(c, b.d, b.n, NULL);
+    b.n = 0;
+    putle(&b, 20240630120000ULL, 8);
+    check_value(c, b.d, b.n, "2024-06-30 12:00:00");
+    CHECK(lt_mysql_date_is_canonical(1, 1, 1) && lt_mysql_date_is_canonical(9999, 12, 31));
+    CHECK(!lt_mysql_date_is_canonical(10000, 1, 1) && !lt_mysql_date_is_canonical(2024, 13, 1));
+    c.type = LT_MYSQL_TYPE_DATETIME2;
     c.meta = 4;
     b.n = 0;
     put_datetime2(&b, 2020, 2, 3, 4, 5, 6, 123400, 4);
@@ -695,6 +786,7 @@ int main(void)
     RUN(test_table_map_optional_metadata);
     RUN(test_rows_all_types);
     RUN(test_update_minimal_image);
+    RUN(test_rows_without_present_columns);
     RUN(test_without_metadata_and_caller_fill);
     RUN(test_single_values);
     return unit_report();

@@ -83,6 +83,53 @@ static void test_records(void)
     EXPECT_READ("", ",", "\n", "NULL", "");
 }
 
+/* A file whose first record is empty: its one value is empty text (or NULL when the null value is empty) and
+ * points into the reader's record buffer, not at NULL + 0 (found by fuzz_csv_reader under clang's UBSan). */
+static void test_empty_first_record(void)
+{
+    EXPECT_READ("\n\nx\n", ",", "\n", "NULL", "\n\nx\n");
+    EXPECT_READ("\n,\n", ",", "\n", "", "<NULL>\n<NULL>|<NULL>\n");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/in.csv", tmpdir);
+    write_bytes(path, "\n", 1);
+    struct lt_error err = {0};
+    struct lt_csv_reader *r;
+    const struct lt_value *vals;
+    int n;
+    CHECK_INT(lt_csv_reader_open(path, ",", "\n", "NULL", &r, &err), 0);
+    CHECK_INT(lt_csv_reader_next(r, &vals, &n, &err), 1);
+    CHECK_INT(n, 1);
+    CHECK_INT(vals[0].state, LT_VALUE_PRESENT);
+    CHECK_INT(vals[0].len, 0);
+    CHECK(vals[0].data != NULL);
+    CHECK_INT(lt_csv_reader_next(r, &vals, &n, &err), 0);
+    lt_csv_reader_close(r);
+}
+
+/* Delimiters of 16 bytes and more (the task config allows 63): the reader used to cut them to 15 bytes without a
+ * word, so a file written with "<end-of-record>\n" read back as twice the records (found by fuzz_csv_reader). */
+static void test_long_delimiters(void)
+{
+    EXPECT_READ("1<field-separator>x<end-of-record>\n2<field-separator>NULL<end-of-record>\n", "<field-separator>",
+                "<end-of-record>\n", "NULL", "1|x\n2|<NULL>\n");
+    char d63[64];
+    memset(d63, '~', 63);
+    d63[63] = '\0';
+    char bytes[200];
+    snprintf(bytes, sizeof bytes, "a%sb\n", d63);
+    EXPECT_READ(bytes, d63, "\n", "", "a|b\n");
+    /* longer than the config allows: refused, not cut */
+    char d64[65];
+    memset(d64, '~', 64);
+    d64[64] = '\0';
+    char path[4200];
+    snprintf(path, sizeof path, "%s/in.csv", tmpdir);
+    write_bytes(path, "a,b\n", 4);
+    char *got = read_all(path, d64, "\n", "");
+    CHECK(strncmp(got, "ERROR: ", 7) == 0 && strstr(got, "limited to 63 bytes") != NULL);
+    free(got);
+}
+
 /* A record far longer than the read buffer, and many records across refills. */
 static void test_long_records(void)
 {
@@ -237,6 +284,8 @@ int main(void)
 {
     tmpdir = unit_tmpdir("csv_reader");
     RUN(test_records);
+    RUN(test_long_delimiters);
+    RUN(test_empty_first_record);
     RUN(test_long_records);
     RUN(test_gzip_writer_round_trip);
     RUN(test_gzip_members_and_damage);
