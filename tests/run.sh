@@ -50,18 +50,18 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 echo "== unit tests (ASan + UBSan) (at ${SECONDS} s)"
-ctest --test-dir "$asan" -R '^unit\.' --output-on-failure -j2 "$@" || status=1
+ctest --test-dir "$asan" -R '^unit\.' --output-on-failure -j2 "$@" </dev/null || status=1
 echo "== fuzz targets (libFuzzer, ${LOGTAP_FUZZ_SECONDS:-10} s each) (at ${SECONDS} s)"
-ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 || status=1
+ctest --test-dir "$fuzz" -R '^fuzz\.' --output-on-failure -j2 </dev/null || status=1
 echo "== all tests (Release) (at ${SECONDS} s)"
-ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=1
+ctest --test-dir "$build" --output-on-failure -j2 "$@" </dev/null || status=1
 if [ $# -eq 0 ]; then
   # The change-stream paths once more under the sanitizers: a seam under kill -9, tables joining a running task
   # (threads: the copy beside the stream), a MariaDB task's life, and uploads to an object store (threads: a
   # multipart upload's parts, the load's workers).
   echo "== change data capture and uploads under ASan + UBSan (at ${SECONDS} s)"
   ctest --test-dir "$asan" -R '^integration\.(test_pg_cdc_replay|test_pg_table_join|test_mysql_lifecycle|test_s3_full_load)$' \
-    --output-on-failure -j2 || status=1
+    --output-on-failure -j2 </dev/null || status=1
 fi
 if [ "${LOGTAP_BENCH_SMOKE:-1}" = 1 ] && [ $# -eq 0 ]; then
   # The benchmark scripts, 10x smaller, end to end (their own servers), so they never rot; numbers not asserted.
