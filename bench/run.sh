@@ -187,6 +187,26 @@ lt_pq_cols=$(col_sizes "$p/lake/public/items/LOAD*.parquet"); dk_pq_cols=$(col_s
 lt_pq_rg=$(rowgroups "$p/lake/public/items/LOAD*.parquet"); dk_pq_rg=$(rowgroups "$p/duckdb.parquet")
 dk_types=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet('$p/duckdb.parquet'))")
 
+# ---- 2b. full loads across cores: MaxFullLoadSubTasks 1, 2 and every core ----
+# A table of at least 2 x full_load.part_min_mb (32 MB: the 1M-row table and up) is read in parts by parallel
+# workers in one snapshot; this shows how that scales with the workers allowed (PostgreSQL's COPY backends and
+# logtap share the same cores, so the server's CPU bounds it too).
+cores=$(nproc)
+core_settings=$(printf '%s\n' 1 2 "$cores" | sort -nu | tr '\n' ' ')
+echo "== full loads across cores: MaxFullLoadSubTasks $core_settings"
+for n in $core_settings; do
+  pg_task "$work/cores$n/csv" "cores${n}csv" full-load "\"MaxFullLoadSubTasks\":$n"
+  pg_task "$work/cores$n/pq" "cores${n}pq" full-load "\"MaxFullLoadSubTasks\":$n,\"DataFormat\":\"parquet\",\"CompressionType\":\"zstd\""
+done
+for i in $(seq 1 "$runs"); do
+  for n in $core_settings; do
+    rm -rf "$work/cores$n/csv/lake" "$work/cores$n/pq/lake"
+    measure "cores$n.csv" "$logtap" full-load --config "$work/cores$n/csv/task.json" -q
+    measure "cores$n.pq" "$logtap" full-load --config "$work/cores$n/pq/task.json" -q
+  done
+done
+core_parts=$(ls "$work/cores$cores/csv/lake/public/items/" | wc -l)
+
 # ---- 3. PostgreSQL CDC ----
 echo "== PostgreSQL CDC: $rows updated rows"
 c=$work/pg_cdc
@@ -469,6 +489,18 @@ time_row pgpq.duckdb "DuckDB read_csv → Parquet zstd (node + @duckdb/node-api)
 emit "" "Size: logtap $lt_pq_bytes bytes, DuckDB $dk_pq_bytes bytes (ratio $size_ratio). Columns as read back by DuckDB:" \
   "logtap \`$pq_types\`; DuckDB \`$dk_types\`." "" \
   "Compressed bytes per column: logtap \`$lt_pq_cols\` ($lt_pq_rg); DuckDB \`$dk_pq_cols\` ($dk_pq_rg)." ""
+emit "### Full loads across cores (MaxFullLoadSubTasks; this machine has $cores)" "" \
+  "The same PostgreSQL full load with 1, 2 and every core's worth of workers (\`MaxFullLoadSubTasks\`); with $cores" \
+  "workers the table was written as $core_parts file(s) (one per part: a table under 2 × 32 MB is never split, so" \
+  "the settings then differ in nothing). CPU is logtap's own; PostgreSQL's COPY backends run on the same cores." "" \
+  "| workers | CSV: time min / median / max (s) | peak RSS | CPU | Parquet zstd: time min / median / max (s) | peak RSS | CPU |" \
+  "|---|---|---|---|---|---|---|"
+for n in $core_settings; do
+  csv_row=$(time_row "cores$n.csv" x | cut -d'|' -f3-5)
+  pq_row=$(time_row "cores$n.pq" x | cut -d'|' -f3-5)
+  emit "| $n |$csv_row|$pq_row|"
+done
+emit "" "Speed-up of the median time over 1 worker: CSV$(for n in $core_settings; do printf ' %s: %s' "$n" "$(awk -v a="$(median "$tdir/cores1.csv")" -v b="$(median "$tdir/cores$n.csv")" 'BEGIN { printf "%.2fx", a / b }')"; done), Parquet$(for n in $core_settings; do printf ' %s: %s' "$n" "$(awk -v a="$(median "$tdir/cores1.pq")" -v b="$(median "$tdir/cores$n.pq")" 'BEGIN { printf "%.2fx", a / b }')"; done)" ""
 emit "### PostgreSQL CDC, $rows updated rows (one UPDATE, one transaction, per pair)" "" \
   "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgcdc.logtap "logtap replicate --until now" >>"$results"
