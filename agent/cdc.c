@@ -2,9 +2,9 @@
  *
  * Rows of each table go straight into that table's open CDC file as they arrive (memory stays bounded whatever
  * the transaction size). A flush happens only between transactions: it closes every open file durably (fsync,
- * rename, directory fsync; with an object store, the upload under its final name completes too), then records the
- * files, the statistics, the TRUNCATE events and the new checkpoint in one SQLite transaction, and only then
- * acknowledges the position to the source (and releases the files' spool copies). A crash at any moment leaves
+ * rename, directory fsync; with an object store, the upload under its final name completes instead, streamed while
+ * the file was written), then records the files, the statistics, the TRUNCATE events and the new checkpoint in one
+ * SQLite transaction, and only then acknowledges the position to the source. A crash at any moment leaves
  * the checkpoint at the last flush: the source re-sends what follows, and files are named from their first
  * change's commit time (kept strictly increasing per table), so a re-written file replaces its half-recorded twin.
  * Stopping (SIGINT/SIGTERM) flushes and exits; inside a transaction it drops the open files instead, since the
@@ -301,7 +301,6 @@ static int open_table_file(struct cdc_run *run, struct cdc_table *t, const struc
     if (!t->sink) {
         struct lt_sink_options so = {
             .target = run->target, .cfg = &run->cfg->target, .root = run->place.root, .place = &run->place,
-            .keep_spool = true, /* released after the batch's commit */
             .table_dir = t->table_dir,
             .layout = {.schema = t->schema, .with_op = run->cfg->target.cdc_op_column,
                        .ts_column = run->cfg->target.timestamp_column,
@@ -442,8 +441,6 @@ static int flush(struct cdc_run *run, const char *checkpoint, struct lt_error *e
         lt_txn_stream_committed(run->txn);
     if (run->nfiles)
         lt_log_info("checkpoint %s: %d files", checkpoint, run->nfiles);
-    for (int i = 0; i < run->nfiles; i++) /* the manifest holds them: their spool copies (object store) go */
-        lt_place_release(&run->place, run->files[i].path);
     snprintf(run->checkpoint, sizeof run->checkpoint, "%s", checkpoint);
     clear_batch(run);
     struct lt_error ignored;

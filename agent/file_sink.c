@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/file_crc.h"
+#include "agent/log.h"
 
 struct lt_file_sink {
     struct lt_sink_options opt;
@@ -18,6 +18,8 @@ struct lt_file_sink {
     char final_name[256];     /* relative to dir; may hold subfolders (date partitions) */
     char file_dir[4400];      /* the folder the file lives in */
     int fd;
+    struct lt_out out;           /* the writer's bytes: into fd, checksummed, and to the upload */
+    struct lt_place_upload *up;  /* an object store's upload of the file, streamed while it is written */
     struct lt_target_writer *writer;
     uint32_t next_load_number;
     int64_t rows;
@@ -71,6 +73,16 @@ int lt_sink_open(struct lt_file_sink **out, const struct lt_sink_options *opt, s
     return LT_OK;
 }
 
+static struct lt_place *remote_place(const struct lt_file_sink *s)
+{
+    return s->opt.place && lt_place_remote(s->opt.place) ? s->opt.place : NULL;
+}
+
+static int tap_upload(void *ctx, const void *data, size_t len, struct lt_error *err)
+{
+    return lt_place_upload_append(ctx, data, len, err);
+}
+
 static int open_file(struct lt_file_sink *s, const char *final_name, struct lt_error *err)
 {
     snprintf(s->final_name, sizeof s->final_name, "%s", final_name);
@@ -83,18 +95,49 @@ static int open_file(struct lt_file_sink *s, const char *final_name, struct lt_e
     if (lt_mkdir_p(s->file_dir, err))
         return LT_ERR_RUNTIME;
     snprintf(s->tmp_path, sizeof s->tmp_path, "%s/.%s.tmp", s->file_dir, base);
-    s->fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* read and write: an upload reads its parts back (from the page cache) while the file grows */
+    s->fd = open(s->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (s->fd < 0)
         return lt_fail_errno(err, errno, "cannot create %s",  s->tmp_path);
-    if (s->opt.target->open(&s->writer, s->fd, s->opt.cfg, &s->opt.layout, err)) {
-        close(s->fd);
-        unlink(s->tmp_path);
-        s->fd = -1;
-        return LT_ERR_RUNTIME;
+    lt_out_init(&s->out, s->fd);
+    struct lt_place *place = remote_place(s);
+    if (place) {
+        char rel[4200];
+        snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
+        if (lt_place_upload_open(place, rel, s->fd, &s->up, err))
+            goto fail;
+        s->out.tap = tap_upload;
+        s->out.tap_ctx = s->up;
     }
+    if (s->opt.target->open(&s->writer, &s->out, s->opt.cfg, &s->opt.layout, err))
+        goto fail;
     s->rows = 0;
     s->first_pos[0] = s->last_pos[0] = '\0';
     return LT_OK;
+fail:
+    lt_place_upload_abort(s->up);
+    s->up = NULL;
+    close(s->fd);
+    unlink(s->tmp_path);
+    s->fd = -1;
+    return err->code ? err->code : LT_ERR_RUNTIME;
+}
+
+/* An object store's file: the upload completes (the object is visible, whole), and the spool copy goes at once
+ * (nothing reads it again: a crash before the manifest holds the file writes it again from the source). */
+static int finish_upload(struct lt_file_sink *s, const char *rel, struct lt_error *err)
+{
+    struct lt_place_upload *up = s->up;
+    s->up = NULL;
+    int64_t peak = 0;
+    int rc = lt_place_upload_finish(up, &peak, err);
+    close(s->fd);
+    s->fd = -1;
+    unlink(s->tmp_path);
+    if (!rc)
+        lt_log_debug("%s: uploaded, %llu bytes streamed while written; the spool held at most %lld bytes of it", rel,
+                     (unsigned long long)s->out.bytes, (long long)peak);
+    return rc ? (err->code ? err->code : LT_ERR_RUNTIME) : LT_OK;
 }
 
 int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
@@ -105,9 +148,19 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
     s->writer = NULL;
     if (s->opt.target->finish(w, err))
         goto fail;
-    uint32_t crc; /* read back while the pages are still cached: what the reader will be checked against */
-    if (lt_file_crc32(s->tmp_path, &crc, err))
-        goto fail;
+    uint32_t crc = s->out.crc32; /* taken as the bytes went out: what the reader will be checked against */
+    char rel[4200];
+    snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
+    if (s->up) {
+        if (finish_upload(s, rel, err))
+            return err->code ? err->code : LT_ERR_RUNTIME; /* not in the store, not reported: nothing holds it */
+        struct lt_sink_file_info info = {
+            .relpath = rel, .rows = s->rows, .bytes = (int64_t)s->out.bytes,
+            .first_pos = s->first_pos, .last_pos = s->last_pos,
+            .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us, .crc32 = crc,
+        };
+        return s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
+    }
     if (fsync(s->fd) != 0) {
         lt_fail_errno(err, errno, "cannot fsync %s",  s->tmp_path);
         goto fail;
@@ -131,23 +184,15 @@ int lt_sink_close_file(struct lt_file_sink *s, struct lt_error *err)
     }
     if (lt_fsync_dir(s->file_dir, err))
         return LT_ERR_RUNTIME;
-    char rel[4200];
-    snprintf(rel, sizeof rel, "%s/%s", s->opt.table_dir, s->final_name);
-    struct lt_place *place = s->opt.place && lt_place_remote(s->opt.place) ? s->opt.place : NULL;
-    if (place && lt_place_publish(place, rel, err)) {
-        unlink(final_path); /* not in the store, not reported: nothing holds it */
-        return err->code ? err->code : LT_ERR_RUNTIME;
-    }
     struct lt_sink_file_info info = {
         .relpath = rel, .rows = s->rows, .bytes = (int64_t)sb.st_size,
         .first_pos = s->first_pos, .last_pos = s->last_pos,
         .first_ts_us = s->first_ts_us, .last_ts_us = s->last_ts_us, .crc32 = crc,
     };
-    int rc = s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
-    if (!rc && place && !s->opt.keep_spool)
-        lt_place_release(place, rel);
-    return rc;
+    return s->opt.on_file ? s->opt.on_file(s->opt.ctx, &info, err) : LT_OK;
 fail:
+    lt_place_upload_abort(s->up);
+    s->up = NULL;
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
@@ -210,6 +255,8 @@ void lt_sink_abort(struct lt_file_sink *s)
         s->opt.target->discard(s->writer);
         s->writer = NULL;
     }
+    lt_place_upload_abort(s->up); /* no object, no unfinished upload */
+    s->up = NULL;
     if (s->fd >= 0) {
         close(s->fd);
         unlink(s->tmp_path);

@@ -1,7 +1,8 @@
-/* Durable files for one table: rows go through a target plug-in into a temp file; closing a file fsyncs it,
- * renames it to its final name, fsyncs the directory, publishes it when the target is an object store (the upload
- * completes, under the file's final name: no temporary object name is ever visible), and only then reports it (so
- * the caller can record it in the manifest). Full-load files roll over at a size limit and are numbered
+/* Durable files for one table: rows go through a target plug-in into a temp file (its CRC-32 taken as the bytes
+ * pass, agent/file_out.h); closing a file fsyncs it, renames it to its final name, fsyncs the directory, and only
+ * then reports it (so the caller can record it in the manifest). With an object store the temp file is a spool
+ * copy whose parts are uploaded under the file's final key while it is written (no temporary object name is ever
+ * visible); closing it completes the upload, removes the spool copy, and only then reports it. Full-load files roll over at a size limit and are numbered
  * LOAD00000001, LOAD00000002, ... in 8 hex digits as DMS does. */
 #ifndef LOGTAP_FILE_SINK_H
 #define LOGTAP_FILE_SINK_H
@@ -36,9 +37,8 @@ struct lt_sink_options {
     const struct lt_target_config *cfg;
     const char *root;             /* the local folder files are written in (a place's root) */
     struct lt_place *place;       /* where they go: NULL or a local place when root is all there is; an object
-                                   * store: each file is uploaded before it is reported */
-    bool keep_spool;              /* the caller releases a spool copy itself, once the manifest commits it (else the
-                                   * sink releases it as soon as on_file returns) */
+                                   * store: each file is uploaded while it is written, complete before it is
+                                   * reported, and its spool copy removed */
     const char *table_dir;        /* escaped "<schema>/<table>" */
     struct lt_file_layout layout;
     uint64_t max_bytes;           /* roll over after this many bytes; 0 = never */

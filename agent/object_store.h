@@ -1,7 +1,8 @@
 /* The object-store plug-in interface: a table of function pointers, as for sources and targets (ARCHITECTURE.md).
  * A target or merge path "scheme://..." (s3://BUCKET/PREFIX) names a store; the agent keeps writing each file
- * locally (into a spool folder, durably, as for a local target) and asks the store to hold a copy under a key
- * relative to the URI's prefix: "<schema>/<table>/LOAD00000001.csv". The agent never sees HTTP, credentials or
+ * locally (into a spool folder) and has the store hold it under a key relative to the URI's prefix,
+ * "<schema>/<table>/LOAD00000001.csv": streamed while the file is written (upload_open), or from a finished file
+ * (put_file). The agent never sees HTTP, credentials or
  * retries: a store's operation succeeds or returns an lt_error (LT_ERR_CONFIG for a bad URI or setting,
  * LT_ERR_PERSISTENT for what retrying cannot fix: refused credentials, a missing bucket). Operations are
  * thread-safe. A put is atomic: the key shows the whole new content or the old one, never a part. */
@@ -15,6 +16,7 @@
 #include "agent/error.h"
 
 struct lt_store;
+struct lt_store_upload;
 
 struct lt_store_options {
     const char *endpoint_url;   /* target.endpoint_url, or NULL */
@@ -37,6 +39,18 @@ struct logtap_store_ops {
     /* a cheap request that fails as the store would (credentials, bucket, permission to list) */
     int (*check_access)(struct lt_store *st, struct lt_error *err);
     int (*put_file)(struct lt_store *st, const char *rel, const char *local_path, struct lt_error *err);
+    /* An upload that streams a file while it is written: the file (fd, append-only, readable) gets each block
+     * at its end and then upload_append is told of it; the store sends what it can as it comes (a part as soon as
+     * one is full, in the background, a bounded number in flight: upload_append waits when they are all busy) and
+     * calls sent(ctx, off, len) for each byte range it no longer needs (from any thread: the caller may free its
+     * disk). upload_finish sends the rest and makes the object visible, whole, under rel; until then nothing is
+     * visible. upload_abort (after a failure, or instead of finishing) stops it and leaves no object; both free
+     * up. An error of a part sent in the background is returned by the next append or by finish. */
+    int (*upload_open)(struct lt_store *st, const char *rel, int fd, void (*sent)(void *ctx, int64_t off, int64_t len),
+                       void *ctx, struct lt_store_upload **out, struct lt_error *err);
+    int (*upload_append)(struct lt_store_upload *up, const void *data, size_t len, struct lt_error *err);
+    int (*upload_finish)(struct lt_store_upload *up, struct lt_error *err);
+    void (*upload_abort)(struct lt_store_upload *up);
     int (*put_bytes)(struct lt_store *st, const char *rel, const void *data, size_t len, struct lt_error *err);
     /* downloads rel into local_path; *missing is set when there is no such object */
     int (*get_file)(struct lt_store *st, const char *rel, const char *local_path, int64_t *bytes, bool *missing,

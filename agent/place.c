@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,13 +229,65 @@ int lt_place_publish_file(struct lt_place *p, const char *local_path, const char
     return p->ops->put_file(p->store, rel, local_path, err);
 }
 
-int lt_place_publish(struct lt_place *p, const char *rel, struct lt_error *err)
+struct lt_place_upload {
+    const struct logtap_store_ops *ops;
+    struct lt_store_upload *up;
+    int fd;
+    int64_t written;
+    int64_t peak;              /* the most the spool file held: written minus freed, at each append */
+    _Atomic int64_t freed;     /* bytes sent and punched out of the spool file */
+};
+
+/* The store sent [off, off + len): those bytes leave the spool file (its size stays; a file system that cannot
+ * punch holes keeps them until the file goes). Called from the store's sender threads. */
+static void spool_sent(void *ctx, int64_t off, int64_t len)
 {
-    if (!p->ops)
-        return LT_OK;
-    char local[4600];
-    snprintf(local, sizeof local, "%s/%s", p->root, rel);
-    return p->ops->put_file(p->store, rel, local, err);
+    struct lt_place_upload *u = ctx;
+    if (fallocate(u->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) == 0)
+        atomic_fetch_add(&u->freed, len);
+}
+
+int lt_place_upload_open(struct lt_place *p, const char *rel, int fd, struct lt_place_upload **out,
+                         struct lt_error *err)
+{
+    *out = NULL;
+    struct lt_place_upload *u = calloc(1, sizeof *u);
+    if (!u)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    u->ops = p->ops;
+    u->fd = fd;
+    int rc = p->ops->upload_open(p->store, rel, fd, spool_sent, u, &u->up, err);
+    if (rc) {
+        free(u);
+        return rc;
+    }
+    *out = u;
+    return LT_OK;
+}
+
+int lt_place_upload_append(struct lt_place_upload *u, const void *data, size_t len, struct lt_error *err)
+{
+    u->written += (int64_t)len;
+    int64_t held = u->written - atomic_load(&u->freed);
+    if (held > u->peak)
+        u->peak = held;
+    return u->ops->upload_append(u->up, data, len, err);
+}
+
+int lt_place_upload_finish(struct lt_place_upload *u, int64_t *spool_peak, struct lt_error *err)
+{
+    int rc = u->ops->upload_finish(u->up, err);
+    *spool_peak = u->peak;
+    free(u);
+    return rc;
+}
+
+void lt_place_upload_abort(struct lt_place_upload *u)
+{
+    if (!u)
+        return;
+    u->ops->upload_abort(u->up);
+    free(u);
 }
 
 int lt_place_put_marker(struct lt_place *p, const char *rel, struct lt_error *err)
@@ -248,15 +301,6 @@ int lt_place_put_marker(struct lt_place *p, const char *rel, struct lt_error *er
         return LT_OK;
     }
     return p->ops->put_bytes(p->store, rel, "", 0, err);
-}
-
-void lt_place_release(struct lt_place *p, const char *rel)
-{
-    if (!p->ops)
-        return;
-    char local[4600];
-    snprintf(local, sizeof local, "%s/%s", p->root, rel);
-    unlink(local);
 }
 
 int lt_place_fetch(struct lt_place *p, const char *rel, const char *tmp_dir, char *out, size_t outlen, int64_t *bytes,

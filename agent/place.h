@@ -1,10 +1,10 @@
 /* Where a task's files go: a local folder, or an object store (target.path or merge.path "s3://BUCKET/PREFIX").
- * Writers always write a local file, durably, as for a local target (agent/file_sink.c); with an object store that
- * file is a spool copy under a local folder beside the state store, and publishing it uploads it under the same
- * relative path. The object exists, complete, before the file is reported (and so before the checkpoint that covers
- * it commits); the spool copy is released once the manifest holds it, or by the next start (lt_place_recover). Only
- * files in flight are spooled, so local disk stays bounded. The agent sees files and relative paths; the store
- * plug-in (agent/object_store.h) does the rest. */
+ * Writers always write a local file (agent/file_sink.c); with an object store that file is a spool copy under a
+ * local folder beside the state store, uploaded under the same relative path while it is written (its parts go as
+ * they fill, and their bytes leave the spool file once sent). The object exists, complete, before the file is
+ * reported (and so before the checkpoint that covers it commits); the spool copy goes then, or at the next start
+ * (lt_place_recover), so local disk holds only the parts in flight of the open files. The agent sees files and
+ * relative paths; the store plug-in (agent/object_store.h) does the rest. */
 #ifndef LOGTAP_PLACE_H
 #define LOGTAP_PLACE_H
 
@@ -55,14 +55,22 @@ int lt_place_recover_target(struct lt_place *p, const struct lt_task_config *cfg
 int lt_place_recover_merge(struct lt_place *p, const struct lt_task_config *cfg, struct lt_state *st,
                            struct lt_error *err);
 
-/* The spool file root/rel is complete and durable: uploads it under rel (a local place: nothing to do). */
-int lt_place_publish(struct lt_place *p, const char *rel, struct lt_error *err);
+/* An upload of the spool file root/rel while it is written (fd: that file, open for reading too): each block the
+ * writer puts in it is then appended (object_store.h, upload_open); each range the store has sent is freed from the
+ * spool file (a hole punched in it), so the spool holds only the parts not yet sent, whatever the file's size.
+ * finish makes the object visible, whole, under rel, and says how many bytes the spool file held at most; abort
+ * leaves no object. Both free u. */
+struct lt_place_upload;
+int lt_place_upload_open(struct lt_place *p, const char *rel, int fd, struct lt_place_upload **out,
+                         struct lt_error *err);
+int lt_place_upload_append(struct lt_place_upload *u, const void *data, size_t len, struct lt_error *err);
+int lt_place_upload_finish(struct lt_place_upload *u, int64_t *spool_peak, struct lt_error *err);
+void lt_place_upload_abort(struct lt_place_upload *u);
+
 /* Uploads a local file under rel. */
 int lt_place_publish_file(struct lt_place *p, const char *local_path, const char *rel, struct lt_error *err);
 /* An empty marker object (a snapshot's _SUCCESS). */
 int lt_place_put_marker(struct lt_place *p, const char *rel, struct lt_error *err);
-/* The manifest holds rel now: its spool copy goes (a local place: nothing to do). */
-void lt_place_release(struct lt_place *p, const char *rel);
 
 /* A local path holding rel's content, for reading: the file itself in a local place; in a store, a download into
  * tmp_dir (the caller removes it with lt_place_unfetch). *bytes gets its size; a missing file or object is an

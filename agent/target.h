@@ -1,5 +1,6 @@
 /* The target plug-in interface: a table of function pointers, like curl's TLS back ends. A target turns rows into
- * one file's bytes on an already-open file descriptor; the agent (agent/file_sink.c) owns naming, temp files,
+ * one file's bytes, written through an output the agent opened (agent/file_out.h: the file, its checksum, an
+ * upload's stream); the agent (agent/file_sink.c) owns naming, temp files,
  * fsync, rename, rollover and the manifest, so every format gets the same durability for free. */
 #ifndef LOGTAP_TARGET_H
 #define LOGTAP_TARGET_H
@@ -9,6 +10,7 @@
 
 #include "agent/config.h"
 #include "agent/error.h"
+#include "agent/file_out.h"
 #include "agent/record.h"
 
 /* What goes into one file besides the table's own columns (README, "Files": the columns). */
@@ -29,13 +31,13 @@ struct lt_target_writer; /* opaque, owned by the target */
 struct logtap_target_ops {
     const char *name;       /* "csv", "parquet" */
     const char *extension;  /* file extension without the dot */
-    /* Starts a file on fd (positioned at 0, empty). */
-    int (*open)(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
+    /* Starts a file on out (empty); every byte goes through lt_out_write. */
+    int (*open)(struct lt_target_writer **w, struct lt_out *out, const struct lt_target_config *cfg,
                 const struct lt_file_layout *layout, struct lt_error *err);
     int (*write_row)(struct lt_target_writer *w, const struct lt_row *row, struct lt_error *err);
     /* Bytes the file will have so far (written plus buffered), for rollover decisions. */
     uint64_t (*size)(const struct lt_target_writer *w);
-    /* Writes everything still buffered and the file's footer; does not fsync or close fd. Frees w. */
+    /* Writes everything still buffered and the file's footer; does not fsync or close the file. Frees w. */
     int (*finish)(struct lt_target_writer *w, struct lt_error *err);
     /* Drops the file's state without writing anything more. Frees w. */
     void (*discard)(struct lt_target_writer *w);

@@ -7,13 +7,15 @@
 # The "Reading these numbers" analysis in the committed bench/RESULTS.md is written by hand from a run's numbers and
 # profiles; a new full run replaces the file, so carry the analysis over (and update its numbers) when re-running.
 #
-# usage: bench/run.sh [--quick] [--rows N] [--runs N] [--out FILE] [--no-profile] [--keep]
+# usage: bench/run.sh [--quick] [--rows N] [--runs N] [--out FILE] [--no-profile] [--keep] [--only JOB]
 #   --quick        10x smaller (100k rows, 3 pairs): what CI runs so the scripts never rot
 #   --rows N       rows of the generated tables (default 1000000); changes scale with it
 #   --runs N       pairs per job (default 5, 3 with --quick)
 #   --out FILE     the report (default bench/RESULTS.md; build/bench/RESULTS-<rows>.md with --quick or --rows)
 #   --no-profile   skip the perf profiles
 #   --keep         keep the work dir (data, files, logs)
+#   --only JOB     run one job and report it alone: pgcsv, pgparquet, cores, pgcdc, myfull, mycdc, merge, s3, latency
+#                  (the report goes to build/bench/RESULTS-<rows>-<JOB>.md unless --out is given)
 set -euo pipefail
 export LC_ALL=C TZ=UTC
 logtap_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +26,7 @@ source "$logtap_root/tests/lib/s3_server.sh"
 source "$logtap_root/bench/lib.sh"
 
 bench_args="$*"
-rows=1000000 runs="" out="" profile=1 keep=0 quick=0
+rows=1000000 runs="" out="" profile=1 keep=0 quick=0 only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rows=100000 ;;
@@ -33,14 +35,21 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --no-profile) profile=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) only=$2; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
 done
+case "$only" in
+  ""|pgcsv|pgparquet|cores|pgcdc|myfull|mycdc|merge|s3|latency) ;;
+  *) echo "unknown job for --only: $only (pgcsv, pgparquet, cores, pgcdc, myfull, mycdc, merge, s3, latency)" >&2; exit 2 ;;
+esac
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }   # want JOB: is JOB part of this run
 [ -n "$runs" ] || { [ $quick -eq 1 ] && runs=3 || runs=5; }
 if [ -z "$out" ]; then
-  if [ $quick -eq 0 ] && [ "$rows" -eq 1000000 ]; then out=$logtap_root/bench/RESULTS.md
+  if [ -n "$only" ]; then out=$logtap_root/build/bench/RESULTS-$rows-$only.md
+  elif [ $quick -eq 0 ] && [ "$rows" -eq 1000000 ]; then out=$logtap_root/bench/RESULTS.md
   else out=$logtap_root/build/bench/RESULTS-$rows.md; fi
 fi
 changes=$((rows / 5))              # merge: 1M base + 200k changes
@@ -50,7 +59,7 @@ lat_txns=$([ $quick -eq 1 ] && echo 40 || echo 200)
 # ---- setup: packages, build, servers ----
 logtap_install_deps
 mydumper_version=""
-if ! command -v mydumper >/dev/null 2>&1; then
+if want myfull && ! command -v mydumper >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends mydumper >/dev/null 2>&1 \
     || echo "mydumper is not installable here: its comparison is skipped"
@@ -82,9 +91,10 @@ cleanup() {
 trap cleanup EXIT
 pg_port=$((20000 + RANDOM % 20000))
 pg_server_start "$work/pg" "$pg_port"
-mariadb_server_start "$work/mariadb" "$((pg_port + 1))"
+want_my=0
+if want myfull || want mycdc; then want_my=1; mariadb_server_start "$work/mariadb" "$((pg_port + 1))"; fi
 have_s3=0
-if s3_server_install >/dev/null 2>&1 && s3_server_start "$work/s3" "$((pg_port + 10))"; then
+if want s3 && s3_server_install >/dev/null 2>&1 && s3_server_start "$work/s3" "$((pg_port + 10))"; then
   have_s3=1
   export AWS_ACCESS_KEY_ID=$LOGTAP_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LOGTAP_S3_SECRET_KEY AWS_REGION=us-east-1
   export AWS_ENDPOINT_URL_S3=$LOGTAP_S3_ENDPOINT AWS_EC2_METADATA_DISABLED=true
@@ -92,7 +102,7 @@ if s3_server_install >/dev/null 2>&1 && s3_server_start "$work/s3" "$((pg_port +
 else
   echo "radosgw is not available: the object-store pairs are skipped"
 fi
-echo "PostgreSQL on $PGHOST:$PGPORT, MariaDB on $LOGTAP_MYSQL_SOCKET; $rows rows, $runs pairs per job; work dir $work"
+echo "PostgreSQL on $PGHOST:$PGPORT, MariaDB on ${LOGTAP_MYSQL_SOCKET:-(not needed)}; $rows rows, $runs pairs per job; work dir $work"
 
 psql_q() { psql -d bench -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 my_q() { mariadb --no-defaults -S "$LOGTAP_MYSQL_SOCKET" -ulogtap -N -B -D benchmy -e "$1"; }
@@ -134,6 +144,7 @@ psql_q "CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL, price numer
         FROM generate_series(1, $rows) g"
 psql_q "VACUUM ANALYZE items"
 psql_q "CHECKPOINT"
+if [ $want_my -eq 1 ]; then
 mariadb --no-defaults -S "$LOGTAP_MYSQL_SOCKET" -ulogtap -e "CREATE DATABASE benchmy CHARACTER SET utf8mb4"
 my_q "CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL, price decimal(12,2), name varchar(64),
         created datetime(6), active boolean);
@@ -141,10 +152,12 @@ my_q "CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL, price decimal
         CONCAT('item ', MD5(seq)), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq * 1.5 SECOND, seq % 3 = 0
       FROM seq_1_to_$rows;
       ANALYZE TABLE items;" >/dev/null
+fi
 
 # ---- 1. PostgreSQL full load -> CSV ----
-echo "== PostgreSQL full load -> CSV"
 j=$work/pg_csv
+if want pgcsv; then
+echo "== PostgreSQL full load -> CSV"
 pg_task "$j" pgcsv full-load ""
 show_config "pg_csv/task.json" "$j/task.json"
 for i in $(seq 1 "$runs"); do
@@ -158,8 +171,10 @@ ratio_series "$tdir/pgcsv.logtap" "$tdir/pgcsv.psql_fsync" "$tdir/pgcsv.ratio_fs
 ratio_series "$tdir/pgcsv.logtap" "$tdir/pgcsv.psql" "$tdir/pgcsv.ratio"
 lt_csv=$(ls "$j"/lake/public/items/LOAD*.csv | head -1)
 [ "$(cat "$j"/lake/public/items/LOAD*.csv | wc -l)" -eq "$rows" ] || { echo "logtap CSV has the wrong row count" >&2; exit 1; }
+fi
 
 # ---- 2. PostgreSQL full load -> Parquet (zstd) ----
+if want pgparquet; then
 echo "== PostgreSQL full load -> Parquet zstd"
 p=$work/pg_parquet
 pg_task "$p" pgpq full-load '"DataFormat":"parquet","CompressionType":"zstd"'
@@ -186,12 +201,14 @@ rowgroups() { duck "SELECT count(DISTINCT row_group_id) || ' row groups, encodin
 lt_pq_cols=$(col_sizes "$p/lake/public/items/LOAD*.parquet"); dk_pq_cols=$(col_sizes "$p/duckdb.parquet")
 lt_pq_rg=$(rowgroups "$p/lake/public/items/LOAD*.parquet"); dk_pq_rg=$(rowgroups "$p/duckdb.parquet")
 dk_types=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet('$p/duckdb.parquet'))")
+fi
 
 # ---- 2b. full loads across cores: MaxFullLoadSubTasks 1, 2 and every core ----
+cores=$(nproc)
+if want cores; then
 # A table of at least 2 x full_load.part_min_mb (32 MB: the 1M-row table and up) is read in parts by parallel
 # workers in one snapshot; this shows how that scales with the workers allowed (PostgreSQL's COPY backends and
 # logtap share the same cores, so the server's CPU bounds it too).
-cores=$(nproc)
 core_settings=$(printf '%s\n' 1 2 "$cores" | sort -nu | tr '\n' ' ')
 echo "== full loads across cores: MaxFullLoadSubTasks $core_settings"
 for n in $core_settings; do
@@ -206,8 +223,10 @@ for i in $(seq 1 "$runs"); do
   done
 done
 core_parts=$(ls "$work/cores$cores/csv/lake/public/items/" | wc -l)
+fi
 
 # ---- 3. PostgreSQL CDC ----
+if want pgcdc; then
 echo "== PostgreSQL CDC: $rows updated rows"
 c=$work/pg_cdc
 pg_task "$c" pgcdc cdc ""
@@ -236,13 +255,15 @@ if [ $perf_ok -eq 1 ]; then
   perf record -F 1999 -g -o "$work/perf.cdc.data" -q -- "$logtap" replicate --config "$c/task.json" --until now -q >/dev/null 2>&1
 fi
 psql_q "SELECT pg_drop_replication_slot('bench_recv'), pg_drop_replication_slot('logtap_pgcdc')" >/dev/null
+fi
 
 # ---- 4. MariaDB full load ----
+have_mydumper=0
+if want myfull; then
 echo "== MariaDB full load"
 m=$work/my_full
 my_task "$m" myfull full-load ""
 show_config "my_full/task.json" "$m/task.json"
-have_mydumper=0
 command -v mydumper >/dev/null 2>&1 && have_mydumper=1
 for i in $(seq 1 "$runs"); do
   rm -rf "$m/lake" "$m/mydumper" "$m/mariadb.tsv"
@@ -256,13 +277,15 @@ done
 [ $have_mydumper -eq 1 ] && ratio_series "$tdir/myfull.logtap" "$tdir/myfull.mydumper" "$tdir/myfull.ratio_mydumper"
 ratio_series "$tdir/myfull.logtap" "$tdir/myfull.mariadb" "$tdir/myfull.ratio_mariadb"
 [ "$(cat "$m"/lake/benchmy/items/LOAD*.csv | wc -l)" -eq "$rows" ] || { echo "logtap MariaDB CSV has the wrong row count" >&2; exit 1; }
+fi
 
 # ---- 5. MariaDB CDC ----
+mycdc=skipped
+if want mycdc; then
 echo "== MariaDB CDC: $rows updated rows"
 mc=$work/my_cdc
 my_task "$mc" mycdc cdc ""
 show_config "my_cdc/task.json" "$mc/task.json"
-mycdc=skipped
 if (cd "$mc" && "$logtap" replicate --config task.json --until now -q) >"$work/mycdc.first.log" 2>&1; then
   mycdc=ok
   for i in $(seq 1 "$runs"); do
@@ -285,8 +308,10 @@ if (cd "$mc" && "$logtap" replicate --config task.json --until now -q) >"$work/m
 else
   echo "MariaDB CDC is skipped: $(tail -1 "$work/mycdc.first.log")"
 fi
+fi
 
 # ---- 6. merge: base + changes ----
+if want merge; then
 echo "== merge: $rows base rows + $changes changes"
 g=$work/merge_base
 pg_task "$g" pgmerge full-load-and-cdc '"IncludeOpForFullLoad":true'
@@ -301,21 +326,34 @@ psql_q "SELECT pg_drop_replication_slot('logtap_pgmerge')" >/dev/null
 merge_budget=$(grep -o '"memory_limit_mb":[0-9]*' "$g/task.json" | cut -d: -f2 || true)
 merge_budget=${merge_budget:-256}
 cols="['Op','id','qty','price','name','created','active','_logtap_pos']"
+duck_merge_sql() { # duck_merge_sql DIR OUT: DuckDB's latest row per key from the load and CDC files of DIR into OUT
+  echo "COPY (
+      SELECT id, qty, price, name, created, active, _logtap_pos FROM (
+        SELECT *, row_number() OVER (PARTITION BY id ORDER BY _logtap_pos DESC) AS rn FROM (
+          SELECT * FROM read_csv('$1/LOAD*.csv', header=false, names=$cols, all_varchar=true, nullstr='NULL', allow_quoted_nulls=false)
+          UNION ALL BY NAME
+          SELECT * FROM read_csv('$1/2*.csv', header=false, names=${cols%]},'_logtap_unchanged'], all_varchar=true, nullstr='NULL', allow_quoted_nulls=false)))
+      WHERE rn = 1 AND Op <> 'D') TO '$2' (HEADER false, NULLSTR 'NULL')"
+}
 for i in $(seq 1 "$runs"); do
-  rm -rf "$work/merge_run" "$work/duckdb_merge.csv"
+  rm -rf "$work/merge_run" "$work/duckdb_merge.csv" "$work/duckdb_merge_limited.csv" "$work/duckdb_tmp"
   cp -a "$g" "$work/merge_run"
   sync # the copy's writeback would otherwise land inside the next measurement (logtap's)
   measure merge.logtap "$logtap" merge --config "$work/merge_run/task.json" -q
   d=$work/merge_run/lake/public/items
-  measure merge.duckdb node "$logtap_root/tests/tools/duckdb_query.mjs" "COPY (
-      SELECT id, qty, price, name, created, active, _logtap_pos FROM (
-        SELECT *, row_number() OVER (PARTITION BY id ORDER BY _logtap_pos DESC) AS rn FROM (
-          SELECT * FROM read_csv('$d/LOAD*.csv', header=false, names=$cols, all_varchar=true, nullstr='NULL', allow_quoted_nulls=false)
-          UNION ALL BY NAME
-          SELECT * FROM read_csv('$d/2*.csv', header=false, names=${cols%]},'_logtap_unchanged'], all_varchar=true, nullstr='NULL', allow_quoted_nulls=false)))
-      WHERE rn = 1 AND Op <> 'D') TO '$work/duckdb_merge.csv' (HEADER false, NULLSTR 'NULL')"
+  measure merge.duckdb node "$logtap_root/tests/tools/duckdb_query.mjs" "$(duck_merge_sql "$d" "$work/duckdb_merge.csv")"
+  # the same query held to logtap's budget (DuckDB spills to its temp directory past it)
+  measure merge.duckdb_limited node "$logtap_root/tests/tools/duckdb_query.mjs" \
+    "SET memory_limit='${merge_budget}MB'" "SET temp_directory='$work/duckdb_tmp'" \
+    "$(duck_merge_sql "$d" "$work/duckdb_merge_limited.csv")"
 done
 ratio_series "$tdir/merge.logtap" "$tdir/merge.duckdb" "$tdir/merge.ratio"
+ratio_series "$tdir/merge.logtap" "$tdir/merge.duckdb_limited" "$tdir/merge.ratio_limited"
+if [ $perf_ok -eq 1 ]; then
+  rm -rf "$work/merge_perf" && cp -a "$g" "$work/merge_perf" && sync
+  perf record -F 1999 -g -o "$work/perf.merge.data" -q -- "$logtap" merge --config "$work/merge_perf/task.json" -q >/dev/null 2>&1
+  rm -rf "$work/merge_perf"
+fi
 snap=$(ls -d "$work"/merge_run/lake/_snapshots/public/items/snapshot=*/ | tail -1)
 snap_rows=$(cat "$snap"part-00000.* | wc -l)
 duck_rows=$(wc -l <"$work/duckdb_merge.csv")
@@ -327,6 +365,9 @@ same=$(duck "SELECT count(*) FROM (
     (SELECT * FROM read_csv('${snap}part-00000.csv', $csv7) EXCEPT ALL SELECT * FROM read_csv('$work/duckdb_merge.csv', $csv7))
     UNION ALL
     (SELECT * FROM read_csv('$work/duckdb_merge.csv', $csv7) EXCEPT ALL SELECT * FROM read_csv('${snap}part-00000.csv', $csv7)))")
+[ "$(wc -l <"$work/duckdb_merge_limited.csv")" -eq "$expected_rows" ] \
+  || { echo "merge rows: DuckDB with memory_limit wrote $(wc -l <"$work/duckdb_merge_limited.csv"), expected $expected_rows" >&2; exit 1; }
+fi
 
 # ---- 8. object store: the same jobs into s3:// (radosgw on loopback) against the local folder ----
 if [ $have_s3 -eq 1 ]; then
@@ -371,6 +412,7 @@ if [ $have_s3 -eq 1 ]; then
 fi
 
 # ---- 7. commit-to-file latency ----
+if want latency; then
 echo "== commit-to-file latency ($lat_txns transactions, CdcMaxBatchInterval 1)"
 l=$work/latency
 psql_q "CREATE TABLE lat (id int PRIMARY KEY, note text)"
@@ -425,11 +467,14 @@ const q = (p) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)];
 console.log(lat.length, q(0.5).toFixed(3), q(0.99).toFixed(3), lat[lat.length - 1].toFixed(3));
 ' "$work/latency.seen" >"$work/latency.result"
 read -r lat_n lat_p50 lat_p99 lat_max <"$work/latency.result"
+fi
 
 # ---- report ----
 echo "== writing $out"
-pgcsv_bytes=$(cat "$j"/lake/public/items/LOAD*.csv | wc -c)
-psql_bytes=$(fsize "$p/psql.csv")
+if want pgcsv; then
+  pgcsv_bytes=$(cat "$j"/lake/public/items/LOAD*.csv | wc -c)
+  psql_bytes=$(fsize "$j/psql.csv")
+fi
 emit "# logtap benchmarks" ""
 emit "Generated by \`bash bench/run.sh${bench_args:+ $bench_args}\` on $(date -u '+%Y-%m-%d %H:%M UTC') (logtap $(git -C "$logtap_root" rev-parse --short HEAD 2>/dev/null || echo '?'), Release build)." ""
 emit "## Machine" ""
@@ -443,45 +488,64 @@ emit "" "Both servers run on this machine (unix sockets, \`fsync=off\` for Postg
   "datetime(6), boolean)." ""
 
 emit "## Summary" "" "| job | ratio (min / median / max) | target | median |" "|---|---|---|---|"
+if want pgcsv; then
 ratio_row "$tdir/pgcsv.ratio" "PostgreSQL full load → CSV: time logtap / psql \\copy" le 1.0 >>"$results"
 ratio_row "$tdir/pgcsv.ratio_fsync" "(same, against psql \\copy + fsync of the file: for information)" le 1.0 >>"$results"
+fi
+if want pgparquet; then
 ratio_row "$tdir/pgpq.ratio_duckdb" "PostgreSQL → Parquet zstd: time logtap / DuckDB CSV→Parquet" le 1.0 >>"$results"
 ratio_row "$tdir/pgpq.ratio_pipeline" "PostgreSQL → Parquet zstd: time logtap / (psql \\copy + DuckDB)" le 1.0 >>"$results"
 emit "| PostgreSQL → Parquet zstd: size logtap / DuckDB | $size_ratio | ≤ 1.05 | $(verdict "$size_ratio" le 1.05) |"
-ratio_row "$tdir/pgcdc.rate_ratio" "PostgreSQL CDC: rate logtap / pg_recvlogical" ge 0.8 >>"$results"
-if [ $have_mydumper -eq 1 ]; then
+fi
+want pgcdc && ratio_row "$tdir/pgcdc.rate_ratio" "PostgreSQL CDC: rate logtap / pg_recvlogical" ge 0.8 >>"$results"
+if ! want myfull; then :
+elif [ $have_mydumper -eq 1 ]; then
   ratio_row "$tdir/myfull.ratio_mydumper" "MariaDB full load: time logtap / mydumper -t 2" le 1.0 >>"$results"
 else
   emit "| MariaDB full load: time logtap / mydumper | skipped (mydumper not installable) | ≤ 1.0 | skipped |"
 fi
-ratio_row "$tdir/myfull.ratio_mariadb" "MariaDB full load: time logtap / mariadb --batch" le 1.0 >>"$results"
-if [ "$mycdc" = ok ]; then
+want myfull && ratio_row "$tdir/myfull.ratio_mariadb" "MariaDB full load: time logtap / mariadb --batch" le 1.0 >>"$results"
+if ! want mycdc; then :
+elif [ "$mycdc" = ok ]; then
   ratio_row "$tdir/mycdc.rate_ratio" "MariaDB CDC: rate logtap / mariadb-binlog -v" ge 0.8 >>"$results"
 else
   emit "| MariaDB CDC: rate logtap / mariadb-binlog | skipped (logtap's mysql CDC failed: $(tail -1 "$work/mycdc.first.log" | tr '|' '/')) | ≥ 0.8 | skipped |"
 fi
-ratio_row "$tdir/merge.ratio" "merge $rows + $changes changes: time logtap / DuckDB" le 1.0 >>"$results"
-if [ $have_s3 -eq 1 ]; then
+if want merge; then
+  ratio_row "$tdir/merge.ratio" "merge $rows + $changes changes: time logtap / DuckDB" le 1.0 >>"$results"
+  ratio_row "$tdir/merge.ratio_limited" "merge $rows + $changes changes: time logtap / DuckDB with memory_limit ${merge_budget}MB" le 1.0 >>"$results"
+fi
+if ! want s3; then :
+elif [ $have_s3 -eq 1 ]; then
   ratio_row "$tdir/s3full.rate_ratio" "object store (radosgw on loopback): full load rows/s, s3:// / local folder" ge 0.8 >>"$results"
   ratio_row "$tdir/s3cdc.rate_ratio" "object store (radosgw on loopback): CDC rows/s, s3:// / local folder" ge 0.8 >>"$results"
 else
   emit "| object store: rows/s, s3:// / local folder | skipped (radosgw not available) | ≥ 0.8 | skipped |"
 fi
-emit "| commit-to-file latency p99 (CdcMaxBatchInterval 1) | p50 ${lat_p50} s, p99 ${lat_p99} s | ≤ 1.5 s | $(verdict "$lat_p99" le 1.5) |"
-rep_rss=$(cat "$tdir"/pgcdc.logtap.rss "$tdir"/mycdc.logtap.rss 2>/dev/null | sort -n | tail -1)
-emit "| peak RSS of logtap replicate (PostgreSQL and MariaDB CDC) | $(awk -v k="$rep_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 64 MB | $(verdict "$rep_rss" le 65536) |"
-mrg_rss=$(sort -n "$tdir/merge.logtap.rss" | tail -1)
-emit "| peak RSS of logtap merge (budget $merge_budget MB) | $(awk -v k="$mrg_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ $((merge_budget + 32)) MB | $(verdict "$mrg_rss" le $(((merge_budget + 32) * 1024))) |"
-pq_rss=$(sort -n "$tdir/pgpq.logtap.rss" | tail -1)
-emit "| peak RSS of logtap full load → Parquet (its parts' row groups share 64 MB) | $(awk -v k="$pq_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 128 MB | $(verdict "$pq_rss" le 131072) |"
+want latency && emit "| commit-to-file latency p99 (CdcMaxBatchInterval 1) | p50 ${lat_p50} s, p99 ${lat_p99} s | ≤ 1.5 s | $(verdict "$lat_p99" le 1.5) |"
+if want pgcdc || want mycdc; then
+  rep_rss=$(cat "$tdir"/pgcdc.logtap.rss "$tdir"/mycdc.logtap.rss 2>/dev/null | sort -n | tail -1)
+  emit "| peak RSS of logtap replicate (PostgreSQL and MariaDB CDC) | $(awk -v k="$rep_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 64 MB | $(verdict "$rep_rss" le 65536) |"
+fi
+if want merge; then
+  mrg_rss=$(sort -n "$tdir/merge.logtap.rss" | tail -1)
+  emit "| peak RSS of logtap merge (budget $merge_budget MB) | $(awk -v k="$mrg_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ $((merge_budget + 32)) MB | $(verdict "$mrg_rss" le $(((merge_budget + 32) * 1024))) |"
+fi
+if want pgparquet; then
+  pq_rss=$(sort -n "$tdir/pgpq.logtap.rss" | tail -1)
+  emit "| peak RSS of logtap full load → Parquet (its parts' row groups share 64 MB) | $(awk -v k="$pq_rss" 'BEGIN { printf "%.1f MB", k / 1024 }') | ≤ 128 MB | $(verdict "$pq_rss" le 131072) |"
+fi
 emit ""
 
 emit "## Jobs" ""
+if want pgcsv; then
 emit "### PostgreSQL full load, $rows rows → CSV" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgcsv.logtap "logtap full-load" >>"$results"
 time_row pgcsv.psql "psql \\copy … csv" >>"$results"
 time_row pgcsv.psql_fsync "psql \\copy … csv, then fsync of the file (logtap's durability)" >>"$results"
 emit "" "Output: logtap $pgcsv_bytes bytes (with \`_logtap_pos\`, written to a temp name, fsynced, renamed), psql $psql_bytes bytes." ""
+fi
+if want pgparquet; then
 emit "### same → Parquet (zstd)" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgpq.logtap "logtap full-load (parquet, zstd)" >>"$results"
 time_row pgpq.psql "psql \\copy … csv (first half of the pipeline)" >>"$results"
@@ -489,6 +553,8 @@ time_row pgpq.duckdb "DuckDB read_csv → Parquet zstd (node + @duckdb/node-api)
 emit "" "Size: logtap $lt_pq_bytes bytes, DuckDB $dk_pq_bytes bytes (ratio $size_ratio). Columns as read back by DuckDB:" \
   "logtap \`$pq_types\`; DuckDB \`$dk_types\`." "" \
   "Compressed bytes per column: logtap \`$lt_pq_cols\` ($lt_pq_rg); DuckDB \`$dk_pq_cols\` ($dk_pq_rg)." ""
+fi
+if want cores; then
 emit "### Full loads across cores (MaxFullLoadSubTasks; this machine has $cores)" "" \
   "The same PostgreSQL full load with 1, 2 and every core's worth of workers (\`MaxFullLoadSubTasks\`); with $cores" \
   "workers the table was written as $core_parts file(s) (one per part: a table under 2 × 32 MB is never split, so" \
@@ -501,6 +567,8 @@ for n in $core_settings; do
   emit "| $n |$csv_row|$pq_row|"
 done
 emit "" "Speed-up of the median time over 1 worker: CSV$(for n in $core_settings; do printf ' %s: %s' "$n" "$(awk -v a="$(median "$tdir/cores1.csv")" -v b="$(median "$tdir/cores$n.csv")" 'BEGIN { printf "%.2fx", a / b }')"; done), Parquet$(for n in $core_settings; do printf ' %s: %s' "$n" "$(awk -v a="$(median "$tdir/cores1.pq")" -v b="$(median "$tdir/cores$n.pq")" 'BEGIN { printf "%.2fx", a / b }')"; done)" ""
+fi
+if want pgcdc; then
 emit "### PostgreSQL CDC, $rows updated rows (one UPDATE, one transaction, per pair)" "" \
   "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row pgcdc.logtap "logtap replicate --until now" >>"$results"
@@ -509,14 +577,18 @@ emit "" "Rate (rows/s, min / median / max): logtap $(fmt3 $(stats "$tdir/pgcdc.l
   "Both slots were created at the same point (logtap's by its first \`--until now\` run, pg_recvlogical's right after, no" \
   "write in between); each pair then runs the UPDATE, takes \`pg_current_wal_lsn()\`, and both read the same WAL up to it." \
   "The time includes the server's decoding of the transaction (the walsender reorders it and spills to disk) for both." ""
+fi
+if want myfull; then
 emit "### MariaDB full load, $rows rows" "" "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
 time_row myfull.logtap "logtap full-load (engine mysql)" >>"$results"
 [ $have_mydumper -eq 1 ] && time_row myfull.mydumper "mydumper -t 2 -r $chunk" >>"$results"
 time_row myfull.mariadb "mariadb --batch -e 'select …' > file" >>"$results"
 [ $have_mydumper -eq 1 ] || emit "" "mydumper: skipped (the Debian package could not be installed)."
 emit ""
-emit "### MariaDB CDC, $rows updated rows" ""
-if [ "$mycdc" = ok ]; then
+fi
+if ! want mycdc; then :
+elif [ "$mycdc" = ok ]; then
+  emit "### MariaDB CDC, $rows updated rows" ""
   emit "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
   time_row mycdc.logtap "logtap replicate --until now (engine mysql)" >>"$results"
   time_row mycdc.binlog "mariadb-binlog --read-from-remote-server -v --base64-output=DECODE-ROWS" >>"$results"
@@ -524,19 +596,25 @@ if [ "$mycdc" = ok ]; then
     "Each pair: \`FLUSH BINARY LOGS\`, the UPDATE, \`FLUSH BINARY LOGS\`; mariadb-binlog decodes exactly that binlog file" \
     "(\`-v\` prints every row image as pseudo-SQL; \`DECODE-ROWS\` leaves out the base64 copy), logtap reads it from its checkpoint." ""
 else
+  emit "### MariaDB CDC, $rows updated rows" ""
   emit "skipped: logtap's mysql CDC did not run here ($(tail -1 "$work/mycdc.first.log"))." ""
 fi
+if want merge; then
 emit "### merge: $rows base rows + $changes changes ($upd updates, $del deletes, $ins inserts)" "" \
   "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
-time_row merge.logtap "logtap merge" >>"$results"
+time_row merge.logtap "logtap merge (memory_limit_mb $merge_budget)" >>"$results"
 time_row merge.duckdb "DuckDB latest row per key (ROW_NUMBER … ORDER BY _logtap_pos DESC, drop D) → CSV" >>"$results"
+time_row merge.duckdb_limited "same, DuckDB with SET memory_limit='${merge_budget}MB'" >>"$results"
 emit "" "Both read the same load and CDC files and write $expected_rows rows; rows that differ between the two outputs: $same." \
   "DuckDB reads every column as text (\`all_varchar\`), as logtap's merge does." ""
+fi
+if want latency; then
 emit "### commit-to-file latency" "" \
   "$lat_n single-row transactions 0–0.5 s apart into a table \`logtap replicate\` follows with" \
   "\`CdcMaxBatchInterval 1\`; latency = the first time the file holding the row is visible under its final name (polled every" \
   "5 ms) minus the row's commit time (\`TimestampColumnName\`, the server's commit timestamp)." "" \
   "p50 $lat_p50 s, p99 $lat_p99 s, max $lat_max s." ""
+fi
 if [ $have_s3 -eq 1 ]; then
   emit "### object store: s3:// (radosgw on loopback) against a local folder" "" \
     "| command | time min / median / max (s) | peak RSS | CPU |" "|---|---|---|---|"
@@ -553,21 +631,27 @@ fi
 if [ $perf_ok -eq 1 ]; then
   emit "## Where the time goes (perf)" "" \
     "\`perf record -F 1999 -g\` of one logtap run each; self time by symbol, \`[k]\` = kernel (logtap process only: the" \
-    "server's own work is not in these numbers)." "" "Full load → CSV ($rows rows):" "" '```'
-  perf_top "$work/perf.fullload.data" >>"$results"
-  emit '```' "" "CDC catch-up ($rows updated rows):" "" '```'
-  perf_top "$work/perf.cdc.data" >>"$results"
-  emit '```' ""
+    "server's own work is not in these numbers)." ""
+  if [ -f "$work/perf.fullload.data" ]; then
+    emit "Full load → CSV ($rows rows):" "" '```'; perf_top "$work/perf.fullload.data" >>"$results"; emit '```' ""
+  fi
+  if [ -f "$work/perf.cdc.data" ]; then
+    emit "CDC catch-up ($rows updated rows):" "" '```'; perf_top "$work/perf.cdc.data" >>"$results"; emit '```' ""
+  fi
   if [ -f "$work/perf.myfull.data" ]; then
     emit "MariaDB full load → CSV ($rows rows):" "" '```'; perf_top "$work/perf.myfull.data" >>"$results"; emit '```' ""
   fi
   if [ -f "$work/perf.mycdc.data" ]; then
     emit "MariaDB CDC catch-up ($rows updated rows):" "" '```'; perf_top "$work/perf.mycdc.data" >>"$results"; emit '```' ""
   fi
+  if [ -f "$work/perf.merge.data" ]; then
+    emit "merge ($rows base rows + $changes changes, memory_limit_mb $merge_budget):" "" '```'
+    perf_top "$work/perf.merge.data" >>"$results"; emit '```' ""
+  fi
 fi
 emit "## Exact commands" "" "\`\$W\` is the run's work dir; logtap's configs are below." ""
 for k in pgcsv.logtap pgcsv.psql pgcsv.psql_fsync pgpq.logtap pgpq.psql pgpq.duckdb pgcdc.logtap pgcdc.recvlogical myfull.logtap \
-         myfull.mydumper myfull.mariadb mycdc.logtap mycdc.binlog merge.logtap merge.duckdb s3full.local s3full.s3 \
+         myfull.mydumper myfull.mariadb mycdc.logtap mycdc.binlog merge.logtap merge.duckdb merge.duckdb_limited s3full.local s3full.s3 \
          s3cdc.local s3cdc.s3; do
   [ -f "$tdir/$k.cmd" ] && emit "- $k: \`$(cmd_of "$k" | tr -s ' \n' ' ')\`"
 done

@@ -33,6 +33,7 @@
 #define BODY_MAX (4u << 20)   /* an XML answer (a list page is well under 1 MiB) */
 #define HASH_CHUNK (1u << 20)
 #define PART_THREADS 3        /* more senders of one multipart upload besides the caller */
+#define STREAM_SENDERS 4      /* the senders of the parts of streamed uploads, shared by all of them */
 
 struct lt_s3_client {
     struct lt_aws_config cfg;
@@ -48,6 +49,12 @@ struct lt_s3_client {
     pthread_mutex_t lock;     /* the pool and the credentials */
     CURL *pool[POOL_MAX];
     int npool;
+    pthread_mutex_t qlock;    /* the parts streamed uploads queue for the senders (started at the first) */
+    pthread_cond_t qcond;
+    struct stream_part *qhead, *qtail;
+    pthread_t senders[STREAM_SENDERS];
+    int nsenders;
+    bool stopping;
     _Atomic int64_t retries;
 };
 
@@ -137,6 +144,8 @@ int lt_s3_client_open(struct lt_s3_client **out, const struct lt_s3_client_optio
         return rc;
     }
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->qlock, NULL);
+    pthread_cond_init(&c->qcond, NULL);
     *out = c;
     return LT_OK;
 }
@@ -145,6 +154,14 @@ void lt_s3_client_close(struct lt_s3_client *c)
 {
     if (!c)
         return;
+    pthread_mutex_lock(&c->qlock);
+    c->stopping = true;
+    pthread_cond_broadcast(&c->qcond);
+    pthread_mutex_unlock(&c->qlock);
+    for (int i = 0; i < c->nsenders; i++)
+        pthread_join(c->senders[i], NULL);
+    pthread_mutex_destroy(&c->qlock);
+    pthread_cond_destroy(&c->qcond);
     for (int i = 0; i < c->npool; i++)
         curl_easy_cleanup(c->pool[i]);
     pthread_mutex_destroy(&c->lock);
@@ -864,6 +881,346 @@ static int put_multipart(struct lt_s3_client *c, const char *key, int fd, int64_
 out:
     free(j.etags);
     free(j.md5s);
+    return rc;
+}
+
+/* ---- uploads streamed while the file is written ----
+ *
+ * The caller appends each block to its file and then tells the stream (lt_s3_stream_append), which takes the MD5 of
+ * the part being filled from those bytes as they pass (the file is never read to hash it). Once a part is full and
+ * more bytes come, it is handed to the client's senders (STREAM_SENDERS threads shared by every streamed upload),
+ * which read it from the file (the page cache, just written) and send it; at most STREAM_IN_FLIGHT parts of one
+ * upload wait or go at a time, so the caller waits when the store is slower than the writer, and the file needs to
+ * hold only those parts (the caller is told of each range sent, and may free its disk). A file that never fills
+ * a part goes as one PUT at the end. Parts are the client's part size, doubled every STREAM_TIER parts, so a file
+ * of any size fits S3's 10000 parts without knowing its size in advance. */
+
+#define STREAM_IN_FLIGHT 4
+#define STREAM_TIER 1000
+#define MAX_PART (5ULL << 30)
+
+struct stream_part {
+    struct lt_s3_stream *s;
+    int number;                /* 1-based */
+    int64_t off, len;
+    char md5_b64[32];
+    struct stream_part *next;
+};
+
+struct lt_s3_stream {
+    struct lt_s3_client *c;
+    char *key;
+    int fd;
+    void (*sent)(void *ctx, int64_t off, int64_t len);
+    void *ctx;
+    EVP_MD_CTX *md5;           /* of the part being filled */
+    int64_t size;              /* bytes appended */
+    int64_t part_off;          /* where the part being filled starts */
+    int nparts;                /* parts handed to the senders */
+    char upload_id[1024];      /* "" until the first part is handed off */
+    pthread_mutex_t lock;      /* what follows; cond: in_flight went down */
+    pthread_cond_t cond;
+    int in_flight;
+    int cap;
+    char (*etags)[130];
+    unsigned char *md5s;       /* 16 bytes a part, for the completed object's ETag */
+    bool failed;
+    struct lt_error err;       /* the first failure */
+};
+
+static uint64_t stream_part_size(const struct lt_s3_client *c, int index)
+{
+    int tier = index / STREAM_TIER;
+    uint64_t size = tier >= 10 ? MAX_PART : c->part_size << tier;
+    return size > MAX_PART ? MAX_PART : size;
+}
+
+static int stream_fail(struct lt_s3_stream *s, int rc, const struct lt_error *e)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!s->failed) {
+        s->failed = true;
+        s->err = *e;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static void *stream_sender(void *arg)
+{
+    struct lt_s3_client *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->qlock);
+        while (!c->qhead && !c->stopping)
+            pthread_cond_wait(&c->qcond, &c->qlock);
+        struct stream_part *p = c->qhead;
+        if (!p) {
+            pthread_mutex_unlock(&c->qlock);
+            return NULL;
+        }
+        c->qhead = p->next;
+        if (!c->qhead)
+            c->qtail = NULL;
+        pthread_mutex_unlock(&c->qlock);
+
+        struct lt_s3_stream *s = p->s;
+        pthread_mutex_lock(&s->lock);
+        bool skip = s->failed; /* an earlier part failed, or the upload is aborted: nothing more goes */
+        pthread_mutex_unlock(&s->lock);
+        struct lt_error err = {0};
+        int rc = LT_OK;
+        struct resp r = {0};
+        if (!skip) {
+            char number[16];
+            snprintf(number, sizeof number, "%d", p->number);
+            struct req q = {.method = "PUT", .key = s->key,
+                            .query = {{"partNumber", number}, {"uploadId", s->upload_id}}, .nquery = 2,
+                            .body = BODY_FILE, .fd = s->fd, .off = p->off, .len = p->len, .sha256 = UNSIGNED_PAYLOAD,
+                            .md5_b64 = p->md5_b64, .out_fd = -1};
+            rc = request(c, &q, &r, &err);
+            if (!rc && !r.etag[0]) {
+                char uri[1200];
+                lt_s3_uri(c, s->key, uri, sizeof uri);
+                rc = lt_fail(&err, LT_ERR_RUNTIME, "PUT %s part %d: the answer has no ETag", uri, p->number);
+            }
+            if (!rc && s->sent)
+                s->sent(s->ctx, p->off, p->len);
+        }
+        pthread_mutex_lock(&s->lock);
+        if (!skip && !rc)
+            snprintf(s->etags[p->number - 1], sizeof s->etags[0], "%s", r.etag);
+        else if (!skip && !s->failed) {
+            s->failed = true;
+            s->err = err;
+        }
+        s->in_flight--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock); /* s may be gone from here on */
+        free_resp(&r);
+        free(p);
+    }
+}
+
+/* Queues a part for the senders, starting them the first time. */
+static int enqueue_part(struct lt_s3_client *c, struct stream_part *p, struct lt_error *err)
+{
+    pthread_mutex_lock(&c->qlock);
+    int rc = LT_OK;
+    if (c->nsenders == 0) {
+        for (int i = 0; i < STREAM_SENDERS; i++)
+            if (pthread_create(&c->senders[c->nsenders], NULL, stream_sender, c) == 0)
+                c->nsenders++;
+        if (c->nsenders == 0)
+            rc = lt_fail(err, LT_ERR_RUNTIME, "cannot start a thread to send uploads");
+    }
+    if (!rc) {
+        p->next = NULL;
+        if (c->qtail)
+            c->qtail->next = p;
+        else
+            c->qhead = p;
+        c->qtail = p;
+        pthread_cond_signal(&c->qcond);
+    }
+    pthread_mutex_unlock(&c->qlock);
+    return rc;
+}
+
+int lt_s3_stream_open(struct lt_s3_client *c, const char *key, int fd, void (*sent)(void *ctx, int64_t off,
+                      int64_t len), void *ctx, struct lt_s3_stream **out, struct lt_error *err)
+{
+    *out = NULL;
+    struct lt_s3_stream *s = calloc(1, sizeof *s);
+    if (!s || !(s->key = strdup(key)) || !(s->md5 = EVP_MD_CTX_new()) ||
+        !EVP_DigestInit_ex(s->md5, EVP_md5(), NULL)) {
+        if (s) {
+            EVP_MD_CTX_free(s->md5);
+            free(s->key);
+        }
+        free(s);
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory (or libcrypto cannot start MD5)");
+    }
+    s->c = c;
+    s->fd = fd;
+    s->sent = sent;
+    s->ctx = ctx;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    *out = s;
+    return LT_OK;
+}
+
+static void stream_free(struct lt_s3_stream *s)
+{
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    EVP_MD_CTX_free(s->md5);
+    free(s->etags);
+    free(s->md5s);
+    free(s->key);
+    free(s);
+}
+
+/* The failure a sender recorded, as this call's error. */
+static int stream_error(struct lt_s3_stream *s, struct lt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    *err = s->err;
+    pthread_mutex_unlock(&s->lock);
+    return err->code ? err->code : LT_ERR_RUNTIME;
+}
+
+/* The part being filled is complete: its MD5 is kept, and it goes to the senders (after a wait while
+ * STREAM_IN_FLIGHT parts of this upload are queued or going). The first part starts the multipart upload. */
+static int hand_off(struct lt_s3_stream *s, struct lt_error *err)
+{
+    int64_t len = s->size - s->part_off;
+    struct stream_part *p = calloc(1, sizeof *p);
+    if (!p)
+        return stream_fail(s, lt_fail(err, LT_ERR_RUNTIME, "out of memory"), err);
+    if (!s->upload_id[0] && initiate(s->c, s->key, s->upload_id, err)) {
+        s->upload_id[0] = '\0';
+        free(p);
+        return stream_fail(s, err->code ? err->code : LT_ERR_RUNTIME, err);
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->nparts == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 16;
+        char (*e)[130] = realloc(s->etags, (size_t)cap * sizeof *e);
+        if (e)
+            s->etags = e;
+        unsigned char *m = e ? realloc(s->md5s, (size_t)cap * 16) : NULL;
+        if (m)
+            s->md5s = m;
+        if (!e || !m) {
+            pthread_mutex_unlock(&s->lock);
+            free(p);
+            return stream_fail(s, lt_fail(err, LT_ERR_RUNTIME, "out of memory"), err);
+        }
+        s->cap = cap;
+    }
+    unsigned char *md5 = s->md5s + 16 * s->nparts;
+    unsigned int n;
+    EVP_DigestFinal_ex(s->md5, md5, &n);
+    EVP_DigestInit_ex(s->md5, EVP_md5(), NULL);
+    EVP_EncodeBlock((unsigned char *)p->md5_b64, md5, 16);
+    s->etags[s->nparts][0] = '\0';
+    while (s->in_flight >= STREAM_IN_FLIGHT && !s->failed)
+        pthread_cond_wait(&s->cond, &s->lock);
+    bool failed = s->failed;
+    if (!failed)
+        s->in_flight++;
+    pthread_mutex_unlock(&s->lock);
+    if (failed) {
+        free(p);
+        return stream_error(s, err);
+    }
+    p->s = s;
+    p->number = ++s->nparts;
+    p->off = s->part_off;
+    p->len = len;
+    s->part_off = s->size;
+    if (enqueue_part(s->c, p, err)) {
+        pthread_mutex_lock(&s->lock);
+        s->in_flight--;
+        pthread_mutex_unlock(&s->lock);
+        free(p);
+        return stream_fail(s, LT_ERR_RUNTIME, err);
+    }
+    return LT_OK;
+}
+
+int lt_s3_stream_append(struct lt_s3_stream *s, const void *data, size_t len, struct lt_error *err)
+{
+    const unsigned char *b = data;
+    pthread_mutex_lock(&s->lock);
+    bool failed = s->failed;
+    pthread_mutex_unlock(&s->lock);
+    if (failed)
+        return stream_error(s, err);
+    while (len > 0) {
+        uint64_t part = stream_part_size(s->c, s->nparts);
+        uint64_t filled = (uint64_t)(s->size - s->part_off);
+        if (filled == part) { /* full, and more comes: it goes */
+            if (hand_off(s, err))
+                return err->code ? err->code : LT_ERR_RUNTIME;
+            continue;
+        }
+        size_t take = part - filled < len ? (size_t)(part - filled) : len;
+        EVP_DigestUpdate(s->md5, b, take);
+        s->size += (int64_t)take;
+        b += take;
+        len -= take;
+    }
+    return LT_OK;
+}
+
+/* Waits until no part of the upload is queued or going. */
+static void stream_drain(struct lt_s3_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    while (s->in_flight > 0)
+        pthread_cond_wait(&s->cond, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void lt_s3_stream_abort(struct lt_s3_stream *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (!s->failed) {
+        s->failed = true; /* parts still queued are not sent */
+        lt_fail(&s->err, LT_ERR_RUNTIME, "the upload was abandoned");
+    }
+    pthread_mutex_unlock(&s->lock);
+    stream_drain(s);
+    if (s->upload_id[0])
+        abort_quietly(s->c, s->key, s->upload_id); /* no part is left behind, billed and invisible */
+    stream_free(s);
+}
+
+int lt_s3_stream_finish(struct lt_s3_stream *s, struct lt_error *err)
+{
+    int rc = LT_OK;
+    pthread_mutex_lock(&s->lock);
+    bool failed = s->failed;
+    pthread_mutex_unlock(&s->lock);
+    if (failed) {
+        rc = stream_error(s, err);
+        stream_drain(s);
+        if (s->upload_id[0])
+            abort_quietly(s->c, s->key, s->upload_id);
+    } else if (!s->upload_id[0]) {
+        /* under one part: one PUT, its MD5 taken as the bytes came */
+        unsigned char md5[16];
+        unsigned int n;
+        char md5_b64[32];
+        EVP_DigestFinal_ex(s->md5, md5, &n);
+        EVP_EncodeBlock((unsigned char *)md5_b64, md5, 16);
+        struct req q = {.method = "PUT", .key = s->key, .body = BODY_FILE, .fd = s->fd, .off = 0, .len = s->size,
+                        .sha256 = UNSIGNED_PAYLOAD, .md5_b64 = md5_b64, .out_fd = -1};
+        struct resp r = {0};
+        rc = request(s->c, &q, &r, err);
+        free_resp(&r);
+    } else {
+        if (s->size > s->part_off)
+            rc = hand_off(s, err); /* the last part */
+        stream_drain(s);
+        pthread_mutex_lock(&s->lock);
+        failed = s->failed;
+        pthread_mutex_unlock(&s->lock);
+        if (!rc && failed)
+            rc = stream_error(s, err);
+        if (!rc) {
+            char expected[64];
+            multipart_etag(s->md5s, s->nparts, expected);
+            rc = complete(s->c, s->key, s->upload_id, s->etags, s->nparts, expected, err);
+        }
+        if (rc)
+            abort_quietly(s->c, s->key, s->upload_id);
+    }
+    stream_free(s);
     return rc;
 }
 

@@ -153,6 +153,35 @@ static int s3_put_file(struct lt_store *st, const char *rel, const char *local_p
     WITH_KEY(rel, lt_s3_put_file(st->client, key, local_path, err));
 }
 
+static int s3_upload_open(struct lt_store *st, const char *rel, int fd,
+                          void (*sent)(void *ctx, int64_t off, int64_t len), void *ctx, struct lt_store_upload **out,
+                          struct lt_error *err)
+{
+    struct lt_s3_stream *s = NULL;
+    char *key = key_of(st, rel);
+    if (!key)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    int rc = lt_s3_stream_open(st->client, key, fd, sent, ctx, &s, err);
+    free(key);
+    *out = (struct lt_store_upload *)s;
+    return rc;
+}
+
+static int s3_upload_append(struct lt_store_upload *up, const void *data, size_t len, struct lt_error *err)
+{
+    return lt_s3_stream_append((struct lt_s3_stream *)up, data, len, err);
+}
+
+static int s3_upload_finish(struct lt_store_upload *up, struct lt_error *err)
+{
+    return lt_s3_stream_finish((struct lt_s3_stream *)up, err);
+}
+
+static void s3_upload_abort(struct lt_store_upload *up)
+{
+    lt_s3_stream_abort((struct lt_s3_stream *)up);
+}
+
 static int s3_put_bytes(struct lt_store *st, const char *rel, const void *data, size_t len, struct lt_error *err)
 {
     WITH_KEY(rel, lt_s3_put_bytes(st->client, key, data, len, err));
@@ -240,6 +269,10 @@ const struct logtap_store_ops lt_s3_store = {
     .check_access = s3_check_access,
     .put_file = s3_put_file,
     .put_bytes = s3_put_bytes,
+    .upload_open = s3_upload_open,
+    .upload_append = s3_upload_append,
+    .upload_finish = s3_upload_finish,
+    .upload_abort = s3_upload_abort,
     .get_file = s3_get_file,
     .remove = s3_remove,
     .copy = s3_copy,

@@ -3,7 +3,7 @@
  * is CsvNoSupValue unquoted (when set; else CsvNullValue); a value that would read back as either (empty, or equal
  * to one of them) is quoted, as is any value holding the delimiter, a quote, CR, LF or a row-delimiter byte, so
  * PostgreSQL's COPY ... CSV, MySQL's LOAD DATA and DuckDB read every value back exactly.
- * Rows are formatted into one reused buffer and written to the fd in large blocks; with CompressionType GZIP the
+ * Rows are formatted into one reused buffer and written to the file (agent/file_out.h) in large blocks; with CompressionType GZIP the
  * blocks go through a gzip (deflate, level 6 as Java's GZIPOutputStream and the gzip tool) stream into .csv.gz
  * files, which DuckDB, Spark, Athena and zcat read as they are. */
 #include <errno.h>
@@ -24,7 +24,7 @@
 #define CSV_GZIP_OUT_SIZE (64 * 1024)
 
 struct lt_target_writer {
-    int fd;
+    struct lt_out *out;
     const struct lt_target_config *cfg;
     struct lt_file_layout layout;
     char *buf;
@@ -51,16 +51,8 @@ struct lt_target_writer {
 
 static int write_all(struct lt_target_writer *w, const char *p, size_t len, struct lt_error *err)
 {
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(w->fd, p + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return lt_fail_errno(err, errno, "writing CSV");
-        }
-        off += (size_t)n;
-    }
+    if (lt_out_write(w->out, p, len, err))
+        return LT_ERR_RUNTIME;
     w->flushed += len;
     return LT_OK;
 }
@@ -264,7 +256,7 @@ static bool type_text_is_plain(const struct lt_target_writer *w, enum lt_type ty
 
 static void csv_discard(struct lt_target_writer *w);
 
-static int csv_open(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
+static int csv_open(struct lt_target_writer **out, struct lt_out *o, const struct lt_target_config *cfg,
                     const struct lt_file_layout *layout, struct lt_error *err)
 {
     struct lt_target_writer *w = calloc(1, sizeof *w);
@@ -272,7 +264,7 @@ static int csv_open(struct lt_target_writer **out, int fd, const struct lt_targe
         free(w);
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     }
-    w->fd = fd;
+    w->out = o;
     w->cfg = cfg;
     w->layout = *layout;
     if (cfg->compression == LT_COMPRESS_GZIP) {

@@ -1,4 +1,4 @@
-/* The Parquet target: turns change rows into one Parquet file on an open fd (agent/target.h).
+/* The Parquet target: turns change rows into one Parquet file through an output (agent/target.h, agent/file_out.h).
  *
  * File layout written:  "PAR1" | row group* | FileMetaData (thrift compact) | u32le footer length | "PAR1"
  * Each row group holds one column chunk per column, in column order; a chunk is an optional dictionary page
@@ -95,7 +95,7 @@ struct rg_meta {
 };
 
 struct lt_target_writer {
-    int fd;
+    struct lt_out *out;
     int codec;
     enum lt_parquet_encoding encoding;
     bool v2, stats;
@@ -133,18 +133,9 @@ static uint64_t row_group_limit(void)
 
 static int write_all(struct lt_target_writer *w, const void *p, size_t n, struct lt_error *err)
 {
-    const uint8_t *b = p;
-    while (n > 0) {
-        ssize_t k = write(w->fd, b, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return lt_fail_errno(err, errno, "writing parquet file");
-        }
-        b += k;
-        n -= (size_t)k;
-        w->offset += (uint64_t)k;
-    }
+    if (lt_out_write(w->out, p, n, err))
+        return LT_ERR_RUNTIME;
+    w->offset += (uint64_t)n;
     return LT_OK;
 }
 
@@ -766,7 +757,7 @@ static bool add_column(struct lt_target_writer *w, const char *name, enum col_so
     return true;
 }
 
-static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_target_config *cfg,
+static int parquet_open(struct lt_target_writer **out, struct lt_out *o, const struct lt_target_config *cfg,
                         const struct lt_file_layout *layout, struct lt_error *err)
 {
     *out = NULL;
@@ -775,7 +766,7 @@ static int parquet_open(struct lt_target_writer **out, int fd, const struct lt_t
     struct lt_target_writer *w = calloc(1, sizeof *w);
     if (!w)
         return oom(err);
-    w->fd = fd;
+    w->out = o;
     w->counted = true;
     atomic_fetch_add(&open_writers, 1);
     w->codec = codec_for(cfg->compression);

@@ -160,7 +160,9 @@ static bool write_records(const char *path, bool gzip, const char *const *s, con
         return false;
     struct lt_target_writer *w;
     struct lt_error err = {0};
-    if (ops->open(&w, fd, &cfg, &layout, &err) != LT_OK) {
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    if (ops->open(&w, &out, &cfg, &layout, &err) != LT_OK) {
         close(fd);
         return false;
     }

@@ -176,7 +176,9 @@ static void test_gzip_writer_round_trip(void)
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     struct lt_error err = {0};
     struct lt_target_writer *w;
-    CHECK_INT(lt_csv_gzip_target.open(&w, fd, &cfg, &layout, &err), LT_OK);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    CHECK_INT(lt_csv_gzip_target.open(&w, &out, &cfg, &layout, &err), LT_OK);
     CHECK_STR(lt_csv_gzip_target.extension, "csv.gz");
     const int nrows = 300000;
     size_t text_bytes = 0;

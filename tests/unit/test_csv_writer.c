@@ -69,6 +69,7 @@ static struct lt_table_schema *schema_of(int ncols, const char *const *names)
 struct out_file {
     char path[4200];
     int fd;
+    struct lt_out out;
     struct lt_target_writer *w;
 };
 
@@ -79,7 +80,8 @@ static int start(struct out_file *f, const char *name, const struct lt_target_co
     f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     CHECK(f->fd >= 0);
     lt_error_clear(&err);
-    int rc = lt_csv_target.open(&f->w, f->fd, cfg, layout, &err);
+    lt_out_init(&f->out, f->fd);
+    int rc = lt_csv_target.open(&f->w, &f->out, cfg, layout, &err);
     CHECK_INT(rc, LT_OK);
     return rc;
 }

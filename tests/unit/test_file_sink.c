@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/file_crc.h"
 #include "agent/file_sink.h"
 #include "tests/unit/unit.h"
 
@@ -20,6 +21,7 @@ struct seen {
     int n;
     char relpath[32][256];
     int64_t rows[32], bytes[32], first_ts[32], last_ts[32];
+    uint32_t crc[32];
     char first_pos[32][LT_POS_MAX + 1], last_pos[32][LT_POS_MAX + 1];
     int fail_at; /* return an error for the file with this 1-based number (0 = never) */
 };
@@ -32,6 +34,7 @@ static int on_file(void *ctx, const struct lt_sink_file_info *info, struct lt_er
         snprintf(s->relpath[i], sizeof s->relpath[i], "%s", info->relpath);
         s->rows[i] = info->rows;
         s->bytes[i] = info->bytes;
+        s->crc[i] = info->crc32;
         s->first_ts[i] = info->first_ts_us;
         s->last_ts[i] = info->last_ts_us;
         snprintf(s->first_pos[i], sizeof s->first_pos[i], "%s", info->first_pos);
@@ -207,6 +210,14 @@ static void test_rollover_at_size(void)
     CHECK_INT(seen.last_ts[1], 6000);
     CHECK_STR(seen.first_pos[2], "0000000007");
     CHECK_STR(seen.last_pos[2], "0000000008");
+    /* the CRC-32 taken as the bytes went out is the file's */
+    for (int i = 0; i < 3; i++) {
+        char f[4400];
+        snprintf(f, sizeof f, "%s/LOAD0000000%d.csv", dir, i + 1);
+        uint32_t crc = 0;
+        CHECK_INT(lt_file_crc32(f, &crc, &err), LT_OK);
+        CHECK_INT(seen.crc[i], crc);
+    }
 
     /* More rows continue the numbering in the same sink. */
     r = make_row(9);

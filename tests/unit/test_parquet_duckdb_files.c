@@ -90,7 +90,9 @@ static void test_write_cdc_file(void)
     CHECK(fd >= 0);
     struct lt_target_writer *w;
     struct lt_error err = {0};
-    CHECK_INT(lt_parquet_target.open(&w, fd, &cfg, &layout, &err), 0);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    CHECK_INT(lt_parquet_target.open(&w, &out, &cfg, &layout, &err), 0);
     for (int r = 0; r < 2; r++) {
         struct lt_row row;
         struct lt_value vals[PT_NCOLS];

@@ -110,7 +110,9 @@ static inline int pt_write_samples_n(const char *path, const struct lt_target_co
     if (fd < 0)
         return lt_fail(err, LT_ERR_RUNTIME, "cannot create %s", path);
     struct lt_target_writer *w;
-    int rc = lt_parquet_target.open(&w, fd, cfg, layout, err);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    int rc = lt_parquet_target.open(&w, &out, cfg, layout, err);
     for (int k = 0; rc == 0 && k < repeat; k++) {
         for (int r = 0; rc == 0 && r < nrows; r++) {
             struct lt_row row;

@@ -163,7 +163,9 @@ static void test_unchanged_column(void)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     struct lt_target_writer *w;
     struct lt_error err = {0};
-    CHECK_INT(lt_parquet_target.open(&w, fd, &cfg, &layout, &err), 0);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    CHECK_INT(lt_parquet_target.open(&w, &out, &cfg, &layout, &err), 0);
     struct lt_row row;
     struct lt_value vals[PT_NCOLS];
     pt_fill_row(0, &row, vals, 0);
@@ -221,7 +223,9 @@ static int write_single(enum lt_type type, int precision, int scale, const char 
     const char *path = tmp_path("single.parquet");
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     struct lt_target_writer *w;
-    lt_parquet_target.open(&w, fd, &cfg, &layout, err);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    lt_parquet_target.open(&w, &out, &cfg, &layout, err);
     struct lt_value val = {text, (uint32_t)strlen(text), LT_VALUE_PRESENT};
     struct lt_row row = {.op = 'I', .nvals = 1, .vals = &val};
     strcpy(row.pos, "0001");
@@ -397,7 +401,9 @@ static void test_million_rows(void)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     struct lt_target_writer *w;
     struct lt_error err = {0};
-    CHECK_INT(lt_parquet_target.open(&w, fd, &cfg, &layout, &err), 0);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    CHECK_INT(lt_parquet_target.open(&w, &out, &cfg, &layout, &err), 0);
     const int N = 1000000;
     uint64_t first_size = 0, last_size = 0;
     for (int i = 0; i < N; i++) {
@@ -510,7 +516,9 @@ static void test_dictionary_probe(void)
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         struct lt_target_writer *w;
         struct lt_error err = {0};
-        CHECK_INT(lt_parquet_target.open(&w, fd, &cfg, &layout, &err), 0);
+        struct lt_out out;
+        lt_out_init(&out, fd);
+        CHECK_INT(lt_parquet_target.open(&w, &out, &cfg, &layout, &err), 0);
         for (int i = 0; i < N; i++) {
             char id[32], grp[32], u[48];
             struct lt_value vals[3];
@@ -596,7 +604,9 @@ static void test_row_width_mismatch(void)
     int fd = open(tmp_path("mismatch.parquet"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     struct lt_target_writer *w;
     struct lt_error err = {0};
-    CHECK_INT(lt_parquet_target.open(&w, fd, &cfg, &layout, &err), 0);
+    struct lt_out out;
+    lt_out_init(&out, fd);
+    CHECK_INT(lt_parquet_target.open(&w, &out, &cfg, &layout, &err), 0);
     struct lt_value one = {"1", 1, LT_VALUE_PRESENT};
     struct lt_row row = {.op = 'I', .nvals = 1, .vals = &one};
     CHECK(lt_parquet_target.write_row(w, &row, &err) != 0);
