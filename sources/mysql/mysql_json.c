@@ -121,7 +121,7 @@ static int put_json_string(struct jctx *c, const uint8_t *p, size_t n)
 static int put_packed_temporal(struct jctx *c, int64_t packed, char kind, const uint8_t *at)
 {
     bool neg = packed < 0;
-    uint64_t a = neg ? (uint64_t)-packed : (uint64_t)packed;
+    uint64_t a = neg ? 0 - (uint64_t)packed : (uint64_t)packed; /* INT64_MIN too */
     uint32_t usec = (uint32_t)(a % (1 << 24));
     uint64_t ymdhms = a >> 24;
     if (usec > 999999)

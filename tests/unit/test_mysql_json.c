@@ -252,6 +252,11 @@ static void test_malformed(void)
     /* count so large the entries cannot fit */
     static const uint8_t bad_count[] = {0x02, 0xff, 0x7f, 0x08, 0x00, 0, 0, 0};
     CHECK(decode(bad_count, sizeof bad_count, out, sizeof out, &notes) != 0);
+    /* a packed DATETIME of INT64_MIN: refused as a negative date (its negation overflowed; found by
+     * fuzz_mysql_json under UBSan) */
+    static const uint8_t min_datetime[] = {0x0f, 0x0c, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x80};
+    CHECK(decode(min_datetime, sizeof min_datetime, out, sizeof out, &notes) != 0);
+    CHECK(strstr(out, "negative date") != NULL);
     /* NaN and infinities: MySQL's JSON cannot hold them and JSON text cannot spell them (found by fuzz_mysql_json,
      * which decoded a NaN double to the text NaN) */
     static const double nonfinite[3] = {NAN, INFINITY, -INFINITY};
