@@ -16,6 +16,26 @@ require_pg() {
   fi
 }
 
+# require_own_pg: the test gets a PostgreSQL server of its own, in a temp dir on a free port, stopped when the test
+# exits; PGHOST/PGPORT point at it. For tests with long transactions: creating a logical slot waits for every
+# transaction running on the server, so one test's 30 s UPDATE on the shared server held every test beside it.
+require_own_pg() {
+  require_pg
+  source "$LOGTAP_SOURCE_DIR/tests/lib/pg_server.sh"
+  own_pg_dir=$(mktemp -d /tmp/logtap-own-pg.XXXXXX)
+  chmod 755 "$own_pg_dir"
+  trap 'pg_server_stop "$own_pg_dir/pg"; rm -rf "$own_pg_dir"' EXIT
+  local port
+  for _ in 1 2 3 4 5; do
+    port=$((40000 + RANDOM % 20000))
+    (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue   # taken
+    rm -rf "$own_pg_dir/pg"
+    pg_server_start "$own_pg_dir/pg" "$port" 2>"$own_pg_dir/start.err" && return 0
+  done
+  echo "FAILED: could not start a PostgreSQL server of the test's own: $(tail -3 "$own_pg_dir/start.err")"
+  exit 1
+}
+
 # A fresh work dir for this test.
 test_dir() {
   local d="${LOGTAP_TEST_TMP:-/tmp}/$(basename "$0" .sh).$$"
