@@ -3,7 +3,7 @@
 # same as loading 100k rows, and well under a fixed bound. The big table is read in parts by parallel workers (TID
 # ranges of its pages); the parts' files together hold every row exactly once.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
-require_pg
+require_own_pg   # its big INSERT would hold back the other tests' slot creation
 dir=$(test_dir)
 db=lt_large
 fresh_db $db

@@ -11,7 +11,7 @@
 # bigger than the cases need.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
 source "$LOGTAP_SOURCE_DIR/tests/lib/s3_server.sh"
-require_pg
+require_own_pg   # its big INSERT would hold back the other tests' slot creation
 bucket=lt-streaming
 require_s3 $bucket
 dir=$(test_dir)
