@@ -729,6 +729,10 @@ static int merge_table(const struct lt_task_config *cfg, const struct logtap_sou
         .memory_limit = (uint64_t)cfg->merge.memory_limit_mb * 1024 * 1024 * 3 / 4,
         .spill_dir = mp->root,
     };
+    for (int i = 0; i < p.changes.n; i++) { /* the engine sizes its partitions from these */
+        in.changes_rows += p.changes.files[i].rows > 0 ? p.changes.files[i].rows : 0;
+        in.changes_bytes += p.changes.files[i].bytes > 0 ? p.changes.files[i].bytes : 0;
+    }
     struct emit_ctx ec = {.sink = sink};
     struct lt_merge_stats ms;
     rc = lt_merge_table(&in, emit_to_sink, &ec, &ms, err);

@@ -13,6 +13,7 @@
  * Key changes whose new row lacks unchanged columns (D old key, I new key): the old row's values are taken at the
  * D; when they are only in the base, the new row waits ("deferred") until the base has been read. */
 #include "agent/merge_engine.h"
+#include "agent/merge_spill.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define SPILL_BUFFER (64 * 1024) /* the write buffer of one spill file */
 #define STATE_CROSSREF 3       /* value state: an unchanged column to take from another key's old row */
 #define ENTRY_EMPTY 0
 #define ENTRY_ROW 1
@@ -33,6 +35,7 @@ struct entry {
     int32_t count;             /* tables without a key: net inserts of this row */
     uint8_t state;
     uint8_t emitted;
+    uint8_t row_from_d;        /* tables without a key: row_off holds a deleted row, not an inserted one */
 };
 
 /* A key change waiting for the old row's values. */
@@ -74,6 +77,7 @@ struct merge {
     struct lt_value *vals;
     FILE *deferred;
     int64_t ndeferred;
+    struct lt_spill_codec wcodec;  /* encodes rows written to spill files */
 };
 
 static uint64_t hash_bytes(const char *p, size_t n)
@@ -82,6 +86,60 @@ static uint64_t hash_bytes(const char *p, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
     return h ^ (h >> 29);
+}
+
+/* Mixes a key hash for one use: the table takes the low bits of the plain hash, partitions (each split depth its
+ * own) and the Bloom filter take bits of differently mixed hashes, so a partition's keys still spread over its table. */
+static uint64_t mix_hash(uint64_t h, uint64_t salt)
+{
+    h ^= salt * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static int partition_of_hash(uint64_t h, int p, int depth)
+{
+    return (int)(mix_hash(h, (uint64_t)depth + 1) % (uint64_t)p);
+}
+
+/* --- the Bloom filter over the change keys: a base row whose key is not in it goes straight to the output --- */
+
+struct bloom {
+    uint64_t *bits;
+    uint64_t mask;             /* number of bits - 1 (a power of two) */
+};
+
+static int bloom_init(struct bloom *b, uint64_t bytes, struct lt_error *err)
+{
+    uint64_t n = 1 << 16;
+    while (n * 2 <= bytes)
+        n *= 2;
+    if (!(b->bits = calloc(n / 8, 8)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory (a merge filter of %llu bytes)", (unsigned long long)n);
+    b->mask = n * 8 - 1;
+    return LT_OK;
+}
+
+#define BLOOM_PROBES 3
+
+static void bloom_add(struct bloom *b, uint64_t h)
+{
+    uint64_t g = mix_hash(h, 0xB100B), step = (g >> 32) | 1;
+    for (int i = 0; i < BLOOM_PROBES; i++, g += step)
+        b->bits[(g & b->mask) >> 6] |= 1ULL << (g & 63);
+}
+
+static bool bloom_may_have(const struct bloom *b, uint64_t h)
+{
+    uint64_t g = mix_hash(h, 0xB100B), step = (g >> 32) | 1;
+    for (int i = 0; i < BLOOM_PROBES; i++, g += step)
+        if (!(b->bits[(g & b->mask) >> 6] & (1ULL << (g & 63))))
+            return false;
+    return true;
 }
 
 static uint64_t memory_used(const struct merge *m)
@@ -350,7 +408,12 @@ static int apply_keyed(struct merge *m, const struct lt_row *row, struct lt_erro
                 if (!(n->captured = malloc(total)))
                     return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
                 memcpy(n->captured, p, total);
+                /* columns the changes left unchanged still come from the base row (when one is met) */
+                struct lt_value cv[m->ncols > 0 ? m->ncols : 1];
+                unpack_row(n->captured, NULL, cv, m->ncols);
                 n->from_base = false;
+                for (int c = 0; c < m->ncols; c++)
+                    n->from_base |= cv[c].state == LT_VALUE_UNCHANGED;
             }
         }
         e->state = ENTRY_DELETED;
@@ -437,18 +500,15 @@ static int apply_multiset(struct merge *m, const struct lt_row *row, struct lt_e
     if (!e)
         return LT_ERR_RUNTIME;
     e->state = ENTRY_ROW;
-    if (row->op == 'D') {
-        e->count--;
-        m->prev_row_off = e->key_off;
-    } else {
-        e->count++;
-        if (e->row_off == UINT64_MAX) {
-            uint64_t off;
-            if (pack_row(m, row->pos, v, &off, err))
-                return LT_ERR_RUNTIME;
-            e = lookup(m, m->keybuf, klen, false, err);
-            e->row_off = off;
-        }
+    e->count += row->op == 'D' ? -1 : 1;
+    /* the row as first inserted; a D's row only until an I comes (a spill writes the row of a negative count) */
+    if (e->row_off == UINT64_MAX || (row->op == 'I' && e->row_from_d)) {
+        uint64_t off;
+        if (pack_row(m, row->pos, v, &off, err))
+            return LT_ERR_RUNTIME;
+        e = lookup(m, m->keybuf, klen, false, err);
+        e->row_off = off;
+        e->row_from_d = row->op == 'D';
     }
     if (row->op == 'D') {
         /* keep the deleted row for an I that follows (its unchanged columns) */
@@ -473,72 +533,26 @@ static int apply_change(struct merge *m, const struct lt_row *row, struct lt_err
 
 /* --- spill files --- */
 
-static int write_spill_row(FILE *f, int kind, const struct lt_row *row, int ncols, struct lt_error *err)
+static int write_spill_row(struct merge *m, FILE *f, int kind, const struct lt_row *row, struct lt_error *err)
 {
-    unsigned char hdr[3] = {(unsigned char)kind, (unsigned char)row->op, (unsigned char)strlen(row->pos)};
-    uint16_t nc = (uint16_t)ncols;
-    if (fwrite(hdr, 1, 3, f) != 3 || fwrite(row->pos, 1, hdr[2], f) != hdr[2] || fwrite(&nc, 2, 1, f) != 1)
-        goto fail;
-    for (int i = 0; i < ncols; i++) {
-        const struct lt_value *v = &row->vals[i];
-        uint32_t l = v->state == LT_VALUE_PRESENT || v->state == STATE_CROSSREF ? v->len : 0;
-        unsigned char st = v->state;
-        if (fwrite(&st, 1, 1, f) != 1 || fwrite(&l, 4, 1, f) != 1 || (l && fwrite(v->data, 1, l, f) != l))
-            goto fail;
-    }
-    return LT_OK;
-fail:
-    return lt_fail(err, LT_ERR_RUNTIME, "merge: writing a spill file: %s", strerror(errno));
+    return lt_spill_write(&m->wcodec, f, kind, row, err);
 }
 
 struct spill_reader {
     FILE *f;
-    char *buf;
-    size_t cap;
-    struct lt_value *vals;
-    int ncols;
+    struct lt_spill_codec c;
 };
+
+static int open_reader(struct spill_reader *r, FILE *f, int ncols, struct lt_error *err)
+{
+    r->f = f;
+    return lt_spill_codec_init(&r->c, ncols, err);
+}
 
 /* Reads the next spill row; returns 1, 0 at end, -1 on error. */
 static int read_spill_row(struct spill_reader *r, int *kind, struct lt_row *row, struct lt_error *err)
 {
-    unsigned char hdr[3];
-    size_t got = fread(hdr, 1, 3, r->f);
-    if (got == 0)
-        return 0;
-    uint16_t nc;
-    if (got != 3 || fread(row->pos, 1, hdr[2], r->f) != hdr[2] || fread(&nc, 2, 1, r->f) != 1 || nc != r->ncols)
-        return lt_fail(err, LT_ERR_RUNTIME, "merge: a spill file is damaged"), -1;
-    row->pos[hdr[2]] = '\0';
-    *kind = hdr[0];
-    row->op = (char)hdr[1];
-    size_t used = 0;
-    /* first pass: read values into buf, remembering offsets in len fields */
-    for (int i = 0; i < nc; i++) {
-        unsigned char st;
-        uint32_t l;
-        if (fread(&st, 1, 1, r->f) != 1 || fread(&l, 4, 1, r->f) != 1)
-            return lt_fail(err, LT_ERR_RUNTIME, "merge: a spill file is damaged"), -1;
-        if (used + l > r->cap) {
-            size_t cap = (used + l) * 2 + 1024;
-            char *p = realloc(r->buf, cap);
-            if (!p)
-                return lt_fail(err, LT_ERR_RUNTIME, "out of memory"), -1;
-            r->buf = p;
-            r->cap = cap;
-        }
-        if (l && fread(r->buf + used, 1, l, r->f) != l)
-            return lt_fail(err, LT_ERR_RUNTIME, "merge: a spill file is damaged"), -1;
-        r->vals[i].state = st;
-        r->vals[i].len = l;
-        r->vals[i].data = (const char *)(uintptr_t)used;
-        used += l;
-    }
-    for (int i = 0; i < nc; i++)
-        r->vals[i].data = r->buf + (uintptr_t)r->vals[i].data;
-    row->nvals = nc;
-    row->vals = r->vals;
-    return 1;
+    return lt_spill_read(&r->c, r->f, kind, row, err);
 }
 
 /* --- output --- */
@@ -573,7 +587,7 @@ static int emit_state(struct merge *m, const struct entry *e, const struct lt_va
         struct lt_row r = {.op = 'I', .nvals = m->ncols, .vals = v};
         snprintf(r.pos, sizeof r.pos, "%s", pos);
         m->ndeferred++;
-        return write_spill_row(m->deferred, 0, &r, m->ncols, err);
+        return write_spill_row(m, m->deferred, 0, &r, err);
     }
     return emit_row(m, pos, v, err);
 }
@@ -592,16 +606,31 @@ static int finish_partition(struct merge *m, int (*next_base)(void *, struct lt_
             return LT_ERR_RUNTIME;
         for (int i = 0; m->keyed && i < m->nneeded; i++) {
             struct needed *n = &m->needed[i];
-            if (n->from_base && !n->captured && n->old_key_len == klen && memcmp(n->old_key, m->keybuf, klen) == 0) {
+            if (n->from_base && n->old_key_len == klen && memcmp(n->old_key, m->keybuf, klen) == 0) {
+                /* the old row: the base row, or the row the changes left, its unchanged columns from the base */
+                struct lt_value cv[m->ncols > 0 ? m->ncols : 1];
+                char cpos[LT_POS_MAX + 1];
+                snprintf(cpos, sizeof cpos, "%s", b.pos);
+                memcpy(cv, b.vals, (size_t)m->ncols * sizeof *cv);
+                if (n->captured) {
+                    unpack_row(n->captured, cpos, cv, m->ncols);
+                    for (int c = 0; c < m->ncols && !m->base_dropped; c++)
+                        if (cv[c].state == LT_VALUE_UNCHANGED)
+                            cv[c] = b.vals[c];
+                }
                 uint64_t off;
                 uint64_t before = m->arena_len;
-                if (pack_row(m, b.pos, b.vals, &off, err))
+                if (pack_row(m, cpos, cv, &off, err))
                     return LT_ERR_RUNTIME;
                 uint32_t total;
                 memcpy(&total, m->arena + off, 4);
-                if (!(n->captured = malloc(total)))
+                char *copy = malloc(total);
+                if (!copy)
                     return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-                memcpy(n->captured, m->arena + off, total);
+                memcpy(copy, m->arena + off, total);
+                free(n->captured);
+                n->captured = copy;
+                n->from_base = false;
                 m->arena_len = before;
             }
         }
@@ -654,47 +683,78 @@ static int emit_deferred(struct merge *m, struct lt_error *err)
         return LT_OK;
     if (fflush(m->deferred) != 0 || fseek(m->deferred, 0, SEEK_SET) != 0)
         return lt_fail(err, LT_ERR_RUNTIME, "merge: rereading deferred rows: %s", strerror(errno));
-    struct spill_reader r = {.f = m->deferred, .ncols = m->ncols, .vals = calloc((size_t)m->ncols + 1, sizeof(struct lt_value))};
-    if (!r.vals)
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    struct spill_reader r;
+    if (open_reader(&r, m->deferred, m->ncols, err))
+        return LT_ERR_RUNTIME;
     struct lt_row row;
     int kind, got, rc = LT_OK;
     while ((got = read_spill_row(&r, &kind, &row, err)) == 1) {
         struct lt_value old[m->ncols > 0 ? m->ncols : 1];
         for (int i = 0; i < m->ncols; i++) {
-            if (r.vals[i].state != STATE_CROSSREF)
+            if (r.c.vals[i].state != STATE_CROSSREF)
                 continue;
-            int idx;
-            memcpy(&idx, r.vals[i].data, sizeof idx);
-            const struct needed *n = idx >= 0 && idx < m->nneeded ? &m->needed[idx] : NULL;
-            if (n && n->captured) {
+            /* a chain of key changes: the old row may itself wait for an older one */
+            struct lt_value v = r.c.vals[i];
+            for (int hops = 0; v.state == STATE_CROSSREF && hops <= m->nneeded; hops++) {
+                int idx;
+                memcpy(&idx, v.data, sizeof idx);
+                const struct needed *n = idx >= 0 && idx < m->nneeded ? &m->needed[idx] : NULL;
+                if (!n || !n->captured) {
+                    v.state = LT_VALUE_UNCHANGED;
+                    break;
+                }
                 unpack_row(n->captured, NULL, old, m->ncols);
-                r.vals[i] = old[i].state == LT_VALUE_UNCHANGED ? (struct lt_value){.state = LT_VALUE_NULL} : old[i];
-            } else {
-                r.vals[i] = (struct lt_value){.state = LT_VALUE_NULL};
+                v = old[i];
+            }
+            if (v.state == LT_VALUE_UNCHANGED || v.state == STATE_CROSSREF) {
+                v = (struct lt_value){.state = LT_VALUE_NULL};
                 m->stats->unresolved++;
             }
+            r.c.vals[i] = v;
         }
-        if ((rc = emit_row(m, row.pos, r.vals, err)))
+        if ((rc = emit_row(m, row.pos, r.c.vals, err)))
             break;
     }
     if (got < 0)
         rc = LT_ERR_RUNTIME;
-    free(r.vals);
-    free(r.buf);
+    lt_spill_codec_free(&r.c);
     return rc;
 }
 
 /* --- driving --- */
 
-struct stream_base {
-    const struct lt_row_stream *s;
-};
-
-static int next_from_stream(void *ctx, struct lt_row *row, struct lt_error *err)
+/* The largest row the budget allows: while it is merged a row is held by the reader, the table, a spill record and
+ * the writer, so it may take a quarter of the budget at most. A bigger row fails the merge, naming its size, rather
+ * than exceeding the budget unseen. */
+static uint64_t max_row_bytes(const struct merge *m)
 {
-    const struct lt_row_stream *s = ctx;
-    return s->next(s->ctx, row, err);
+    return m->in->memory_limit / 4;
+}
+
+/* The next row of an input stream, refused when it is bigger than the budget allows. */
+static int next_input(struct merge *m, const struct lt_row_stream *s, struct lt_row *row, struct lt_error *err)
+{
+    int got = s->next(s->ctx, row, err);
+    if (got != 1)
+        return got;
+    uint64_t bytes = 0;
+    for (int i = 0; i < m->ncols; i++)
+        bytes += row->vals[i].state == LT_VALUE_PRESENT ? row->vals[i].len : 0;
+    if (bytes > max_row_bytes(m)) {
+        lt_fail(err, LT_ERR_RUNTIME,
+                "a row of %llu bytes (at %s) is bigger than the merge's memory budget allows (%llu bytes, a quarter "
+                "of three quarters of merge.memory_limit_mb): raise merge.memory_limit_mb to at least %llu",
+                (unsigned long long)bytes, row->pos, (unsigned long long)max_row_bytes(m),
+                (unsigned long long)((bytes * 16 / 3 + (1 << 20) - 1) >> 20));
+        return -1;
+    }
+    return 1;
+}
+
+static int next_base_input(void *ctx, struct lt_row *row, struct lt_error *err)
+{
+    struct merge *m = ctx;
+    return next_input(m, &m->in->base, row, err);
 }
 
 struct partition_base {
@@ -727,25 +787,26 @@ static FILE *open_spill(const char *dir, const char *what, int i, struct lt_erro
         lt_fail(err, LT_ERR_RUNTIME, "merge: %s", strerror(errno));
         return NULL;
     }
-    setvbuf(f, NULL, _IOFBF, 64 * 1024);
+    setvbuf(f, NULL, _IOFBF, SPILL_BUFFER);
     return f;
 }
 
 /* Writes the current states as equivalent changes into the partition files. */
-static int spill_states(struct merge *m, FILE **parts, int p, struct lt_error *err)
+static int spill_states(struct merge *m, FILE **parts, int p, struct bloom *bloom, struct lt_error *err)
 {
     for (uint64_t i = 0; i < m->cap; i++) {
         const struct entry *e = &m->table[i];
         if (e->state == ENTRY_EMPTY)
             continue;
-        FILE *f = parts[e->hash % (uint64_t)p];
+        FILE *f = parts[partition_of_hash(e->hash, p, 0)];
+        bloom_add(bloom, e->hash);
         struct lt_value v[m->ncols > 0 ? m->ncols : 1];
         struct lt_row row = {.nvals = m->ncols, .vals = v};
         if (!m->keyed) {
             unpack_row(m->arena + e->row_off, row.pos, v, m->ncols);
             row.op = e->count < 0 ? 'D' : 'I';
             for (int32_t c = 0; c < (e->count < 0 ? -e->count : e->count); c++)
-                if (write_spill_row(f, 0, &row, m->ncols, err))
+                if (write_spill_row(m, f, 0, &row, err))
                     return LT_ERR_RUNTIME;
             continue;
         }
@@ -773,7 +834,7 @@ static int spill_states(struct merge *m, FILE **parts, int p, struct lt_error *e
                 unresolved |= v[c].state == LT_VALUE_UNCHANGED;
             row.op = unresolved ? 'U' : 'I';
         }
-        if (write_spill_row(f, 0, &row, m->ncols, err))
+        if (write_spill_row(m, f, 0, &row, err))
             return LT_ERR_RUNTIME;
     }
     return LT_OK;
@@ -787,18 +848,8 @@ static int partition_of_depth(struct merge *m, const struct lt_row *row, int p, 
     if (encode_key(m, row->vals, &klen, err))
         return LT_ERR_RUNTIME;
     uint64_t h = hash_bytes(m->keybuf, klen);
-    if (depth) {
-        h ^= (uint64_t)depth * 0x9E3779B97F4A7C15ULL;
-        h *= 0xBF58476D1CE4E5B9ULL;
-        h ^= h >> 31;
-    }
-    *out = (int)(h % (uint64_t)p);
+    *out = partition_of_hash(h, p, depth);
     return LT_OK;
-}
-
-static int partition_of(struct merge *m, const struct lt_row *row, int p, int *out, struct lt_error *err)
-{
-    return partition_of_depth(m, row, p, 0, out, err);
 }
 
 #define SPLIT_FANOUT 8
@@ -813,9 +864,9 @@ static int merge_spill_file(struct merge *m, FILE *f, int depth, struct lt_error
     m->next_truncate = 0;
     if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
         return lt_fail(err, LT_ERR_RUNTIME, "merge: rereading a partition: %s", strerror(errno));
-    struct spill_reader r = {.f = f, .ncols = m->ncols, .vals = calloc((size_t)m->ncols + 1, sizeof(struct lt_value))};
-    if (!r.vals)
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    struct spill_reader r;
+    if (open_reader(&r, f, m->ncols, err))
+        return LT_ERR_RUNTIME;
     struct lt_row row;
     int kind = 0, got, rc = LT_OK;
     long base_start = 0;
@@ -846,7 +897,7 @@ static int merge_spill_file(struct merge *m, FILE *f, int depth, struct lt_error
         int part;
         while (!rc && (got = read_spill_row(&r, &kind, &row, err)) == 1)
             if (!(rc = partition_of_depth(m, &row, SPLIT_FANOUT, depth + 1, &part, err)))
-                rc = write_spill_row(sub[part], kind, &row, m->ncols, err);
+                rc = write_spill_row(m, sub[part], kind, &row, err);
         if (!rc && got < 0)
             rc = LT_ERR_RUNTIME;
         for (int i = 0; i < SPLIT_FANOUT && !rc; i++)
@@ -862,117 +913,206 @@ static int merge_spill_file(struct merge *m, FILE *f, int depth, struct lt_error
         if (!rc)
             rc = finish_partition(m, next_base_from_spill, &r, err);
     }
-    free(r.vals);
-    free(r.buf);
+    lt_spill_codec_free(&r.c);
     return rc;
 }
 
-static int merge_partitioned(struct merge *m, const struct lt_row *pending, struct lt_error *err)
+/* The memory the changes would take in the table, estimated from the manifest's counts (0 when unknown). */
+static uint64_t expected_memory(const struct merge *m)
 {
-    /* the rest of the changes is unknown: start wide; a partition that still does not fit is split again */
-    uint64_t est = memory_used(m) * 2;
-    int p = (int)(est / (m->in->memory_limit / 2 + 1)) + 2;
-    if (p < 16)
-        p = 16;
-    if (p > 256)
-        p = 256;
-    m->stats->partitions = p;
-    FILE **parts = calloc((size_t)p, sizeof *parts);
-    if (!parts)
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    const struct lt_merge_input *in = m->in;
+    if (!in->changes_bytes && !in->changes_rows)
+        return 0;
+    /* per row: its entry (at 3/4 load), the packed header, value lengths and the key copy; the text as is */
+    uint64_t per_row = sizeof(struct entry) * 4 / 3 + 8 + LT_POS_MAX / 2 + 10 * (uint64_t)m->ncols;
+    return in->changes_bytes + in->changes_rows * per_row;
+}
+
+/* How many partitions the changes need so that each fits half the budget (the arena may double). */
+static int partition_count(const struct merge *m)
+{
+    uint64_t half = m->in->memory_limit / 2 + 1;
+    uint64_t est = expected_memory(m);
+    uint64_t seen = memory_used(m) * 2; /* without counts: what has been read so far, twice */
+    int p = (int)((est > seen ? est : seen) / half) + 2;
+    /* every partition file has a write buffer: keep them within an eighth of the budget */
+    int most = (int)(m->in->memory_limit / 8 / SPILL_BUFFER);
+    if (most > 1024)
+        most = 1024;
+    if (p > most)
+        p = most;
+    return p < 2 ? 2 : p;
+}
+
+/* Routing the changes into partitions. A key change (D then I) may fall in two partitions: the I's unchanged
+ * columns are resolved here, from the D's values or, failing those, from the old row wherever it is (a "needed"
+ * entry, resolved at the end). */
+struct router {
+    FILE **parts;
+    int p;
+    struct bloom bloom;
+    struct lt_value *dvals;    /* the last D's values, when the last change was a D */
+    char *dbuf;
+    size_t dcap;
+    char dpos[LT_POS_MAX + 1];
+    bool have_d;
+    char (*ib)[sizeof(int)];
+};
+
+/* Remembers a D's values (copied) for the I of a key change that may follow. */
+static int remember_d(struct merge *m, struct router *r, const char *pos, const struct lt_value *vals,
+                      struct lt_error *err)
+{
+    size_t need = 0;
+    for (int c = 0; c < m->ncols; c++)
+        need += vals[c].state == LT_VALUE_PRESENT ? vals[c].len : 0;
+    if (need > r->dcap) {
+        char *nb = realloc(r->dbuf, need + need / 2 + 64);
+        if (!nb)
+            return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+        r->dbuf = nb;
+        r->dcap = need + need / 2 + 64;
+    }
+    size_t off = 0;
+    for (int c = 0; c < m->ncols; c++) {
+        r->dvals[c] = vals[c];
+        if (vals[c].state == LT_VALUE_PRESENT && vals[c].len) {
+            memcpy(r->dbuf + off, vals[c].data, vals[c].len);
+            r->dvals[c].data = r->dbuf + off;
+            off += vals[c].len;
+        }
+    }
+    snprintf(r->dpos, sizeof r->dpos, "%s", pos);
+    r->have_d = true;
+    return LT_OK;
+}
+
+/* When the table spills right after a D, the I that may follow needs the D's old row: take it from the table
+ * (the removed row), else from the key alone (the old row is then looked for in the base). */
+static int remember_last_d(struct merge *m, struct router *r, struct lt_error *err)
+{
+    if (m->prev_op != 'D' || (!m->keyed && m->prev_row_off == UINT64_MAX))
+        return LT_OK;
+    struct lt_value *v = m->vals;
+    if (m->prev_row_off != UINT64_MAX) {
+        unpack_row(m->arena + m->prev_row_off, NULL, v, m->ncols);
+    } else {
+        const char *k = m->prev_key_buf;
+        for (int c = 0; c < m->ncols; c++) {
+            v[c] = (struct lt_value){.state = LT_VALUE_UNCHANGED};
+            if (!m->in->schema->cols[c].is_key)
+                continue;
+            uint32_t l;
+            v[c].state = (uint8_t)k[0];
+            memcpy(&l, k + 1, 4);
+            v[c].data = k + 5;
+            v[c].len = l;
+            k += 5 + l;
+        }
+    }
+    return remember_d(m, r, m->prev_pos, v, err);
+}
+
+static int route_change(struct merge *m, struct router *r, struct lt_row *row, struct lt_error *err)
+{
     int rc = LT_OK;
-    for (int i = 0; i < p && !rc; i++)
-        if (!(parts[i] = open_spill(m->in->spill_dir, "part", i, err)))
-            rc = LT_ERR_RUNTIME;
-    /* the states so far, then the change that did not fit, the remaining changes, then the base */
-    if (!rc)
-        rc = spill_states(m, parts, p, err);
-    int part;
-    if (!rc && pending && !(rc = partition_of(m, pending, p, &part, err)))
-        rc = write_spill_row(parts[part], 0, pending, m->ncols, err);
-    struct lt_row row;
-    int got = 1;
-    /* A key change (D then I) may fall in two partitions: resolve the I's unchanged columns here, from the D's
-     * values or, failing those, from the old row wherever it is (a "needed" entry, resolved at the end). */
-    struct lt_value *dvals = calloc((size_t)m->ncols + 1, sizeof *dvals);
-    char *dbuf = NULL;
-    size_t dcap = 0;
-    char dpos[LT_POS_MAX + 1] = "";
-    bool have_d = false;
-    char (*ib)[sizeof(int)] = calloc((size_t)m->ncols + 1, sizeof *ib);
-    if ((!dvals || !ib) && !rc)
+    m->stats->changes++;
+    if (row->op == 'I' && r->have_d && follows_directly(r->dpos, row->pos)) {
+        memcpy(m->vals, row->vals, (size_t)m->ncols * sizeof *m->vals);
+        int idx = -1;
+        for (int c = 0; c < m->ncols; c++) {
+            if (m->vals[c].state != LT_VALUE_UNCHANGED)
+                continue;
+            if (r->dvals[c].state != LT_VALUE_UNCHANGED) {
+                m->vals[c] = r->dvals[c];
+                continue;
+            }
+            if (!m->keyed)
+                continue; /* a row without a key: the merge writes what is still unknown as NULL */
+            if (idx < 0) {
+                size_t klen;
+                if ((rc = encode_key(m, r->dvals, &klen, err)) ||
+                    (rc = add_needed(m, m->keybuf, (uint32_t)klen, r->dpos, &idx, err)))
+                    return rc;
+            }
+            memcpy(r->ib[c], &idx, sizeof idx);
+            m->vals[c] = (struct lt_value){.data = r->ib[c], .len = sizeof idx, .state = STATE_CROSSREF};
+        }
+        row->vals = m->vals;
+    }
+    r->have_d = false;
+    if (row->op == 'D' && (rc = remember_d(m, r, row->pos, row->vals, err)))
+        return rc;
+    size_t klen;
+    if (encode_key(m, row->vals, &klen, err))
+        return LT_ERR_RUNTIME;
+    uint64_t h = hash_bytes(m->keybuf, klen);
+    bloom_add(&r->bloom, h);
+    return write_spill_row(m, r->parts[partition_of_hash(h, r->p, 0)], 0, row, err);
+}
+
+/* Merges past the budget: the changes (the table's states so far, the change that did not fit, the rest) go to
+ * partition files by key hash, one level sized from the input; the base is read once, a row whose key no change
+ * touched (the Bloom filter says so) written at once, the others into their partition; then each partition is
+ * merged in memory (split again only when the estimate was wrong). */
+static int merge_partitioned(struct merge *m, struct lt_row *pending, struct lt_error *err)
+{
+    int p = partition_count(m);
+    m->stats->partitions = p;
+    struct router r = {.p = p};
+    int rc = LT_OK;
+    uint64_t bloom_bytes = m->in->memory_limit / 8;
+    if (!(r.parts = calloc((size_t)p, sizeof *r.parts)) || !(r.dvals = calloc((size_t)m->ncols + 1, sizeof *r.dvals)) ||
+        !(r.ib = calloc((size_t)m->ncols + 1, sizeof *r.ib)))
         rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    while (!rc && (got = m->in->changes.next(m->in->changes.ctx, &row, err)) == 1) {
-        m->stats->changes++;
-        if (row.op == 'I' && have_d && follows_directly(dpos, row.pos)) {
-            memcpy(m->vals, row.vals, (size_t)m->ncols * sizeof *m->vals);
-            int idx = -1;
-            for (int c = 0; c < m->ncols && !rc; c++) {
-                if (m->vals[c].state != LT_VALUE_UNCHANGED)
-                    continue;
-                if (dvals[c].state != LT_VALUE_UNCHANGED) {
-                    m->vals[c] = dvals[c];
-                    continue;
-                }
-                if (idx < 0) {
-                    size_t klen;
-                    if ((rc = encode_key(m, dvals, &klen, err)) ||
-                        (rc = add_needed(m, m->keybuf, (uint32_t)klen, dpos, &idx, err)))
-                        break;
-                }
-                memcpy(ib[c], &idx, sizeof idx);
-                m->vals[c] = (struct lt_value){.data = ib[c], .len = sizeof idx, .state = STATE_CROSSREF};
-            }
-            row.vals = m->vals;
-        }
-        have_d = row.op == 'D';
-        if (have_d) {
-            size_t need = 0;
-            for (int c = 0; c < m->ncols; c++)
-                need += row.vals[c].state == LT_VALUE_PRESENT ? row.vals[c].len : 0;
-            if (need > dcap) {
-                char *nb = realloc(dbuf, need * 2);
-                if (!nb) {
-                    rc = lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-                    break;
-                }
-                dbuf = nb;
-                dcap = need * 2;
-            }
-            size_t off = 0;
-            for (int c = 0; c < m->ncols; c++) {
-                dvals[c] = row.vals[c];
-                if (row.vals[c].state == LT_VALUE_PRESENT && row.vals[c].len) {
-                    memcpy(dbuf + off, row.vals[c].data, row.vals[c].len);
-                    dvals[c].data = dbuf + off;
-                    off += row.vals[c].len;
-                }
-            }
-            snprintf(dpos, sizeof dpos, "%s", row.pos);
-        }
-        if (!rc && !(rc = partition_of(m, &row, p, &part, err)))
-            rc = write_spill_row(parts[part], 0, &row, m->ncols, err);
-    }
-    free(dvals);
-    free(dbuf);
-    free(ib);
+    if (!rc)
+        rc = bloom_init(&r.bloom, bloom_bytes < (256u << 20) ? bloom_bytes : (256u << 20), err);
+    for (int i = 0; i < p && !rc; i++)
+        if (!(r.parts[i] = open_spill(m->in->spill_dir, "part", i, err)))
+            rc = LT_ERR_RUNTIME;
+    /* the states so far, then the change that did not fit, the remaining changes */
+    if (!rc)
+        rc = spill_states(m, r.parts, p, &r.bloom, err);
+    if (!rc)
+        rc = remember_last_d(m, &r, err);
+    clear_states(m); /* the table's memory is the budget: give it back before the base is read */
+    if (!rc && pending)
+        rc = route_change(m, &r, pending, err);
+    struct lt_row row;
+    int got = 0;
+    while (!rc && (got = next_input(m, &m->in->changes, &row, err)) == 1)
+        rc = route_change(m, &r, &row, err);
     if (!rc && got < 0)
         rc = LT_ERR_RUNTIME;
-    while (!rc && (got = m->in->base.next(m->in->base.ctx, &row, err)) == 1) {
-        if (!(rc = partition_of(m, &row, p, &part, err)))
-            rc = write_spill_row(parts[part], 1, &row, m->ncols, err);
+    /* the base, once: a TRUNCATE among the changes empties it (but an old row of a key change is taken from it) */
+    bool dropped = m->in->ntruncates > 0;
+    while (!rc && (got = next_input(m, &m->in->base, &row, err)) == 1) {
+        size_t klen;
+        if ((rc = encode_key(m, row.vals, &klen, err)))
+            break;
+        uint64_t h = hash_bytes(m->keybuf, klen);
+        if (bloom_may_have(&r.bloom, h)) {
+            rc = write_spill_row(m, r.parts[partition_of_hash(h, p, 0)], 1, &row, err);
+        } else if (!dropped) {
+            m->stats->base_rows++;
+            rc = emit_row(m, row.pos, row.vals, err);
+        }
     }
     if (!rc && got < 0)
         rc = LT_ERR_RUNTIME;
+    free(r.bloom.bits);
+    free(r.dvals);
+    free(r.dbuf);
     int64_t changes_before = m->stats->changes;
     /* merge each partition in memory (splitting further where one does not fit) */
     for (int i = 0; i < p && !rc; i++)
-        rc = merge_spill_file(m, parts[i], 0, err);
+        rc = merge_spill_file(m, r.parts[i], 0, err);
     m->stats->changes = changes_before;
     for (int i = 0; i < p; i++)
-        if (parts[i])
-            fclose(parts[i]);
-    free(parts);
+        if (r.parts && r.parts[i])
+            fclose(r.parts[i]);
+    free(r.parts);
+    free(r.ib);
     return rc;
 }
 
@@ -993,12 +1133,19 @@ int lt_merge_table(const struct lt_merge_input *in, lt_merge_emit_fn emit, void 
     stats->partitions = 1;
     m.vals = calloc((size_t)m.ncols + 1, sizeof *m.vals);
     int rc = m.vals ? LT_OK : lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    if (!rc)
+        rc = lt_spill_codec_init(&m.wcodec, m.ncols, err);
     if (!rc && !(m.deferred = open_spill(in->spill_dir, "deferred", 0, err)))
         rc = LT_ERR_RUNTIME;
     struct lt_row row;
     int got = 0;
     bool spilled = false;
-    while (!rc && (got = in->changes.next(in->changes.ctx, &row, err)) == 1) {
+    if (!rc && expected_memory(&m) > in->memory_limit) {
+        /* the manifest says the changes will not fit: partition from the first one */
+        rc = merge_partitioned(&m, NULL, err);
+        spilled = true;
+    }
+    while (!rc && !spilled && (got = next_input(&m, &in->changes, &row, err)) == 1) {
         if (memory_used(&m) > in->memory_limit) {
             rc = merge_partitioned(&m, &row, err);
             spilled = true;
@@ -1009,7 +1156,7 @@ int lt_merge_table(const struct lt_merge_input *in, lt_merge_emit_fn emit, void 
     if (!rc && got < 0)
         rc = LT_ERR_RUNTIME;
     if (!rc && !spilled)
-        rc = finish_partition(&m, next_from_stream, (void *)&in->base, err);
+        rc = finish_partition(&m, next_base_input, &m, err);
     if (!rc)
         rc = emit_deferred(&m, err);
     for (int i = 0; i < m.nneeded; i++) {
@@ -1022,6 +1169,7 @@ int lt_merge_table(const struct lt_merge_input *in, lt_merge_emit_fn emit, void 
     free(m.keybuf);
     free(m.vals);
     free(m.prev_key_buf);
+    lt_spill_codec_free(&m.wcodec);
     if (m.deferred)
         fclose(m.deferred);
     return rc;

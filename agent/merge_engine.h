@@ -6,8 +6,10 @@
  * D of the old key then I of the new key in the same transaction; an unchanged column of that I takes the old
  * row's value. Tables without a key use the whole row as identity, with multiset semantics.
  *
- * Memory: when the changes do not fit the budget, base and changes are partitioned by a hash of the key into
- * spill files and merged partition by partition (grace hash join); the output is the same. */
+ * Memory: when the changes do not fit the budget, they are partitioned by a hash of the key into spill files (one
+ * level, sized from the manifest's counts); the base is read once, its rows that no change touches written at once
+ * (a Bloom filter over the change keys), the others into their partition; each partition is then merged in memory.
+ * The same rows come out, in another order. A row bigger than a quarter of the budget fails the merge. */
 #ifndef LOGTAP_MERGE_ENGINE_H
 #define LOGTAP_MERGE_ENGINE_H
 
@@ -33,6 +35,8 @@ struct lt_merge_input {
     int ntruncates;
     uint64_t memory_limit;                 /* bytes */
     const char *spill_dir;                 /* where partitions go when needed */
+    int64_t changes_rows, changes_bytes;   /* the manifest's counts of the changes (0 when unknown): partitions are
+                                            * sized from them up front */
 };
 
 struct lt_merge_stats {
