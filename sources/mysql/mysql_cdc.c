@@ -799,9 +799,9 @@ void lt_my_cdc_close(struct lt_source *s)
         free(t->table);
         free(t);
     }
-    lt_binlog_scratch_free(&s->scratch);
-    lt_binlog_scratch_free(&s->inflate);
-    lt_binlog_scratch_free(&s->payload_buf);
+    lt_my_scratch_free(&s->scratch);
+    lt_my_scratch_free(&s->inflate);
+    lt_my_scratch_free(&s->payload_buf);
     free(s->before);
     free(s->after);
     s->before = s->after = NULL;

@@ -89,11 +89,11 @@ struct lt_source {
     uint64_t rows_event_pos;           /* the rows event's start position */
     uint32_t row_index;
     bool pending_insert;               /* key change: the I after the D */
-    struct lt_binlog_scratch scratch;  /* row values */
-    struct lt_binlog_scratch inflate;  /* decompressed events */
+    struct lt_my_scratch scratch;  /* row values */
+    struct lt_my_scratch inflate;  /* decompressed events */
     bool in_payload;                   /* walking a MySQL TRANSACTION_PAYLOAD's events */
     struct lt_binlog_event payload_ev; /* the payload event (points into the fetched event) */
-    struct lt_binlog_scratch payload_buf; /* its inflated events */
+    struct lt_my_scratch payload_buf; /* its inflated events */
     size_t payload_pos;
     struct lt_value *before, *after;
     uint32_t vals_cap;

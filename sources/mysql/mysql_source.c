@@ -1152,7 +1152,7 @@ static bool is_zero_date(const char *v, unsigned long len)
 
 /* Appends the canonical text of one value (not NULL) of col to s; *is_null when it must become NULL. */
 static int value_text(const struct lt_column *lc, const struct lt_binlog_column *col, const char *v,
-                      unsigned long len, struct lt_binlog_scratch *s, bool *is_null, struct lt_error *err)
+                      unsigned long len, struct lt_my_scratch *s, bool *is_null, struct lt_error *err)
 {
     (void)lc;
     *is_null = false;
@@ -1160,35 +1160,35 @@ static int value_text(const struct lt_column *lc, const struct lt_binlog_column 
     case LT_MYSQL_TYPE_FLOAT: {
         char buf[64];
         snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), v);
-        return lt_binlog_float_to_text((float)strtod(buf, NULL), s, err);
+        return lt_my_float_to_text((float)strtod(buf, NULL), s, err);
     }
     case LT_MYSQL_TYPE_DOUBLE: {
         char buf[64];
         snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), v);
-        return lt_binlog_double_to_text(strtod(buf, NULL), s, err);
+        return lt_my_double_to_text(strtod(buf, NULL), s, err);
     }
     case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_DATETIME2:
         if (is_zero_date(v, len)) {
             *is_null = true;
             return LT_OK;
         }
-        return lt_binlog_scratch_append(s, v, len, err);
+        return lt_my_scratch_append(s, v, len, err);
     case LT_MYSQL_TYPE_TIMESTAMP2:
         if (is_zero_date(v, len)) {
             *is_null = true;
             return LT_OK;
         }
-        if (lt_binlog_scratch_append(s, v, len, err))
+        if (lt_my_scratch_append(s, v, len, err))
             return LT_ERR_RUNTIME;
-        return lt_binlog_scratch_append(s, "+00:00", 6, err);
+        return lt_my_scratch_append(s, "+00:00", 6, err);
     case LT_MYSQL_TYPE_GEOMETRY:
-        return lt_binlog_hex_to_text((const uint8_t *)v, len, s, err);
+        return lt_my_hex_to_text((const uint8_t *)v, len, s, err);
     case LT_MYSQL_TYPE_STRING: case LT_MYSQL_TYPE_VARCHAR: case LT_MYSQL_TYPE_BLOB:
         if (col->charset == LT_MYSQL_CHARSET_BINARY)
-            return lt_binlog_hex_to_text((const uint8_t *)v, len, s, err);
-        return lt_binlog_scratch_append(s, v, len, err);
+            return lt_my_hex_to_text((const uint8_t *)v, len, s, err);
+        return lt_my_scratch_append(s, v, len, err);
     default:
-        return lt_binlog_scratch_append(s, v, len, err);
+        return lt_my_scratch_append(s, v, len, err);
     }
 }
 
@@ -1270,7 +1270,7 @@ static int load_table(struct lt_source *s, int worker, const struct lt_source_ta
     }
     for (int i = 0; i < ncols; i++)
         passthrough[i] = value_is_passthrough(&info->cols[i]);
-    struct lt_binlog_scratch scratch = {0};
+    struct lt_my_scratch scratch = {0};
     struct lt_row row = {.op = 'I', .commit_ts_us = snap->time_us, .nvals = ncols, .vals = vals};
     memcpy(row.pos, snap->pos, sizeof row.pos);
     int rc = LT_OK;
@@ -1284,7 +1284,7 @@ static int load_table(struct lt_source *s, int worker, const struct lt_source_ta
         MYSQL_ROW mrow;
         while (!rc && (mrow = mysql_fetch_row(r)) != NULL) {
             unsigned long *lens = mysql_fetch_lengths(r);
-            lt_binlog_scratch_reset(&scratch);
+            lt_my_scratch_reset(&scratch);
             for (int i = 0; i < ncols && !rc; i++) {
                 offs[i] = SIZE_MAX; /* the value is the server's own bytes (or NULL) */
                 if (!mrow[i]) {
@@ -1328,7 +1328,7 @@ static int load_table(struct lt_source *s, int worker, const struct lt_source_ta
             lt_my_log_warnings(c, "reading a table");
         }
     }
-    lt_binlog_scratch_free(&scratch);
+    lt_my_scratch_free(&scratch);
     free(passthrough);
     free(vals);
     free(offs);
@@ -1367,24 +1367,24 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
     MYSQL_RES *r = NULL;
     if (!rc && (mysql_query(s->main, sql) || !(r = mysql_use_result(s->main))))
         rc = lt_my_error(s->main, err, "checksum");
-    struct lt_binlog_scratch text = {0};
+    struct lt_my_scratch text = {0};
     __int128 total = 0;
     int64_t n = 0;
     MYSQL_ROW mrow;
     while (!rc && (mrow = mysql_fetch_row(r)) != NULL) {
         unsigned long *lens = mysql_fetch_lengths(r);
-        lt_binlog_scratch_reset(&text);
+        lt_my_scratch_reset(&text);
         for (int j = 0; !rc && j < t->ncols; j++) {
             int i = map[j];
             if (j)
-                rc = lt_binlog_scratch_append(&text, "\t", 1, err);
+                rc = lt_my_scratch_append(&text, "\t", 1, err);
             bool is_null = !mrow[i];
             size_t mark = text.len;
             if (!rc && !is_null)
                 rc = value_text(&t->cols[j], &info->cols[i], mrow[i], lens[i], &text, &is_null, err);
             if (!rc && is_null) {
                 text.len = mark;
-                rc = lt_binlog_scratch_append(&text, "\\N", 2, err);
+                rc = lt_my_scratch_append(&text, "\\N", 2, err);
             }
         }
         if (rc)
@@ -1406,7 +1406,7 @@ static int my_table_checksum(struct lt_source *s, const struct lt_table_schema *
         mysql_free_result(r);
     if (!rc)
         lt_my_log_warnings(s->main, "checksum");
-    lt_binlog_scratch_free(&text);
+    lt_my_scratch_free(&text);
     free(map);
     free(sql);
     lt_my_table_info_free(info);
