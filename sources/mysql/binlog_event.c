@@ -519,7 +519,7 @@ bool lt_binlog_event_is_rows(uint8_t t)
 }
 
 /* Inflates MariaDB's compressed payload (header byte, big-endian length, zlib stream) into buf. */
-static int inflate_payload(const struct lt_binlog_event *ev, const uint8_t *p, size_t n, struct lt_binlog_scratch *buf,
+static int inflate_payload(const struct lt_binlog_event *ev, const uint8_t *p, size_t n, struct lt_my_scratch *buf,
                            struct lt_error *err)
 {
     if (n < 2 || (p[0] & 0xe0) != 0x80)
@@ -533,7 +533,7 @@ static int inflate_payload(const struct lt_binlog_event *ev, const uint8_t *p, s
                        ulen);
     buf->len = 0;
     struct lt_error sub = {0};
-    if (lt_binlog_scratch_reserve(buf, ulen ? ulen : 1, &sub))
+    if (lt_my_scratch_reserve(buf, ulen ? ulen : 1, &sub))
         return fail_at(err, ev->offset, ev->h.type, "%s", sub.msg);
     uLongf got = (uLongf)ulen;
     int zrc = uncompress((Bytef *)buf->data, &got, p + 1 + lenlen, (uLong)(n - 1 - lenlen));
@@ -544,7 +544,7 @@ static int inflate_payload(const struct lt_binlog_event *ev, const uint8_t *p, s
     return LT_OK;
 }
 
-int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err)
+int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_my_scratch *buf, struct lt_error *err)
 {
     if (lt_binlog_event_is_rows(ev->h.type) && ev->u.rows.compressed) {
         int rc = inflate_payload(ev, ev->u.rows.rows, ev->u.rows.rows_len, buf, err);
@@ -565,20 +565,20 @@ int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scra
     return LT_OK;
 }
 
-int lt_binlog_payload_inflate(const struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err)
+int lt_binlog_payload_inflate(const struct lt_binlog_event *ev, struct lt_my_scratch *buf, struct lt_error *err)
 {
     if (ev->h.type != LT_BINLOG_TRANSACTION_PAYLOAD_EVENT)
         return lt_fail(err, LT_ERR_RUNTIME, "internal: not a TRANSACTION_PAYLOAD event");
     struct lt_error sub = {0};
     buf->len = 0;
     if (ev->u.payload.compression == 255)
-        return lt_binlog_scratch_append(buf, ev->u.payload.data, ev->u.payload.len, err);
+        return lt_my_scratch_append(buf, ev->u.payload.data, ev->u.payload.len, err);
     uint64_t usize = ev->u.payload.uncompressed_size;
     unsigned long long frame = ZSTD_getFrameContentSize(ev->u.payload.data, ev->u.payload.len);
     if (frame != ZSTD_CONTENTSIZE_UNKNOWN && frame != ZSTD_CONTENTSIZE_ERROR && frame != usize)
         return fail_at(err, ev->offset, ev->h.type, "zstd frame holds %llu bytes, the header says %" PRIu64, frame,
                        usize);
-    if (usize > SIZE_MAX / 2 || lt_binlog_scratch_reserve(buf, usize ? (size_t)usize : 1, &sub))
+    if (usize > SIZE_MAX / 2 || lt_my_scratch_reserve(buf, usize ? (size_t)usize : 1, &sub))
         return fail_at(err, ev->offset, ev->h.type, "payload of %" PRIu64 " bytes: %s", usize,
                        sub.msg[0] ? sub.msg : "too large");
     size_t got = ZSTD_decompress(buf->data, (size_t)usize, ev->u.payload.data, ev->u.payload.len);
@@ -590,7 +590,7 @@ int lt_binlog_payload_inflate(const struct lt_binlog_event *ev, struct lt_binlog
 }
 
 int lt_binlog_payload_next(struct lt_binlog_reader *rd, const struct lt_binlog_event *payload,
-                           const struct lt_binlog_scratch *buf, size_t *pos, struct lt_binlog_event *ev, bool *done,
+                           const struct lt_my_scratch *buf, size_t *pos, struct lt_binlog_event *ev, bool *done,
                            struct lt_error *err)
 {
     *done = false;

@@ -254,15 +254,15 @@ bool lt_binlog_event_is_rows(uint8_t type);
  * (a growable buffer reused across events; its `limit`, default 1 GiB, caps the size) and ev's pointers are
  * repointed there, `compressed` cleared. Does nothing for other events. buf must not be the scratch buffer given
  * to lt_binlog_rows_next (that one is reset at every row). */
-int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_binlog_scratch *buf, struct lt_error *err);
+int lt_binlog_event_decompress(struct lt_binlog_event *ev, struct lt_my_scratch *buf, struct lt_error *err);
 
 /* A TRANSACTION_PAYLOAD's events: inflate them into buf (its `limit`, default 1 GiB, caps the size; not the row
  * scratch), then walk them with lt_binlog_payload_next (*pos starts at 0; the events carry no CRC32 of their own;
  * offsets in messages are the payload event's). Events decoded from buf stay valid until buf is reused. */
-int lt_binlog_payload_inflate(const struct lt_binlog_event *payload, struct lt_binlog_scratch *buf,
+int lt_binlog_payload_inflate(const struct lt_binlog_event *payload, struct lt_my_scratch *buf,
                               struct lt_error *err);
 int lt_binlog_payload_next(struct lt_binlog_reader *rd, const struct lt_binlog_event *payload,
-                           const struct lt_binlog_scratch *buf, size_t *pos, struct lt_binlog_event *ev, bool *done,
+                           const struct lt_my_scratch *buf, size_t *pos, struct lt_binlog_event *ev, bool *done,
                            struct lt_error *err);
 
 /* Decodes a TABLE_MAP event into tm (freeing what tm held before). */

@@ -55,7 +55,7 @@ int lt_binlog_rows_begin(struct lt_binlog_row_cursor *c, const struct lt_binlog_
 
 /* Decodes one image at c->pos; value k's text offset goes to s->offs[slot + k], its state to vals[k] (when set). */
 static int decode_image(struct lt_binlog_row_cursor *c, const uint8_t *present, uint32_t npresent,
-                        struct lt_binlog_scratch *s, struct lt_value *vals, size_t slot, struct lt_error *err)
+                        struct lt_my_scratch *s, struct lt_value *vals, size_t slot, struct lt_error *err)
 {
     const struct lt_binlog_rows_event *ev = c->ev;
     const uint8_t *p = ev->rows;
@@ -104,7 +104,7 @@ static int decode_image(struct lt_binlog_row_cursor *c, const uint8_t *present, 
     return LT_OK;
 }
 
-static void fix_pointers(const struct lt_binlog_scratch *s, struct lt_value *vals, size_t slot, uint32_t ncols)
+static void fix_pointers(const struct lt_my_scratch *s, struct lt_value *vals, size_t slot, uint32_t ncols)
 {
     if (!vals)
         return;
@@ -112,7 +112,7 @@ static void fix_pointers(const struct lt_binlog_scratch *s, struct lt_value *val
         vals[i].data = vals[i].state == LT_VALUE_PRESENT ? s->data + s->offs[slot + i] : NULL;
 }
 
-int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_binlog_scratch *s, struct lt_value *before,
+int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_my_scratch *s, struct lt_value *before,
                         struct lt_value *after, bool *done, struct lt_error *err)
 {
     const struct lt_binlog_rows_event *ev = c->ev;
@@ -131,7 +131,7 @@ int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_binlog_scratch
         s->offs_cap = need;
     }
     s->len = 0;
-    int rc = lt_binlog_scratch_reserve(s, 1, err); /* so an empty value's pointer is never NULL + 0 */
+    int rc = lt_my_scratch_reserve(s, 1, err); /* so an empty value's pointer is never NULL + 0 */
     if (rc)
         return rc;
     size_t start = c->pos;

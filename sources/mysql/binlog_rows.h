@@ -45,7 +45,7 @@ int lt_binlog_rows_begin(struct lt_binlog_row_cursor *c, const struct lt_binlog_
  * `before`, UPDATE fills both (either may be NULL when the caller does not want that image; the row is still
  * validated). Sets *done at the end of the event (and returns LT_OK). Fails on malformed rows, naming the binlog
  * offset, row and column. */
-int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_binlog_scratch *s, struct lt_value *before,
+int lt_binlog_rows_next(struct lt_binlog_row_cursor *c, struct lt_my_scratch *s, struct lt_value *before,
                         struct lt_value *after, bool *done, struct lt_error *err);
 
 #endif

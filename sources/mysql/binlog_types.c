@@ -14,66 +14,20 @@
 
 #define SCRATCH_DEFAULT_LIMIT ((size_t)1 << 30)
 
-/* ---- scratch buffer ---- */
-
-void lt_binlog_scratch_reset(struct lt_binlog_scratch *s)
-{
-    s->len = 0;
-}
-
-void lt_binlog_scratch_free(struct lt_binlog_scratch *s)
-{
-    free(s->data);
-    free(s->offs);
-    s->data = NULL;
-    s->offs = NULL;
-    s->len = s->cap = s->offs_cap = 0;
-}
-
-int lt_binlog_scratch_reserve(struct lt_binlog_scratch *s, size_t extra, struct lt_error *err)
-{
-    size_t limit = s->limit ? s->limit : SCRATCH_DEFAULT_LIMIT;
-    if (extra > limit || s->len > limit - extra)
-        return lt_fail(err, LT_ERR_RUNTIME, "value text would exceed the %zu-byte decode buffer limit", limit);
-    size_t need = s->len + extra;
-    if (need <= s->cap)
-        return LT_OK;
-    size_t cap = s->cap ? s->cap : 256;
-    while (cap < need)
-        cap = cap > limit / 2 ? limit : cap * 2;
-    char *p = realloc(s->data, cap);
-    if (!p)
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory growing the decode buffer to %zu bytes", cap);
-    s->data = p;
-    s->cap = cap;
-    return LT_OK;
-}
-
-int lt_binlog_scratch_append(struct lt_binlog_scratch *s, const void *p, size_t n, struct lt_error *err)
-{
-    int rc = lt_binlog_scratch_reserve(s, n, err);
-    if (rc)
-        return rc;
-    if (n)
-        memcpy(s->data + s->len, p, n);
-    s->len += n;
-    return LT_OK;
-}
-
-static int append_u64(struct lt_binlog_scratch *s, uint64_t v, struct lt_error *err)
+static int append_u64(struct lt_my_scratch *s, uint64_t v, struct lt_error *err)
 {
     char buf[LT_DEC_MAX];
-    return lt_binlog_scratch_append(s, buf, lt_dec_u64(v, buf), err);
+    return lt_my_scratch_append(s, buf, lt_dec_u64(v, buf), err);
 }
 
-static int append_i64(struct lt_binlog_scratch *s, int64_t v, struct lt_error *err)
+static int append_i64(struct lt_my_scratch *s, int64_t v, struct lt_error *err)
 {
     char buf[LT_DEC_MAX];
-    return lt_binlog_scratch_append(s, buf, lt_dec_i64(v, buf), err);
+    return lt_my_scratch_append(s, buf, lt_dec_i64(v, buf), err);
 }
 
 /* YYYY-MM-DD (y <= 9999), and with with_time " HH:MM:SS" (h <= 99). */
-static int append_date_time(struct lt_binlog_scratch *s, unsigned y, unsigned m, unsigned d, bool with_time,
+static int append_date_time(struct lt_my_scratch *s, unsigned y, unsigned m, unsigned d, bool with_time,
                             unsigned h, unsigned mi, unsigned sec, struct lt_error *err)
 {
     char buf[19];
@@ -83,18 +37,18 @@ static int append_date_time(struct lt_binlog_scratch *s, unsigned y, unsigned m,
     buf[7] = '-';
     lt_dec_fixed(d, 2, buf + 8);
     if (!with_time)
-        return lt_binlog_scratch_append(s, buf, 10, err);
+        return lt_my_scratch_append(s, buf, 10, err);
     buf[10] = ' ';
     lt_dec_fixed(h, 2, buf + 11);
     buf[13] = ':';
     lt_dec_fixed(mi, 2, buf + 14);
     buf[16] = ':';
     lt_dec_fixed(sec, 2, buf + 17);
-    return lt_binlog_scratch_append(s, buf, 19, err);
+    return lt_my_scratch_append(s, buf, 19, err);
 }
 
 /* [-]HH:MM:SS, the hours with at least two digits (TIME goes up to 838 hours). */
-static int append_hms(struct lt_binlog_scratch *s, bool neg, uint64_t h, unsigned mi, unsigned sec,
+static int append_hms(struct lt_my_scratch *s, bool neg, uint64_t h, unsigned mi, unsigned sec,
                       struct lt_error *err)
 {
     char buf[LT_DEC_MAX + 8];
@@ -108,7 +62,7 @@ static int append_hms(struct lt_binlog_scratch *s, bool neg, uint64_t h, unsigne
     lt_dec_fixed(mi, 2, buf + n);
     buf[n + 2] = ':';
     lt_dec_fixed(sec, 2, buf + n + 3);
-    return lt_binlog_scratch_append(s, buf, n + 5, err);
+    return lt_my_scratch_append(s, buf, n + 5, err);
 }
 
 /* ---- type names and metadata ---- */
@@ -174,15 +128,6 @@ bool lt_mysql_type_is_character(uint8_t type)
     }
 }
 
-size_t lt_binlog_decimal_size(int precision, int scale)
-{
-    static const int dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
-    if (precision < 1 || precision > 65 || scale < 0 || scale > 38 || scale > precision)
-        return 0;
-    int intg = precision - scale;
-    return (size_t)((intg / 9) * 4 + dig2bytes[intg % 9] + (scale / 9) * 4 + dig2bytes[scale % 9]);
-}
-
 int lt_binlog_column_read_meta(struct lt_binlog_column *col, uint8_t type, const uint8_t *p, size_t n, size_t *used,
                                struct lt_error *err)
 {
@@ -240,7 +185,7 @@ int lt_binlog_column_read_meta(struct lt_binlog_column *col, uint8_t type, const
         break;
     case LT_MYSQL_TYPE_NEWDECIMAL:
         col->meta = (uint16_t)(p[0] << 8 | p[1]);
-        if (lt_binlog_decimal_size(p[0], p[1]) == 0)
+        if (lt_my_decimal_size(p[0], p[1]) == 0)
             return lt_fail(err, LT_ERR_RUNTIME, "DECIMAL(%u,%u) out of range", p[0], p[1]);
         break;
     case LT_MYSQL_TYPE_STRING: case LT_MYSQL_TYPE_ENUM: case LT_MYSQL_TYPE_SET: {
@@ -419,7 +364,7 @@ int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, s
     case LT_MYSQL_TYPE_TIME2: sz = 3 + (size_t)frac_bytes(col->meta); break;
     case LT_MYSQL_TYPE_BIT: sz = ((size_t)col->meta + 7) / 8; break;
     case LT_MYSQL_TYPE_NEWDECIMAL:
-        sz = lt_binlog_decimal_size(col->meta >> 8, col->meta & 0xff);
+        sz = lt_my_decimal_size(col->meta >> 8, col->meta & 0xff);
         if (!sz)
             return lt_fail(err, LT_ERR_RUNTIME, "DECIMAL metadata out of range");
         break;
@@ -455,142 +400,6 @@ int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, s
     return LT_OK;
 }
 
-/* ---- numbers ---- */
-
-int lt_binlog_double_to_text(double v, struct lt_binlog_scratch *s, struct lt_error *err)
-{
-    char buf[40];
-    if (isnan(v) || isinf(v))
-        return lt_binlog_scratch_append(s, isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity",
-                                        isnan(v) ? 3 : v > 0 ? 8 : 9, err);
-    int n = 0;
-    for (int prec = 1; prec <= 17; prec++) {
-        n = snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return lt_binlog_scratch_append(s, buf, (size_t)n, err);
-}
-
-int lt_binlog_float_to_text(float v, struct lt_binlog_scratch *s, struct lt_error *err)
-{
-    char buf[40];
-    if (isnan(v) || isinf(v))
-        return lt_binlog_double_to_text((double)v, s, err);
-    int n = 0;
-    for (int prec = 1; prec <= 9; prec++) {
-        n = snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v)
-            break;
-    }
-    return lt_binlog_scratch_append(s, buf, (size_t)n, err);
-}
-
-int lt_binlog_decimal_to_text(const uint8_t *p, size_t n, int precision, int scale, struct lt_binlog_scratch *s,
-                              size_t *used, struct lt_error *err)
-{
-    static const int dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
-    static const uint32_t pow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
-    size_t size = lt_binlog_decimal_size(precision, scale);
-    if (!size)
-        return lt_fail(err, LT_ERR_RUNTIME, "DECIMAL(%d,%d) out of range", precision, scale);
-    if (n < size)
-        return lt_fail(err, LT_ERR_RUNTIME, "DECIMAL(%d,%d) needs %zu bytes, %zu left", precision, scale, size, n);
-    uint8_t b[40];
-    memcpy(b, p, size);
-    bool negative = !(b[0] & 0x80);
-    b[0] ^= 0x80;
-    if (negative)
-        for (size_t i = 0; i < size; i++)
-            b[i] = (uint8_t)~b[i];
-    int intg = precision - scale;
-    /* digits: at most 65 + sign + point */
-    char digits[80];
-    size_t nd = 0, pos = 0;
-    char intbuf[80];
-    size_t ni = 0;
-    int lead = intg % 9;
-    if (lead) {
-        int nb = dig2bytes[lead];
-        uint32_t v = (uint32_t)lt_be_n(b + pos, (size_t)nb);
-        pos += (size_t)nb;
-        if (v >= pow10[lead])
-            return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): leading group %u", precision, scale, v);
-        lt_dec_fixed(v, lead, intbuf + ni);
-        ni += (size_t)lead;
-    }
-    for (int w = 0; w < intg / 9; w++) {
-        uint32_t v = (uint32_t)lt_be_n(b + pos, 4);
-        pos += 4;
-        if (v >= pow10[9])
-            return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): group %u", precision, scale, v);
-        lt_dec_fixed(v, 9, intbuf + ni);
-        ni += 9;
-    }
-    char fracbuf[48];
-    size_t nf = 0;
-    for (int w = 0; w < scale / 9; w++) {
-        uint32_t v = (uint32_t)lt_be_n(b + pos, 4);
-        pos += 4;
-        if (v >= pow10[9])
-            return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): fraction group %u", precision, scale, v);
-        lt_dec_fixed(v, 9, fracbuf + nf);
-        nf += 9;
-    }
-    int trail = scale % 9;
-    if (trail) {
-        int nb = dig2bytes[trail];
-        uint32_t v = (uint32_t)lt_be_n(b + pos, (size_t)nb);
-        pos += (size_t)nb;
-        if (v >= pow10[trail])
-            return lt_fail(err, LT_ERR_RUNTIME, "malformed DECIMAL(%d,%d): trailing group %u", precision, scale, v);
-        lt_dec_fixed(v, trail, fracbuf + nf);
-        nf += (size_t)trail;
-    }
-    /* strip leading zeros of the integer part, keeping one */
-    size_t skip = 0;
-    while (skip < ni && intbuf[skip] == '0')
-        skip++;
-    bool all_zero = skip == ni;
-    for (size_t i = 0; i < nf; i++)
-        if (fracbuf[i] != '0')
-            all_zero = false;
-    if (negative && !all_zero)
-        digits[nd++] = '-';
-    if (skip == ni) {
-        digits[nd++] = '0';
-    } else {
-        memcpy(digits + nd, intbuf + skip, ni - skip);
-        nd += ni - skip;
-    }
-    if (nf) {
-        digits[nd++] = '.';
-        memcpy(digits + nd, fracbuf, nf);
-        nd += nf;
-    }
-    *used = size;
-    return lt_binlog_scratch_append(s, digits, nd, err);
-}
-
-int lt_binlog_hex_to_text(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, struct lt_error *err)
-{
-    static const char hex[] = "0123456789abcdef";
-    if (n > ((size_t)-1 - 2) / 2)
-        return lt_fail(err, LT_ERR_RUNTIME, "binary value too long");
-    int rc = lt_binlog_scratch_reserve(s, 2 + 2 * n, err);
-    if (rc)
-        return rc;
-    char *o = s->data + s->len;
-    *o++ = '\\';
-    *o++ = 'x';
-    for (size_t i = 0; i < n; i++) {
-        *o++ = hex[p[i] >> 4];
-        *o++ = hex[p[i] & 15];
-    }
-    s->len += 2 + 2 * n;
-    return LT_OK;
-}
-
 /* ---- dates and times ---- */
 
 /* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
@@ -608,7 +417,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-static int append_fraction(struct lt_binlog_scratch *s, unsigned fsp, uint32_t usec, struct lt_error *err)
+static int append_fraction(struct lt_my_scratch *s, unsigned fsp, uint32_t usec, struct lt_error *err)
 {
     static const uint32_t div[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
     if (fsp == 0)
@@ -618,7 +427,7 @@ static int append_fraction(struct lt_binlog_scratch *s, unsigned fsp, uint32_t u
     char buf[7];
     buf[0] = '.';
     lt_dec_fixed(usec / div[fsp], (int)fsp, buf + 1);
-    return lt_binlog_scratch_append(s, buf, 1 + fsp, err);
+    return lt_my_scratch_append(s, buf, 1 + fsp, err);
 }
 
 /* Reads the (fsp+1)/2 fraction bytes of a TIMESTAMP2/DATETIME2 as microseconds (non-negative forms). */
@@ -648,7 +457,7 @@ static int zero_date(bool *is_null, unsigned *notes)
     return LT_OK;
 }
 
-static int append_timestamp(struct lt_binlog_scratch *s, uint32_t secs, unsigned fsp, uint32_t usec,
+static int append_timestamp(struct lt_my_scratch *s, uint32_t secs, unsigned fsp, uint32_t usec,
                             struct lt_error *err)
 {
     int64_t days = (int64_t)(secs / 86400);
@@ -660,11 +469,11 @@ static int append_timestamp(struct lt_binlog_scratch *s, uint32_t secs, unsigned
     if (!rc)
         rc = append_fraction(s, fsp, usec, err);
     if (!rc)
-        rc = lt_binlog_scratch_append(s, "+00:00", 6, err);
+        rc = lt_my_scratch_append(s, "+00:00", 6, err);
     return rc;
 }
 
-static int append_datetime(struct lt_binlog_scratch *s, unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+static int append_datetime(struct lt_my_scratch *s, unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi,
                            unsigned sec, unsigned fsp, uint32_t usec, struct lt_error *err)
 {
     if (y > 9999 || mo > 12 || d > 31 || h > 23 || mi > 59 || sec > 59)
@@ -674,7 +483,7 @@ static int append_datetime(struct lt_binlog_scratch *s, unsigned y, unsigned mo,
 }
 
 /* TIME2: 3 bytes BE int part (offset 0x800000) + fraction, per the server's my_time_packed_from_binary. */
-static int time2_to_text(const uint8_t *p, unsigned fsp, struct lt_binlog_scratch *s, struct lt_error *err)
+static int time2_to_text(const uint8_t *p, unsigned fsp, struct lt_my_scratch *s, struct lt_error *err)
 {
     int64_t packed;
     int64_t intpart = (int64_t)lt_be_n(p, 3) - 0x800000;
@@ -756,11 +565,11 @@ size_t lt_binlog_latin1_to_utf8_buf(const uint8_t *p, size_t n, char *out)
     return (size_t)(o - out);
 }
 
-static int latin1_to_utf8(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, struct lt_error *err)
+static int latin1_to_utf8(const uint8_t *p, size_t n, struct lt_my_scratch *s, struct lt_error *err)
 {
     if (n > ((size_t)-1) / 3)
         return lt_fail(err, LT_ERR_RUNTIME, "string too long");
-    int rc = lt_binlog_scratch_reserve(s, 3 * n, err);
+    int rc = lt_my_scratch_reserve(s, 3 * n, err);
     if (rc)
         return rc;
     s->len += lt_binlog_latin1_to_utf8_buf(p, n, s->data + s->len);
@@ -768,38 +577,38 @@ static int latin1_to_utf8(const uint8_t *p, size_t n, struct lt_binlog_scratch *
 }
 
 static int string_to_text(const struct lt_binlog_column *col, const uint8_t *p, size_t n, size_t pad_to,
-                          struct lt_binlog_scratch *s, struct lt_error *err)
+                          struct lt_my_scratch *s, struct lt_error *err)
 {
     if (col->charset == LT_MYSQL_CHARSET_BINARY) {
         if (pad_to > n) { /* BINARY(n) is stored without its trailing zero bytes */
-            int rc = lt_binlog_hex_to_text(p, n, s, err);
+            int rc = lt_my_hex_to_text(p, n, s, err);
             if (rc)
                 return rc;
-            rc = lt_binlog_scratch_reserve(s, 2 * (pad_to - n), err);
+            rc = lt_my_scratch_reserve(s, 2 * (pad_to - n), err);
             if (rc)
                 return rc;
             memset(s->data + s->len, '0', 2 * (pad_to - n));
             s->len += 2 * (pad_to - n);
             return LT_OK;
         }
-        return lt_binlog_hex_to_text(p, n, s, err);
+        return lt_my_hex_to_text(p, n, s, err);
     }
     if (lt_mysql_charset_is_latin1(col->charset))
         return latin1_to_utf8(p, n, s, err);
-    return lt_binlog_scratch_append(s, p, n, err);
+    return lt_my_scratch_append(s, p, n, err);
 }
 
-static int enum_to_text(const struct lt_binlog_column *col, uint64_t v, struct lt_binlog_scratch *s,
+static int enum_to_text(const struct lt_binlog_column *col, uint64_t v, struct lt_my_scratch *s,
                         struct lt_error *err)
 {
     if (col->labels && v >= 1 && v <= col->nlabels)
-        return lt_binlog_scratch_append(s, col->labels[v - 1], col->label_lens[v - 1], err);
+        return lt_my_scratch_append(s, col->labels[v - 1], col->label_lens[v - 1], err);
     if (col->labels && v == 0)
         return LT_OK; /* the "error" value of an ENUM is the empty string */
     return append_u64(s, v, err);
 }
 
-static int set_to_text(const struct lt_binlog_column *col, uint64_t v, struct lt_binlog_scratch *s,
+static int set_to_text(const struct lt_binlog_column *col, uint64_t v, struct lt_my_scratch *s,
                        struct lt_error *err)
 {
     if (!col->labels || (col->nlabels < 64 && (v >> col->nlabels) != 0))
@@ -808,9 +617,9 @@ static int set_to_text(const struct lt_binlog_column *col, uint64_t v, struct lt
     for (uint32_t i = 0; i < col->nlabels && i < 64; i++) {
         if (!(v >> i & 1))
             continue;
-        int rc = first ? LT_OK : lt_binlog_scratch_append(s, ",", 1, err);
+        int rc = first ? LT_OK : lt_my_scratch_append(s, ",", 1, err);
         if (!rc)
-            rc = lt_binlog_scratch_append(s, col->labels[i], col->label_lens[i], err);
+            rc = lt_my_scratch_append(s, col->labels[i], col->label_lens[i], err);
         if (rc)
             return rc;
         first = false;
@@ -829,7 +638,7 @@ static uint64_t le_n(const uint8_t *p, size_t n)
 }
 
 int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p, size_t size,
-                            struct lt_binlog_scratch *s, bool *is_null, unsigned *notes, struct lt_error *err)
+                            struct lt_my_scratch *s, bool *is_null, unsigned *notes, struct lt_error *err)
 {
     *is_null = false;
     switch (col->type) {
@@ -851,20 +660,20 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
         float f;
         uint32_t u = lt_le32(p);
         memcpy(&f, &u, 4);
-        return lt_binlog_float_to_text(f, s, err);
+        return lt_my_float_to_text(f, s, err);
     }
     case LT_MYSQL_TYPE_DOUBLE: {
         double d;
         uint64_t u = lt_le64(p);
         memcpy(&d, &u, 8);
-        return lt_binlog_double_to_text(d, s, err);
+        return lt_my_double_to_text(d, s, err);
     }
     case LT_MYSQL_TYPE_NEWDECIMAL: {
         size_t used;
-        return lt_binlog_decimal_to_text(p, size, col->meta >> 8, col->meta & 0xff, s, &used, err);
+        return lt_my_decimal_to_text(p, size, col->meta >> 8, col->meta & 0xff, s, &used, err);
     }
     case LT_MYSQL_TYPE_YEAR:
-        return p[0] ? append_u64(s, 1900u + p[0], err) : lt_binlog_scratch_append(s, "0000", 4, err);
+        return p[0] ? append_u64(s, 1900u + p[0], err) : lt_my_scratch_append(s, "0000", 4, err);
     case LT_MYSQL_TYPE_BIT:
         return append_u64(s, lt_be_n(p, size), err);
     case LT_MYSQL_TYPE_DATE: case LT_MYSQL_TYPE_NEWDATE: {
@@ -934,7 +743,7 @@ int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p
     case LT_MYSQL_TYPE_LONG_BLOB:
         return string_to_text(col, p + col->meta, size - col->meta, 0, s, err);
     case LT_MYSQL_TYPE_GEOMETRY:
-        return lt_binlog_hex_to_text(p + col->meta, size - col->meta, s, err);
+        return lt_my_hex_to_text(p + col->meta, size - col->meta, s, err);
     case LT_MYSQL_TYPE_JSON:
         return lt_mysql_json_to_text(p + col->meta, size - col->meta, s, notes, err);
     case LT_MYSQL_TYPE_NULL:

@@ -56,41 +56,10 @@
 
 #include "agent/error.h"
 #include "agent/record.h"
+#include "sources/mysql/mysql_bytes.h"
+#include "sources/mysql/mysql_text.h"
+#include "sources/mysql/mysql_type_codes.h"
 
-/* Column type codes as they appear in TABLE_MAP events (the server's enum_field_types). */
-enum lt_mysql_type {
-    LT_MYSQL_TYPE_DECIMAL = 0,
-    LT_MYSQL_TYPE_TINY = 1,
-    LT_MYSQL_TYPE_SHORT = 2,
-    LT_MYSQL_TYPE_LONG = 3,
-    LT_MYSQL_TYPE_FLOAT = 4,
-    LT_MYSQL_TYPE_DOUBLE = 5,
-    LT_MYSQL_TYPE_NULL = 6,
-    LT_MYSQL_TYPE_TIMESTAMP = 7,
-    LT_MYSQL_TYPE_LONGLONG = 8,
-    LT_MYSQL_TYPE_INT24 = 9,
-    LT_MYSQL_TYPE_DATE = 10,
-    LT_MYSQL_TYPE_TIME = 11,
-    LT_MYSQL_TYPE_DATETIME = 12,
-    LT_MYSQL_TYPE_YEAR = 13,
-    LT_MYSQL_TYPE_NEWDATE = 14,
-    LT_MYSQL_TYPE_VARCHAR = 15,
-    LT_MYSQL_TYPE_BIT = 16,
-    LT_MYSQL_TYPE_TIMESTAMP2 = 17,
-    LT_MYSQL_TYPE_DATETIME2 = 18,
-    LT_MYSQL_TYPE_TIME2 = 19,
-    LT_MYSQL_TYPE_JSON = 245,
-    LT_MYSQL_TYPE_NEWDECIMAL = 246,
-    LT_MYSQL_TYPE_ENUM = 247,
-    LT_MYSQL_TYPE_SET = 248,
-    LT_MYSQL_TYPE_TINY_BLOB = 249,
-    LT_MYSQL_TYPE_MEDIUM_BLOB = 250,
-    LT_MYSQL_TYPE_LONG_BLOB = 251,
-    LT_MYSQL_TYPE_BLOB = 252,
-    LT_MYSQL_TYPE_VAR_STRING = 253,
-    LT_MYSQL_TYPE_STRING = 254,
-    LT_MYSQL_TYPE_GEOMETRY = 255,
-};
 
 /* Collation id 63: the "binary" character set (bytes, not text). */
 #define LT_MYSQL_CHARSET_BINARY 63
@@ -116,25 +85,6 @@ struct lt_binlog_column {
     uint32_t key_prefix;  /* prefix length of a key part, 0 = whole column */
 };
 
-/* A growable text buffer reused across rows and events: values are appended, never individually allocated.
- * `limit` (0 = 1 GiB) caps its size so a hostile length cannot make it grow without bound. */
-struct lt_binlog_scratch {
-    char *data;
-    size_t len;
-    size_t cap;
-    size_t limit;
-    uint32_t *offs;       /* per-value offsets while a row is decoded (pointers are fixed once the row is done) */
-    size_t offs_cap;
-};
-
-void lt_binlog_scratch_reset(struct lt_binlog_scratch *s);
-void lt_binlog_scratch_free(struct lt_binlog_scratch *s);
-/* Makes room for `extra` more bytes; fails (LT_ERR_RUNTIME) past the limit or when memory runs out. */
-int lt_binlog_scratch_reserve(struct lt_binlog_scratch *s, size_t extra, struct lt_error *err);
-int lt_binlog_scratch_append(struct lt_binlog_scratch *s, const void *p, size_t n, struct lt_error *err);
-
-/* Notes a decoder raises (bit flags) about values it had to change. */
-#define LT_BINLOG_NOTE_ZERO_DATE 1u   /* a zero / partly-zero DATE, DATETIME or TIMESTAMP was written as NULL */
 
 /* True when a date has canonical text: year 1-9999, month 1-12, day 1 to the month's last (proleptic Gregorian).
  * The dates MySQL stores without one (see the top of this file) become NULL, in the binlog and in the full load. */
@@ -169,38 +119,12 @@ int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, s
  * *is_null is set when the value has no canonical form and must be written as NULL (zero dates: *notes gets
  * LT_BINLOG_NOTE_ZERO_DATE). */
 int lt_binlog_value_to_text(const struct lt_binlog_column *col, const uint8_t *p, size_t size,
-                            struct lt_binlog_scratch *s, bool *is_null, unsigned *notes, struct lt_error *err);
-
-/* Building blocks, also used by the JSON decoder. Each appends to s. */
-/* MySQL binary DECIMAL of precision/scale at p (n bytes); *used = bytes it took. */
-int lt_binlog_decimal_to_text(const uint8_t *p, size_t n, int precision, int scale, struct lt_binlog_scratch *s,
-                              size_t *used, struct lt_error *err);
-/* Byte size of a binary DECIMAL of precision/scale, or 0 when precision/scale are out of range. */
-size_t lt_binlog_decimal_size(int precision, int scale);
-/* Shortest round-tripping text of a double / float. */
-int lt_binlog_double_to_text(double v, struct lt_binlog_scratch *s, struct lt_error *err);
-int lt_binlog_float_to_text(float v, struct lt_binlog_scratch *s, struct lt_error *err);
-/* Appends "\x" and the lowercase hex of the bytes. */
-int lt_binlog_hex_to_text(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, struct lt_error *err);
+                            struct lt_my_scratch *s, bool *is_null, unsigned *notes, struct lt_error *err);
 
 /* True for the latin1 collations (MySQL's latin1 is Windows-1252). */
 bool lt_mysql_charset_is_latin1(unsigned collation_id);
 /* Converts latin1 bytes to UTF-8 into out (room for 3 * n bytes); returns the UTF-8 length. */
 size_t lt_binlog_latin1_to_utf8_buf(const uint8_t *p, size_t n, char *out);
-
-/* Little-endian / big-endian readers (the caller has checked the length). */
-static inline uint32_t lt_le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static inline uint32_t lt_le24(const uint8_t *p) { return lt_le16(p) | (uint32_t)p[2] << 16; }
-static inline uint32_t lt_le32(const uint8_t *p) { return lt_le24(p) | (uint32_t)p[3] << 24; }
-static inline uint64_t lt_le48(const uint8_t *p) { return (uint64_t)lt_le32(p) | (uint64_t)lt_le16(p + 4) << 32; }
-static inline uint64_t lt_le64(const uint8_t *p) { return (uint64_t)lt_le32(p) | (uint64_t)lt_le32(p + 4) << 32; }
-static inline uint64_t lt_be_n(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* Reads a length-encoded ("packed") integer: < 251 one byte; 252 + 2 bytes; 253 + 3; 254 + 8. Returns false when
  * truncated or the first byte is 251 (NULL marker) / 255. */

@@ -46,6 +46,57 @@
 #include "sources/mysql/mysql_internal.h"
 
 /* A captured table (by name): its schema and the agent's slot. */
+/* The change stream's state: none of it is used by the full load. */
+struct my_cdc {
+    MYSQL *repl;
+    void *rpl;                         /* MARIADB_RPL * */
+    void *rpl_event;                   /* MARIADB_RPL_EVENT * (reused) */
+    struct lt_binlog_reader reader;
+    char file[MY_FILE_MAX];            /* the binlog file being read */
+    uint32_t file_index;
+    uint64_t start_pos;                /* stream start in `file` */
+    uint64_t next_pos;                 /* end of the last event read in `file` */
+    char until_file[MY_FILE_MAX];      /* --until: stop once this position is reached */
+    uint64_t until_pos;
+    bool have_until;
+    bool streaming;
+    bool in_txn;
+    int64_t txn_ts_us;
+    char gtid[MY_GTID_MAX];            /* MariaDB: the GTID position after the last complete transaction */
+    bool gtid_known;                   /* gtid is valid (it may be "": no GTID before this point) */
+    bool have_txn_gtid;                /* the open transaction's GTID (from its GTID event) */
+    uint32_t txn_gtid_domain, txn_gtid_server;
+    uint64_t txn_gtid_seq;
+    bool pos_unknown;                  /* opened by GTID: the file position is known from the first GTID event or
+                                        * heartbeat on (the server skips the events before the GTID silently) */
+    char last_checkpoint[LT_CHECKPOINT_MAX]; /* end of the last transaction */
+    char reported[LT_CHECKPOINT_MAX];  /* the last checkpoint given to the agent (COMMIT or IDLE) */
+    char acked[LT_CHECKPOINT_MAX];    /* the last checkpoint the agent made durable (for messages) */
+    struct my_cdc_table *tables;       /* captured tables by name (linked list: a task has few tables) */
+    void *cursor_ids;                  /* the transaction's table ids (struct my_table_id list) */
+    unsigned schema_stale_gen;         /* bumped at every DDL: schemas are read again at their next table map */
+    struct my_cdc_table *cur;          /* the table of the rows event being returned */
+    const struct lt_table_schema *cur_schema; /* and its schema */
+    struct lt_binlog_event rows_ev;    /* the rows event being returned, row by row */
+    struct lt_binlog_row_cursor cursor;
+    bool in_rows;
+    uint64_t rows_event_pos;           /* the rows event's start position */
+    uint32_t row_index;
+    bool pending_insert;               /* key change: the I after the D */
+    struct lt_my_scratch scratch;  /* row values */
+    struct lt_my_scratch inflate;  /* decompressed events */
+    bool in_payload;                   /* walking a MySQL TRANSACTION_PAYLOAD's events */
+    struct lt_binlog_event payload_ev; /* the payload event (points into the fetched event) */
+    struct lt_my_scratch payload_buf; /* its inflated events */
+    size_t payload_pos;
+    struct lt_value *before, *after;
+    uint32_t vals_cap;
+    uint64_t zero_dates;               /* zero dates written as NULL */
+    char last_emitted[LT_POS_MAX + 1]; /* position of the last row given to the agent */
+    uint64_t txn_rows;                 /* rows of the open transaction given to the agent */
+    int64_t last_idle_us;              /* when a transaction without rows for us was last reported as IDLE */
+};
+
 struct my_cdc_table {
     struct my_cdc_table *next;
     char *db, *table;
@@ -65,7 +116,7 @@ struct my_table_id {
 
 static struct my_table_id *table_ids(struct lt_source *s)
 {
-    return (struct my_table_id *)s->cursor_ids;
+    return (struct my_table_id *)s->cdc->cursor_ids;
 }
 
 static void clear_table_ids(struct lt_source *s)
@@ -78,7 +129,7 @@ static void clear_table_ids(struct lt_source *s)
         free(id);
         id = next;
     }
-    s->cursor_ids = NULL;
+    s->cdc->cursor_ids = NULL;
 }
 
 /* A decoding failure: the same bytes come again after a reconnect, so the run ends (LT_ERR_FATAL). */
@@ -99,7 +150,7 @@ static bool db_configured(const struct lt_source *s, const char *db)
 
 static struct my_cdc_table *find_table(struct lt_source *s, const char *db, const char *table)
 {
-    for (struct my_cdc_table *t = s->tables; t; t = t->next)
+    for (struct my_cdc_table *t = s->cdc->tables; t; t = t->next)
         if (strcmp(t->db, db) == 0 && strcmp(t->table, table) == 0)
             return t;
     return NULL;
@@ -134,9 +185,9 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
         }
         t->selected = db_configured(s, tm->db) && lt_rules_select(s->cfg->rules, s->cfg->nrules, tm->db, tm->table);
-        t->next = s->tables;
-        s->tables = t;
-    } else if (t->selected && s->schema_stale_gen != t->info_gen) {
+        t->next = s->cdc->tables;
+        s->cdc->tables = t;
+    } else if (t->selected && s->cdc->schema_stale_gen != t->info_gen) {
         lt_my_table_info_free(t->info);
         t->info = NULL;
     }
@@ -160,10 +211,11 @@ static int table_for_map(struct lt_source *s, const struct lt_binlog_table_map *
         lt_my_table_info_free(t->info);
         t->info = info;
         /* define-primary-key: the key the UPDATE logic and the files use */
-        if (lt_mapping_apply_key(s->cfg, info->schema, err))
-            return err->code;
+        int rc = lt_mapping_apply_key(s->cfg, info->schema, err);
+        if (rc)
+            return rc;
     }
-    t->info_gen = s->schema_stale_gen;
+    t->info_gen = s->cdc->schema_stale_gen;
     if (t->selected && tm->has_column_names && !names_match(tm, t->info) &&
         !(*own = lt_binlog_table_map_schema(tm)))
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
@@ -229,20 +281,20 @@ int lt_my_cdc_begin(struct lt_source *s, char checkpoint[LT_CHECKPOINT_MAX], str
 /* The stream resumes by GTID: configured, and the checkpoint has a GTID position. */
 static bool by_gtid(const struct lt_source *s)
 {
-    return s->cfg->source.use_gtid && s->gtid_known && s->gtid[0];
+    return s->cfg->source.use_gtid && s->cdc->gtid_known && s->cdc->gtid[0];
 }
 
 static int purged_error(struct lt_source *s, struct lt_error *err, const char *msg)
 {
     char cp[LT_CHECKPOINT_MAX];
-    lt_my_format_checkpoint(s->file, s->start_pos, by_gtid(s) ? s->gtid : NULL, cp);
+    lt_my_format_checkpoint(s->cdc->file, s->cdc->start_pos, by_gtid(s) ? s->cdc->gtid : NULL, cp);
     if (by_gtid(s))
         return lt_fail(err, LT_ERR_FATAL,
                        "mysql: the server cannot send the binlog after GTID position %s (checkpoint %s): %s; its binlog "
                        "no longer holds that position (purged, or a server that never had these transactions), so "
                        "changes since the checkpoint are lost; start the task over with a new full load (`logtap "
                        "replicate --start-over`; state store %s), and keep binlogs longer (binlog_expire_logs_seconds)",
-                       s->gtid, cp, msg, s->cfg->state_path ? s->cfg->state_path : "");
+                       s->cdc->gtid, cp, msg, s->cfg->state_path ? s->cfg->state_path : "");
     return lt_fail(err, LT_ERR_FATAL,
                    "mysql: the binlog from checkpoint %s is no longer on the server (%s): changes since "
                    "the checkpoint are lost; start the task over with a new full load (`logtap replicate --start-over`; "
@@ -253,21 +305,21 @@ static int purged_error(struct lt_source *s, struct lt_error *err, const char *m
 static int open_stream(struct lt_source *s, struct lt_error *err)
 {
     /* Heartbeats come every 250 ms: 20 s of silence means a dead connection (then: reconnect). */
-    if (lt_my_connect_timeout(s->cfg, 20, &s->repl, err))
+    if (lt_my_connect_timeout(s->cfg, 20, &s->cdc->repl, err))
         return lt_error_prefix(err, "binlog stream: ");
     char v[MY_FILE_MAX] = "";
-    if (mysql_query(s->repl, "SELECT @@global.binlog_checksum") == 0) {
-        MYSQL_RES *r = mysql_store_result(s->repl);
+    if (mysql_query(s->cdc->repl, "SELECT @@global.binlog_checksum") == 0) {
+        MYSQL_RES *r = mysql_store_result(s->cdc->repl);
         MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
         if (row && row[0])
             snprintf(v, sizeof v, "%s", row[0]);
         mysql_free_result(r);
     }
-    lt_binlog_reader_init(&s->reader);
-    s->reader.checksum_before_fde = strcasecmp(v, "CRC32") == 0 ? 1 : v[0] ? 0 : -1;
-    if (lt_my_exec(s->repl, "SET @master_binlog_checksum = @@global.binlog_checksum", err) ||
-        lt_my_exec(s->repl, "SET @mariadb_slave_capability = 4", err) ||
-        lt_my_exec(s->repl, "SET @master_heartbeat_period = 250000000", err))
+    lt_binlog_reader_init(&s->cdc->reader);
+    s->cdc->reader.checksum_before_fde = strcasecmp(v, "CRC32") == 0 ? 1 : v[0] ? 0 : -1;
+    if (lt_my_exec(s->cdc->repl, "SET @master_binlog_checksum = @@global.binlog_checksum", err) ||
+        lt_my_exec(s->cdc->repl, "SET @mariadb_slave_capability = 4", err) ||
+        lt_my_exec(s->cdc->repl, "SET @master_heartbeat_period = 250000000", err))
         return lt_error_prefix(err, "binlog stream: ");
     /* By GTID (MariaDB): the server starts after the GTID position's transactions, in whatever file holds them
      * (a fake ROTATE names it). The text was validated: digits, '-' and ','. */
@@ -275,61 +327,61 @@ static int open_stream(struct lt_source *s, struct lt_error *err)
     if (gtid_mode) {
         char sql[MY_GTID_MAX + 128];
         snprintf(sql, sizeof sql, "SET @slave_connect_state = '%s', @slave_gtid_strict_mode = 0,"
-                 " @slave_gtid_ignore_duplicates = 0", s->gtid);
-        if (lt_my_exec(s->repl, sql, err))
+                 " @slave_gtid_ignore_duplicates = 0", s->cdc->gtid);
+        if (lt_my_exec(s->cdc->repl, sql, err))
             return lt_error_prefix(err, "binlog stream by GTID: ");
     }
-    s->pos_unknown = gtid_mode;
-    MARIADB_RPL *rpl = mariadb_rpl_init(s->repl);
+    s->cdc->pos_unknown = gtid_mode;
+    MARIADB_RPL *rpl = mariadb_rpl_init(s->cdc->repl);
     if (!rpl)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: mariadb_rpl_init failed (Connector/C without replication API?)");
-    s->rpl = rpl;
+    s->cdc->rpl = rpl;
     uint32_t server_id = s->cfg->source.server_id;
     if (mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID, server_id) ||
-        mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, gtid_mode ? "" : s->file, gtid_mode ? 0 : strlen(s->file)) ||
-        mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, gtid_mode ? 4UL : (unsigned long)s->start_pos) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, gtid_mode ? "" : s->cdc->file, gtid_mode ? 0 : strlen(s->cdc->file)) ||
+        mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, gtid_mode ? 4UL : (unsigned long)s->cdc->start_pos) ||
         mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, 0))
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: setting up the binlog stream: %s", mariadb_rpl_error(rpl));
     if (mariadb_rpl_open(rpl)) {
-        if (mysql_errno(s->repl) == ER_MASTER_FATAL_ERROR_READING_BINLOG)
-            return purged_error(s, err, mysql_error(s->repl));
+        if (mysql_errno(s->cdc->repl) == ER_MASTER_FATAL_ERROR_READING_BINLOG)
+            return purged_error(s, err, mysql_error(s->cdc->repl));
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: starting the binlog stream at %s:%" PRIu64 "%s%s: %s (error %u)",
-                       s->file, s->start_pos, gtid_mode ? ", GTID " : "", gtid_mode ? s->gtid : "",
-                       mysql_errno(s->repl) ? mysql_error(s->repl) : mariadb_rpl_error(rpl), mysql_errno(s->repl));
+                       s->cdc->file, s->cdc->start_pos, gtid_mode ? ", GTID " : "", gtid_mode ? s->cdc->gtid : "",
+                       mysql_errno(s->cdc->repl) ? mysql_error(s->cdc->repl) : mariadb_rpl_error(rpl), mysql_errno(s->cdc->repl));
     }
-    s->streaming = true;
+    s->cdc->streaming = true;
     return LT_OK;
 }
 
 static void close_stream(struct lt_source *s)
 {
-    if (s->rpl_event)
-        mariadb_free_rpl_event(s->rpl_event);
-    s->rpl_event = NULL;
-    if (s->rpl)
-        mariadb_rpl_close(s->rpl);
-    s->rpl = NULL;
-    if (s->repl)
-        mysql_close(s->repl);
-    s->repl = NULL;
-    s->streaming = false;
+    if (s->cdc->rpl_event)
+        mariadb_free_rpl_event(s->cdc->rpl_event);
+    s->cdc->rpl_event = NULL;
+    if (s->cdc->rpl)
+        mariadb_rpl_close(s->cdc->rpl);
+    s->cdc->rpl = NULL;
+    if (s->cdc->repl)
+        mysql_close(s->cdc->repl);
+    s->cdc->repl = NULL;
+    s->cdc->streaming = false;
 }
 
 int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
 {
-    if (!lt_my_parse_checkpoint(opt->checkpoint, s->file, &s->start_pos, s->gtid))
+    if (!lt_my_parse_checkpoint(opt->checkpoint, s->cdc->file, &s->cdc->start_pos, s->cdc->gtid))
         return lt_fail(err, LT_ERR_FATAL, "mysql: checkpoint \"%s\" is not a binlog position (file:position)",
                        opt->checkpoint ? opt->checkpoint : "");
     /* The GTID position at the checkpoint, so the checkpoints carry it: from the checkpoint, or asked from MariaDB
      * (a checkpoint written without it); unknown otherwise (MySQL), and then checkpoints are file:position only. */
-    s->gtid_known = s->gtid[0] != '\0';
-    if (!s->gtid_known && s->is_mariadb &&
-        lt_my_binlog_gtid_pos(s->main, s->file, s->start_pos, s->gtid, &s->gtid_known, err))
+    s->cdc->gtid_known = s->cdc->gtid[0] != '\0';
+    if (!s->cdc->gtid_known && s->is_mariadb &&
+        lt_my_binlog_gtid_pos(s->main, s->cdc->file, s->cdc->start_pos, s->cdc->gtid, &s->cdc->gtid_known, err))
         return LT_ERR_RUNTIME;
-    s->have_txn_gtid = false;
-    s->file_index = lt_my_file_index(s->file);
-    s->next_pos = s->start_pos;
-    s->have_until = false;
+    s->cdc->have_txn_gtid = false;
+    s->cdc->file_index = lt_my_file_index(s->cdc->file);
+    s->cdc->next_pos = s->cdc->start_pos;
+    s->cdc->have_until = false;
     if (opt->until) {
         char now[LT_CHECKPOINT_MAX];
         const char *target = opt->until;
@@ -338,14 +390,14 @@ int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
                 return LT_ERR_RUNTIME;
             target = now;
         }
-        if (!lt_my_parse_checkpoint(target, s->until_file, &s->until_pos, NULL))
+        if (!lt_my_parse_checkpoint(target, s->cdc->until_file, &s->cdc->until_pos, NULL))
             return lt_fail(err, LT_ERR_CONFIG, "--until: \"%s\" is not a binlog position (like mysql-bin.000003:1234) "
                            "or \"now\"", target);
-        s->have_until = true;
+        s->cdc->have_until = true;
     }
-    lt_my_format_checkpoint(s->file, s->start_pos, s->gtid_known ? s->gtid : NULL, s->last_checkpoint);
-    snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
-    s->in_txn = false;
+    lt_my_format_checkpoint(s->cdc->file, s->cdc->start_pos, s->cdc->gtid_known ? s->cdc->gtid : NULL, s->cdc->last_checkpoint);
+    snprintf(s->cdc->reported, sizeof s->cdc->reported, "%s", s->cdc->last_checkpoint);
+    s->cdc->in_txn = false;
     return open_stream(s, err);
 }
 
@@ -353,17 +405,17 @@ int lt_my_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
 
 static int ensure_values(struct lt_source *s, uint32_t n, struct lt_error *err)
 {
-    if (n <= s->vals_cap)
+    if (n <= s->cdc->vals_cap)
         return LT_OK;
-    struct lt_value *a = realloc(s->before, n * sizeof *a);
+    struct lt_value *a = realloc(s->cdc->before, n * sizeof *a);
     if (!a)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    s->before = a;
-    struct lt_value *b = realloc(s->after, n * sizeof *b);
+    s->cdc->before = a;
+    struct lt_value *b = realloc(s->cdc->after, n * sizeof *b);
     if (!b)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    s->after = b;
-    s->vals_cap = n;
+    s->cdc->after = b;
+    s->cdc->vals_cap = n;
     return LT_OK;
 }
 
@@ -388,23 +440,23 @@ static bool key_changed(const struct lt_table_schema *t, const struct lt_value *
 
 static void fill_row(struct lt_source *s, char op, const struct lt_value *vals, struct lt_change_event *ev)
 {
-    struct my_cdc_table *t = s->cur;
+    struct my_cdc_table *t = s->cdc->cur;
     ev->kind = LT_EV_ROW;
-    ev->schema = s->cur_schema;
+    ev->schema = s->cdc->cur_schema;
     ev->agent_slot = &t->agent_data;
     ev->row.op = op;
-    ev->row.commit_ts_us = s->txn_ts_us;
-    ev->row.nvals = s->cur_schema->ncols;
+    ev->row.commit_ts_us = s->cdc->txn_ts_us;
+    ev->row.nvals = s->cdc->cur_schema->ncols;
     ev->row.vals = vals;
-    lt_my_format_pos(s->file_index, s->rows_event_pos, ++s->row_index, ev->row.pos);
+    lt_my_format_pos(s->cdc->file_index, s->cdc->rows_event_pos, ++s->cdc->row_index, ev->row.pos);
     ev->in_transaction = true;
 }
 
 /* Notes a row given to the agent. */
 static void note_emitted(struct lt_source *s, const struct lt_change_event *ev)
 {
-    memcpy(s->last_emitted, ev->row.pos, sizeof s->last_emitted);
-    s->txn_rows++;
+    memcpy(s->cdc->last_emitted, ev->row.pos, sizeof s->cdc->last_emitted);
+    s->cdc->txn_rows++;
 }
 
 /* The next row of the rows event being read; *emitted false at its end. */
@@ -412,31 +464,31 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
 {
     *emitted = false;
     bool done;
-    struct lt_binlog_row_cursor *c = &s->cursor;
-    if (lt_binlog_rows_next(c, &s->scratch, s->before, s->after, &done, err))
-        return fatal(err, "mysql: binlog %s: ", s->file);
+    struct lt_binlog_row_cursor *c = &s->cdc->cursor;
+    if (lt_binlog_rows_next(c, &s->cdc->scratch, s->cdc->before, s->cdc->after, &done, err))
+        return fatal(err, "mysql: binlog %s: ", s->cdc->file);
     if (done) {
-        s->in_rows = false;
+        s->cdc->in_rows = false;
         return LT_OK;
     }
     if (c->notes & LT_BINLOG_NOTE_ZERO_DATE)
-        s->zero_dates++;
-    const struct lt_table_schema *schema = s->cur_schema;
+        s->cdc->zero_dates++;
+    const struct lt_table_schema *schema = s->cdc->cur_schema;
     switch (c->ev->op) {
     case 'I':
-        fill_row(s, 'I', s->after, ev);
+        fill_row(s, 'I', s->cdc->after, ev);
         break;
     case 'D':
-        fill_row(s, 'D', s->before, ev);
+        fill_row(s, 'D', s->cdc->before, ev);
         break;
     default:
-        if (!has_key(schema) || key_changed(schema, s->before, s->after)) {
-            fill_row(s, 'D', s->before, ev);
+        if (!has_key(schema) || key_changed(schema, s->cdc->before, s->cdc->after)) {
+            fill_row(s, 'D', s->cdc->before, ev);
             ev->from_update = true;
-            s->pending_insert = true;
+            s->cdc->pending_insert = true;
         } else {
-            fill_row(s, 'U', s->after, ev);
-            ev->old_vals = s->before;
+            fill_row(s, 'U', s->cdc->after, ev);
+            ev->old_vals = s->cdc->before;
         }
     }
     note_emitted(s, ev);
@@ -447,45 +499,45 @@ static int next_row(struct lt_source *s, struct lt_change_event *ev, bool *emitt
 /* The GTID position moves past the transaction that just ended (when it had a GTID and the position is known). */
 static int advance_gtid(struct lt_source *s, struct lt_error *err)
 {
-    if (!s->have_txn_gtid)
+    if (!s->cdc->have_txn_gtid)
         return LT_OK;
-    s->have_txn_gtid = false;
-    if (!s->gtid_known || lt_my_gtid_set(s->gtid, s->txn_gtid_domain, s->txn_gtid_server, s->txn_gtid_seq))
+    s->cdc->have_txn_gtid = false;
+    if (!s->cdc->gtid_known || lt_my_gtid_set(s->cdc->gtid, s->cdc->txn_gtid_domain, s->cdc->txn_gtid_server, s->cdc->txn_gtid_seq))
         return LT_OK;
     if (s->cfg->source.use_gtid)
         return lt_fail(err, LT_ERR_FATAL, "mysql: the GTID position %s plus %" PRIu32 "-%" PRIu32 "-%" PRIu64
                        " is longer than %d bytes (too many replication domains) for resuming by GTID; remove "
-                       "source.use_gtid", s->gtid, s->txn_gtid_domain, s->txn_gtid_server, s->txn_gtid_seq,
+                       "source.use_gtid", s->cdc->gtid, s->cdc->txn_gtid_domain, s->cdc->txn_gtid_server, s->cdc->txn_gtid_seq,
                        MY_GTID_MAX - 1);
-    s->gtid_known = false; /* too long to carry: checkpoints are file:position only from here on */
-    s->gtid[0] = '\0';
+    s->cdc->gtid_known = false; /* too long to carry: checkpoints are file:position only from here on */
+    s->cdc->gtid[0] = '\0';
     return LT_OK;
 }
 
 static int end_transaction(struct lt_source *s, const struct lt_binlog_event *bev, struct lt_change_event *ev,
                            struct lt_error *err)
 {
-    s->in_txn = false;
+    s->cdc->in_txn = false;
     clear_table_ids(s);
     if (advance_gtid(s, err))
         return LT_ERR_FATAL;
     /* inside a MySQL TRANSACTION_PAYLOAD the transaction ends where the payload event ends */
-    lt_my_format_checkpoint(s->file, s->in_payload ? s->payload_ev.h.log_pos : bev->h.log_pos,
-                            s->gtid_known ? s->gtid : NULL, s->last_checkpoint);
-    snprintf(s->reported, sizeof s->reported, "%s", s->last_checkpoint);
+    lt_my_format_checkpoint(s->cdc->file, s->cdc->in_payload ? s->cdc->payload_ev.h.log_pos : bev->h.log_pos,
+                            s->cdc->gtid_known ? s->cdc->gtid : NULL, s->cdc->last_checkpoint);
+    snprintf(s->cdc->reported, sizeof s->cdc->reported, "%s", s->cdc->last_checkpoint);
     ev->kind = LT_EV_COMMIT;
     /* A transaction with nothing for us (other tables, other databases) moves the durable checkpoint too, at most
      * once a second, so a busy server's binlog is not re-read from far behind after a restart. */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t now_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-    if (s->txn_rows == 0 && now_us - s->last_idle_us >= 1000000) {
+    if (s->cdc->txn_rows == 0 && now_us - s->cdc->last_idle_us >= 1000000) {
         ev->kind = LT_EV_IDLE;
-        s->last_idle_us = now_us;
+        s->cdc->last_idle_us = now_us;
     }
-    s->txn_rows = 0;
+    s->cdc->txn_rows = 0;
     ev->in_transaction = false;
-    snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->last_checkpoint);
+    snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->cdc->last_checkpoint);
     ev->row.commit_ts_us = (int64_t)bev->h.timestamp * 1000000;
     return LT_OK;
 }
@@ -509,10 +561,10 @@ static int handle_table_map(struct lt_source *s, const struct lt_binlog_event *b
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     if (lt_binlog_table_map_decode(bev, &id->tm, err)) {
         free(id);
-        return fatal(err, "mysql: binlog %s: ", s->file);
+        return fatal(err, "mysql: binlog %s: ", s->cdc->file);
     }
     id->next = table_ids(s);
-    s->cursor_ids = id;
+    s->cdc->cursor_ids = id;
     struct my_cdc_table *t = NULL;
     if (table_for_map(s, &id->tm, &t, &id->own_schema, err))
         return LT_ERR_RUNTIME;
@@ -529,32 +581,32 @@ static int start_rows(struct lt_source *s, struct lt_binlog_event *bev, struct l
         id = id->next;
     if (!id)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: rows event at %s:%" PRIu64 " for table id %" PRIu64
-                       " without its TABLE_MAP", s->file, bev->offset, bev->u.rows.table_id);
+                       " without its TABLE_MAP", s->cdc->file, bev->offset, bev->u.rows.table_id);
     if (!id->t->selected)
         return LT_OK;
-    if (lt_binlog_event_decompress(bev, &s->inflate, err))
+    if (lt_binlog_event_decompress(bev, &s->cdc->inflate, err))
         return LT_ERR_RUNTIME;
     if (ensure_values(s, id->tm.ncols ? id->tm.ncols : 1, err))
         return LT_ERR_RUNTIME;
-    s->rows_ev = *bev;
-    if (lt_binlog_rows_begin(&s->cursor, &s->rows_ev.u.rows, &id->tm, err))
-        return fatal(err, "mysql: binlog %s: ", s->file);
-    s->cur = id->t;
-    s->cur_schema = id->own_schema ? id->own_schema : id->t->info->schema;
-    s->rows_event_pos = bev->offset;
-    if (!s->in_payload)
-        s->row_index = 0; /* inside a payload every rows event has the payload's position: indexes continue */
-    s->in_rows = true;
+    s->cdc->rows_ev = *bev;
+    if (lt_binlog_rows_begin(&s->cdc->cursor, &s->cdc->rows_ev.u.rows, &id->tm, err))
+        return fatal(err, "mysql: binlog %s: ", s->cdc->file);
+    s->cdc->cur = id->t;
+    s->cdc->cur_schema = id->own_schema ? id->own_schema : id->t->info->schema;
+    s->cdc->rows_event_pos = bev->offset;
+    if (!s->cdc->in_payload)
+        s->cdc->row_index = 0; /* inside a payload every rows event has the payload's position: indexes continue */
+    s->cdc->in_rows = true;
     return LT_OK;
 }
 
 /* Compares (file, pos) with the --until position. */
 static bool until_reached(const struct lt_source *s)
 {
-    if (!s->have_until || s->pos_unknown)
+    if (!s->cdc->have_until || s->cdc->pos_unknown)
         return false;
-    uint32_t ui = lt_my_file_index(s->until_file);
-    return s->file_index > ui || (s->file_index == ui && s->next_pos >= s->until_pos);
+    uint32_t ui = lt_my_file_index(s->cdc->until_file);
+    return s->cdc->file_index > ui || (s->cdc->file_index == ui && s->cdc->next_pos >= s->cdc->until_pos);
 }
 
 static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, struct lt_change_event *ev, bool *emitted,
@@ -572,12 +624,12 @@ static int handle_event(struct lt_source *s, const uint8_t *p, size_t n, struct 
         if (next >= size)
             offset = next - size;
     }
-    if (lt_binlog_parse_event(&s->reader, p, n, offset, &bev, err))
-        return fatal(err, "mysql: binlog %s: ", s->file); /* undecodable bytes: retrying cannot help */
+    if (lt_binlog_parse_event(&s->cdc->reader, p, n, offset, &bev, err))
+        return fatal(err, "mysql: binlog %s: ", s->cdc->file); /* undecodable bytes: retrying cannot help */
     return handle_parsed(s, &bev, ev, emitted, err);
 }
 
-/* One decoded event (from the stream, or from inside a TRANSACTION_PAYLOAD when s->in_payload). */
+/* One decoded event (from the stream, or from inside a TRANSACTION_PAYLOAD when s->cdc->in_payload). */
 static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, struct lt_change_event *ev, bool *emitted,
                          struct lt_error *err)
 {
@@ -588,10 +640,10 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
     case LT_BINLOG_ROTATE_EVENT:
         if (bev.u.rotate.name_len >= MY_FILE_MAX)
             return lt_fail(err, LT_ERR_RUNTIME, "mysql: binlog file name too long");
-        memcpy(s->file, bev.u.rotate.name, bev.u.rotate.name_len);
-        s->file[bev.u.rotate.name_len] = '\0';
-        s->file_index = lt_my_file_index(s->file);
-        s->next_pos = bev.u.rotate.position;
+        memcpy(s->cdc->file, bev.u.rotate.name, bev.u.rotate.name_len);
+        s->cdc->file[bev.u.rotate.name_len] = '\0';
+        s->cdc->file_index = lt_my_file_index(s->cdc->file);
+        s->cdc->next_pos = bev.u.rotate.position;
         return LT_OK;
     case LT_BINLOG_HEARTBEAT_EVENT:
     case LT_BINLOG_HEARTBEAT_EVENT_V2:
@@ -600,40 +652,40 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
         break;
     }
     /* (the FORMAT_DESCRIPTION and GTID_LIST the server sends first carry positions from the file's start) */
-    if (s->pos_unknown && !artificial && bev.h.type == LT_BINLOG_MARIADB_GTID_EVENT) {
+    if (s->cdc->pos_unknown && !artificial && bev.h.type == LT_BINLOG_MARIADB_GTID_EVENT) {
         /* resumed by GTID: the first event group the server sends follows the GTID position */
-        s->pos_unknown = false;
-        s->next_pos = bev.h.log_pos;
+        s->cdc->pos_unknown = false;
+        s->cdc->next_pos = bev.h.log_pos;
     }
-    if (!artificial && !s->in_payload && !s->pos_unknown && bev.h.log_pos > s->next_pos)
-        s->next_pos = bev.h.log_pos;
+    if (!artificial && !s->cdc->in_payload && !s->cdc->pos_unknown && bev.h.log_pos > s->cdc->next_pos)
+        s->cdc->next_pos = bev.h.log_pos;
     switch (bev.h.type) {
     case LT_BINLOG_MARIADB_GTID_EVENT:
         if (!(bev.u.mariadb_gtid.flags & 1)) { /* FL_STANDALONE: a DDL follows, not a transaction */
-            s->in_txn = true;
-            s->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
+            s->cdc->in_txn = true;
+            s->cdc->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
         }
         /* the GTID of the event group it starts (a transaction, or the DDL that follows) */
-        s->have_txn_gtid = true;
-        s->txn_gtid_domain = bev.u.mariadb_gtid.domain_id;
-        s->txn_gtid_server = bev.h.server_id;
-        s->txn_gtid_seq = bev.u.mariadb_gtid.seq_no;
+        s->cdc->have_txn_gtid = true;
+        s->cdc->txn_gtid_domain = bev.u.mariadb_gtid.domain_id;
+        s->cdc->txn_gtid_server = bev.h.server_id;
+        s->cdc->txn_gtid_seq = bev.u.mariadb_gtid.seq_no;
         return LT_OK;
     case LT_BINLOG_QUERY_EVENT:
     case LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT: {
-        if (lt_binlog_event_decompress(&bev, &s->inflate, err))
+        if (lt_binlog_event_decompress(&bev, &s->cdc->inflate, err))
             return LT_ERR_RUNTIME;
         const char *sql = bev.u.query.sql;
         size_t len = bev.u.query.sql_len;
         if (sql_is_exactly(sql, len, "BEGIN")) {
-            s->in_txn = true;
-            s->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
+            s->cdc->in_txn = true;
+            s->cdc->txn_ts_us = (int64_t)bev.h.timestamp * 1000000;
             return LT_OK;
         }
         bool ends = sql_is_exactly(sql, len, "COMMIT") || sql_is_exactly(sql, len, "ROLLBACK");
-        if (ends || !s->in_txn) {
+        if (ends || !s->cdc->in_txn) {
             if (!ends)
-                s->schema_stale_gen++; /* DDL: read the schemas again */
+                s->cdc->schema_stale_gen++; /* DDL: read the schemas again */
             if (end_transaction(s, &bev, ev, err))
                 return LT_ERR_FATAL;
             *emitted = true;
@@ -649,12 +701,12 @@ static int handle_parsed(struct lt_source *s, struct lt_binlog_event *bevp, stru
         return handle_table_map(s, &bev, err);
     case LT_BINLOG_TRANSACTION_PAYLOAD_EVENT:
         /* MySQL 8 binlog_transaction_compression: the whole transaction (BEGIN ... XID) inside, zstd-compressed */
-        if (lt_binlog_payload_inflate(&bev, &s->payload_buf, err))
-            return fatal(err, "mysql: binlog %s: ", s->file);
-        s->payload_ev = bev;
-        s->payload_pos = 0;
-        s->in_payload = true;
-        s->row_index = 0;
+        if (lt_binlog_payload_inflate(&bev, &s->cdc->payload_buf, err))
+            return fatal(err, "mysql: binlog %s: ", s->cdc->file);
+        s->cdc->payload_ev = bev;
+        s->cdc->payload_pos = 0;
+        s->cdc->in_payload = true;
+        s->cdc->row_index = 0;
         return LT_OK;
     default:
         if (lt_binlog_event_is_rows(bev.h.type))
@@ -669,21 +721,21 @@ static bool heartbeat_position(struct lt_source *s, const uint8_t *p, size_t n)
 {
     struct lt_binlog_event bev;
     struct lt_error ignored;
-    if (n < LT_BINLOG_HEADER_LEN || lt_binlog_parse_event(&s->reader, p, n, 0, &bev, &ignored) ||
+    if (n < LT_BINLOG_HEADER_LEN || lt_binlog_parse_event(&s->cdc->reader, p, n, 0, &bev, &ignored) ||
         bev.u.checkpoint.name_len == 0 || bev.u.checkpoint.name_len >= MY_FILE_MAX || bev.h.log_pos < 4)
         return false;
-    memcpy(s->file, bev.u.checkpoint.name, bev.u.checkpoint.name_len);
-    s->file[bev.u.checkpoint.name_len] = '\0';
-    s->file_index = lt_my_file_index(s->file);
-    s->next_pos = bev.h.log_pos;
+    memcpy(s->cdc->file, bev.u.checkpoint.name, bev.u.checkpoint.name_len);
+    s->cdc->file[bev.u.checkpoint.name_len] = '\0';
+    s->cdc->file_index = lt_my_file_index(s->cdc->file);
+    s->cdc->next_pos = bev.h.log_pos;
     return true;
 }
 
 static bool past_reported(const struct lt_source *s)
 {
     char cp[LT_CHECKPOINT_MAX];
-    lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, cp);
-    return strcmp(cp, s->reported) != 0;
+    lt_my_format_checkpoint(s->cdc->file, s->cdc->next_pos, s->cdc->gtid_known ? s->cdc->gtid : NULL, cp);
+    return strcmp(cp, s->cdc->reported) != 0;
 }
 
 int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err)
@@ -691,33 +743,33 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
     (void)timeout_ms; /* the heartbeat period bounds the wait */
     memset(ev, 0, sizeof *ev);
     ev->kind = LT_EV_NONE;
-    ev->in_transaction = s->in_txn;
-    if (!s->streaming)
+    ev->in_transaction = s->cdc->in_txn;
+    if (!s->cdc->streaming)
         return lt_fail(err, LT_ERR_RUNTIME, "mysql: the change stream is not started");
-    if (s->pending_insert) {
-        s->pending_insert = false;
-        fill_row(s, 'I', s->after, ev);
+    if (s->cdc->pending_insert) {
+        s->cdc->pending_insert = false;
+        fill_row(s, 'I', s->cdc->after, ev);
         ev->from_update = true;
         note_emitted(s, ev);
         return LT_OK;
     }
     for (;;) {
         bool emitted;
-        if (s->in_rows) {
+        if (s->cdc->in_rows) {
             if (next_row(s, ev, &emitted, err))
                 return LT_ERR_RUNTIME;
             if (emitted)
                 return LT_OK;
             continue;
         }
-        if (s->in_payload) {
+        if (s->cdc->in_payload) {
             struct lt_binlog_event inner;
             bool done;
-            if (lt_binlog_payload_next(&s->reader, &s->payload_ev, &s->payload_buf, &s->payload_pos, &inner, &done,
+            if (lt_binlog_payload_next(&s->cdc->reader, &s->cdc->payload_ev, &s->cdc->payload_buf, &s->cdc->payload_pos, &inner, &done,
                                        err))
-                return fatal(err, "mysql: binlog %s: ", s->file);
+                return fatal(err, "mysql: binlog %s: ", s->cdc->file);
             if (done) {
-                s->in_payload = false;
+                s->cdc->in_payload = false;
                 continue;
             }
             if (handle_parsed(s, &inner, ev, &emitted, err))
@@ -726,27 +778,27 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
                 return LT_OK;
             continue;
         }
-        if (!s->in_txn && until_reached(s)) {
+        if (!s->cdc->in_txn && until_reached(s)) {
             ev->kind = LT_EV_END;
-            lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, ev->checkpoint);
+            lt_my_format_checkpoint(s->cdc->file, s->cdc->next_pos, s->cdc->gtid_known ? s->cdc->gtid : NULL, ev->checkpoint);
             ev->in_transaction = false;
             return LT_OK;
         }
         /* A fresh event each time: after a failed fetch the library may have released the one it was given. */
-        if (s->rpl_event)
-            mariadb_free_rpl_event(s->rpl_event);
-        s->rpl_event = NULL;
-        MARIADB_RPL_EVENT *e = mariadb_rpl_fetch(s->rpl, NULL);
+        if (s->cdc->rpl_event)
+            mariadb_free_rpl_event(s->cdc->rpl_event);
+        s->cdc->rpl_event = NULL;
+        MARIADB_RPL_EVENT *e = mariadb_rpl_fetch(s->cdc->rpl, NULL);
         if (!e) {
-            unsigned code = mysql_errno(s->repl);
+            unsigned code = mysql_errno(s->cdc->repl);
             if (code == ER_MASTER_FATAL_ERROR_READING_BINLOG)
-                return purged_error(s, err, mysql_error(s->repl));
+                return purged_error(s, err, mysql_error(s->cdc->repl));
             /* a lost connection ends the stream: the agent reconnects (logged, with its backoff, listening for a
              * stop) and resumes from the checkpoint; the open transaction comes again whole */
             return lt_fail(err, LT_ERR_RUNTIME, "mysql: reading the binlog stream at %s:%" PRIu64 ": %s (error %u)",
-                           s->file, s->next_pos, code ? mysql_error(s->repl) : mariadb_rpl_error(s->rpl), code);
+                           s->cdc->file, s->cdc->next_pos, code ? mysql_error(s->cdc->repl) : mariadb_rpl_error(s->cdc->rpl), code);
         }
-        s->rpl_event = e;
+        s->cdc->rpl_event = e;
         const uint8_t *p = e->raw_data;
         size_t n = e->raw_data_size;
         /* the packet's leading OK byte may still be there */
@@ -755,18 +807,18 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             n--;
         }
         if (e->event_type == HEARTBEAT_LOG_EVENT) {
-            if (s->pos_unknown && !s->in_txn && heartbeat_position(s, p, n))
-                s->pos_unknown = false; /* resumed by GTID, and nothing after the GTID position yet */
-            if (!s->in_txn && !s->pos_unknown && !s->have_txn_gtid) { /* (between a DDL's GTID and its query: wait) */
+            if (s->cdc->pos_unknown && !s->cdc->in_txn && heartbeat_position(s, p, n))
+                s->cdc->pos_unknown = false; /* resumed by GTID, and nothing after the GTID position yet */
+            if (!s->cdc->in_txn && !s->cdc->pos_unknown && !s->cdc->have_txn_gtid) { /* (between a DDL's GTID and its query: wait) */
                 if (until_reached(s)) {
                     ev->kind = LT_EV_END;
-                    lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, ev->checkpoint);
+                    lt_my_format_checkpoint(s->cdc->file, s->cdc->next_pos, s->cdc->gtid_known ? s->cdc->gtid : NULL, ev->checkpoint);
                     return LT_OK;
                 }
                 if (past_reported(s)) {
-                    lt_my_format_checkpoint(s->file, s->next_pos, s->gtid_known ? s->gtid : NULL, s->reported);
+                    lt_my_format_checkpoint(s->cdc->file, s->cdc->next_pos, s->cdc->gtid_known ? s->cdc->gtid : NULL, s->cdc->reported);
                     ev->kind = LT_EV_IDLE;
-                    snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->reported);
+                    snprintf(ev->checkpoint, sizeof ev->checkpoint, "%s", s->cdc->reported);
                     return LT_OK;
                 }
             }
@@ -783,27 +835,36 @@ int lt_my_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_erro
 {
     (void)err;
     /* MySQL keeps no replica position for us: the state store's checkpoint is the only record. */
-    snprintf(s->acked, sizeof s->acked, "%s", checkpoint);
+    snprintf(s->cdc->acked, sizeof s->cdc->acked, "%s", checkpoint);
+    return LT_OK;
+}
+
+int lt_my_cdc_create(struct lt_source *s, struct lt_error *err)
+{
+    if (!(s->cdc = calloc(1, sizeof *s->cdc)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
     return LT_OK;
 }
 
 void lt_my_cdc_close(struct lt_source *s)
 {
+    if (!s->cdc)
+        return;
     close_stream(s);
     clear_table_ids(s);
-    while (s->tables) {
-        struct my_cdc_table *t = s->tables;
-        s->tables = t->next;
+    while (s->cdc->tables) {
+        struct my_cdc_table *t = s->cdc->tables;
+        s->cdc->tables = t->next;
         lt_my_table_info_free(t->info);
         free(t->db);
         free(t->table);
         free(t);
     }
-    lt_binlog_scratch_free(&s->scratch);
-    lt_binlog_scratch_free(&s->inflate);
-    lt_binlog_scratch_free(&s->payload_buf);
-    free(s->before);
-    free(s->after);
-    s->before = s->after = NULL;
-    s->vals_cap = 0;
+    lt_my_scratch_free(&s->cdc->scratch);
+    lt_my_scratch_free(&s->cdc->inflate);
+    lt_my_scratch_free(&s->cdc->payload_buf);
+    free(s->cdc->before);
+    free(s->cdc->after);
+    free(s->cdc);
+    s->cdc = NULL;
 }

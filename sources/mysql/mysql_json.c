@@ -1,6 +1,8 @@
 /* MySQL binary JSON to JSON text: see mysql_json.h for the layout. Every offset read from the document is checked
  * against the enclosing container's declared size, and every container's size against the bytes that hold it. */
 #include "sources/mysql/mysql_json.h"
+#include "sources/mysql/mysql_bytes.h"
+#include "sources/mysql/mysql_type_codes.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -26,7 +28,7 @@ enum {
 };
 
 struct jctx {
-    struct lt_binlog_scratch *s;
+    struct lt_my_scratch *s;
     unsigned *notes;
     struct lt_error *err;
     const uint8_t *doc; /* for offsets in messages */
@@ -42,7 +44,7 @@ static int put(struct jctx *c, const char *p, size_t n)
     if (c->s->len - c->start + n > c->cap)
         return lt_fail(c->err, LT_ERR_RUNTIME, "malformed binary JSON: its text would exceed %zu bytes (entries "
                        "sharing or looping offsets)", c->cap);
-    return lt_binlog_scratch_append(c->s, p, n, c->err);
+    return lt_my_scratch_append(c->s, p, n, c->err);
 }
 
 static int putf(struct jctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -82,7 +84,7 @@ static bool read_varlen(const uint8_t *p, size_t n, uint32_t *len, size_t *used)
 
 static int put_json_string(struct jctx *c, const uint8_t *p, size_t n)
 {
-    int rc = lt_binlog_scratch_reserve(c->s, n + 2, c->err);
+    int rc = lt_my_scratch_reserve(c->s, n + 2, c->err);
     if (rc)
         return rc;
     rc = put(c, "\"", 1);
@@ -150,7 +152,7 @@ static int put_packed_temporal(struct jctx *c, int64_t packed, char kind, const 
 static int put_base64(struct jctx *c, const uint8_t *p, size_t n)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    int rc = lt_binlog_scratch_reserve(c->s, (n + 2) / 3 * 4, c->err);
+    int rc = lt_my_scratch_reserve(c->s, (n + 2) / 3 * 4, c->err);
     for (size_t i = 0; i < n && !rc; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         char out[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=',
@@ -187,7 +189,7 @@ static int put_opaque(struct jctx *c, const uint8_t *p, size_t n)
         size_t dused;
         struct lt_error sub; /* not zero-filled: its 1 KB message per value was a hot spot */
         lt_error_clear(&sub);
-        if (lt_binlog_decimal_to_text(d + 2, len - 2, d[0], d[1], c->s, &dused, &sub))
+        if (lt_my_decimal_to_text(d + 2, len - 2, d[0], d[1], c->s, &dused, &sub))
             return lt_fail(c->err, LT_ERR_RUNTIME, "malformed binary JSON at byte %td: %s", d - c->doc, sub.msg);
         return LT_OK;
     }
@@ -296,7 +298,7 @@ static int put_value(struct jctx *c, uint8_t type, const uint8_t *p, size_t n, i
         memcpy(&d, &u, 8);
         if (!isfinite(d)) /* MySQL refuses them in JSON, and JSON text has no spelling for them */
             return bad(c, p, "double is NaN or infinite");
-        return lt_binlog_double_to_text(d, c->s, c->err);
+        return lt_my_double_to_text(d, c->s, c->err);
     }
     case J_STRING: {
         uint32_t len;
@@ -312,7 +314,7 @@ static int put_value(struct jctx *c, uint8_t type, const uint8_t *p, size_t n, i
     }
 }
 
-int lt_mysql_json_to_text(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, unsigned *notes,
+int lt_mysql_json_to_text(const uint8_t *p, size_t n, struct lt_my_scratch *s, unsigned *notes,
                           struct lt_error *err)
 {
     struct jctx c = {s, notes, err, p, s->len, 8 * n + 64};

@@ -24,16 +24,17 @@
 #ifndef LOGTAP_MYSQL_JSON_H
 #define LOGTAP_MYSQL_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "agent/error.h"
-#include "sources/mysql/binlog_types.h"
+#include "sources/mysql/mysql_text.h"
 
 #define LT_MYSQL_JSON_MAX_DEPTH 100
 
 /* Appends the JSON text of the binary document (n bytes at p) to s; *notes gets LT_BINLOG_NOTE_* bits. */
-int lt_mysql_json_to_text(const uint8_t *p, size_t n, struct lt_binlog_scratch *s, unsigned *notes,
+int lt_mysql_json_to_text(const uint8_t *p, size_t n, struct lt_my_scratch *s, unsigned *notes,
                           struct lt_error *err);
 
 #endif

@@ -32,6 +32,42 @@
 
 enum { PENDING_NONE, PENDING_INSERT_AFTER_DELETE, PENDING_TRUNCATE };
 
+/* The change stream's state: none of it is used by the full load. */
+struct pg_cdc {
+    PGconn *repl;                      /* replication=database connection */
+    bool streaming;
+    uint64_t start_lsn;                /* resume point: transactions ending at or before it are skipped */
+    uint64_t until_lsn;                /* 0 = run until stopped */
+    uint64_t received_lsn;             /* how far the stream is complete: keepalive positions, commit ends */
+    uint64_t server_wal_end;           /* the server's WAL end as the stream last reported it (0 unknown) */
+    uint64_t acked_lsn;                /* last position reported flushed */
+    int64_t last_status_us;
+    int64_t last_data_us;
+    int64_t last_reply_request_us;
+    char *copybuf;                     /* libpq buffer of the current message, freed on the next read */
+    bool in_txn;
+    bool skip_txn;
+    uint64_t txn_lsn;                  /* commit LSN of the open transaction */
+    int64_t txn_ts_us;
+    uint64_t txn_seq;
+    struct pg_relation *relations;     /* linked list (a task has few tables) */
+    /* a second event queued by one message (key-changing UPDATE: D then I; TRUNCATE of several tables) */
+    int pending_kind;
+    struct pg_relation *pending_rel;
+    uint32_t pending_next_relid;       /* TRUNCATE: index of the next relid */
+    struct lt_pgo_msg pending_truncate; /* TRUNCATE: the decoded message (points into copybuf) */
+    struct lt_value *vals_old, *vals_new;
+    int vals_cap;
+    bool end_reported;
+    /* protocol 2: transactions streamed while they run (pg_spool.h) */
+    int proto;                         /* pgoutput protocol version in use */
+    struct lt_pg_spool *spool;
+    bool in_stream;                    /* between Stream Start and Stream Stop */
+    uint32_t stream_xid;               /* the streamed chunk's top-level transaction */
+    bool replaying;                    /* reading a committed streamed transaction back from the spool */
+    uint64_t replay_end_lsn;
+};
+
 struct pg_relation {
     struct pg_relation *next;
     uint32_t relid;
@@ -51,9 +87,9 @@ static int64_t now_us(void)
  * (lt_pg_connect): pgoutput formats values with the walsender's settings. */
 static int connect_replication(struct lt_source *s, struct lt_error *err)
 {
-    if (s->repl)
+    if (s->cdc->repl)
         return LT_OK;
-    return lt_pg_connect(s->cfg, true, &s->repl, err);
+    return lt_pg_connect(s->cfg, true, &s->cdc->repl, err);
 }
 
 /* Runs a query on the main connection that returns one row; copies column 0. Empty out when no row. */
@@ -157,7 +193,7 @@ static int create_slot(struct lt_source *s, bool export_snapshot, bool temporary
     char sql[256];
     snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT \"%s\"%s LOGICAL pgoutput (SNAPSHOT '%s')", name,
              temporary ? " TEMPORARY" : "", export_snapshot ? "export" : "nothing");
-    PGresult *r = PQexec(s->repl, sql);
+    PGresult *r = PQexec(s->cdc->repl, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         char line[512];
         lt_fail(err, LT_ERR_RUNTIME, "postgres: creating replication slot %s: %s", name,
@@ -278,18 +314,18 @@ int lt_pg_current_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX], str
 static int send_status(struct lt_source *s, bool reply_requested, struct lt_error *err)
 {
     uint8_t msg[LT_PG_STANDBY_STATUS_LEN];
-    uint64_t written = s->received_lsn > s->acked_lsn ? s->received_lsn : s->acked_lsn;
-    size_t n = lt_pg_encode_standby_status(msg, sizeof msg, written, s->acked_lsn, s->acked_lsn,
+    uint64_t written = s->cdc->received_lsn > s->cdc->acked_lsn ? s->cdc->received_lsn : s->cdc->acked_lsn;
+    size_t n = lt_pg_encode_standby_status(msg, sizeof msg, written, s->cdc->acked_lsn, s->cdc->acked_lsn,
                                            lt_pg_time_from_unix_us(now_us()), reply_requested);
-    if (PQputCopyData(s->repl, (const char *)msg, (int)n) != 1 || PQflush(s->repl) != 0)
-        return lt_pg_conn_error(s->repl, err, "sending standby status");
-    s->last_status_us = now_us();
+    if (PQputCopyData(s->cdc->repl, (const char *)msg, (int)n) != 1 || PQflush(s->cdc->repl) != 0)
+        return lt_pg_conn_error(s->cdc->repl, err, "sending standby status");
+    s->cdc->last_status_us = now_us();
     return LT_OK;
 }
 
 int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt, struct lt_error *err)
 {
-    if (!lt_pg_lsn_parse(opt->checkpoint, &s->start_lsn))
+    if (!lt_pg_lsn_parse(opt->checkpoint, &s->cdc->start_lsn))
         return lt_fail(err, LT_ERR_RUNTIME, "postgres: checkpoint \"%s\" is not an LSN", opt->checkpoint);
     char plugin[64];
     if (slot_plugin(s, plugin, sizeof plugin, err))
@@ -311,15 +347,16 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
     if (query_one(s, "SELECT COALESCE(confirmed_flush_lsn::text, '') FROM pg_replication_slots WHERE slot_name = $1", 1,
                   params, confirmed, sizeof confirmed, err))
         return LT_ERR_RUNTIME;
-    if (confirmed[0] && lt_pg_lsn_parse(confirmed, &confirmed_lsn) && confirmed_lsn > s->start_lsn)
+    if (confirmed[0] && lt_pg_lsn_parse(confirmed, &confirmed_lsn) && confirmed_lsn > s->cdc->start_lsn)
         return lt_fail(err, LT_ERR_FATAL,
                        "replication slot \"%s\" is at %s, past this task's checkpoint %s: it was advanced by another "
                        "consumer, or created again, or the state store %s is older than the slot (restored from a "
                        "backup?). The changes in between are in no file: start over with a new full load",
                        s->cfg->source.slot, confirmed, opt->checkpoint, s->cfg->state_path);
-    if (lt_pg_publication_sync(s, true, opt->on_table_added, opt->ctx, err))
-        return err->code;
-    s->until_lsn = 0;
+    int prc = lt_pg_publication_sync(s, true, opt->on_table_added, opt->ctx, err);
+    if (prc)
+        return prc;
+    s->cdc->until_lsn = 0;
     if (opt->until) {
         char now[LT_CHECKPOINT_MAX];
         const char *target = opt->until;
@@ -328,7 +365,7 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
                 return LT_ERR_RUNTIME;
             target = now;
         }
-        if (!lt_pg_lsn_parse(target, &s->until_lsn))
+        if (!lt_pg_lsn_parse(target, &s->cdc->until_lsn))
             return lt_fail(err, LT_ERR_CONFIG, "--until: \"%s\" is not an LSN (like 0/16B3748) or \"now\"", target);
     }
     if (connect_replication(s, err))
@@ -338,17 +375,17 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
         return LT_ERR_RUNTIME;
     /* protocol 2 streams a large transaction while it runs (PostgreSQL 14+), instead of decoding it to the
      * server's disk and sending it only at its commit */
-    int server = PQserverVersion(s->repl);
-    s->proto = s->cfg->source.pgoutput_protocol ? s->cfg->source.pgoutput_protocol : server >= 140000 ? 2 : 1;
-    if (s->proto == 2 && server < 140000)
+    int server = PQserverVersion(s->cdc->repl);
+    s->cdc->proto = s->cfg->source.pgoutput_protocol ? s->cfg->source.pgoutput_protocol : server >= 140000 ? 2 : 1;
+    if (s->cdc->proto == 2 && server < 140000)
         return lt_fail(err, LT_ERR_CONFIG,
                        "source.pgoutput_protocol 2 streams transactions in progress, which needs PostgreSQL 14 or "
                        "newer; this server is %d (set it to 1)",
                        server);
-    s->in_stream = s->replaying = false;
-    lt_pg_spool_close(s->spool);
-    s->spool = NULL;
-    if (s->proto == 2) {
+    s->cdc->in_stream = s->cdc->replaying = false;
+    lt_pg_spool_close(s->cdc->spool);
+    s->cdc->spool = NULL;
+    if (s->cdc->proto == 2) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", s->cfg->state_path);
         char *slash = strrchr(dir, '/');
@@ -356,13 +393,13 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
             *slash = '\0';
         else
             snprintf(dir, sizeof dir, ".");
-        if (lt_pg_spool_open(&s->spool, dir, err))
+        if (lt_pg_spool_open(&s->cdc->spool, dir, err))
             return LT_ERR_RUNTIME;
     }
     char sql[1024];
     snprintf(sql, sizeof sql, "START_REPLICATION SLOT \"%s\" LOGICAL %s (proto_version '%d'%s, publication_names '%s')",
-             s->cfg->source.slot, opt->checkpoint, s->proto, s->proto == 2 ? ", streaming 'on'" : "", pubs);
-    PGresult *r = PQexec(s->repl, sql);
+             s->cfg->source.slot, opt->checkpoint, s->cdc->proto, s->cdc->proto == 2 ? ", streaming 'on'" : "", pubs);
+    PGresult *r = PQexec(s->cdc->repl, sql);
     if (PQresultStatus(r) != PGRES_COPY_BOTH) {
         char line[512];
         const char *msg = lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line);
@@ -374,18 +411,18 @@ int lt_pg_stream_start(struct lt_source *s, const struct lt_stream_options *opt,
         return err->code;
     }
     PQclear(r);
-    s->streaming = true;
-    s->acked_lsn = s->start_lsn;
-    s->received_lsn = s->start_lsn;
-    s->server_wal_end = 0;
-    s->last_data_us = now_us();
-    s->end_reported = false;
+    s->cdc->streaming = true;
+    s->cdc->acked_lsn = s->cdc->start_lsn;
+    s->cdc->received_lsn = s->cdc->start_lsn;
+    s->cdc->server_wal_end = 0;
+    s->cdc->last_data_us = now_us();
+    s->cdc->end_reported = false;
     return send_status(s, false, err);
 }
 
 static struct pg_relation *find_relation(struct lt_source *s, uint32_t relid)
 {
-    for (struct pg_relation *r = s->relations; r; r = r->next)
+    for (struct pg_relation *r = s->cdc->relations; r; r = r->next)
         if (r->relid == relid)
             return r;
     return NULL;
@@ -401,13 +438,13 @@ static int update_relation(struct lt_source *s, const struct lt_pgo_msg *m, stru
         if (!r)
             return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
         r->relid = rel->relid;
-        r->next = s->relations;
-        s->relations = r;
+        r->next = s->cdc->relations;
+        s->cdc->relations = r;
     }
     char oid[16];
     snprintf(oid, sizeof oid, "%u", rel->relid);
     struct lt_table_schema *catalog = NULL;
-    if (lt_pg_load_columns(s, oid, rel->nspname.ptr, rel->relname.ptr, &catalog, err))
+    if (lt_pg_load_columns(s->main, oid, rel->nspname.ptr, rel->relname.ptr, &catalog, err))
         return LT_ERR_RUNTIME;
     struct lt_table_schema *schema = lt_schema_new(rel->nspname.ptr, rel->relname.ptr, rel->ncols);
     if (!schema) {
@@ -466,17 +503,17 @@ static int update_relation(struct lt_source *s, const struct lt_pgo_msg *m, stru
 
 static int ensure_value_arrays(struct lt_source *s, int n, struct lt_error *err)
 {
-    if (n <= s->vals_cap)
+    if (n <= s->cdc->vals_cap)
         return LT_OK;
-    struct lt_value *a = realloc(s->vals_old, (size_t)n * sizeof *a);
+    struct lt_value *a = realloc(s->cdc->vals_old, (size_t)n * sizeof *a);
     if (!a)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    s->vals_old = a;
-    struct lt_value *b = realloc(s->vals_new, (size_t)n * sizeof *b);
+    s->cdc->vals_old = a;
+    struct lt_value *b = realloc(s->cdc->vals_new, (size_t)n * sizeof *b);
     if (!b)
         return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    s->vals_new = b;
-    s->vals_cap = n;
+    s->cdc->vals_new = b;
+    s->cdc->vals_cap = n;
     return LT_OK;
 }
 
@@ -487,10 +524,10 @@ static void fill_row_event(struct lt_source *s, struct pg_relation *r, char op, 
     ev->schema = r->schema;
     ev->agent_slot = &r->agent_data;
     ev->row.op = op;
-    ev->row.commit_ts_us = s->txn_ts_us;
+    ev->row.commit_ts_us = s->cdc->txn_ts_us;
     ev->row.nvals = r->schema->ncols;
     ev->row.vals = vals;
-    lt_pg_format_pos(s->txn_lsn, ++s->txn_seq, ev->row.pos);
+    lt_pg_format_pos(s->cdc->txn_lsn, ++s->cdc->txn_seq, ev->row.pos);
     ev->in_transaction = true;
 }
 
@@ -523,44 +560,44 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
     if (!r)
         return lt_fail(err, LT_ERR_RUNTIME, "pgoutput: change for relation %u before its Relation message",
                        m->u.change.relid);
-    if (!r->selected || s->skip_txn)
+    if (!r->selected || s->cdc->skip_txn)
         return LT_OK;
     int n = r->schema->ncols;
     if (ensure_value_arrays(s, n > 0 ? n : 1, err))
         return LT_ERR_RUNTIME;
     bool has_old = m->u.change.old_kind != 0;
-    if (has_old && lt_pgo_tuple_values(&m->u.change.oldtup, n, s->vals_old, n, err))
+    if (has_old && lt_pgo_tuple_values(&m->u.change.oldtup, n, s->cdc->vals_old, n, err))
         return LT_ERR_RUNTIME;
-    if (m->type != LT_PGO_DELETE && lt_pgo_tuple_values(&m->u.change.newtup, n, s->vals_new, n, err))
+    if (m->type != LT_PGO_DELETE && lt_pgo_tuple_values(&m->u.change.newtup, n, s->cdc->vals_new, n, err))
         return LT_ERR_RUNTIME;
     if (has_old && m->u.change.old_kind == 'K') /* 'n' in a key tuple: not part of the key, not NULL */
         for (int i = 0; i < n; i++)
-            if (!r->schema->cols[i].is_key && s->vals_old[i].state == LT_VALUE_NULL)
-                s->vals_old[i].state = LT_VALUE_UNCHANGED;
+            if (!r->schema->cols[i].is_key && s->cdc->vals_old[i].state == LT_VALUE_NULL)
+                s->cdc->vals_old[i].state = LT_VALUE_UNCHANGED;
     /* A full old row ('O', REPLICA IDENTITY FULL: the server flattens its TOASTed values into it) has the values an
      * UPDATE's new row did not send (its unchanged TOASTed values): such a table's changes never leave one out. */
     if (has_old && m->u.change.old_kind == 'O' && m->type == LT_PGO_UPDATE)
         for (int i = 0; i < n; i++)
-            if (s->vals_new[i].state == LT_VALUE_UNCHANGED && s->vals_old[i].state != LT_VALUE_UNCHANGED)
-                s->vals_new[i] = s->vals_old[i];
+            if (s->cdc->vals_new[i].state == LT_VALUE_UNCHANGED && s->cdc->vals_old[i].state != LT_VALUE_UNCHANGED)
+                s->cdc->vals_new[i] = s->cdc->vals_old[i];
     switch (m->type) {
     case LT_PGO_INSERT:
-        fill_row_event(s, r, 'I', s->vals_new, ev);
+        fill_row_event(s, r, 'I', s->cdc->vals_new, ev);
         break;
     case LT_PGO_DELETE:
-        fill_row_event(s, r, 'D', s->vals_old, ev);
+        fill_row_event(s, r, 'D', s->cdc->vals_old, ev);
         break;
     case LT_PGO_UPDATE:
-        if (has_old && (!has_key(r->schema) || key_changed(r->schema, s->vals_old, s->vals_new))) {
-            fill_row_event(s, r, 'D', s->vals_old, ev);
+        if (has_old && (!has_key(r->schema) || key_changed(r->schema, s->cdc->vals_old, s->cdc->vals_new))) {
+            fill_row_event(s, r, 'D', s->cdc->vals_old, ev);
             ev->from_update = true;
-            s->pending_kind = PENDING_INSERT_AFTER_DELETE;
-            s->pending_rel = r;
+            s->cdc->pending_kind = PENDING_INSERT_AFTER_DELETE;
+            s->cdc->pending_rel = r;
             /* without a full old row, the new tuple's unchanged TOAST values are restored by the merge (from the
              * row the D removed) */
         } else {
-            fill_row_event(s, r, 'U', s->vals_new, ev);
-            ev->old_vals = has_old ? s->vals_old : NULL;
+            fill_row_event(s, r, 'U', s->cdc->vals_new, ev);
+            ev->old_vals = has_old ? s->cdc->vals_old : NULL;
         }
         break;
     default:
@@ -573,9 +610,9 @@ static int change_event(struct lt_source *s, const struct lt_pgo_msg *m, struct 
 /* The next TRUNCATE event of a queued Truncate message, if any. */
 static bool next_truncate(struct lt_source *s, struct lt_change_event *ev)
 {
-    const struct lt_pgo_msg *m = &s->pending_truncate;
-    while (s->pending_next_relid < m->u.truncate.nrels) {
-        uint32_t relid = lt_pgo_truncate_relid(m, s->pending_next_relid++);
+    const struct lt_pgo_msg *m = &s->cdc->pending_truncate;
+    while (s->cdc->pending_next_relid < m->u.truncate.nrels) {
+        uint32_t relid = lt_pgo_truncate_relid(m, s->cdc->pending_next_relid++);
         struct pg_relation *r = find_relation(s, relid);
         if (!r || !r->selected)
             continue;
@@ -583,14 +620,14 @@ static bool next_truncate(struct lt_source *s, struct lt_change_event *ev)
         ev->schema = r->schema;
         ev->agent_slot = &r->agent_data;
         ev->row.op = 'T';
-        ev->row.commit_ts_us = s->txn_ts_us;
+        ev->row.commit_ts_us = s->cdc->txn_ts_us;
         ev->row.nvals = 0;
         ev->row.vals = NULL;
-        lt_pg_format_pos(s->txn_lsn, ++s->txn_seq, ev->row.pos);
+        lt_pg_format_pos(s->cdc->txn_lsn, ++s->cdc->txn_seq, ev->row.pos);
         ev->in_transaction = true;
         return true;
     }
-    s->pending_kind = PENDING_NONE;
+    s->cdc->pending_kind = PENDING_NONE;
     return false;
 }
 
@@ -605,11 +642,11 @@ static int handle_message(struct lt_source *s, const struct lt_pgo_msg *m, struc
     *emitted = false;
     switch (m->type) {
     case LT_PGO_BEGIN:
-        s->in_txn = true;
-        s->txn_lsn = m->u.begin.final_lsn;
-        s->txn_ts_us = m->u.begin.commit_ts_us;
-        s->txn_seq = 0;
-        s->skip_txn = m->u.begin.final_lsn < s->start_lsn; /* already durable before the restart */
+        s->cdc->in_txn = true;
+        s->cdc->txn_lsn = m->u.begin.final_lsn;
+        s->cdc->txn_ts_us = m->u.begin.commit_ts_us;
+        s->cdc->txn_seq = 0;
+        s->cdc->skip_txn = m->u.begin.final_lsn < s->cdc->start_lsn; /* already durable before the restart */
         return LT_OK;
     case LT_PGO_COMMIT:
         return end_transaction(s, m->u.commit.end_lsn, m->u.commit.commit_ts_us, ev, emitted);
@@ -620,11 +657,11 @@ static int handle_message(struct lt_source *s, const struct lt_pgo_msg *m, struc
     case LT_PGO_DELETE:
         return change_event(s, m, ev, emitted, err);
     case LT_PGO_TRUNCATE:
-        if (s->skip_txn)
+        if (s->cdc->skip_txn)
             return LT_OK;
-        s->pending_truncate = *m;
-        s->pending_next_relid = 0;
-        s->pending_kind = PENDING_TRUNCATE;
+        s->cdc->pending_truncate = *m;
+        s->cdc->pending_next_relid = 0;
+        s->cdc->pending_kind = PENDING_TRUNCATE;
         *emitted = next_truncate(s, ev);
         return LT_OK;
     default: /* Origin, Type, Message: nothing to record */
@@ -634,9 +671,9 @@ static int handle_message(struct lt_source *s, const struct lt_pgo_msg *m, struc
 
 int lt_pg_stream_server_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX])
 {
-    if (!s->server_wal_end)
+    if (!s->cdc->server_wal_end)
         return LT_ERR_RUNTIME;
-    lt_pg_lsn_format(s->server_wal_end, out);
+    lt_pg_lsn_format(s->cdc->server_wal_end, out);
     return LT_OK;
 }
 
@@ -644,11 +681,11 @@ int lt_pg_stream_server_position(struct lt_source *s, char out[LT_CHECKPOINT_MAX
 static int end_transaction(struct lt_source *s, uint64_t end_lsn, int64_t commit_ts_us, struct lt_change_event *ev,
                            bool *emitted)
 {
-    s->in_txn = false;
-    if (end_lsn > s->received_lsn)
-        s->received_lsn = end_lsn;
-    if (s->skip_txn) {
-        s->skip_txn = false;
+    s->cdc->in_txn = false;
+    if (end_lsn > s->cdc->received_lsn)
+        s->cdc->received_lsn = end_lsn;
+    if (s->cdc->skip_txn) {
+        s->cdc->skip_txn = false;
         return LT_OK;
     }
     ev->kind = LT_EV_COMMIT;
@@ -661,33 +698,33 @@ static int end_transaction(struct lt_source *s, uint64_t end_lsn, int64_t commit
 
 /* Protocol 2 with streaming: a transaction in progress comes in chunks between Stream Start and Stream Stop; its
  * messages go to the spool, and at its Stream Commit it is read back and handled like a transaction received
- * whole (stream_next reads the spool before the socket while s->replaying). */
+ * whole (stream_next reads the spool before the socket while s->cdc->replaying). */
 static int handle_stream_message(struct lt_source *s, const struct lt_pgo_msg *m, const uint8_t *raw, size_t len,
                                  struct lt_error *err)
 {
     switch (m->type) {
     case LT_PGO_STREAM_START:
-        s->in_stream = true;
-        s->stream_xid = m->xid;
+        s->cdc->in_stream = true;
+        s->cdc->stream_xid = m->xid;
         return LT_OK;
     case LT_PGO_STREAM_STOP:
-        s->in_stream = false;
+        s->cdc->in_stream = false;
         return LT_OK;
     case LT_PGO_STREAM_ABORT:
-        return lt_pg_spool_abort(s->spool, m->xid, m->u.stream_abort.subxid, err);
+        return lt_pg_spool_abort(s->cdc->spool, m->xid, m->u.stream_abort.subxid, err);
     case LT_PGO_STREAM_COMMIT:
-        if (lt_pg_spool_replay_begin(s->spool, m->xid, err))
+        if (lt_pg_spool_replay_begin(s->cdc->spool, m->xid, err))
             return LT_ERR_RUNTIME;
-        s->in_txn = true;
-        s->replaying = true;
-        s->txn_lsn = m->u.commit.commit_lsn;
-        s->txn_ts_us = m->u.commit.commit_ts_us;
-        s->txn_seq = 0;
-        s->skip_txn = m->u.commit.commit_lsn < s->start_lsn; /* already durable before the restart */
-        s->replay_end_lsn = m->u.commit.end_lsn;
+        s->cdc->in_txn = true;
+        s->cdc->replaying = true;
+        s->cdc->txn_lsn = m->u.commit.commit_lsn;
+        s->cdc->txn_ts_us = m->u.commit.commit_ts_us;
+        s->cdc->txn_seq = 0;
+        s->cdc->skip_txn = m->u.commit.commit_lsn < s->cdc->start_lsn; /* already durable before the restart */
+        s->cdc->replay_end_lsn = m->u.commit.end_lsn;
         return LT_OK;
     default: /* a change of the streamed transaction */
-        return lt_pg_spool_append(s->spool, s->stream_xid, m->xid, raw, len, err);
+        return lt_pg_spool_append(s->cdc->spool, s->cdc->stream_xid, m->xid, raw, len, err);
     }
 }
 
@@ -698,13 +735,13 @@ static int handle_xlogdata(struct lt_source *s, const struct lt_pg_xlogdata *x, 
     struct lt_pgo_msg m;
     *emitted = false;
     /* x->wal_end is the server's WAL end, not how far the stream has sent: it must not move received_lsn */
-    if (x->wal_end > s->server_wal_end)
-        s->server_wal_end = x->wal_end;
-    if (lt_pgo_decode(x->payload, x->payload_len, s->proto, s->in_stream, &m, err)) {
+    if (x->wal_end > s->cdc->server_wal_end)
+        s->cdc->server_wal_end = x->wal_end;
+    if (lt_pgo_decode(x->payload, x->payload_len, s->cdc->proto, s->cdc->in_stream, &m, err)) {
         err->code = LT_ERR_FATAL; /* the same bytes would come again */
         return LT_ERR_FATAL;
     }
-    if (s->in_stream || m.type == LT_PGO_STREAM_START || m.type == LT_PGO_STREAM_COMMIT ||
+    if (s->cdc->in_stream || m.type == LT_PGO_STREAM_START || m.type == LT_PGO_STREAM_COMMIT ||
         m.type == LT_PGO_STREAM_ABORT)
         return handle_stream_message(s, &m, x->payload, x->payload_len, err);
     return handle_message(s, &m, ev, emitted, err);
@@ -717,12 +754,12 @@ static int replay_next(struct lt_source *s, struct lt_change_event *ev, bool *em
     while (!*emitted) {
         const uint8_t *raw;
         size_t len;
-        int got = lt_pg_spool_replay_next(s->spool, &raw, &len, err);
+        int got = lt_pg_spool_replay_next(s->cdc->spool, &raw, &len, err);
         if (got < 0)
             return LT_ERR_RUNTIME;
         if (got == 0) {
-            s->replaying = false;
-            return end_transaction(s, s->replay_end_lsn, s->txn_ts_us, ev, emitted);
+            s->cdc->replaying = false;
+            return end_transaction(s, s->cdc->replay_end_lsn, s->cdc->txn_ts_us, ev, emitted);
         }
         struct lt_pgo_msg m;
         if (lt_pgo_decode(raw, len, 2, true, &m, err))
@@ -737,49 +774,49 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
 {
     memset(ev, 0, sizeof *ev);
     ev->kind = LT_EV_NONE;
-    ev->in_transaction = s->in_txn;
-    if (!s->streaming)
+    ev->in_transaction = s->cdc->in_txn;
+    if (!s->cdc->streaming)
         return lt_fail(err, LT_ERR_RUNTIME, "postgres: the change stream is not started");
-    if (s->pending_kind == PENDING_INSERT_AFTER_DELETE) {
-        s->pending_kind = PENDING_NONE;
-        fill_row_event(s, s->pending_rel, 'I', s->vals_new, ev);
+    if (s->cdc->pending_kind == PENDING_INSERT_AFTER_DELETE) {
+        s->cdc->pending_kind = PENDING_NONE;
+        fill_row_event(s, s->cdc->pending_rel, 'I', s->cdc->vals_new, ev);
         ev->from_update = true;
         return LT_OK;
     }
-    if (s->pending_kind == PENDING_TRUNCATE && next_truncate(s, ev))
+    if (s->cdc->pending_kind == PENDING_TRUNCATE && next_truncate(s, ev))
         return LT_OK;
-    if (s->replaying) {
+    if (s->cdc->replaying) {
         bool emitted;
         if (replay_next(s, ev, &emitted, err))
             return LT_ERR_RUNTIME;
-        ev->in_transaction = s->in_txn;
+        ev->in_transaction = s->cdc->in_txn;
         return LT_OK;
     }
     int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
     for (;;) {
-        if (s->copybuf) {
-            PQfreemem(s->copybuf);
-            s->copybuf = NULL;
+        if (s->cdc->copybuf) {
+            PQfreemem(s->cdc->copybuf);
+            s->cdc->copybuf = NULL;
         }
-        int len = PQgetCopyData(s->repl, &s->copybuf, 1);
+        int len = PQgetCopyData(s->cdc->repl, &s->cdc->copybuf, 1);
         if (len > 0) {
             struct lt_pg_copy_msg cm;
-            if (lt_pg_copy_decode((const uint8_t *)s->copybuf, (size_t)len, &cm, err))
+            if (lt_pg_copy_decode((const uint8_t *)s->cdc->copybuf, (size_t)len, &cm, err))
                 return LT_ERR_RUNTIME;
             if (cm.type == LT_PG_COPY_KEEPALIVE) {
-                if (cm.u.keepalive.wal_end > s->received_lsn)
-                    s->received_lsn = cm.u.keepalive.wal_end;
-                if (cm.u.keepalive.wal_end > s->server_wal_end)
-                    s->server_wal_end = cm.u.keepalive.wal_end;
+                if (cm.u.keepalive.wal_end > s->cdc->received_lsn)
+                    s->cdc->received_lsn = cm.u.keepalive.wal_end;
+                if (cm.u.keepalive.wal_end > s->cdc->server_wal_end)
+                    s->cdc->server_wal_end = cm.u.keepalive.wal_end;
                 if (cm.u.keepalive.reply_requested && send_status(s, false, err))
                     return LT_ERR_RUNTIME;
-                if (!s->in_txn) {
-                    if (s->until_lsn && s->received_lsn >= s->until_lsn) {
+                if (!s->cdc->in_txn) {
+                    if (s->cdc->until_lsn && s->cdc->received_lsn >= s->cdc->until_lsn) {
                         ev->kind = LT_EV_END;
-                        lt_pg_lsn_format(s->received_lsn, ev->checkpoint);
+                        lt_pg_lsn_format(s->cdc->received_lsn, ev->checkpoint);
                         return LT_OK;
                     }
-                    if (cm.u.keepalive.wal_end > s->acked_lsn) {
+                    if (cm.u.keepalive.wal_end > s->cdc->acked_lsn) {
                         ev->kind = LT_EV_IDLE;
                         lt_pg_lsn_format(cm.u.keepalive.wal_end, ev->checkpoint);
                         return LT_OK;
@@ -789,18 +826,18 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             }
             if (cm.type != LT_PG_COPY_XLOGDATA)
                 continue;
-            s->last_data_us = now_us();
+            s->cdc->last_data_us = now_us();
             bool emitted;
             if (handle_xlogdata(s, &cm.u.xlog, ev, &emitted, err))
                 return LT_ERR_RUNTIME;
             if (emitted) {
-                ev->in_transaction = s->in_txn;
+                ev->in_transaction = s->cdc->in_txn;
                 return LT_OK;
             }
             continue;
         }
         if (len == -1) {
-            PGresult *r = PQgetResult(s->repl);
+            PGresult *r = PQgetResult(s->cdc->repl);
             char line[512];
             const char *why = r ? lt_pg_first_line(PQresultErrorMessage(r), line, sizeof line) : "";
             if (!*why) /* a CopyDone without an error: the walsender ended it (shutdown, or the slot dropped) */
@@ -810,18 +847,18 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
                         : "the connection closed without a reason";
             lt_fail(err, LT_ERR_RUNTIME, "postgres: the server ended the replication stream: %s", why);
             PQclear(r);
-            s->streaming = false;
+            s->cdc->streaming = false;
             return LT_ERR_RUNTIME;
         }
         if (len == -2)
-            return lt_pg_conn_error(s->repl, err, "reading the replication stream");
+            return lt_pg_conn_error(s->cdc->repl, err, "reading the replication stream");
         /* Nothing buffered: keep the server informed, ask for a keepalive when waiting for --until, then wait. */
         int64_t now = now_us();
-        if (now - s->last_status_us > 10 * 1000000 && send_status(s, false, err))
+        if (now - s->cdc->last_status_us > 10 * 1000000 && send_status(s, false, err))
             return LT_ERR_RUNTIME;
-        if (s->until_lsn && !s->in_txn && now - s->last_data_us > 100000 &&
-            now - s->last_reply_request_us > 200000) {
-            s->last_reply_request_us = now;
+        if (s->cdc->until_lsn && !s->cdc->in_txn && now - s->cdc->last_data_us > 100000 &&
+            now - s->cdc->last_reply_request_us > 200000) {
+            s->cdc->last_reply_request_us = now;
             if (send_status(s, true, err))
                 return LT_ERR_RUNTIME;
         }
@@ -832,7 +869,7 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             wait = 100000;
         fd_set rfds;
         FD_ZERO(&rfds);
-        int fd = PQsocket(s->repl);
+        int fd = PQsocket(s->cdc->repl);
         if (fd < 0)
             return lt_fail(err, LT_ERR_RUNTIME, "postgres: the replication connection is closed");
         FD_SET(fd, &rfds);
@@ -842,8 +879,8 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             return lt_fail(err, LT_ERR_RUNTIME, "postgres: waiting for the replication stream: %s", strerror(errno));
         if (sel < 0)
             return LT_OK; /* a signal: let the caller look at its stop flag */
-        if (sel > 0 && !PQconsumeInput(s->repl))
-            return lt_pg_conn_error(s->repl, err, "reading the replication stream");
+        if (sel > 0 && !PQconsumeInput(s->cdc->repl))
+            return lt_pg_conn_error(s->cdc->repl, err, "reading the replication stream");
     }
 }
 
@@ -852,37 +889,46 @@ int lt_pg_stream_ack(struct lt_source *s, const char *checkpoint, struct lt_erro
     uint64_t lsn;
     if (!lt_pg_lsn_parse(checkpoint, &lsn))
         return lt_fail(err, LT_ERR_RUNTIME, "postgres: checkpoint \"%s\" is not an LSN", checkpoint);
-    if (lsn > s->acked_lsn)
-        s->acked_lsn = lsn;
-    return s->streaming ? send_status(s, false, err) : LT_OK;
+    if (lsn > s->cdc->acked_lsn)
+        s->cdc->acked_lsn = lsn;
+    return s->cdc->streaming ? send_status(s, false, err) : LT_OK;
+}
+
+int lt_pg_cdc_create(struct lt_source *s, struct lt_error *err)
+{
+    if (!(s->cdc = calloc(1, sizeof *s->cdc)))
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    return LT_OK;
 }
 
 void lt_pg_cdc_close(struct lt_source *s)
 {
-    lt_pg_spool_close(s->spool);
-    s->spool = NULL;
-    if (s->copybuf)
-        PQfreemem(s->copybuf);
-    s->copybuf = NULL;
-    if (s->repl) {
-        if (s->streaming) {
+    if (!s->cdc)
+        return;
+    lt_pg_spool_close(s->cdc->spool);
+    s->cdc->spool = NULL;
+    if (s->cdc->copybuf)
+        PQfreemem(s->cdc->copybuf);
+    s->cdc->copybuf = NULL;
+    if (s->cdc->repl) {
+        if (s->cdc->streaming) {
             struct lt_error ignored;
             send_status(s, false, &ignored);
-            PQputCopyEnd(s->repl, NULL);
-            PQflush(s->repl);
+            PQputCopyEnd(s->cdc->repl, NULL);
+            PQflush(s->cdc->repl);
         }
-        PQfinish(s->repl);
-        s->repl = NULL;
+        PQfinish(s->cdc->repl);
+        s->cdc->repl = NULL;
     }
-    s->streaming = false;
-    while (s->relations) {
-        struct pg_relation *r = s->relations;
-        s->relations = r->next;
+    s->cdc->streaming = false;
+    while (s->cdc->relations) {
+        struct pg_relation *r = s->cdc->relations;
+        s->cdc->relations = r->next;
         lt_schema_free(r->schema);
         free(r);
     }
-    free(s->vals_old);
-    free(s->vals_new);
-    s->vals_old = s->vals_new = NULL;
-    s->vals_cap = 0;
+    free(s->cdc->vals_old);
+    free(s->cdc->vals_new);
+    free(s->cdc);
+    s->cdc = NULL;
 }

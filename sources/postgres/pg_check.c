@@ -408,8 +408,9 @@ int lt_pg_check(const struct lt_task_config *cfg, struct lt_check_scope scope, s
                 struct lt_error *err)
 {
     PGconn *c;
-    if (lt_pg_connect(cfg, false, &c, err))
-        return err->code == LT_ERR_CONFIG ? LT_ERR_CONFIG : LT_ERR_RUNTIME;
+    int crc = lt_pg_connect(cfg, false, &c, err);
+    if (crc)
+        return crc == LT_ERR_CONFIG ? LT_ERR_CONFIG : LT_ERR_RUNTIME;
     /* the relations query's cost estimate (a subquery per partitioned table) crosses jit_above_cost, and compiling
      * it takes far longer than running it (measured: 200 ms of JIT for 20 ms of work) */
     if (lt_pg_exec(c, "SET jit = off", err)) {

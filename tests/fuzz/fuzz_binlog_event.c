@@ -41,9 +41,9 @@ struct ctx {
     unsigned fill;                        /* options bits 4-7 */
     struct lt_binlog_table_map maps[MAX_MAPS];
     int nmaps, next_slot;
-    struct lt_binlog_scratch inflate;     /* MariaDB compressed events */
-    struct lt_binlog_scratch payload;     /* TRANSACTION_PAYLOAD */
-    struct lt_binlog_scratch rows;        /* row values */
+    struct lt_my_scratch inflate;     /* MariaDB compressed events */
+    struct lt_my_scratch payload;     /* TRANSACTION_PAYLOAD */
+    struct lt_my_scratch rows;        /* row values */
     struct lt_value *before, *after;
     uint32_t vals_cap;
     struct byte_buffer pq_scratch;
@@ -410,9 +410,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
     for (int i = 0; i < x.nmaps; i++)
         lt_binlog_table_map_free(&x.maps[i]);
-    lt_binlog_scratch_free(&x.inflate);
-    lt_binlog_scratch_free(&x.payload);
-    lt_binlog_scratch_free(&x.rows);
+    lt_my_scratch_free(&x.inflate);
+    lt_my_scratch_free(&x.payload);
+    lt_my_scratch_free(&x.rows);
     bb_free(&x.pq_scratch);
     free(x.before);
     free(x.after);

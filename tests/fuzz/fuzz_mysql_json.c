@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (size)
         memcpy(doc, data, size);
-    struct lt_binlog_scratch s = {0}, t = {0};
+    struct lt_my_scratch s = {0}, t = {0};
     s.limit = t.limit = 64u << 20;
     struct lt_error err = {0};
     unsigned notes = 0, notes2 = 0;
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(text);
     /* appending after other text gives the same text */
-    if (lt_binlog_scratch_append(&t, "prefix", 6, &err) != LT_OK)
+    if (lt_my_scratch_append(&t, "prefix", 6, &err) != LT_OK)
         abort();
     if (lt_mysql_json_to_text(doc, size, &t, &notes2, &err) != LT_OK || t.len != 6 + s.len ||
         memcmp(t.data, "prefix", 6) != 0 || memcmp(t.data + 6, s.data, s.len) != 0 || notes2 != notes) {
@@ -59,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 out:
-    lt_binlog_scratch_free(&s);
-    lt_binlog_scratch_free(&t);
+    lt_my_scratch_free(&s);
+    lt_my_scratch_free(&t);
     free(doc);
     return 0;
 }

@@ -129,9 +129,9 @@ struct decoder {
     struct lt_binlog_reader rd;
     struct lt_binlog_table_map maps[64];
     int nmaps;
-    struct lt_binlog_scratch scratch;
-    struct lt_binlog_scratch inflate; /* MariaDB compressed events */
-    struct lt_binlog_scratch payload; /* MySQL compressed transactions */
+    struct lt_my_scratch scratch;
+    struct lt_my_scratch inflate; /* MariaDB compressed events */
+    struct lt_my_scratch payload; /* MySQL compressed transactions */
     size_t query_bytes;
     struct lt_value before[4096], after[4096];
     FILE *dump;               /* print rows here when set */
@@ -154,9 +154,9 @@ static void decoder_free(struct decoder *d)
 {
     for (int i = 0; i < d->nmaps; i++)
         lt_binlog_table_map_free(&d->maps[i]);
-    lt_binlog_scratch_free(&d->scratch);
-    lt_binlog_scratch_free(&d->inflate);
-    lt_binlog_scratch_free(&d->payload);
+    lt_my_scratch_free(&d->scratch);
+    lt_my_scratch_free(&d->inflate);
+    lt_my_scratch_free(&d->payload);
 }
 
 static struct lt_binlog_table_map *find_map(struct decoder *d, uint64_t id)

@@ -165,7 +165,7 @@ static void test_mariadb_events(void)
     putmem(&b, z, zl);
     CHECK_INT(parse(&rd, LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT, &b, true, &ev, &err), 0);
     CHECK(ev.u.query.compressed);
-    struct lt_binlog_scratch zbuf = {0};
+    struct lt_my_scratch zbuf = {0};
     if (!CHECK_INT(lt_binlog_event_decompress(&ev, &zbuf, &err), 0))
         printf("  %s\n", err.msg);
     CHECK(!ev.u.query.compressed);
@@ -182,7 +182,7 @@ static void test_mariadb_events(void)
     b.d[b.n - zl - 2] = 0x91; /* algorithm 1: unknown */
     CHECK_INT(parse(&rd, LT_BINLOG_MARIADB_QUERY_COMPRESSED_EVENT, &b, true, &ev, &err), 0);
     CHECK(lt_binlog_event_decompress(&ev, &zbuf, &err) != 0);
-    lt_binlog_scratch_free(&zbuf);
+    lt_my_scratch_free(&zbuf);
 
     /* refused on purpose: encrypted MariaDB binlogs */
     b.n = 0;
@@ -332,7 +332,7 @@ static void test_transaction_payload(void)
             continue;
         }
         CHECK_INT(ev.u.payload.compression, mode == 0 ? 0 : 255);
-        struct lt_binlog_scratch pbuf = {0};
+        struct lt_my_scratch pbuf = {0};
         if (!CHECK_INT(lt_binlog_payload_inflate(&ev, &pbuf, &err), 0))
             printf("  %s\n", err.msg);
         CHECK_INT(pbuf.len, inner.n);
@@ -359,7 +359,7 @@ static void test_transaction_payload(void)
         }
         CHECK_INT(seen, 2);
         CHECK_INT(rd.fmt.checksum_alg, LT_BINLOG_CHECKSUM_CRC32); /* the reader is left as it was */
-        lt_binlog_scratch_free(&pbuf);
+        lt_my_scratch_free(&pbuf);
     }
     /* every byte of a zstd payload event flipped: refused or walked, never a crash */
     {
@@ -369,7 +369,7 @@ static void test_transaction_payload(void)
         put8(&pb, 1); put8(&pb, 1); put8(&pb, (unsigned)zl);
         put8(&pb, 0);
         putmem(&pb, z, zl);
-        struct lt_binlog_scratch fb = {0};
+        struct lt_my_scratch fb = {0};
         for (size_t i = 0; i < pb.n; i++) {
             for (int bit = 0; bit < 8; bit++) {
                 struct buf m = pb;
@@ -386,7 +386,7 @@ static void test_transaction_payload(void)
                 }
             }
         }
-        lt_binlog_scratch_free(&fb);
+        lt_my_scratch_free(&fb);
     }
     /* a size field larger than the event, a corrupt stream, a lying uncompressed size */
     b.n = 0;
@@ -398,7 +398,7 @@ static void test_transaction_payload(void)
     CHECK(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err) != 0);
     b.d[8] = (uint8_t)zl;
     CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0);
-    struct lt_binlog_scratch pbuf = {0};
+    struct lt_my_scratch pbuf = {0};
     CHECK_INT(lt_binlog_payload_inflate(&ev, &pbuf, &err), 0);
     b.d[b.n - 5] ^= 0x5a;
     CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0);
@@ -407,7 +407,7 @@ static void test_transaction_payload(void)
     b.d[5] = (uint8_t)(inner.n + 1);
     CHECK_INT(parse(&rd, LT_BINLOG_TRANSACTION_PAYLOAD_EVENT, &b, true, &ev, &err), 0);
     CHECK(lt_binlog_payload_inflate(&ev, &pbuf, &err) != 0);
-    lt_binlog_scratch_free(&pbuf);
+    lt_my_scratch_free(&pbuf);
     b.n = 0;
     put8(&b, 2); put8(&b, 1); put8(&b, 7); /* unknown compression */
     put8(&b, 1); put8(&b, 1); put8(&b, 0);

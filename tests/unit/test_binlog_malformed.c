@@ -35,7 +35,7 @@ static uint8_t *load_file(const char *path, size_t *len)
     return buf;
 }
 
-static struct lt_binlog_scratch S, Z;
+static struct lt_my_scratch S, Z;
 static struct lt_value before[4096], after[4096];
 static long mutants, refused;
 
@@ -245,7 +245,7 @@ int main(void)
     RUN(test_mutate_none);
     RUN(test_mutate_sakila);
     printf("%ld mutants, %ld refused\n", mutants, refused);
-    lt_binlog_scratch_free(&S);
-    lt_binlog_scratch_free(&Z);
+    lt_my_scratch_free(&S);
+    lt_my_scratch_free(&Z);
     return unit_report();
 }

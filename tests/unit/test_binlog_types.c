@@ -434,7 +434,7 @@ static void test_rows_all_types(void)
     CHECK_INT(e.u.rows.version, 2);
     struct lt_binlog_row_cursor c;
     CHECK_INT(lt_binlog_rows_begin(&c, &e.u.rows, &tm, &err), 0);
-    struct lt_binlog_scratch s = {0};
+    struct lt_my_scratch s = {0};
     struct lt_value after[NCOLS];
     bool done;
     if (!CHECK_INT(lt_binlog_rows_next(&c, &s, NULL, after, &done, &err), 0))
@@ -459,7 +459,7 @@ static void test_rows_all_types(void)
         CHECK_INT(after[i].state, LT_VALUE_NULL);
     CHECK_INT(lt_binlog_rows_next(&c, &s, NULL, after, &done, &err), 0);
     CHECK(done);
-    lt_binlog_scratch_free(&s);
+    lt_my_scratch_free(&s);
     lt_binlog_table_map_free(&tm);
 }
 
@@ -493,7 +493,7 @@ static void test_update_minimal_image(void)
     }
     struct lt_binlog_row_cursor c;
     CHECK_INT(lt_binlog_rows_begin(&c, &e.u.rows, &tm, &err), 0);
-    struct lt_binlog_scratch s = {0};
+    struct lt_my_scratch s = {0};
     struct lt_value before[NCOLS], after[NCOLS];
     bool done;
     if (!CHECK_INT(lt_binlog_rows_next(&c, &s, before, after, &done, &err), 0))
@@ -509,7 +509,7 @@ static void test_update_minimal_image(void)
     CHECK_INT(after[2].state, LT_VALUE_UNCHANGED);
     CHECK_INT(lt_binlog_rows_next(&c, &s, before, after, &done, &err), 0);
     CHECK(done);
-    lt_binlog_scratch_free(&s);
+    lt_my_scratch_free(&s);
     lt_binlog_table_map_free(&tm);
 }
 
@@ -547,7 +547,7 @@ static void test_rows_without_present_columns(void)
             continue;
         struct lt_binlog_row_cursor c;
         CHECK_INT(lt_binlog_rows_begin(&c, &e.u.rows, &tm, &err), 0);
-        struct lt_binlog_scratch s = {0};
+        struct lt_my_scratch s = {0};
         struct lt_value before[NCOLS], after[NCOLS];
         bool done = false;
         int rc = 0, rows = 0;
@@ -562,7 +562,7 @@ static void test_rows_without_present_columns(void)
             CHECK_INT(rc, LT_ERR_RUNTIME);
             CHECK(strstr(err.msg, "no column is present") != NULL);
         }
-        lt_binlog_scratch_free(&s);
+        lt_my_scratch_free(&s);
     }
     lt_binlog_table_map_free(&tm);
 }
@@ -598,7 +598,7 @@ static void test_without_metadata_and_caller_fill(void)
     CHECK_INT(lt_binlog_parse_event(&rd, ev.d, ev.n, 0, &e, &err), 0);
     CHECK_INT(e.u.rows.version, 1);
     struct lt_binlog_row_cursor c;
-    struct lt_binlog_scratch s = {0};
+    struct lt_my_scratch s = {0};
     struct lt_value after[NCOLS];
     bool done;
     CHECK_INT(lt_binlog_rows_begin(&c, &e.u.rows, &tm, &err), 0);
@@ -624,14 +624,14 @@ static void test_without_metadata_and_caller_fill(void)
     CHECK_MEM(after[19].data, after[19].len, "caf\xc3\xa9 \xe2\x82\xac", 9);
     CHECK_MEM(after[21].data, after[21].len, "\\x61620000", 10);
     CHECK_MEM(after[24].data, after[24].len, "medium", 6);
-    lt_binlog_scratch_free(&s);
+    lt_my_scratch_free(&s);
     lt_binlog_table_map_free(&tm);
 }
 
 /* Single values through lt_binlog_value_to_text. */
 static void check_value(struct lt_binlog_column col, const uint8_t *p, size_t n, const char *want)
 {
-    struct lt_binlog_scratch s = {0};
+    struct lt_my_scratch s = {0};
     struct lt_error err = {0};
     size_t size;
     bool is_null;
@@ -648,7 +648,7 @@ static void check_value(struct lt_binlog_column col, const uint8_t *p, size_t n,
     } else if (!CHECK(!is_null && s.len == strlen(want) && (s.len == 0 || memcmp(s.data, want, s.len) == 0))) {
         printf("  got '%.*s' want '%s'\n", (int)s.len, s.data ? s.data : "", want);
     }
-    lt_binlog_scratch_free(&s);
+    lt_my_scratch_free(&s);
 }
 
 static void test_single_values(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sources/mysql/mysql_json.h"
+#include "sources/mysql/mysql_type_codes.h"
 #include "tests/unit/unit.h"
 
 struct vec {
@@ -35,7 +36,7 @@ static int decode(const uint8_t *p, size_t n, char *out, size_t outcap, unsigned
     uint8_t *copy = malloc(n ? n : 1);
     if (n)
         memcpy(copy, p, n);
-    struct lt_binlog_scratch s = {0};
+    struct lt_my_scratch s = {0};
     struct lt_error err = {0};
     *notes = 0;
     int rc = lt_mysql_json_to_text(copy, n, &s, notes, &err);
@@ -43,7 +44,7 @@ static int decode(const uint8_t *p, size_t n, char *out, size_t outcap, unsigned
         snprintf(out, outcap, "%.*s", (int)s.len, s.len ? s.data : "");
     else
         snprintf(out, outcap, "ERROR: %.200s", err.msg);
-    lt_binlog_scratch_free(&s);
+    lt_my_scratch_free(&s);
     free(copy);
     return rc;
 }
