@@ -20,21 +20,12 @@
 #include "agent/object_store.h"
 #include "agent/table_mapping.h"
 #include "agent/target_root.h"
+#include "agent/xmalloc.h"
 
 
 static int field_error(struct lt_error *err, const char *field, const char *what)
 {
     return lt_fail(err, LT_ERR_CONFIG, "config: %s: %s", field, what);
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return d;
 }
 
 static int get_string(const cJSON *obj, const char *key, const char *path, bool required, char **out,

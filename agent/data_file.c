@@ -5,20 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/target.h"
 #include "agent/unchanged_list.h"
-#include "targets/csv/csv_reader.h"
-#include "targets/parquet/parquet_reader.h"
+#include "agent/utc_time.h"
 
 struct lt_data_file {
-    struct lt_csv_reader *csv;
-    struct lt_parquet_reader *pq;
+    const struct logtap_target_ops *target; /* the target whose reader reads the file */
+    struct lt_target_reader *reader;
     char path[4096];
     int nfile_cols;
     int *map;                 /* output column -> file column, or -1 */
     int op_col, ts_col, pos_col, unch_col;
     const struct lt_table_schema *out;
     struct lt_value *vals;
-    bool header_pending;
 };
 
 static int find_col(const char *const *names, int n, const char *name)
@@ -27,12 +26,6 @@ static int find_col(const char *const *names, int n, const char *name)
         if (names[i] && strcmp(names[i], name) == 0)
             return i;
     return -1;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 int lt_data_file_open(const char *path, const char *file_schema_json, const struct lt_table_schema *out_schema,
@@ -76,17 +69,11 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
     f->out = out_schema;
     snprintf(f->path, sizeof f->path, "%s", path);
     int rc;
-    if (ends_with(path, ".parquet")) {
-        rc = lt_parquet_reader_open(path, &f->pq, err);
-        if (!rc && lt_parquet_reader_schema(f->pq)->ncols != n)
-            rc = lt_fail(err, LT_ERR_RUNTIME, "%s has %d columns, the manifest says %d", path,
-                         lt_parquet_reader_schema(f->pq)->ncols, n);
-    } else {
-        rc = lt_csv_reader_open(path, cfg->csv_delimiter, cfg->csv_row_delimiter, cfg->csv_null_value, &f->csv, err);
-        if (!rc && extra.nosup)
-            lt_csv_reader_set_nosup(f->csv, extra.nosup);
-        f->header_pending = cfg->add_column_name;
-    }
+    f->target = lt_target_for_file(path);
+    if (!f->target)
+        rc = lt_fail(err, LT_ERR_RUNTIME, "%s: no target reads a file named like this", path);
+    else
+        rc = f->target->reader_open(&f->reader, path, cfg, n, extra.nosup, err);
     free(names);
     lt_schema_free(fs);
     lt_file_columns_free(&extra);
@@ -96,33 +83,6 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
     }
     *out = f;
     return LT_OK;
-}
-
-bool lt_parse_timestamp_us(const char *s, size_t len, int64_t *us)
-{
-    char buf[40];
-    if (len >= sizeof buf)
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(buf, "%d-%d-%d %d:%d:%d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
-        return false;
-    int64_t frac = 0;
-    if (buf[n] == '.') {
-        int digits = 0;
-        for (const char *p = buf + n + 1; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
-            frac = frac * 10 + (*p - '0');
-        for (; digits < 6; digits++)
-            frac *= 10;
-    }
-    y -= mo <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-    *us = (((days * 24 + h) * 60 + mi) * 60 + sec) * 1000000 + frac;
-    return true;
 }
 
 /* Marks the columns named in a _logtap_unchanged list (agent/unchanged_list.h); false when it is malformed. */
@@ -144,27 +104,9 @@ static bool mark_unchanged(struct lt_data_file *f, const struct lt_value *list)
 int lt_data_file_next(struct lt_data_file *f, struct lt_row *row, struct lt_error *err)
 {
     const struct lt_value *in;
-    int nin = f->nfile_cols;
-    int got;
-    for (;;) {
-        if (f->pq) {
-            got = lt_parquet_reader_next(f->pq, &in, err);
-        } else {
-            got = lt_csv_reader_next(f->csv, &in, &nin, err);
-            if (got == 1 && nin != f->nfile_cols) {
-                lt_fail(err, LT_ERR_RUNTIME, "%s: a record has %d fields, expected %d", f->path, nin,
-                        f->nfile_cols);
-                return -1;
-            }
-        }
-        if (got != 1)
-            return got < 0 ? (lt_error_prefix(err, "%s: ", f->path), -1) : 0;
-        if (f->header_pending) {
-            f->header_pending = false;
-            continue;
-        }
-        break;
-    }
+    int got = f->target->reader_next(f->reader, &in, err);
+    if (got != 1)
+        return got < 0 ? (lt_error_prefix(err, "%s: ", f->path), -1) : 0;
     for (int i = 0; i < f->out->ncols; i++) {
         if (f->map[i] >= 0)
             f->vals[i] = in[f->map[i]];
@@ -181,7 +123,7 @@ int lt_data_file_next(struct lt_data_file *f, struct lt_row *row, struct lt_erro
         row->op = in[f->op_col].data[0];
     row->commit_ts_us = 0;
     if (f->ts_col >= 0 && in[f->ts_col].state != LT_VALUE_NULL)
-        lt_parse_timestamp_us(in[f->ts_col].data, in[f->ts_col].len, &row->commit_ts_us);
+        lt_utc_time_parse_column(in[f->ts_col].data, in[f->ts_col].len, &row->commit_ts_us);
     const struct lt_value *pos = f->pos_col >= 0 ? &in[f->pos_col] : NULL; /* none: the caller knows the order */
     size_t plen = pos && pos->state != LT_VALUE_NULL ? pos->len : 0;
     if (plen > LT_POS_MAX)
@@ -198,8 +140,8 @@ void lt_data_file_close(struct lt_data_file *f)
 {
     if (!f)
         return;
-    lt_csv_reader_close(f->csv);
-    lt_parquet_reader_close(f->pq);
+    if (f->reader)
+        f->target->reader_close(f->reader);
     free(f->map);
     free(f->vals);
     free(f);

@@ -21,7 +21,4 @@ int lt_data_file_open(const char *path, const char *file_schema_json, const stru
 int lt_data_file_next(struct lt_data_file *f, struct lt_row *row, struct lt_error *err);
 void lt_data_file_close(struct lt_data_file *f);
 
-/* "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) to microseconds since 1970; false when it does not parse. */
-bool lt_parse_timestamp_us(const char *s, size_t len, int64_t *us);
-
 #endif

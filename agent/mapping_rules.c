@@ -13,25 +13,12 @@
 #include "agent/did_you_mean.h"
 #include "agent/dms_rules.h"
 #include "agent/table_mapping.h"
+#include "agent/xmalloc.h"
 
-static char *xstrdup(const char *s)
+/* A rule's text, "" for an absent one. */
+static char *dup_or_empty(const char *s)
 {
-    char *d = strdup(s ? s : "");
-    if (!d) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return d;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return p;
+    return xstrdup(s ? s : "");
 }
 
 void lt_rule_ref_format(const struct lt_rule_ref *r, char *out, size_t n)
@@ -238,7 +225,7 @@ static int get_str(const struct rule_ctx *c, const cJSON *obj, const char *key, 
         return required ? pfail(c, "%s: missing required field", key) : LT_OK;
     if (!cJSON_IsString(v))
         return pfail(c, "%s: must be a string", key);
-    *out = xstrdup(v->valuestring);
+    *out = dup_or_empty(v->valuestring);
     return LT_OK;
 }
 
@@ -279,7 +266,7 @@ static int get_strv(const struct rule_ctx *c, const cJSON *v, const char *key, c
             strv_free(a, i);
             return pfail(c, "%s: must be a non-empty array of strings", key);
         }
-        a[i] = xstrdup(e->valuestring);
+        a[i] = dup_or_empty(e->valuestring);
     }
     *out = a;
     *n = k;
@@ -362,8 +349,8 @@ static int parse_filter_condition(const struct rule_ctx *c, const cJSON *j, int 
         if (!cJSON_IsString(sv) || !cJSON_IsString(ev))
             return pfail(c, "%s: operator %s needs start-value and end-value (strings)", where,
                                 op->valuestring);
-        out->value = xstrdup(sv->valuestring);
-        out->end_value = xstrdup(ev->valuestring);
+        out->value = dup_or_empty(sv->valuestring);
+        out->end_value = dup_or_empty(ev->valuestring);
     } else if (!none) {
         if (sv || ev)
             return pfail(c, "%s: operator %s takes value, not start-value/end-value", where,
@@ -371,7 +358,7 @@ static int parse_filter_condition(const struct rule_ctx *c, const cJSON *j, int 
         if (!cJSON_IsString(v))
             return pfail(c, "%s: operator %s needs a value (a string, as DMS takes it)", where,
                                 op->valuestring);
-        out->value = xstrdup(v->valuestring);
+        out->value = dup_or_empty(v->valuestring);
     }
     return LT_OK;
 }
@@ -409,8 +396,8 @@ static int parse_filters(const struct rule_ctx *c, const cJSON *filters, const s
         exit(1);
     struct lt_table_filter *tf = &m->filters[m->nfilters++];
     memset(tf, 0, sizeof *tf);
-    tf->ref.id = xstrdup(c->ref->id);
-    tf->ref.name = xstrdup(c->ref->name);
+    tf->ref.id = dup_or_empty(c->ref->id);
+    tf->ref.name = dup_or_empty(c->ref->name);
     tf->ref.num = c->ref->num;
     tf->schema = schema;
     tf->table = table;
@@ -434,7 +421,7 @@ static int parse_filters(const struct rule_ctx *c, const cJSON *filters, const s
         const cJSON *col = cJSON_GetObjectItemCaseSensitive(f, "column-name");
         if (!cJSON_IsString(col) || !*col->valuestring)
             return pfail(c, "%s.column-name: must be a column name", where);
-        spec->column = xstrdup(col->valuestring);
+        spec->column = dup_or_empty(col->valuestring);
         for (int k = 0; k < i; k++)
             if (!strcmp(tf->filters[k].column, spec->column))
                 return pfail(c, "%s: column %s already has a filter (filters[%d]); conditions on "
@@ -875,8 +862,8 @@ static int parse_table_settings(const struct rule_ctx *c, struct lt_mapping *m)
         exit(1);
     struct lt_table_settings *s = &m->settings[m->nsettings++];
     memset(s, 0, sizeof *s);
-    s->ref.id = xstrdup(c->ref->id);
-    s->ref.name = xstrdup(c->ref->name);
+    s->ref.id = dup_or_empty(c->ref->id);
+    s->ref.name = dup_or_empty(c->ref->name);
     s->ref.num = c->ref->num;
     s->schema = schema;
     s->table = table;
@@ -925,8 +912,8 @@ int lt_mapping_parse(const cJSON *tm, struct lt_task_config *cfg, struct lt_erro
         char idtext[32];
         if (cJSON_IsNumber(id))
             snprintf(idtext, sizeof idtext, "%.0f", id->valuedouble);
-        ref.id = xstrdup(cJSON_IsString(id) ? id->valuestring : cJSON_IsNumber(id) ? idtext : NULL);
-        ref.name = xstrdup(cJSON_IsString(name) ? name->valuestring : NULL);
+        ref.id = dup_or_empty(cJSON_IsString(id) ? id->valuestring : cJSON_IsNumber(id) ? idtext : NULL);
+        ref.name = dup_or_empty(cJSON_IsString(name) ? name->valuestring : NULL);
         char *end = NULL;
         errno = 0;
         ref.num = strtoll(ref.id, &end, 10);
@@ -957,8 +944,8 @@ int lt_mapping_parse(const cJSON *tm, struct lt_task_config *cfg, struct lt_erro
                 exit(1);
             struct lt_transform_rule *t = &m->transforms[m->ntransforms++];
             memset(t, 0, sizeof *t);
-            t->ref.id = xstrdup(ref.id);
-            t->ref.name = xstrdup(ref.name);
+            t->ref.id = dup_or_empty(ref.id);
+            t->ref.name = dup_or_empty(ref.name);
             t->ref.num = ref.num;
             rc = parse_transformation(&c, t);
         } else if (!strcmp(ty, "table-settings")) {

@@ -479,7 +479,7 @@ static int64_t table_load_time_us(struct lt_state *st, const struct lt_table_sta
         text[10] = ' ';
     if (n && text[n - 1] == 'Z')
         text[--n] = '\0';
-    return lt_parse_timestamp_us(text, n, &us) ? us : 0;
+    return lt_utc_time_parse_column(text, n, &us) ? us : 0;
 }
 
 static void checkpoint_form(const struct logtap_source_ops *source, struct lt_state *st, const char *key,

@@ -33,6 +33,22 @@ const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg
     return NULL;
 }
 
+const struct logtap_target_ops *lt_target_for_file(const char *path)
+{
+    static const struct logtap_target_ops *const targets[] = {&lt_csv_target, &lt_csv_gzip_target,
+                                                               &lt_parquet_target};
+    const struct logtap_target_ops *best = NULL;
+    size_t best_len = 0, len = strlen(path);
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
+        size_t n = strlen(targets[i]->extension);
+        if (n > best_len && len > n && path[len - n - 1] == '.' && strcmp(path + len - n, targets[i]->extension) == 0) {
+            best = targets[i];
+            best_len = n;
+        }
+    }
+    return best;
+}
+
 bool lt_path_is_uri(const char *path)
 {
     const char *p = path;

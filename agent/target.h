@@ -27,6 +27,7 @@ struct lt_file_layout {
 };
 
 struct lt_target_writer; /* opaque, owned by the target */
+struct lt_target_reader; /* opaque, owned by the target */
 
 struct logtap_target_ops {
     const char *name;       /* "csv", "parquet" */
@@ -41,6 +42,16 @@ struct logtap_target_ops {
     int (*finish)(struct lt_target_writer *w, struct lt_error *err);
     /* Drops the file's state without writing anything more. Frees w. */
     void (*discard)(struct lt_target_writer *w);
+
+    /* The reader side (the merge and validate read files back, agent/data_file.c). Opens the file at path, written
+     * with cfg's settings, whose manifest says it has ncols columns (a file that does not is an error); nosup: the
+     * CsvNoSupValue it was written with, or NULL. */
+    int (*reader_open)(struct lt_target_reader **r, const char *path, const struct lt_target_config *cfg, int ncols,
+                       const char *nosup, struct lt_error *err);
+    /* Next row: 1 with *vals pointing at ncols values (valid until the next call), 0 at the end, -1 with err set
+     * (the caller prefixes the file's name). */
+    int (*reader_next)(struct lt_target_reader *r, const struct lt_value **vals, struct lt_error *err);
+    void (*reader_close)(struct lt_target_reader *r);
 };
 
 extern const struct logtap_target_ops lt_csv_target;
@@ -49,6 +60,8 @@ extern const struct logtap_target_ops lt_parquet_target;
 
 /* The target for a config's DataFormat. */
 const struct logtap_target_ops *lt_target_for(const struct lt_target_config *cfg);
+/* The target that reads a file of this name: the one whose extension ends it (the longest), or NULL. */
+const struct logtap_target_ops *lt_target_for_file(const char *path);
 
 /* The name of the position column and the unchanged-columns column files carry (unless LogtapColumns is false). */
 #define LT_POS_COLUMN "_logtap_pos"

@@ -119,6 +119,28 @@ int lt_utc_time_parse(const char *text, int64_t *us, struct lt_error *err)
     return LT_OK;
 }
 
+bool lt_utc_time_parse_column(const char *s, size_t len, int64_t *us)
+{
+    char buf[40];
+    if (len >= sizeof buf)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(buf, "%d-%d-%d %d:%d:%d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+        return false;
+    int64_t frac = 0;
+    if (buf[n] == '.') {
+        int digits = 0;
+        for (const char *p = buf + n + 1; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+            frac = frac * 10 + (*p - '0');
+        for (; digits < 6; digits++)
+            frac *= 10;
+    }
+    *us = (((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec) * 1000000 + frac;
+    return true;
+}
+
 void lt_utc_time_format(int64_t us, char out[LT_UTC_TIME_MAX])
 {
     int64_t secs = us / 1000000, frac = us % 1000000;

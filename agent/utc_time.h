@@ -5,6 +5,7 @@
 #define LOGTAP_UTC_TIME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "agent/error.h"
@@ -16,6 +17,12 @@
  * than a microsecond is cut: every change logtap keeps has a whole microsecond as its time). Anything else,
  * impossible dates and times included, is LT_ERR_CONFIG with a message saying what is wrong. */
 int lt_utc_time_parse(const char *text, int64_t *us, struct lt_error *err);
+
+/* The time column of logtap's files and PostgreSQL's timestamptz text in a UTC session: "YYYY-MM-DD
+ * HH:MM:SS[.ffffff]" (UTC; digits after the sixth of the fraction and whatever follows, such as "+00", are ignored)
+ * of len bytes to microseconds since 1970; false when it does not start like that. Lenient where lt_utc_time_parse
+ * is strict: it reads what logtap and the database wrote, not what a user typed. */
+bool lt_utc_time_parse_column(const char *s, size_t len, int64_t *us);
 
 /* Whether text starts like a date ("YYYY-MM-DD..."), so that it is meant as a time, not as a position. */
 bool lt_utc_time_looks_like_date(const char *text);

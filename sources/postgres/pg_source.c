@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/data_file.h"
+#include "agent/utc_time.h"
 #include "agent/log.h"
 #include "agent/mapping.h"
 #include "agent/load_segments.h"
@@ -55,7 +55,7 @@ static int pg_open(struct lt_source **out, const struct lt_task_config *cfg, str
 int64_t lt_pg_parse_utc_timestamp(const char *s)
 {
     int64_t us = 0;
-    return lt_parse_timestamp_us(s, strlen(s), &us) ? us : 0;
+    return lt_utc_time_parse_column(s, strlen(s), &us) ? us : 0;
 }
 
 static int pg_snapshot_begin(struct lt_source *s, enum lt_snapshot_kind kind, struct lt_snapshot_info *info,

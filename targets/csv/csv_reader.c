@@ -334,3 +334,52 @@ void lt_csv_reader_set_nosup(struct lt_csv_reader *r, const char *nosup)
     snprintf(r->nosup, sizeof r->nosup, "%s", nosup ? nosup : "");
     r->nosup_len = strlen(r->nosup);
 }
+
+struct lt_target_reader {
+    struct lt_csv_reader *csv;
+    int ncols;
+    bool header_pending;
+};
+
+int lt_csv_target_reader_open(struct lt_target_reader **out, const char *path, const struct lt_target_config *cfg,
+                              int ncols, const char *nosup, struct lt_error *err)
+{
+    struct lt_target_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
+    int rc = lt_csv_reader_open(path, cfg->csv_delimiter, cfg->csv_row_delimiter, cfg->csv_null_value, &r->csv, err);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    if (nosup)
+        lt_csv_reader_set_nosup(r->csv, nosup);
+    r->ncols = ncols;
+    r->header_pending = cfg->add_column_name;
+    *out = r;
+    return LT_OK;
+}
+
+int lt_csv_target_reader_next(struct lt_target_reader *r, const struct lt_value **vals, struct lt_error *err)
+{
+    for (;;) {
+        int n, got = lt_csv_reader_next(r->csv, vals, &n, err);
+        if (got != 1)
+            return got;
+        if (n != r->ncols) {
+            lt_fail(err, LT_ERR_RUNTIME, "a record has %d fields, expected %d", n, r->ncols);
+            return -1;
+        }
+        if (!r->header_pending)
+            return 1;
+        r->header_pending = false;
+    }
+}
+
+void lt_csv_target_reader_close(struct lt_target_reader *r)
+{
+    if (!r)
+        return;
+    lt_csv_reader_close(r->csv);
+    free(r);
+}

@@ -9,6 +9,7 @@
 
 #include "agent/error.h"
 #include "agent/record.h"
+#include "agent/target.h"
 
 struct lt_csv_reader;
 
@@ -20,5 +21,12 @@ void lt_csv_reader_close(struct lt_csv_reader *r);
 /* An unquoted field equal to nosup (a file written with UseCsvNoSupValue: a column the source did not send) reads
  * as LT_VALUE_UNCHANGED; a quoted one never does. */
 void lt_csv_reader_set_nosup(struct lt_csv_reader *r, const char *nosup);
+
+/* The CSV target's reader side (agent/target.h): the task's delimiters and null value, the header record skipped
+ * when the files have one (AddColumnName), every record checked to have the manifest's number of fields. */
+int lt_csv_target_reader_open(struct lt_target_reader **r, const char *path, const struct lt_target_config *cfg,
+                              int ncols, const char *nosup, struct lt_error *err);
+int lt_csv_target_reader_next(struct lt_target_reader *r, const struct lt_value **vals, struct lt_error *err);
+void lt_csv_target_reader_close(struct lt_target_reader *r);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "agent/target.h"
 #include "agent/unchanged_list.h"
+#include "targets/csv/csv_reader.h"
 
 #define CSV_BUFFER_SIZE (256 * 1024)
 #define CSV_GZIP_OUT_SIZE (64 * 1024)
@@ -444,6 +445,9 @@ const struct logtap_target_ops lt_csv_target = {
     .size = csv_size,
     .finish = csv_finish,
     .discard = csv_discard,
+    .reader_open = lt_csv_target_reader_open,
+    .reader_next = lt_csv_target_reader_next,
+    .reader_close = lt_csv_target_reader_close,
 };
 
 /* The same writer with CompressionType GZIP (csv_open reads it from the config). */
@@ -455,4 +459,7 @@ const struct logtap_target_ops lt_csv_gzip_target = {
     .size = csv_size,
     .finish = csv_finish,
     .discard = csv_discard,
+    .reader_open = lt_csv_target_reader_open,
+    .reader_next = lt_csv_target_reader_next,
+    .reader_close = lt_csv_target_reader_close,
 };

@@ -677,3 +677,32 @@ int lt_parquet_reader_next(struct lt_parquet_reader *r, const struct lt_value **
     *vals = r->values;
     return 1;
 }
+
+/* The target's reader is the Parquet reader itself. */
+int lt_parquet_target_reader_open(struct lt_target_reader **out, const char *path, const struct lt_target_config *cfg,
+                                  int ncols, const char *nosup, struct lt_error *err)
+{
+    (void)cfg;
+    (void)nosup;
+    struct lt_parquet_reader *r;
+    if (lt_parquet_reader_open(path, &r, err))
+        return LT_ERR_RUNTIME;
+    if (lt_parquet_reader_schema(r)->ncols != ncols) {
+        int rc = lt_fail(err, LT_ERR_RUNTIME, "%s has %d columns, the manifest says %d", path,
+                         lt_parquet_reader_schema(r)->ncols, ncols);
+        lt_parquet_reader_close(r);
+        return rc;
+    }
+    *out = (struct lt_target_reader *)r;
+    return LT_OK;
+}
+
+int lt_parquet_target_reader_next(struct lt_target_reader *r, const struct lt_value **vals, struct lt_error *err)
+{
+    return lt_parquet_reader_next((struct lt_parquet_reader *)r, vals, err);
+}
+
+void lt_parquet_target_reader_close(struct lt_target_reader *r)
+{
+    lt_parquet_reader_close((struct lt_parquet_reader *)r);
+}

@@ -15,6 +15,7 @@
 
 #include "agent/error.h"
 #include "agent/record.h"
+#include "agent/target.h"
 
 struct lt_parquet_reader;
 
@@ -34,5 +35,12 @@ const char *lt_parquet_reader_created_by(const struct lt_parquet_reader *r);
 int lt_parquet_reader_next(struct lt_parquet_reader *r, const struct lt_value **vals, struct lt_error *err);
 
 void lt_parquet_reader_close(struct lt_parquet_reader *r);
+
+/* The Parquet target's reader side (agent/target.h): a file whose column count is not the manifest's is refused
+ * when it is opened. */
+int lt_parquet_target_reader_open(struct lt_target_reader **r, const char *path, const struct lt_target_config *cfg,
+                                  int ncols, const char *nosup, struct lt_error *err);
+int lt_parquet_target_reader_next(struct lt_target_reader *r, const struct lt_value **vals, struct lt_error *err);
+void lt_parquet_target_reader_close(struct lt_target_reader *r);
 
 #endif

@@ -27,6 +27,7 @@
 #include "targets/parquet/parquet_codec.h"
 #include "targets/parquet/parquet_dict.h"
 #include "targets/parquet/parquet_meta.h"
+#include "targets/parquet/parquet_reader.h"
 #include "targets/parquet/parquet_rle.h"
 #include "targets/parquet/parquet_values.h"
 #include "targets/parquet/thrift_compact.h"
@@ -996,4 +997,7 @@ const struct logtap_target_ops lt_parquet_target = {
     .size = parquet_size,
     .finish = parquet_finish,
     .discard = parquet_discard,
+    .reader_open = lt_parquet_target_reader_open,
+    .reader_next = lt_parquet_target_reader_next,
+    .reader_close = lt_parquet_target_reader_close,
 };

@@ -282,9 +282,43 @@ static void test_gzip_members_and_damage(void)
     free(got);
 }
 
+/* The reader side of the target plug-ins: a file's name picks its target (the longest extension that ends it), and
+ * the CSV target's reader skips the header record (AddColumnName) and refuses a record with another number of
+ * fields than the manifest's, the header included. */
+static void test_target_reader_side(void)
+{
+    CHECK(lt_target_for_file("a/b.csv") == &lt_csv_target);
+    CHECK(lt_target_for_file("a/b.csv.gz") == &lt_csv_gzip_target);
+    CHECK(lt_target_for_file("a/b.parquet") == &lt_parquet_target);
+    CHECK(lt_target_for_file("a/b.gz") == NULL);
+    CHECK(lt_target_for_file("a/bcsv") == NULL);
+    CHECK(lt_target_for_file("csv") == NULL);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/side.csv", tmpdir);
+    write_bytes(path, "id,name\n1,NULL\n2,x,y\n", 21);
+    struct lt_target_config cfg = {.csv_delimiter = ",", .csv_row_delimiter = "\n", .csv_null_value = "NULL",
+                                   .add_column_name = true};
+    const struct logtap_target_ops *t = lt_target_for_file(path);
+    struct lt_target_reader *r;
+    struct lt_error err = {0};
+    const struct lt_value *vals;
+    CHECK_INT(t->reader_open(&r, path, &cfg, 2, NULL, &err), LT_OK);
+    CHECK_INT(t->reader_next(r, &vals, &err), 1);
+    CHECK(vals[0].len == 1 && vals[0].data[0] == '1');
+    CHECK_INT(vals[1].state, LT_VALUE_NULL);
+    CHECK_INT(t->reader_next(r, &vals, &err), -1);
+    CHECK_STR(err.msg, "a record has 3 fields, expected 2");
+    t->reader_close(r);
+    CHECK_INT(t->reader_open(&r, path, &cfg, 3, NULL, &err), LT_OK);
+    CHECK_INT(t->reader_next(r, &vals, &err), -1);
+    CHECK_STR(err.msg, "a record has 2 fields, expected 3");
+    t->reader_close(r);
+}
+
 int main(void)
 {
     tmpdir = unit_tmpdir("csv_reader");
+    RUN(test_target_reader_side);
     RUN(test_records);
     RUN(test_long_delimiters);
     RUN(test_empty_first_record);

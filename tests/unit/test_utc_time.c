@@ -123,8 +123,37 @@ static void test_format(void)
     }
 }
 
+/* The lenient form of file time columns and PostgreSQL's now()::text in a UTC session (the full load's snapshot
+ * time, which --as-of TIME is compared with): the "+00" after it must not make it fail. */
+static void test_column_form(void)
+{
+    static const struct {
+        const char *text;
+        int64_t us;
+    } ok[] = {
+        {"2024-01-31 12:00:00", T_2024_01_31_NOON * 1000000},
+        {"2024-01-31 12:00:00.5", T_2024_01_31_NOON * 1000000 + 500000},
+        {"2024-01-31 12:00:00.1234567", T_2024_01_31_NOON * 1000000 + 123456},
+        {"2024-01-31 12:00:00.123456+00", T_2024_01_31_NOON * 1000000 + 123456},
+        {"2024-01-31 12:00:00+00", T_2024_01_31_NOON * 1000000},
+        {"1969-12-31 23:59:59.999999", -1},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        int64_t us = 0;
+        CHECK(lt_utc_time_parse_column(ok[i].text, strlen(ok[i].text), &us));
+        CHECK_INT(us, ok[i].us);
+    }
+    int64_t us = 7;
+    /* only len bytes are read */
+    CHECK(lt_utc_time_parse_column("2024-01-31 12:00:00.9", 19, &us) && us == T_2024_01_31_NOON * 1000000);
+    CHECK(!lt_utc_time_parse_column("2024-01-31", 10, &us));
+    CHECK(!lt_utc_time_parse_column("garbage", 7, &us));
+    CHECK(!lt_utc_time_parse_column("2024-01-31 12:00:00.000000000000000000000000", 44, &us));
+}
+
 int main(void)
 {
+    RUN(test_column_form);
     RUN(test_forms);
     RUN(test_offsets_converted);
     RUN(test_refused);
