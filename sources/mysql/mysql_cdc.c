@@ -23,10 +23,12 @@
  * group's GTID event, or from a heartbeat (sent once everything before its position was sent or skipped); until
  * then no checkpoint is reported.
  *
- * Waiting: the server sends a HEARTBEAT after 250 ms without events (@master_heartbeat_period), so a blocking
- * fetch returns often enough for --until, IDLE checkpoints and the agent's stop flag; a read timeout (20 s) catches a
- * stream that went silent (a killed dump thread may stop sending without closing), and a lost connection is
- * opened again at the last transaction boundary. */
+ * Waiting: stream_next returns within its timeout (source.h): before each fetch, unless Connector/C already holds
+ * bytes it read (its read-ahead cache, or what OpenSSL decrypted), the socket is polled for the time left, so the
+ * agent sees its stop flag and closes files on time even when nothing arrives. The server sends a HEARTBEAT after
+ * 250 ms without events (@master_heartbeat_period), which also moves --until and IDLE checkpoints; a read timeout
+ * (20 s) catches a stream that went silent in the middle of an event (a killed dump thread may stop sending without
+ * closing). A lost connection ends the stream: the agent reconnects and resumes at the last transaction boundary. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -35,6 +37,14 @@
 #include <mariadb_rpl.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
+/* the client's read-ahead cache and TLS session (struct st_ma_pvio): bytes already read are not on the socket */
+typedef unsigned char uchar; /* (ma_tls.h uses it before ma_pvio.h defines it) */
+#define HAVE_TLS
+#include <ma_pvio.h>
+#undef HAVE_TLS
+#include <openssl/ssl.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,12 +55,12 @@
 #include "sources/mysql/binlog_rows.h"
 #include "sources/mysql/mysql_internal.h"
 
-/* A captured table (by name): its schema and the agent's slot. */
 /* The change stream's state: none of it is used by the full load. */
 struct my_cdc {
     MYSQL *repl;
     void *rpl;                         /* MARIADB_RPL * */
     void *rpl_event;                   /* MARIADB_RPL_EVENT * (reused) */
+    bool tls_openssl;                  /* Connector/C's TLS library is OpenSSL (its buffers can be asked) */
     struct lt_binlog_reader reader;
     char file[MY_FILE_MAX];            /* the binlog file being read */
     uint32_t file_index;
@@ -97,6 +107,7 @@ struct my_cdc {
     int64_t last_idle_us;              /* when a transaction without rows for us was last reported as IDLE */
 };
 
+/* A captured table (by name): its schema and the agent's slot. */
 struct my_cdc_table {
     struct my_cdc_table *next;
     char *db, *table;
@@ -130,6 +141,13 @@ static void clear_table_ids(struct lt_source *s)
         id = next;
     }
     s->cdc->cursor_ids = NULL;
+}
+
+static int64_t monotonic_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
 /* A decoding failure: the same bytes come again after a reconnect, so the run ends (LT_ERR_FATAL). */
@@ -315,6 +333,9 @@ static int open_stream(struct lt_source *s, struct lt_error *err)
             snprintf(v, sizeof v, "%s", row[0]);
         mysql_free_result(r);
     }
+    const char *tls_library = NULL;
+    s->cdc->tls_openssl = mariadb_get_infov(s->cdc->repl, MARIADB_TLS_LIBRARY, &tls_library) == 0 && tls_library &&
+                          strncmp(tls_library, "OpenSSL", 7) == 0;
     lt_binlog_reader_init(&s->cdc->reader);
     s->cdc->reader.checksum_before_fde = strcasecmp(v, "CRC32") == 0 ? 1 : v[0] ? 0 : -1;
     if (lt_my_exec(s->cdc->repl, "SET @master_binlog_checksum = @@global.binlog_checksum", err) ||
@@ -528,9 +549,7 @@ static int end_transaction(struct lt_source *s, const struct lt_binlog_event *be
     ev->kind = LT_EV_COMMIT;
     /* A transaction with nothing for us (other tables, other databases) moves the durable checkpoint too, at most
      * once a second, so a busy server's binlog is not re-read from far behind after a restart. */
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t now_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    int64_t now_us = monotonic_us();
     if (s->cdc->txn_rows == 0 && now_us - s->cdc->last_idle_us >= 1000000) {
         ev->kind = LT_EV_IDLE;
         s->cdc->last_idle_us = now_us;
@@ -738,9 +757,38 @@ static bool past_reported(const struct lt_source *s)
     return strcmp(cp, s->cdc->reported) != 0;
 }
 
+/* Connector/C may already hold bytes of the stream it read from the socket: in its read-ahead cache, or (TLS) in
+ * OpenSSL's buffers. A fetch then returns without the socket: polling it would wait for nothing. With a TLS library
+ * other than OpenSSL there is no asking, so it is taken as holding some (the fetch waits, bounded by heartbeats). */
+static bool client_holds_bytes(const struct lt_source *s)
+{
+    const MARIADB_PVIO *pvio = s->cdc->repl->net.pvio;
+    if (!pvio || s->cdc->repl->net.compress)
+        return true; /* (no compression is asked for; its buffer would be another place to look) */
+    if (pvio->cache && pvio->cache_pos < pvio->cache + pvio->cache_size)
+        return true;
+    if (pvio->ctls) {
+        SSL *ssl = s->cdc->tls_openssl ? pvio->ctls->ssl : NULL;
+        return !ssl || SSL_pending(ssl) > 0 || SSL_has_pending(ssl);
+    }
+    return false;
+}
+
+/* Whether a fetch may go ahead before the deadline: the client holds bytes, or the socket has some (or an error or
+ * hang-up, which the fetch reports). False when the time ran out or a signal came (the agent looks at its flag). */
+static bool stream_readable(const struct lt_source *s, int64_t deadline_us)
+{
+    if (client_holds_bytes(s))
+        return true;
+    int64_t left_us = deadline_us - monotonic_us();
+    struct pollfd p = {.fd = mysql_get_socket(s->cdc->repl), .events = POLLIN};
+    int rc = poll(&p, 1, left_us > 0 ? (int)((left_us + 999) / 1000) : 0);
+    return rc > 0 || (rc < 0 && errno != EINTR);
+}
+
 int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeout_ms, struct lt_error *err)
 {
-    (void)timeout_ms; /* the heartbeat period bounds the wait */
+    int64_t deadline_us = monotonic_us() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
     memset(ev, 0, sizeof *ev);
     ev->kind = LT_EV_NONE;
     ev->in_transaction = s->cdc->in_txn;
@@ -783,6 +831,10 @@ int lt_my_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             lt_my_format_checkpoint(s->cdc->file, s->cdc->next_pos, s->cdc->gtid_known ? s->cdc->gtid : NULL, ev->checkpoint);
             ev->in_transaction = false;
             return LT_OK;
+        }
+        if (!stream_readable(s, deadline_us)) {
+            ev->in_transaction = s->cdc->in_txn;
+            return LT_OK; /* LT_EV_NONE */
         }
         /* A fresh event each time: after a failed fetch the library may have released the one it was given. */
         if (s->cdc->rpl_event)
