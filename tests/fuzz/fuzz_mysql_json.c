@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "sources/mysql/mysql_json.h"
+#include "sources/mysql/mysql_type_codes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
