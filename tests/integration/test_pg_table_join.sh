@@ -59,7 +59,13 @@ INSERT INTO c SELECT g, g FROM generate_series(1, 3000) g;
 ALTER PUBLICATION logtap_join ADD TABLE c;
 SQL
 pgbench=$(pg_bin_dir)/pgbench
-"$pgbench" -n -f writer.sql -c 2 -j 2 -T 9 --max-tries=20 $db >writer.log 2>&1 &
+# the writer runs in rounds of 3 s until b's load is logged, then one round more, so changes follow b's load
+# however slow the machine is (under ASan on a loaded host b's load outlasted a fixed 9 s writer); at most 2 min
+( for _ in $(seq 1 40); do
+    "$pgbench" -n -f writer.sql -c 2 -j 2 -T 3 --max-tries=20 $db >>writer.log 2>&1 || exit 1
+    grep -q "table public.b loaded" replicate.log && break
+  done
+  "$pgbench" -n -f writer.sql -c 2 -j 2 -T 3 --max-tries=20 $db >>writer.log 2>&1 ) &
 writer=$!
 sleep 1.5
 kill -9 $pid 2>/dev/null && ok "replicate killed with SIGKILL while b and c join" || fail "replicate ended early: $(tail -5 replicate.log)"
@@ -69,8 +75,9 @@ pid=$!
 sleep 2
 sql $db "DROP TABLE d" >/dev/null
 wait $writer || { cat writer.log; fail "writer failed"; }
-grep -q "transactions actually processed" writer.log && ok "writer ran ($(grep 'number of transactions actually processed' writer.log))" || fail "writer: $(cat writer.log)"
-sleep 2
+grep -q "transactions actually processed" writer.log && ok "writer ran ($(grep 'number of transactions actually processed' writer.log | awk '{ n += $NF } END { print n }') transactions)" || fail "writer: $(cat writer.log)"
+# until the running task has seen d go (at most 2 min), then stop it
+for _ in $(seq 1 1200); do grep -q "public.d is no longer in the source's selected tables" replicate.log && break; sleep 0.1; done
 kill -TERM $pid
 wait $pid
 expect_eq "$?" 0 "replicate stops on SIGTERM with exit 0"
