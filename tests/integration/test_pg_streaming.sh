@@ -5,7 +5,7 @@
 # while one is being streamed. The server reports streamed transactions; the files replayed by _logtap_pos equal the
 # source and no change is written twice; the rolled-back rows are in no file.
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
-require_pg
+require_own_pg   # its transactions stay open for seconds (pg_sleep): on the shared server they held back the other tests' slot creation
 [ "$(sql postgres "SHOW server_version_num")" -ge 140000 ] || { echo "skip: streaming needs PostgreSQL 14"; exit 77; }
 dir=$(test_dir)
 db=lt_streaming

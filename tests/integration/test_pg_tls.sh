@@ -3,7 +3,7 @@
 # (tests/lib/pg_server.sh makes one and a certificate naming 127.0.0.1) replicates, the load and the replication
 # connection both over TLS; another CA is refused with libpq's reason (exit 1).
 source "$LOGTAP_SOURCE_DIR/tests/lib/itest.sh"
-require_pg
+require_own_pg   # creating its slot waited for the other tests' long transactions on the shared server (3 s alone, 70-98 s in the suite)
 [ -n "${LOGTAP_PG_SSL_CA:-}" ] && [ -r "$LOGTAP_PG_SSL_CA" ] || { echo "skip: the test server has no TLS (LOGTAP_PG_SSL_CA)"; exit 77; }
 dir=$(test_dir)
 db=lt_pg_tls
