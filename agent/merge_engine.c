@@ -234,6 +234,22 @@ static int pack_row(struct merge *m, const char *pos, const struct lt_value *val
 }
 
 /* Unpacks a packed row into values pointing into it; fills pos when not NULL. */
+/* The values of a key made by encode_key, into the key columns of vals; the other columns become unchanged. */
+static void unpack_key(const struct merge *m, const char *k, struct lt_value *vals)
+{
+    for (int c = 0; c < m->ncols; c++) {
+        vals[c] = (struct lt_value){.state = LT_VALUE_UNCHANGED};
+        if (!m->in->schema->cols[c].is_key)
+            continue;
+        uint32_t l;
+        vals[c].state = (uint8_t)k[0];
+        memcpy(&l, k + 1, 4);
+        vals[c].data = k + 5;
+        vals[c].len = l;
+        k += 5 + l;
+    }
+}
+
 static void unpack_row(const char *p, char *pos, struct lt_value *vals, int ncols)
 {
     p += 4;
@@ -812,19 +828,7 @@ static int spill_states(struct merge *m, FILE **parts, int p, struct bloom *bloo
         }
         if (e->state == ENTRY_DELETED) {
             /* a D needs the key columns: decode them from the key */
-            const char *k = m->arena + e->key_off;
-            for (int c = 0; c < m->ncols; c++) {
-                if (!m->in->schema->cols[c].is_key) {
-                    v[c] = (struct lt_value){.state = LT_VALUE_UNCHANGED};
-                    continue;
-                }
-                uint32_t l;
-                v[c].state = (uint8_t)k[0];
-                memcpy(&l, k + 1, 4);
-                v[c].data = k + 5;
-                v[c].len = l;
-                k += 5 + l;
-            }
+            unpack_key(m, m->arena + e->key_off, v);
             snprintf(row.pos, sizeof row.pos, "%s", m->prev_pos);
             row.op = 'D';
         } else {
@@ -997,18 +1001,7 @@ static int remember_last_d(struct merge *m, struct router *r, struct lt_error *e
     if (m->prev_row_off != UINT64_MAX) {
         unpack_row(m->arena + m->prev_row_off, NULL, v, m->ncols);
     } else {
-        const char *k = m->prev_key_buf;
-        for (int c = 0; c < m->ncols; c++) {
-            v[c] = (struct lt_value){.state = LT_VALUE_UNCHANGED};
-            if (!m->in->schema->cols[c].is_key)
-                continue;
-            uint32_t l;
-            v[c].state = (uint8_t)k[0];
-            memcpy(&l, k + 1, 4);
-            v[c].data = k + 5;
-            v[c].len = l;
-            k += 5 + l;
-        }
+        unpack_key(m, m->prev_key_buf, v);
     }
     return remember_d(m, r, m->prev_pos, v, err);
 }
