@@ -713,6 +713,8 @@ static int handle_stream_message(struct lt_source *s, const struct lt_pgo_msg *m
     case LT_PGO_STREAM_ABORT:
         return lt_pg_spool_abort(s->cdc->spool, m->xid, m->u.stream_abort.subxid, err);
     case LT_PGO_STREAM_COMMIT:
+        if (s->cdc->replaying) /* stream_next reads a committed transaction back before the next message */
+            return lt_fail(err, LT_ERR_RUNTIME, "pgoutput: a Stream Commit while another one is being read back");
         if (lt_pg_spool_replay_begin(s->cdc->spool, m->xid, err))
             return LT_ERR_RUNTIME;
         s->cdc->in_txn = true;
@@ -830,6 +832,12 @@ int lt_pg_stream_next(struct lt_source *s, struct lt_change_event *ev, int timeo
             bool emitted;
             if (handle_xlogdata(s, &cm.u.xlog, ev, &emitted, err))
                 return LT_ERR_RUNTIME;
+            if (!emitted && s->cdc->replaying) { /* a Stream Commit: its spool is read back before the next message */
+                if (replay_next(s, ev, &emitted, err))
+                    return LT_ERR_RUNTIME;
+                ev->in_transaction = s->cdc->in_txn;
+                return LT_OK;
+            }
             if (emitted) {
                 ev->in_transaction = s->cdc->in_txn;
                 return LT_OK;

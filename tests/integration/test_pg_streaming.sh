@@ -42,6 +42,18 @@ kill -9 $pid 2>/dev/null && ok "replicate killed with SIGKILL after the streamed
 wait $pid 2>/dev/null || true
 "$LOGTAP_BIN" replicate --config task.json >>replicate.log 2>&1 &
 pid=$!
+for _ in $(seq 1 600); do grep -q "resuming change data capture" replicate.log && break; sleep 0.1; done
+# two streamed transactions committed while replicate is paused: their Stream Commits arrive back to back, and each
+# is read back from its spool before the next message (the second used to replace the first, which was lost)
+kill -STOP $pid
+psql -d $db -q -v ON_ERROR_STOP=1 -c "BEGIN; INSERT INTO t SELECT g, g, 'pair 1' FROM generate_series(600001, 605000) g;
+  SELECT pg_sleep(0.5); COMMIT" >/dev/null &
+a=$!
+psql -d $db -q -v ON_ERROR_STOP=1 -c "BEGIN; INSERT INTO t SELECT g, g, 'pair 2' FROM generate_series(610001, 615000) g;
+  SELECT pg_sleep(0.5); COMMIT" >/dev/null
+wait $a
+sleep 0.5
+kill -CONT $pid
 psql -d $db -q -v ON_ERROR_STOP=1 -c "BEGIN; INSERT INTO t VALUES (400000, 0, 'kept before'); SAVEPOINT s1;
   INSERT INTO t SELECT g, g, 'sub rolled back' FROM generate_series(400001, 430000) g; ROLLBACK TO SAVEPOINT s1;
   INSERT INTO t SELECT g, g, 'kept after' FROM generate_series(430001, 430010) g; COMMIT" >/dev/null
