@@ -74,7 +74,7 @@ grep -q "proto_version\|ERROR" replicate.log && fail "errors: $(grep ERROR repli
 psql -d $db -q -v ON_ERROR_STOP=1 -c "CREATE SCHEMA scratch;
   CREATE TABLE scratch.ld (op text, id int, v int, note text, pos text);
   CREATE TABLE scratch.ch (op text, id int, v int, note text, pos text, unch text);
-  CREATE TABLE scratch.r (LIKE public.t)"
+  CREATE TABLE scratch.r (LIKE public.t INCLUDING INDEXES)"
 for f in lake/public/t/LOAD*.csv; do psql -d $db -qc "\\copy scratch.ld FROM '$f' WITH (FORMAT csv, NULL 'NULL')"; done
 for f in $(find lake/public/t -name '2*.csv' | sort); do psql -d $db -qc "\\copy scratch.ch FROM '$f' WITH (FORMAT csv, NULL 'NULL')"; done
 expect_eq "$(sql $db "SELECT count(*) FROM scratch.ch WHERE note IN ('rolled back', 'sub rolled back')")" 0 "rolled-back rows are in no file"
