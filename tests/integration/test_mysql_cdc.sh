@@ -51,7 +51,7 @@ for round in 1 2 3 4 5; do
   "$LOGTAP_BIN" replicate --config task.json >>replicate.log 2>&1 &
   pid=$!
   if [ $round -eq 1 ]; then # the first run: killed once its change stream runs
-    for _ in $(seq 1 300); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+    wait_cdc replicate.log 30
   fi
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.5 + (r % 200) / 100 }')"
   if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi

@@ -30,7 +30,7 @@ writer() { # writer SECONDS: changes to a and (once it exists) b, in small trans
 
 "$LOGTAP_BIN" replicate --config task.json >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log
 grep -q "change data capture starts" replicate.log && ok "replicate running" || { cat replicate.log; fail "replicate did not start"; }
 
 # One runner per task: the second one exits 1 at once, naming the first.

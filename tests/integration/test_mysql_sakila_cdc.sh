@@ -110,7 +110,7 @@ for round in 1 2 3; do
   if [ $round -eq 1 ]; then # the first run is killed early, maybe in its full load
     sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.2 + (r % 60) / 100 }')"
   else # the others once their change stream runs
-    for _ in $(seq 1 300); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+    wait_cdc replicate.log 30
     sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + (r % 250) / 100 }')"
   fi
   if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi

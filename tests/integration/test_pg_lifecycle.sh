@@ -48,7 +48,7 @@ sql $db "UPDATE events SET what = what || '!' WHERE what = 'e1'; DELETE FROM eve
 config task.json life inserts-only
 "$LOGTAP_BIN" replicate --config task.json >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log
 grep -q "change data capture starts" replicate.log && ok "replicate running" || { cat replicate.log; fail "replicate did not start"; }
 expect_eq "$(sql $db "SELECT string_agg(pubname || ':' || tablename, ' ' ORDER BY pubname, tablename) FROM pg_publication_tables")" \
   "logtap_life:acct logtap_life:empty_t logtap_life_inserts:events" "acct and empty_t are in the task's publication, events in its inserts-only one"

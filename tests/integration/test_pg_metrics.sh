@@ -42,7 +42,7 @@ echo "$out" | grep -q "nowhere" && ok "the message names it" || fail "message: $
 
 "$LOGTAP_BIN" replicate --config task.json --metrics-file prom/logtap.prom >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 150); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log 15
 ( for i in $(seq 1 60); do
     psql -d $db -qAt -c "INSERT INTO plain VALUES (1000 + $i, $i); UPDATE plain SET v = v + 1 WHERE id = $i" >/dev/null
     sleep 0.1

@@ -19,7 +19,7 @@ cat >task.json <<JSON
 JSON
 "$LOGTAP_BIN" replicate --config task.json >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log
 sql $db "UPDATE t SET v = v + 1 WHERE id <= 10" >/dev/null
 sleep 2
 psql -d postgres -qAt -c "ALTER ROLE lt_rot NOLOGIN" >/dev/null

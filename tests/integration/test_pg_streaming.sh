@@ -25,7 +25,7 @@ cat >task.json <<JSON
 JSON
 "$LOGTAP_BIN" replicate --config task.json >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log
 # two big transactions whose chunks interleave (each sleeps half way), a rolled-back one, a subtransaction rolled back
 psql -d $db -q -v ON_ERROR_STOP=1 -c "BEGIN; INSERT INTO t SELECT g, g, 'big1' FROM generate_series(100001, 140000) g;
   SELECT pg_sleep(1.5); UPDATE t SET v = v + 1 WHERE id <= 10000; COMMIT" >/dev/null &

@@ -43,7 +43,7 @@ END;
 SQL
 "$LOGTAP_BIN" replicate --config task.json >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log
 grep -q "change data capture starts" replicate.log && ok "replicate running" || { cat replicate.log; fail "replicate did not start"; }
 
 # b appears with rows, c appears and is put into the publication by hand, both then written to concurrently

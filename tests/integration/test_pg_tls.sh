@@ -24,7 +24,7 @@ JSON
 config tls.json tls "$LOGTAP_PG_SSL_CA"
 "$LOGTAP_BIN" replicate --config tls.json >replicate.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate.log && break; sleep 0.1; done
+wait_cdc replicate.log
 sql $db "INSERT INTO t VALUES (2, 'b')" >/dev/null
 sleep 1
 expect_eq "$(sql postgres "SELECT s.ssl FROM pg_stat_replication r JOIN pg_stat_ssl s ON s.pid = r.pid WHERE r.application_name = 'logtap/tls'")" t \

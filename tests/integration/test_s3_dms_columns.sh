@@ -51,7 +51,7 @@ writer &
 w=$!
 "$LOGTAP_BIN" replicate --config task.json >replicate1.log 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do grep -q "change data capture starts" replicate1.log && break; sleep 0.1; done
+wait_cdc replicate1.log
 sleep 2
 kill -9 $pid && ok "replicate killed with SIGKILL while the writer runs"
 wait $pid 2>/dev/null || true

@@ -36,6 +36,18 @@ require_own_pg() {
   exit 1
 }
 
+# Waits until the replicate log $1 says its change stream runs (started after a full load, or resumed from a
+# checkpoint), at most $2 seconds (60 unless given); returns 1, saying so, when it never does.
+wait_cdc() {
+  local i
+  for ((i = 0; i < ${2:-60} * 10; i++)); do
+    grep -q "change data capture starts\|resuming change data capture" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "note: $1 never said that change data capture runs"
+  return 1
+}
+
 # A fresh work dir for this test.
 test_dir() {
   local d="${LOGTAP_TEST_TMP:-/tmp}/$(basename "$0" .sh).$$"
