@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agent/calendar.h"
 #include "agent/error.h"
 #include "agent/utc_time.h"
 
@@ -412,19 +413,6 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* "YYYY-MM-DD HH:MM:SS.ffffff" of microseconds since 1970 (UTC). */
 static char *format_us(int64_t us, bool with_time)
 {
@@ -432,7 +420,7 @@ static char *format_us(int64_t us, bool with_time)
     int64_t rest = us - days * 86400000000LL;
     int64_t y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    lt_civil_from_days(days, &y, &m, &d);
     char buf[64];
     if (with_time)
         snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02lld:%02lld:%02lld.%06lld", (long long)y, m, d,

@@ -1,5 +1,6 @@
 /* Strict ISO 8601 / RFC 3339 times to and from microseconds since 1970 UTC (see utc_time.h). */
 #include "agent/utc_time.h"
+#include "agent/calendar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,27 +26,6 @@ static bool digits(const char **p, int n, int *out)
     return true;
 }
 
-static bool leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 bool lt_utc_time_looks_like_date(const char *text)
 {
     const char *p = text;
@@ -65,7 +45,7 @@ int lt_utc_time_parse(const char *text, int64_t *us, struct lt_error *err)
     int64_t frac = 0;
     if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' || !digits(&p, 2, &d))
         return bad(err, text ? text : "", "it does not start with a date YYYY-MM-DD");
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > lt_days_in_month(y, mo))
         return bad(err, text, "no such date");
     int64_t offset_s = 0;
     if (*p) {
@@ -114,7 +94,7 @@ int lt_utc_time_parse(const char *text, int64_t *us, struct lt_error *err)
         if (*p)
             return bad(err, text, "unexpected text after the time");
     }
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_s;
+    int64_t secs = lt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_s;
     *us = secs * 1000000 + frac;
     return LT_OK;
 }
@@ -137,7 +117,7 @@ bool lt_utc_time_parse_column(const char *s, size_t len, int64_t *us)
         for (; digits < 6; digits++)
             frac *= 10;
     }
-    *us = (((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec) * 1000000 + frac;
+    *us = (((lt_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec) * 1000000 + frac;
     return true;
 }
 
@@ -153,18 +133,9 @@ void lt_utc_time_format(int64_t us, char out[LT_UTC_TIME_MAX])
         rem += 86400;
         days -= 1;
     }
-    /* civil_from_days */
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    snprintf(out, LT_UTC_TIME_MAX, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ", (long long)y, (long long)m,
-             (long long)d, (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60),
+    int64_t y;
+    int m, d;
+    lt_civil_from_days(days, &y, &m, &d);
+    snprintf(out, LT_UTC_TIME_MAX, "%04lld-%02d-%02dT%02lld:%02lld:%02lld.%06lldZ", (long long)y, m, d, (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60),
              (long long)frac);
 }

@@ -1,6 +1,7 @@
 /* MySQL/MariaDB row-image values to canonical text: see binlog_types.h for the wire layout of every type and the
  * text forms written. Every read is bounds-checked by the caller through lt_binlog_value_size first, and again
  * here where a value's own bytes say how long it is. */
+#include "agent/calendar.h"
 #include "agent/digits.h"
 #include "sources/mysql/binlog_types.h"
 
@@ -402,21 +403,6 @@ int lt_binlog_value_size(const struct lt_binlog_column *col, const uint8_t *p, s
 
 /* ---- dates and times ---- */
 
-/* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
 static int append_fraction(struct lt_my_scratch *s, unsigned fsp, uint32_t usec, struct lt_error *err)
 {
     static const uint32_t div[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
@@ -443,11 +429,9 @@ static uint32_t read_fraction_usec(const uint8_t *p, unsigned fsp)
 
 bool lt_mysql_date_is_canonical(unsigned y, unsigned m, unsigned d)
 {
-    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
         return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap ? 1u : 0u);
+    return d <= (unsigned)lt_days_in_month(y, (int)m);
 }
 
 static int zero_date(bool *is_null, unsigned *notes)
@@ -463,9 +447,9 @@ static int append_timestamp(struct lt_my_scratch *s, uint32_t secs, unsigned fsp
     int64_t days = (int64_t)(secs / 86400);
     uint32_t rem = secs % 86400;
     int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    int rc = append_date_time(s, (unsigned)y, m, d, true, rem / 3600, rem / 60 % 60, rem % 60, err);
+    int m, d;
+    lt_civil_from_days(days, &y, &m, &d);
+    int rc = append_date_time(s, (unsigned)y, (unsigned)m, (unsigned)d, true, rem / 3600, rem / 60 % 60, rem % 60, err);
     if (!rc)
         rc = append_fraction(s, fsp, usec, err);
     if (!rc)

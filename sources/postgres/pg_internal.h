@@ -25,10 +25,6 @@ struct lt_source {
     struct pg_cdc *cdc;                /* the change stream's state, private to pg_cdc.c */
 };
 
-/* The selected tables' quoted names, comma-separated (for CREATE PUBLICATION), on s->main; unlogged tables are left
- * out (nothing of them is in the WAL, and PostgreSQL refuses them in a publication). NULL when none. */
-int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error *err);
-
 /* "YYYY-MM-DD HH:MM:SS[.ffffff]+00" to microseconds since 1970. */
 int64_t lt_pg_parse_utc_timestamp(const char *s);
 

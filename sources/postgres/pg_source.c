@@ -237,51 +237,6 @@ static const char list_tables_sql[] = LIST_RELATIONS_SQL("('r', 'p')");
 /* with views (and materialized views) too, for selection rules whose table-type is view or all (full load only) */
 static const char list_relations_sql[] = LIST_RELATIONS_SQL("('r', 'p', 'v', 'm')");
 
-int lt_pg_selected_table_names(struct lt_source *s, char **out, struct lt_error *err)
-{
-    *out = NULL;
-    PGresult *r = lt_pg_query(s->main, list_tables_sql, 0, NULL, err);
-    if (!r)
-        return lt_error_prefix(err, "listing tables: ");
-    size_t cap = 1024, len = 0;
-    char *names = malloc(cap);
-    if (!names) {
-        PQclear(r);
-        return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-    }
-    names[0] = '\0';
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
-        if (!lt_rules_select(s->cfg->rules, s->cfg->nrules, schema, table) || PQgetvalue(r, i, 7)[0] == 'u')
-            continue;
-        char *qs = quote_ident(s->main, schema), *qt = quote_ident(s->main, table);
-        size_t need = len + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0) + 4;
-        if (need > cap) {
-            cap = need * 2;
-            char *nn = realloc(names, cap);
-            if (!nn) {
-                free(qs);
-                free(qt);
-                free(names);
-                PQclear(r);
-                return lt_fail(err, LT_ERR_RUNTIME, "out of memory");
-            }
-            names = nn;
-        }
-        if (qs && qt)
-            len += (size_t)sprintf(names + len, "%s%s.%s", len ? ", " : "", qs, qt);
-        free(qs);
-        free(qt);
-    }
-    PQclear(r);
-    if (len == 0) {
-        free(names);
-        return LT_OK;
-    }
-    *out = names;
-    return LT_OK;
-}
-
 static int list_tables(struct lt_source *s, struct lt_table_list *out, struct lt_error *err);
 
 /* Marks the listed tables that the task's inserts-only publication lists (source.tables_without_key). */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/byte_reader.h"
+
 struct reader {
     const uint8_t *buf;
     size_t len;
@@ -51,14 +53,6 @@ static int need(struct reader *r, size_t n, const char *field)
                    lt_pgo_type_name(r->type), field, r->pos, n, r->len - r->pos);
 }
 
-static uint64_t load_be(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 static int read_u8(struct reader *r, const char *field, uint8_t *out)
 {
     if (need(r, 1, field))
@@ -71,7 +65,7 @@ static int read_u16(struct reader *r, const char *field, uint16_t *out)
 {
     if (need(r, 2, field))
         return LT_ERR_RUNTIME;
-    *out = (uint16_t)load_be(r->buf + r->pos, 2);
+    *out = (uint16_t)lt_be16(r->buf + r->pos);
     r->pos += 2;
     return LT_OK;
 }
@@ -80,7 +74,7 @@ static int read_u32(struct reader *r, const char *field, uint32_t *out)
 {
     if (need(r, 4, field))
         return LT_ERR_RUNTIME;
-    *out = (uint32_t)load_be(r->buf + r->pos, 4);
+    *out = lt_be32(r->buf + r->pos);
     r->pos += 4;
     return LT_OK;
 }
@@ -89,7 +83,7 @@ static int read_u64(struct reader *r, const char *field, uint64_t *out)
 {
     if (need(r, 8, field))
         return LT_ERR_RUNTIME;
-    *out = load_be(r->buf + r->pos, 8);
+    *out = lt_be64(r->buf + r->pos);
     r->pos += 8;
     return LT_OK;
 }
@@ -445,7 +439,7 @@ uint32_t lt_pgo_truncate_relid(const struct lt_pgo_msg *msg, uint32_t i)
 {
     if (msg->type != LT_PGO_TRUNCATE || i >= msg->u.truncate.nrels)
         return 0;
-    return (uint32_t)load_be(msg->u.truncate.relids + (size_t)i * 4, 4);
+    return lt_be32(msg->u.truncate.relids + (size_t)i * 4);
 }
 
 void lt_pgo_relcol_iter_init(struct lt_pgo_relcol_iter *it, const struct lt_pgo_relation *rel)
@@ -467,8 +461,8 @@ bool lt_pgo_relcol_next(struct lt_pgo_relcol_iter *it, struct lt_pgo_relcol *col
     col->is_key = (it->p[0] & 1) != 0;
     col->name.ptr = (const char *)(it->p + 1);
     col->name.len = (uint32_t)(nul - (it->p + 1));
-    col->type_oid = (uint32_t)load_be(nul + 1, 4);
-    col->typmod = (int32_t)(uint32_t)load_be(nul + 5, 4);
+    col->type_oid = lt_be32(nul + 1);
+    col->typmod = (int32_t)lt_be32(nul + 5);
     it->p = nul + 9;
     it->left--;
     return true;
@@ -506,7 +500,7 @@ bool lt_pgo_tuple_next(struct lt_pgo_tuple_iter *it, struct lt_pgo_field *field)
     if (kind == 't' || kind == 'b') {
         if (it->end - it->p < 5)
             return false;
-        uint32_t len = (uint32_t)load_be(it->p + 1, 4);
+        uint32_t len = lt_be32(it->p + 1);
         if ((uint64_t)len > (uint64_t)(it->end - (it->p + 5)))
             return false;
         field->data = (const char *)(it->p + 5);

@@ -4,23 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/byte_reader.h"
 #include "agent/digits.h"
-
-static uint64_t load_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void store_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)(v & 0xff);
-        v >>= 8;
-    }
-}
 
 int lt_pg_copy_decode(const uint8_t *buf, size_t len, struct lt_pg_copy_msg *msg, struct lt_error *err)
 {
@@ -34,9 +19,9 @@ int lt_pg_copy_decode(const uint8_t *buf, size_t len, struct lt_pg_copy_msg *msg
             return lt_fail(err, LT_ERR_RUNTIME,
                            "replication XLogData: truncated header at byte offset %zu (needs %d bytes, has %zu)",
                            len, LT_PG_XLOGDATA_HEADER_LEN, len);
-        msg->u.xlog.data_start = load_be64(buf + 1);
-        msg->u.xlog.wal_end = load_be64(buf + 9);
-        msg->u.xlog.send_time = (int64_t)load_be64(buf + 17);
+        msg->u.xlog.data_start = lt_be64(buf + 1);
+        msg->u.xlog.wal_end = lt_be64(buf + 9);
+        msg->u.xlog.send_time = (int64_t)lt_be64(buf + 17);
         msg->u.xlog.payload = buf + LT_PG_XLOGDATA_HEADER_LEN;
         msg->u.xlog.payload_len = len - LT_PG_XLOGDATA_HEADER_LEN;
         return LT_OK;
@@ -52,8 +37,8 @@ int lt_pg_copy_decode(const uint8_t *buf, size_t len, struct lt_pg_copy_msg *msg
             return lt_fail(err, LT_ERR_RUNTIME,
                            "replication keepalive: reply-requested flag 0x%02x is neither 0 nor 1 at byte offset 17",
                            buf[17]);
-        msg->u.keepalive.wal_end = load_be64(buf + 1);
-        msg->u.keepalive.send_time = (int64_t)load_be64(buf + 9);
+        msg->u.keepalive.wal_end = lt_be64(buf + 1);
+        msg->u.keepalive.send_time = (int64_t)lt_be64(buf + 9);
         msg->u.keepalive.reply_requested = buf[17] == 1;
         return LT_OK;
     default:
@@ -68,10 +53,10 @@ size_t lt_pg_encode_standby_status(uint8_t *out, size_t cap, uint64_t written, u
     if (!out || cap < LT_PG_STANDBY_STATUS_LEN)
         return 0;
     out[0] = LT_PG_COPY_STANDBY_STATUS;
-    store_be64(out + 1, written);
-    store_be64(out + 9, flushed);
-    store_be64(out + 17, applied);
-    store_be64(out + 25, (uint64_t)clock_pg_us);
+    lt_store_be64(out + 1, written);
+    lt_store_be64(out + 9, flushed);
+    lt_store_be64(out + 17, applied);
+    lt_store_be64(out + 25, (uint64_t)clock_pg_us);
     out[33] = reply_requested ? 1 : 0;
     return LT_PG_STANDBY_STATUS_LEN;
 }

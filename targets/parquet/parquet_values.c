@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/calendar.h"
+
 #define US_PER_SEC INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
 
@@ -19,42 +21,6 @@ static const uint64_t pow10_u64[20] = {
     UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
     UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000),
     UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)};
-
-/* ---- calendar ---- */
-
-int64_t pq_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                   /* [0, 399] */
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
-void pq_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int64_t y, int m)
-{
-    static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : md[m - 1];
-}
 
 /* ---- types ---- */
 
@@ -341,9 +307,9 @@ static bool finish_date(int64_t y, int m, int d, bool bc, int64_t *days)
         return false;
     if (bc)
         y = 1 - y;
-    if (d > month_days(y, m))
+    if (d > lt_days_in_month(y, m))
         return false;
-    *days = pq_days_from_civil(y, m, d);
+    *days = lt_days_from_civil(y, m, d);
     return true;
 }
 
@@ -406,9 +372,9 @@ static bool fast_ymd(const char *s, int64_t *days)
     if (yh < 0 || yl < 0 || m < 1 || m > 12 || d < 1 || s[4] != '-' || s[7] != '-')
         return false;
     int y = yh * 100 + yl;
-    if (y < 1 || d > month_days(y, m))
+    if (y < 1 || d > lt_days_in_month(y, m))
         return false;
-    *days = pq_days_from_civil(y, m, d);
+    *days = lt_days_from_civil(y, m, d);
     return true;
 }
 
@@ -925,7 +891,7 @@ static void append_date(struct byte_buffer *out, int64_t days, bool *bc)
 {
     int64_t y;
     int m, d;
-    pq_civil_from_days(days, &y, &m, &d);
+    lt_civil_from_days(days, &y, &m, &d);
     *bc = y <= 0;
     if (*bc)
         y = 1 - y;

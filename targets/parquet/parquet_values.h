@@ -73,8 +73,4 @@ int pq_parse_value(const struct pq_column_type *t, const char *s, size_t len, st
 int pq_format_value(const struct pq_column_type *t, const uint8_t *v, uint32_t len, struct byte_buffer *out,
                     const char **why);
 
-/* Date arithmetic shared with tests: days since 1970-01-01 of a proleptic Gregorian date (astronomical year). */
-int64_t pq_days_from_civil(int64_t y, int m, int d);
-void pq_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-
 #endif
