@@ -426,12 +426,23 @@ int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t ro
     return rc;
 }
 
+struct fail_load_args {
+    int64_t id;
+    const char *message;
+};
+
+static int fail_load_tx(struct lt_state *st, void *arg, struct lt_error *err)
+{
+    const struct fail_load_args *a = arg;
+    int rc = run(st, err, "DELETE FROM files WHERE table_id = ? AND kind = 'load'", "i", a->id);
+    return rc ? rc
+              : run(st, err, "UPDATE tables SET state = 'failed', last_error = ? WHERE id = ?", "ti", a->message, a->id);
+}
+
 int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err)
 {
-    pthread_mutex_lock(&st->lock);
-    int rc = run(st, err, "UPDATE tables SET state = 'failed', last_error = ? WHERE id = ?", "ti", message, table_id);
-    pthread_mutex_unlock(&st->lock);
-    return rc;
+    struct fail_load_args a = {table_id, message};
+    return in_transaction(st, err, fail_load_tx, &a);
 }
 
 int lt_state_add_file(struct lt_state *st, const struct lt_manifest_file *f, struct lt_error *err)

@@ -100,6 +100,8 @@ int lt_state_begin_table_load(struct lt_state *st, int64_t table_id, const char 
 /* The columns of a table's current load (a malloc'd JSON text, NULL when none was recorded). */
 int lt_state_get_load_schema(struct lt_state *st, int64_t table_id, char **out, struct lt_error *err);
 int lt_state_finish_table_load(struct lt_state *st, int64_t table_id, int64_t rows, struct lt_error *err);
+/* Records a table's load as failed; the files its attempt had finished leave the manifest with it (a failed table
+ * has no load in the lake; its next load replaces them). */
 int lt_state_fail_table_load(struct lt_state *st, int64_t table_id, const char *message, struct lt_error *err);
 /* Table states: pending (selected, not loaded yet), loading, loaded, failed, cdc (followed without a load:
  * migration_type cdc), dropped (gone from the source or from the selection; its files stay). The note (may be
